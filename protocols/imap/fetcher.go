@@ -1,0 +1,149 @@
+// Package imap implements protocols.Fetcher over IMAP4 with
+// github.com/emersion/go-imap/v2.
+//
+// A Fetcher holds one connection, opened lazily by the first call that
+// needs it and reopened after it drops or after a cancelled context
+// forced it closed. Sync is incremental: it uses the cache's
+// UIDVALIDITY, HIGHESTMODSEQ (with CONDSTORE) and known UIDs to fetch
+// only new headers, newest first, and reports flag changes and expunged
+// messages.
+//
+// # Security
+//
+// Certificates are always verified. With protocols.SecurityNone the
+// Fetcher refuses to log in (protocols.ErrInsecure) unless the endpoint
+// sets AllowPlainAuth; the refusal happens before anything is sent.
+//
+// # Concurrency
+//
+// A Fetcher is used by one goroutine at a time, as protocols requires.
+// Idle opens its own connection and may run alongside other calls.
+package imap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/posta-mail/posta/protocols"
+)
+
+// Options configures a Fetcher.
+type Options struct {
+	Endpoint protocols.Endpoint
+	// Dial opens the TCP connection; nil means a net.Dialer bounded by
+	// Endpoint.IOTimeout. TLS is layered on top by the Fetcher.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// BatchSize is how many headers are fetched per round trip; 0 = 500.
+	BatchSize int
+}
+
+// Fetcher is an IMAP protocols.Fetcher.
+type Fetcher struct {
+	opts   Options
+	client *imapclient.Client
+	// selected is the mailbox currently selected on client, "" if none;
+	// readOnly says whether it was opened with EXAMINE.
+	selected string
+	readOnly bool
+}
+
+var _ protocols.Fetcher = (*Fetcher)(nil)
+
+// New returns a Fetcher for opts. It does not connect.
+func New(opts Options) *Fetcher {
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 500
+	}
+	return &Fetcher{opts: opts}
+}
+
+// Caps reports that IMAP keeps folders and flags on the server and can
+// move and delete messages.
+func (f *Fetcher) Caps() protocols.Caps {
+	return protocols.Caps{Folders: true, ServerFlags: true, Move: true, Delete: true}
+}
+
+// Close logs out and closes the connection. It is safe to call on a
+// Fetcher that never connected.
+func (f *Fetcher) Close() error {
+	c := f.client
+	f.client, f.selected = nil, ""
+	if c == nil {
+		return nil
+	}
+	if isClosed(c) {
+		return nil
+	}
+	err := c.Logout().Wait()
+	if cerr := c.Close(); err == nil && cerr != nil && !errors.Is(cerr, net.ErrClosed) {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("imap: logout: %w", err)
+	}
+	return nil
+}
+
+// conn returns a logged-in client, connecting if there is none or the
+// previous one was closed.
+func (f *Fetcher) conn(ctx context.Context) (*imapclient.Client, error) {
+	if f.client != nil && !isClosed(f.client) {
+		return f.client, nil
+	}
+	if f.client != nil {
+		f.client.Close()
+		f.client, f.selected = nil, ""
+	}
+	c, err := dial(ctx, f.opts, nil)
+	if err != nil {
+		return nil, err
+	}
+	f.client = c
+	return c, nil
+}
+
+// begin connects if needed and arranges for the connection to be closed
+// if ctx is cancelled while a command is blocked. The caller must call
+// the returned end function, which converts errors caused by the
+// cancellation into ctx.Err().
+func (f *Fetcher) begin(ctx context.Context) (*imapclient.Client, func(error) error, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	c, err := f.conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	end := func(err error) error {
+		stop()
+		if ctxErr := ctx.Err(); ctxErr != nil && err != nil {
+			return fmt.Errorf("imap: %w", ctxErr)
+		}
+		return err
+	}
+	return c, end, nil
+}
+
+// selectFolder selects folder unless it is already selected with at least
+// the needed rights. It returns the SELECT data when it ran the command.
+func (f *Fetcher) selectFolder(c *imapclient.Client, folder string, readOnly bool) error {
+	if f.selected == folder && (f.readOnly == readOnly || !f.readOnly) {
+		return nil
+	}
+	_, err := f.runSelect(c, folder, readOnly, false)
+	return err
+}
+
+func isClosed(c *imapclient.Client) bool {
+	select {
+	case <-c.Closed():
+		return true
+	default:
+		return false
+	}
+}

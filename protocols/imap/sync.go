@@ -1,0 +1,192 @@
+package imap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/posta-mail/posta/mail"
+	"github.com/posta-mail/posta/protocols"
+)
+
+// Sync brings one folder up to date: it delivers the headers of messages
+// the cache does not know, newest first, in batches through req.Headers,
+// and reports the current flags of known messages and the known UIDs
+// that vanished. A changed UIDVALIDITY sets Reset and treats every
+// message as new.
+func (f *Fetcher) Sync(ctx context.Context, req protocols.SyncRequest) (protocols.SyncResult, error) {
+	c, end, err := f.begin(ctx)
+	if err != nil {
+		return protocols.SyncResult{}, err
+	}
+	res, err := f.sync(ctx, c, req)
+	return res, end(err)
+}
+
+func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.SyncRequest) (protocols.SyncResult, error) {
+	condStore := c.Caps().Has(imap.CapCondStore)
+	sel, err := f.runSelect(c, req.Folder, true, condStore)
+	if err != nil {
+		return protocols.SyncResult{}, err
+	}
+	res := protocols.SyncResult{UIDValidity: sel.UIDValidity, HighestModSeq: sel.HighestModSeq}
+	res.Reset = req.State.UIDValidity != 0 && req.State.UIDValidity != sel.UIDValidity
+	if !res.Reset && condStore && req.State.HighestModSeq != 0 && req.State.HighestModSeq == sel.HighestModSeq {
+		return res, nil // nothing changed since the last sync
+	}
+
+	known := req.State.Known
+	var knownUIDs []imap.UID
+	if res.Reset || known == nil {
+		known = func(string) bool { return false }
+	} else {
+		knownUIDs = parseUIDs(req.State.KnownUIDs)
+	}
+
+	var onServer []imap.UID
+	if sel.NumMessages > 0 {
+		sd, err := c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
+		if err != nil {
+			return res, fmt.Errorf("imap: search %s: %w", req.Folder, err)
+		}
+		onServer = sd.AllUIDs()
+	}
+	present := make(map[imap.UID]bool, len(onServer))
+	var fresh []imap.UID
+	for _, uid := range onServer {
+		present[uid] = true
+		if !known(formatUID(uid)) {
+			fresh = append(fresh, uid)
+		}
+	}
+	slices.SortFunc(fresh, func(a, b imap.UID) int { return int(int64(b) - int64(a)) })
+
+	added, err := f.fetchNewHeaders(ctx, c, req, fresh)
+	res.Added = added
+	if err != nil {
+		return res, err
+	}
+
+	for _, uid := range knownUIDs {
+		if !present[uid] {
+			res.Vanished = append(res.Vanished, formatUID(uid))
+		}
+	}
+	if len(knownUIDs) > 0 {
+		var since uint64
+		if condStore && !res.Reset {
+			since = req.State.HighestModSeq
+		}
+		res.Flags, err = fetchKnownFlags(c, slices.Max(knownUIDs), since, known)
+		if err != nil {
+			return res, fmt.Errorf("imap: flags %s: %w", req.Folder, err)
+		}
+	}
+	return res, nil
+}
+
+// fetchNewHeaders fetches the headers of uids (newest first) in batches
+// and hands each batch to req.Headers.
+func (f *Fetcher) fetchNewHeaders(ctx context.Context, c *imapclient.Client, req protocols.SyncRequest, uids []imap.UID) (int, error) {
+	done := 0
+	var bytes int64
+	for start := 0; start < len(uids); start += f.opts.BatchSize {
+		if err := ctx.Err(); err != nil {
+			return done, err
+		}
+		batch := uids[start:min(start+f.opts.BatchSize, len(uids))]
+		headers, size, err := fetchHeaders(c, req.Folder, batch)
+		if err != nil {
+			return done, fmt.Errorf("imap: fetch headers %s: %w", req.Folder, err)
+		}
+		if req.Headers != nil && len(headers) > 0 {
+			if err := req.Headers(headers); err != nil {
+				return done, err
+			}
+		}
+		done += len(headers)
+		bytes += size
+		if req.Progress != nil {
+			req.Progress(protocols.Progress{Folder: req.Folder, Done: done, Total: len(uids), Bytes: bytes})
+		}
+	}
+	return done, nil
+}
+
+// fetchKnownFlags fetches the flags of messages up to maxUID (changed
+// since modSeq if it is not 0) and keeps those the cache knows.
+func fetchKnownFlags(c *imapclient.Client, maxUID imap.UID, modSeq uint64, known func(string) bool) (map[string]mail.Flags, error) {
+	var set imap.UIDSet
+	set.AddRange(1, maxUID)
+	fc := c.Fetch(set, &imap.FetchOptions{UID: true, Flags: true, ChangedSince: modSeq})
+	defer fc.Close()
+	flags := make(map[string]mail.Flags)
+	for m := fc.Next(); m != nil; m = fc.Next() {
+		buf, err := m.Collect()
+		if err != nil {
+			return nil, err
+		}
+		if buf.UID == 0 {
+			continue
+		}
+		uid := formatUID(buf.UID)
+		if known(uid) {
+			flags[uid] = convertFlags(buf.Flags)
+		}
+	}
+	return flags, fc.Close()
+}
+
+// runSelect selects (or examines) folder, asking for CONDSTORE data when
+// condStore is set.
+func (f *Fetcher) runSelect(c *imapclient.Client, folder string, readOnly, condStore bool) (*imap.SelectData, error) {
+	f.selected = ""
+	sel, err := c.Select(folder, &imap.SelectOptions{ReadOnly: readOnly, CondStore: condStore}).Wait()
+	if err != nil {
+		return nil, notFound(err, "select "+folder)
+	}
+	f.selected, f.readOnly = folder, readOnly
+	return sel, nil
+}
+
+func formatUID(uid imap.UID) string { return strconv.FormatUint(uint64(uid), 10) }
+
+// parseUID parses a decimal UID; hostile or foreign values are rejected.
+func parseUID(s string) (imap.UID, error) {
+	n, err := strconv.ParseUint(s, 10, 32)
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf("imap: invalid uid %q: %w", s, protocols.ErrNotFound)
+	}
+	return imap.UID(n), nil
+}
+
+func parseUIDs(ss []string) []imap.UID {
+	uids := make([]imap.UID, 0, len(ss))
+	for _, s := range ss {
+		if uid, err := parseUID(s); err == nil {
+			uids = append(uids, uid)
+		}
+	}
+	return uids
+}
+
+// uidSet parses uids into a UID set, failing on any malformed entry.
+func uidSet(uids []string) (imap.UIDSet, error) {
+	if len(uids) == 0 {
+		return nil, errors.New("imap: no messages given")
+	}
+	var set imap.UIDSet
+	for _, s := range uids {
+		uid, err := parseUID(s)
+		if err != nil {
+			return nil, err
+		}
+		set.AddNum(uid)
+	}
+	return set, nil
+}
