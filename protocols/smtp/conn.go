@@ -1,0 +1,184 @@
+package smtp
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"github.com/posta-mail/posta/protocols"
+)
+
+// session connects, secures, greets and authenticates, runs fn and quits.
+// Cancelling ctx closes the connection; every read and write is bounded
+// by the endpoint's timeout.
+func (s *Sender) session(ctx context.Context, fn func(*smtp.Client) error) error {
+	ep := s.opts.Endpoint
+	switch ep.Security {
+	case protocols.SecurityTLS, protocols.SecurityStartTLS:
+	case protocols.SecurityNone:
+		if ep.Username != "" && !ep.AllowPlainAuth {
+			return fmt.Errorf("smtp: %s: %w", ep.Addr(), protocols.ErrInsecure)
+		}
+	default:
+		return fmt.Errorf("smtp: %s: unknown security mode %q", ep.Addr(), ep.Security)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	raw, err := s.dial(ctx)
+	if err != nil {
+		return fmt.Errorf("smtp: dial %s: %w", ep.Addr(), err)
+	}
+	stop := context.AfterFunc(ctx, func() { raw.Close() })
+	defer stop()
+
+	err = s.run(ctx, &deadlineConn{Conn: raw, timeout: ep.IOTimeout()}, fn)
+	raw.Close()
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("smtp: %s: %w", ep.Addr(), ctx.Err())
+	}
+	return err
+}
+
+func (s *Sender) dial(ctx context.Context) (net.Conn, error) {
+	ep := s.opts.Endpoint
+	dctx, cancel := context.WithTimeout(ctx, ep.IOTimeout())
+	defer cancel()
+	if s.opts.Dial != nil {
+		return s.opts.Dial(dctx, "tcp", ep.Addr())
+	}
+	d := net.Dialer{Timeout: ep.IOTimeout()}
+	return d.DialContext(dctx, "tcp", ep.Addr())
+}
+
+func (s *Sender) run(ctx context.Context, conn net.Conn, fn func(*smtp.Client) error) error {
+	c, err := s.open(ctx, conn)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := authenticate(ctx, c, s.opts.Endpoint); err != nil {
+		return err
+	}
+	if err := fn(c); err != nil {
+		return err
+	}
+	// The server has accepted everything; a failing QUIT changes nothing.
+	c.Quit()
+	return nil
+}
+
+// open secures conn as the endpoint asks and says EHLO, so that TLS and
+// certificate errors surface here.
+func (s *Sender) open(ctx context.Context, conn net.Conn) (*smtp.Client, error) {
+	ep := s.opts.Endpoint
+	var c *smtp.Client
+	switch ep.Security {
+	case protocols.SecurityTLS:
+		tc := tls.Client(conn, ep.TLS())
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return nil, fmt.Errorf("smtp: tls %s: %w", ep.Addr(), err)
+		}
+		c = smtp.NewClient(tc)
+	case protocols.SecurityStartTLS:
+		// The EHLO before STARTTLS uses go-smtp's default "localhost".
+		var err error
+		c, err = smtp.NewClientStartTLS(conn, ep.TLS())
+		if err != nil {
+			return nil, fmt.Errorf("smtp: starttls %s: %w", ep.Addr(), err)
+		}
+	default:
+		c = smtp.NewClient(conn)
+	}
+	c.CommandTimeout = ep.IOTimeout()
+	if err := c.Hello(s.opts.LocalName); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("smtp: hello %s: %w", ep.Addr(), err)
+	}
+	return c, nil
+}
+
+// authenticate logs in when the endpoint has a username. A 535 reply
+// wraps protocols.ErrAuthFailed and keeps the *smtp.SMTPError reachable.
+func authenticate(ctx context.Context, c *smtp.Client, ep protocols.Endpoint) error {
+	if ep.Username == "" {
+		return nil
+	}
+	ok, offered := c.Extension("AUTH")
+	if !ok {
+		return fmt.Errorf("smtp: %s offers no AUTH, but a username is configured: %w", ep.Addr(), protocols.ErrUnsupported)
+	}
+	if ep.Password == nil {
+		return fmt.Errorf("smtp: login %s: no password source", ep.Addr())
+	}
+	secret, err := ep.Password(ctx)
+	if err != nil {
+		return fmt.Errorf("smtp: login %s: password: %w", ep.Addr(), err)
+	}
+	mech, client, err := saslClient(ep, secret)
+	if err != nil {
+		return err
+	}
+	if !c.SupportsAuth(mech) {
+		return fmt.Errorf("smtp: %s does not offer AUTH %s (offers %s): %w", ep.Addr(), mech, offered, protocols.ErrUnsupported)
+	}
+	if err := c.Auth(client); err != nil {
+		var serr *smtp.SMTPError
+		if errors.As(err, &serr) && serr.Code == 535 {
+			return fmt.Errorf("smtp: login %s as %s: %w: %w", ep.Addr(), ep.Username, protocols.ErrAuthFailed, err)
+		}
+		return fmt.Errorf("smtp: login %s as %s: %w", ep.Addr(), ep.Username, err)
+	}
+	return nil
+}
+
+func saslClient(ep protocols.Endpoint, secret string) (string, sasl.Client, error) {
+	switch strings.ToLower(ep.Auth) {
+	case "", "plain":
+		return sasl.Plain, sasl.NewPlainClient("", ep.Username, secret), nil
+	case "login":
+		return sasl.Login, sasl.NewLoginClient(ep.Username, secret), nil
+	case "xoauth2":
+		return "XOAUTH2", xoauth2Client{user: ep.Username, token: secret}, nil
+	case "oauthbearer":
+		return sasl.OAuthBearer, sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{
+			Username: ep.Username, Token: secret, Host: ep.Host, Port: ep.Port,
+		}), nil
+	}
+	return "", nil, fmt.Errorf("smtp: unknown auth mechanism %q: %w", ep.Auth, protocols.ErrUnsupported)
+}
+
+// xoauth2Client is the non-standard XOAUTH2 SASL mechanism used by Gmail
+// and Outlook.
+type xoauth2Client struct{ user, token string }
+
+func (x xoauth2Client) Start() (string, []byte, error) {
+	return "XOAUTH2", []byte("user=" + x.user + "\x01auth=Bearer " + x.token + "\x01\x01"), nil
+}
+
+// Next answers the server's error challenge with an empty response, as
+// the mechanism requires; the server then fails the exchange.
+func (x xoauth2Client) Next([]byte) ([]byte, error) { return []byte{}, nil }
+
+// deadlineConn bounds every read and write by timeout.
+type deadlineConn struct {
+	net.Conn
+	timeout time.Duration
+}
+
+func (d *deadlineConn) Read(p []byte) (int, error) {
+	d.Conn.SetReadDeadline(time.Now().Add(d.timeout))
+	return d.Conn.Read(p)
+}
+
+func (d *deadlineConn) Write(p []byte) (int, error) {
+	d.Conn.SetWriteDeadline(time.Now().Add(d.timeout))
+	return d.Conn.Write(p)
+}
