@@ -1,0 +1,100 @@
+package message
+
+import (
+	"strings"
+)
+
+// renderer turns a walked tree into body text.
+type renderer struct {
+	w     *walker
+	links *[]string
+}
+
+func (rd *renderer) node(b *strings.Builder, n *node, depth int) {
+	if n == nil || depth > 2*maxDepth+2 {
+		return
+	}
+	switch {
+	case n.inner != nil:
+		rd.nested(b, n, depth)
+	case n.mediaType == "multipart/alternative" && len(n.children) > 0:
+		rd.node(b, bestAlternative(n.children), depth+1)
+	case len(n.children) > 0:
+		for _, c := range n.children {
+			rd.node(b, c, depth+1)
+		}
+	case n.isLeaf() && isDisplayText(n):
+		rd.leaf(b, n)
+	}
+}
+
+// bestAlternative prefers text/plain, then HTML, then anything else, among
+// the parts of a multipart/alternative.
+func bestAlternative(parts []*node) *node {
+	for _, want := range []func(*node) bool{
+		func(n *node) bool { return n.mediaType == "text/plain" && len(strings.TrimSpace(string(n.text))) > 0 },
+		func(n *node) bool { return n.mediaType == "text/html" },
+		func(n *node) bool { return containsType(n, "text/plain") },
+		func(n *node) bool { return containsType(n, "text/html") },
+	} {
+		for _, p := range parts {
+			if want(p) {
+				return p
+			}
+		}
+	}
+	return parts[0]
+}
+
+func containsType(n *node, mediaType string) bool {
+	if n.mediaType == mediaType && n.isLeaf() {
+		return true
+	}
+	for _, c := range n.children {
+		if containsType(c, mediaType) {
+			return true
+		}
+	}
+	return false
+}
+
+// leaf renders one text part.
+func (rd *renderer) leaf(b *strings.Builder, n *node) {
+	n.shown = true
+	text := decodeCharset(n.text, n.params["charset"], rd.w.warn)
+	switch {
+	case n.mediaType == "text/html":
+		text = htmlToText(text, rd.links)
+	case strings.EqualFold(n.params["format"], "flowed"):
+		text = unflow(text, strings.EqualFold(n.params["delsp"], "yes"))
+	}
+	text = strings.Trim(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	if text == "" {
+		return
+	}
+	if b.Len() > 0 {
+		b.WriteString("\n\n")
+	}
+	b.WriteString(text)
+	if n.truncated {
+		b.WriteString("\n[truncated]")
+		rd.w.warn("body text truncated at the size limit")
+	}
+}
+
+// nested renders an enclosed message/rfc822 with an indented header block.
+func (rd *renderer) nested(b *strings.Builder, n *node, depth int) {
+	if b.Len() > 0 {
+		b.WriteString("\n\n")
+	}
+	b.WriteString("[enclosed message]\n")
+	for _, f := range displayHeaders(n.inner.header.Header) {
+		b.WriteString("    " + f.Name + ": " + f.Value + "\n")
+	}
+	var inner strings.Builder
+	rd.node(&inner, n.inner, depth+1)
+	if inner.Len() > 0 {
+		b.WriteString("\n")
+		b.WriteString(inner.String())
+	}
+}

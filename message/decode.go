@@ -1,0 +1,207 @@
+package message
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/emersion/go-message/charset"
+)
+
+// transferDecoder returns a reader that undoes the Content-Transfer-Encoding
+// cte, tolerating damaged input. Unknown encodings are passed through and
+// reported through warn.
+func transferDecoder(cte string, r io.Reader, warn func(string)) io.Reader {
+	enc := strings.ToLower(strings.Trim(strings.TrimSpace(cte), `";`))
+	switch enc {
+	case "quoted-printable", "quoted printable", "quotedprintable":
+		return &qpReader{br: bufio.NewReader(r)}
+	case "base64":
+		return &b64Reader{r: r}
+	case "", "7bit", "8bit", "binary", "7-bit", "8-bit", "plain", "none":
+		return r
+	}
+	if len(enc) > 40 {
+		enc = enc[:40] + "…"
+	}
+	warn("unknown transfer encoding " + enc + ", shown as-is")
+	return r
+}
+
+// qpReader decodes quoted-printable leniently: "=XX" with hex digits is a
+// byte, "=" before the end of a line is a soft line break, and any other
+// "=" is kept literally.
+type qpReader struct {
+	br  *bufio.Reader
+	out []byte
+}
+
+func (q *qpReader) Read(p []byte) (int, error) {
+	for len(q.out) < len(p) {
+		c, err := q.br.ReadByte()
+		if err != nil {
+			if len(q.out) == 0 {
+				return 0, err
+			}
+			break
+		}
+		if c != '=' {
+			q.out = append(q.out, c)
+			continue
+		}
+		next, _ := q.br.Peek(2)
+		switch {
+		case len(next) == 2 && isHex(next[0]) && isHex(next[1]):
+			q.out = append(q.out, unhex(next[0])<<4|unhex(next[1]))
+			q.br.Discard(2)
+		case len(next) >= 1 && next[0] == '\n':
+			q.br.Discard(1)
+		case len(next) == 2 && next[0] == '\r' && next[1] == '\n':
+			q.br.Discard(2)
+		case len(next) == 0:
+			// "=" at the very end: a soft break.
+		default:
+			if !q.skipTrailingSpace() {
+				q.out = append(q.out, '=')
+			}
+		}
+	}
+	n := copy(p, q.out)
+	q.out = q.out[:copy(q.out, q.out[n:])]
+	return n, nil
+}
+
+// skipTrailingSpace consumes "=  \r\n" (a soft break followed by padding
+// that some encoders leave) and reports whether it did.
+func (q *qpReader) skipTrailingSpace() bool {
+	buf, _ := q.br.Peek(78)
+	for i, c := range buf {
+		switch c {
+		case ' ', '\t', '\r':
+			continue
+		case '\n':
+			q.br.Discard(i + 1)
+			return true
+		}
+		return false
+	}
+	return false
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f')
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
+
+// b64Reader decodes base64 leniently: characters outside the alphabet
+// are skipped, "=" ends the current group (so separately padded chunks
+// decode too), the URL-safe alphabet is accepted, and a dangling last
+// character is dropped.
+type b64Reader struct {
+	r     io.Reader
+	in    []byte
+	out   []byte
+	acc   uint32
+	count int
+	eof   bool
+}
+
+var b64Value = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := 0; i < len(alphabet); i++ {
+		t[alphabet[i]] = byte(i)
+	}
+	t['-'], t['_'] = 62, 63
+	return t
+}()
+
+func (b *b64Reader) Read(p []byte) (int, error) {
+	if b.in == nil {
+		b.in = make([]byte, 32<<10)
+	}
+	for len(b.out) == 0 {
+		if b.eof {
+			return 0, io.EOF
+		}
+		n, err := b.r.Read(b.in)
+		for _, c := range b.in[:n] {
+			if c == '=' {
+				b.flush()
+				continue
+			}
+			v := b64Value[c]
+			if v == 0xff {
+				continue
+			}
+			b.acc = b.acc<<6 | uint32(v)
+			b.count++
+			if b.count == 4 {
+				b.out = append(b.out, byte(b.acc>>16), byte(b.acc>>8), byte(b.acc))
+				b.acc, b.count = 0, 0
+			}
+		}
+		if err != nil {
+			b.flush()
+			b.eof = true
+		}
+	}
+	n := copy(p, b.out)
+	b.out = b.out[:copy(b.out, b.out[n:])]
+	return n, nil
+}
+
+// flush emits the bytes of an incomplete group.
+func (b *b64Reader) flush() {
+	switch b.count {
+	case 2:
+		b.out = append(b.out, byte(b.acc>>4))
+	case 3:
+		b.out = append(b.out, byte(b.acc>>10), byte(b.acc>>2))
+	}
+	b.acc, b.count = 0, 0
+}
+
+// decodeCharset converts b from the named charset to UTF-8. Unknown
+// charsets are shown as-is when the bytes are UTF-8 and as Windows-1252
+// otherwise, with a warning.
+func decodeCharset(b []byte, name string, warn func(string)) string {
+	cs := strings.ToLower(strings.Trim(strings.TrimSpace(name), `"'`))
+	switch cs {
+	case "utf-8", "utf8":
+		return string(b)
+	case "", "us-ascii", "ascii", "none", "unknown-8bit", "x-unknown", "unknown", "default":
+		if utf8.Valid(b) {
+			return string(b)
+		}
+		return decodeWindows1252(b)
+	}
+	r, err := charset.Reader(cs, bytes.NewReader(b))
+	if err == nil {
+		out, err := io.ReadAll(r)
+		if err == nil || len(out) > 0 {
+			return string(out)
+		}
+	}
+	if len(cs) > 40 {
+		cs = cs[:40] + "…"
+	}
+	warn("unknown charset " + cs + ", shown as-is")
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return decodeWindows1252(b)
+}

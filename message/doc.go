@@ -1,0 +1,22 @@
+// Package message parses, renders and composes RFC 5322 messages.
+//
+// # Parsing and rendering
+//
+// [ParseHeader] extracts what the index needs from a message header.
+// [Render] turns a whole message into sanitized text for the pager: it
+// picks the best alternative, converts HTML to text, decodes transfer
+// encodings and charsets, unwraps format=flowed, shows nested messages and
+// lists attachments. Broken content never makes these fail: the result is
+// best effort and the problems are reported as [Rendered.Warnings].
+//
+// Limits keep hostile input cheap: header fields are cut at 100 KB, the
+// whole header block at 1 MiB, body text at [Options.MaxBodyBytes]
+// (1 MiB by default), at most 10,000 MIME parts are walked and nesting
+// stops at depth 20.
+//
+// # Composing
+//
+// [Draft] holds a message being written; [Draft.Build] produces the RFC 5322
+// bytes to send, [ReplyDraft] starts a reply and [Draft.EditorText] /
+// [ParseEditorText] convert a draft to and from the text shown in $EDITOR.
+package message

@@ -1,0 +1,242 @@
+package message
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"mime"
+	"strings"
+	"unicode/utf8"
+
+	gomessage "github.com/emersion/go-message"
+	_ "github.com/emersion/go-message/charset" // registers charsets for header and body decoding
+	gomail "github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
+
+	"github.com/posta-mail/posta/mail"
+)
+
+const (
+	maxFieldBytes  = 100 << 10 // one header field, continuations included
+	maxHeaderBytes = 1 << 20   // the whole header block
+	maxLineBytes   = 1 << 20   // one raw line while scanning a header
+)
+
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
+// readHeader reads a header block from br without ever failing on its
+// content. It stops at the blank line, at EOF, or at the first line that is
+// neither a field nor a continuation; such a line starts the body, which is
+// returned as the second value. Problems are reported through warn.
+func readHeader(br *bufio.Reader, warn func(string)) (textproto.Header, io.Reader) {
+	var raw bytes.Buffer
+	var field []byte
+	first := true
+	flush := func() {
+		if len(field) > 0 && raw.Len()+len(field) <= maxHeaderBytes {
+			raw.Write(field)
+			raw.WriteString("\r\n")
+		} else if len(field) > 0 {
+			warn("header block truncated at 1 MiB")
+		}
+		field = field[:0]
+	}
+	body := io.Reader(br)
+	for {
+		line, cut, err := readLine(br, maxLineBytes)
+		if first {
+			line = bytes.TrimPrefix(line, utf8BOM)
+			if bytes.HasPrefix(line, []byte("From ")) && err == nil {
+				first = false
+				continue // mbox separator line
+			}
+		}
+		trimmed := bytes.TrimRight(line, "\r\n")
+		switch {
+		case len(trimmed) == 0 && len(line) > 0:
+			// The blank line that ends the header.
+		case len(trimmed) == 0:
+			// EOF.
+		case trimmed[0] == ' ' || trimmed[0] == '\t':
+			if len(field) == 0 {
+				first = false
+				if err != nil {
+					break
+				}
+				continue // continuation of nothing
+			}
+			if len(field)+len(trimmed)+2 > maxFieldBytes {
+				warn("header line over 100 KB truncated")
+			} else {
+				field = append(field, "\r\n"...)
+				field = append(field, trimmed...)
+			}
+			if cut {
+				warn("header line over 100 KB truncated")
+			}
+			if err == nil {
+				first = false
+				continue
+			}
+		case isFieldLine(trimmed):
+			flush()
+			if len(trimmed) > maxFieldBytes {
+				trimmed = trimmed[:maxFieldBytes]
+				cut = true
+			}
+			if cut {
+				warn("header line over 100 KB truncated")
+			}
+			field = append(field, trimmed...)
+			if err == nil {
+				first = false
+				continue
+			}
+		default:
+			if !first {
+				warn("header not followed by a blank line")
+			}
+			body = io.MultiReader(bytes.NewReader(line), br)
+		}
+		break
+	}
+	flush()
+	raw.WriteString("\r\n")
+	h, err := textproto.ReadHeader(bufio.NewReader(&raw))
+	if err != nil {
+		warn("malformed header: " + err.Error())
+	}
+	return h, body
+}
+
+// readLine reads one line including its terminator. A line longer than max
+// is cut to max bytes and the rest of it is discarded (cut is true).
+func readLine(br *bufio.Reader, max int) (line []byte, cut bool, err error) {
+	for {
+		chunk, e := br.ReadSlice('\n')
+		if len(line)+len(chunk) > max {
+			cut = true
+			if room := max - len(line); room > 0 {
+				line = append(line, chunk[:room]...)
+			}
+		} else {
+			line = append(line, chunk...)
+		}
+		if errors.Is(e, bufio.ErrBufferFull) {
+			continue
+		}
+		return line, cut, e
+	}
+}
+
+// isFieldLine reports whether line looks like "Name: value".
+func isFieldLine(line []byte) bool {
+	i := bytes.IndexByte(line, ':')
+	if i <= 0 {
+		return false
+	}
+	key := bytes.TrimRight(line[:i], " \t")
+	if len(key) == 0 {
+		return false
+	}
+	for _, c := range key {
+		if c < 33 || c > 126 {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseHeader reads the header of a message and returns what the index
+// needs. It reads only the header block. It fails only when r cannot be
+// read; broken fields are decoded as well as possible or left empty.
+// UID, Folder, Flags and Size are left for the caller.
+func ParseHeader(r io.Reader) (mail.Header, error) {
+	rec := &errRecorder{r: r}
+	br := bufio.NewReader(rec)
+	h, _ := readHeader(br, func(string) {})
+	if rec.err != nil && rec.n == 0 {
+		return mail.Header{}, rec.err
+	}
+	return headerInfo(h), nil
+}
+
+// headerInfo fills a mail.Header from a parsed header.
+func headerInfo(th textproto.Header) mail.Header {
+	h := gomail.Header{Header: gomessage.Header{Header: th}}
+	var out mail.Header
+	out.MessageID = firstID(h, "Message-Id")
+	out.InReplyTo = firstID(h, "In-Reply-To")
+	out.References = idList(h, "References")
+	out.Subject = decodeText(h.Get("Subject"))
+	out.From = addressList(h.Get("From"))
+	out.To = addressList(h.Get("To"))
+	out.Cc = addressList(h.Get("Cc"))
+	if d, err := h.Date(); err == nil {
+		out.Date = d
+	}
+	out.HasAttachment = topLevelAttachment(h.Header)
+	return out
+}
+
+// topLevelAttachment guesses from the top-level Content-Type and
+// Content-Disposition whether the message carries attachments.
+func topLevelAttachment(h gomessage.Header) bool {
+	t, _ := parseParams(h.Get("Content-Type"))
+	disp, _ := parseParams(h.Get("Content-Disposition"))
+	switch {
+	case disp == "attachment":
+		return true
+	case t == "multipart/mixed":
+		return true
+	case t == "" || strings.HasPrefix(t, "text/") || strings.HasPrefix(t, "multipart/"):
+		return false
+	}
+	return true
+}
+
+func firstID(h gomail.Header, key string) string {
+	if ids := idList(h, key); len(ids) > 0 {
+		return ids[0]
+	}
+	return ""
+}
+
+// idList returns the message ids of a field without angle brackets,
+// falling back to splitting on white space when the field is malformed.
+func idList(h gomail.Header, key string) []string {
+	if ids, err := h.MsgIDList(key); err == nil && len(ids) > 0 {
+		return ids
+	}
+	var ids []string
+	for _, f := range strings.Fields(toUTF8(h.Get(key))) {
+		f = strings.Trim(f, "<>,")
+		if f != "" {
+			ids = append(ids, f)
+		}
+	}
+	return ids
+}
+
+var wordDecoder = &mime.WordDecoder{CharsetReader: gomessage.CharsetReader}
+
+// decodeText decodes RFC 2047 encoded-words and makes the result UTF-8.
+func decodeText(s string) string {
+	s = toUTF8(s)
+	if strings.Contains(s, "=?") {
+		if d, err := wordDecoder.DecodeHeader(s); err == nil {
+			s = d
+		}
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// toUTF8 returns s unchanged when it is valid UTF-8 and otherwise reads it
+// as Windows-1252, the usual charset of raw 8-bit headers.
+func toUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return decodeWindows1252([]byte(s))
+}

@@ -1,0 +1,212 @@
+package message
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	gomail "github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
+
+	"github.com/posta-mail/posta/sanitize"
+)
+
+// Rendered is a message made ready for the pager. Every string in it is
+// sanitized for the terminal.
+type Rendered struct {
+	Headers     []Field      // From, To, Cc, Date, Subject in that order, those present
+	Body        string       // decoded body text, sanitized with sanitize.Text
+	Attachments []Attachment // parts not shown as body text
+	Warnings    []string     // problems met while rendering, for a status line
+	Links       []string     // URLs of the numbered link footnotes of HTML parts
+}
+
+// Field is one displayed header field.
+type Field struct{ Name, Value string }
+
+// Attachment describes a part that can be saved with [SaveAttachment].
+type Attachment struct {
+	Index       int    // part number, stable for a given message
+	Name        string // sanitized base file name
+	ContentType string
+	Size        int64 // decoded bytes
+}
+
+// Options tune [Render]. The zero value is ready to use.
+type Options struct {
+	Width        int   // wrap body lines at this many characters; 0 = no wrapping
+	MaxBodyBytes int64 // decoded body text kept; 0 = 1 MiB
+}
+
+// Render parses the message read from r and renders it as text. It returns
+// an error only when r cannot be read at all: broken MIME is rendered as
+// well as possible and reported in Warnings, and an internal failure is
+// recovered and turned into a warning.
+func Render(r io.Reader, opts Options) (res *Rendered, err error) {
+	rec := &errRecorder{r: r}
+	w := newWalker(opts.MaxBodyBytes)
+	res = &Rendered{}
+	defer func() {
+		if p := recover(); p != nil {
+			res.Body = sanitize.Text(res.Body)
+			res.Warnings = append(res.Warnings, sanitize.Line(fmt.Sprintf("internal error while rendering: %v", p)))
+			err = nil
+		}
+	}()
+	br := bufio.NewReaderSize(rec, 32<<10)
+	if _, perr := br.Peek(1); perr != nil && perr != io.EOF {
+		return nil, perr
+	}
+	h, body := readHeader(br, w.warn)
+	root := w.parseEntity(h, body, 0, "text/plain")
+	if rec.err != nil {
+		if rec.n == 0 {
+			return nil, rec.err
+		}
+		w.warn("message incomplete: " + rec.err.Error())
+	}
+	res.Headers = displayHeaders(h)
+	rd := &renderer{w: w, links: &res.Links}
+	var b strings.Builder
+	if root != nil {
+		rd.node(&b, root, 0)
+	}
+	res.Body = finishBody(b.String(), opts, w)
+	res.Attachments = collectAttachments(root, nil)
+	for _, warning := range w.warnings {
+		res.Warnings = append(res.Warnings, sanitize.Line(warning))
+	}
+	for i, l := range res.Links {
+		res.Links[i] = sanitize.Line(l)
+	}
+	return res, nil
+}
+
+// displayHeaders returns the header fields shown above the body.
+func displayHeaders(th textproto.Header) []Field {
+	h := gomail.Header{}
+	h.Header.Header = th
+	var out []Field
+	for _, key := range []string{"From", "To", "Cc", "Date", "Subject"} {
+		raw := h.Get(key)
+		if raw == "" {
+			continue
+		}
+		var v string
+		switch key {
+		case "From", "To", "Cc":
+			var names []string
+			for _, a := range addressList(raw) {
+				names = append(names, a.String())
+			}
+			v = strings.Join(names, ", ")
+			if v == "" {
+				v = decodeText(raw)
+			}
+		case "Date":
+			if d, err := h.Date(); err == nil {
+				v = d.Format("Mon, 02 Jan 2006 15:04:05 -0700")
+			} else {
+				v = toUTF8(raw)
+			}
+		default:
+			v = decodeText(raw)
+		}
+		v = strings.Join(strings.Fields(v), " ")
+		out = append(out, Field{Name: key, Value: sanitize.Line(v)})
+	}
+	return out
+}
+
+// finishBody trims, caps, wraps and sanitizes the assembled body text.
+func finishBody(s string, opts Options, w *walker) string {
+	limit := opts.MaxBodyBytes
+	if limit <= 0 {
+		limit = defaultMaxBody
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.TrimRight(s, " \t\n") + "\n"
+	truncated := false
+	if int64(len(s)) > limit {
+		cut := int(limit)
+		for cut > 0 && s[cut]&0xc0 == 0x80 { // keep whole UTF-8 sequences
+			cut--
+		}
+		s = s[:cut]
+		truncated = true
+	}
+	if truncated {
+		w.warn(fmt.Sprintf("truncated at %s", humanSize(limit)))
+		s = strings.TrimRight(s, "\n") + "\n\n[truncated]\n"
+	}
+	if strings.TrimSpace(s) == "" {
+		return ""
+	}
+	if opts.Width > 0 {
+		s = wrapText(s, opts.Width)
+	}
+	return sanitize.Text(s)
+}
+
+// collectAttachments lists the leaves that were not shown as body text.
+func collectAttachments(n *node, out []Attachment) []Attachment {
+	if n == nil {
+		return out
+	}
+	if n.isLeaf() && !n.shown && !(n.filename == "" && strings.HasPrefix(n.mediaType, "text/") && n.disposition != "attachment") {
+		out = append(out, Attachment{
+			Index:       n.number,
+			Name:        safeName(n.displayName(), n.number),
+			ContentType: sanitize.Line(n.mediaType),
+			Size:        n.size,
+		})
+	}
+	for _, c := range n.children {
+		out = collectAttachments(c, out)
+	}
+	return collectAttachments(n.inner, out)
+}
+
+// String formats the rendered message as the pager shows it: the header
+// lines, a blank line, the body and the list of attachments.
+func (r *Rendered) String() string {
+	var b strings.Builder
+	for _, f := range r.Headers {
+		fmt.Fprintf(&b, "%s: %s\n", f.Name, f.Value)
+	}
+	b.WriteString("\n")
+	b.WriteString(r.Body)
+	if len(r.Attachments) > 0 {
+		if r.Body != "" && !strings.HasSuffix(r.Body, "\n") {
+			b.WriteString("\n")
+		}
+		b.WriteString("\nAttachments:\n")
+		for _, a := range r.Attachments {
+			fmt.Fprintf(&b, "[%d] %s  %s  %s\n", a.Index, a.Name, a.ContentType, humanSize(a.Size))
+		}
+	}
+	return b.String()
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n < 1024:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%d KB", (n+512)/1024)
+	case n < 1<<30:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+}
+
+// BodyText returns the decoded text of the message body for full-text
+// indexing: what [Render] shows, without headers and attachments.
+func BodyText(r io.Reader) (string, error) {
+	res, err := Render(r, Options{})
+	if err != nil {
+		return "", err
+	}
+	return res.Body, nil
+}

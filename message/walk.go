@@ -1,0 +1,252 @@
+package message
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	gomessage "github.com/emersion/go-message"
+	"github.com/emersion/go-message/textproto"
+)
+
+const (
+	defaultMaxBody = 1 << 20 // decoded body text kept for display
+	maxParts       = 10000   // MIME parts walked
+	maxDepth       = 20      // multipart / message nesting
+	fallbackBytes  = 64 << 10
+)
+
+// node is one MIME entity of the walked tree.
+type node struct {
+	header      gomessage.Header
+	mediaType   string
+	params      map[string]string
+	disposition string
+	filename    string
+	number      int     // leaf number (1-based, depth first); 0 for containers
+	children    []*node // multipart children
+	inner       *node   // the enclosed message of message/rfc822
+	text        []byte  // transfer-decoded content of text leaves, capped
+	truncated   bool
+	size        int64 // decoded bytes of a leaf
+	shown       bool  // rendered as body text
+}
+
+func (n *node) isLeaf() bool { return n.number > 0 }
+
+// walker parses a message into a tree of nodes, bounded by the limits.
+type walker struct {
+	parts    int
+	leaves   int
+	textLeft int64
+	stopped  bool
+	warnings []string
+	seen     map[string]bool
+	// saveIndex and save, when set, receive the decoded content of the
+	// leaf with that number instead of it being kept or counted.
+	saveIndex int
+	save      func(n *node, r io.Reader) error
+	saveErr   error
+}
+
+func newWalker(maxBody int64) *walker {
+	if maxBody <= 0 {
+		maxBody = defaultMaxBody
+	}
+	return &walker{textLeft: maxBody, seen: map[string]bool{}}
+}
+
+func (w *walker) warn(s string) {
+	if !w.seen[s] && len(w.warnings) < 50 {
+		w.seen[s] = true
+		w.warnings = append(w.warnings, s)
+	}
+}
+
+// parseMessage reads a whole message (header and body) from r.
+func (w *walker) parseMessage(r io.Reader, depth int) *node {
+	br := bufio.NewReaderSize(r, 32<<10)
+	h, body := readHeader(br, w.warn)
+	return w.parseEntity(h, body, depth, "text/plain")
+}
+
+// parseEntity walks one entity; defaultType applies when it has no
+// Content-Type. It returns nil once the part limit is hit.
+func (w *walker) parseEntity(th textproto.Header, body io.Reader, depth int, defaultType string) *node {
+	if w.stopped {
+		return nil
+	}
+	w.parts++
+	if w.parts > maxParts {
+		w.stopped = true
+		w.warn(fmt.Sprintf("more than %d parts, the rest is not shown", maxParts))
+		return nil
+	}
+	n := &node{header: gomessage.Header{Header: th}}
+	n.mediaType, n.params = parseParams(th.Get("Content-Type"))
+	switch {
+	case n.mediaType == "":
+		n.mediaType = defaultType
+	case !strings.Contains(n.mediaType, "/"):
+		w.warn("malformed Content-Type, shown as text")
+		n.mediaType = "text/plain"
+	}
+	var dispParams map[string]string
+	n.disposition, dispParams = parseParams(th.Get("Content-Disposition"))
+	n.filename = dispParams["filename"]
+	if n.filename == "" {
+		n.filename = n.params["name"]
+	}
+	if depth >= maxDepth && (strings.HasPrefix(n.mediaType, "multipart/") || isMessage(n.mediaType)) {
+		w.warn(fmt.Sprintf("nesting deeper than %d, inner parts not shown", maxDepth))
+		n.mediaType = "application/octet-stream"
+	}
+	switch {
+	case strings.HasPrefix(n.mediaType, "multipart/"):
+		w.parseMultipart(n, body, depth)
+	case isMessage(n.mediaType):
+		decoded := transferDecoder(th.Get("Content-Transfer-Encoding"), body, w.warn)
+		n.inner = w.parseMessage(decoded, depth+1)
+		if n.inner == nil {
+			return n
+		}
+	default:
+		w.parseLeaf(n, body)
+	}
+	return n
+}
+
+func isMessage(mediaType string) bool {
+	return mediaType == "message/rfc822" || mediaType == "message/global"
+}
+
+func (w *walker) parseMultipart(n *node, body io.Reader, depth int) {
+	boundary := n.params["boundary"]
+	if boundary == "" {
+		w.warn("multipart without boundary, shown as text")
+		n.mediaType = "text/plain"
+		w.parseLeaf(n, body)
+		return
+	}
+	rec := &headRecorder{r: body}
+	mr := textproto.NewMultipartReader(rec, boundary)
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if len(n.children) == 0 {
+				w.warn("multipart boundary not found, shown as text")
+				n.mediaType = "text/plain"
+				w.parseLeaf(n, io.MultiReader(bytes.NewReader(rec.head), body))
+				return
+			}
+			w.warn("broken multipart structure, some parts may be missing")
+			break
+		}
+		childType := "text/plain"
+		if n.mediaType == "multipart/digest" {
+			childType = "message/rfc822"
+		}
+		child := w.parseEntity(p.Header, p, depth+1, childType)
+		if child == nil {
+			break
+		}
+		n.children = append(n.children, child)
+	}
+}
+
+// parseLeaf numbers a leaf and reads its decoded content: kept (capped) for
+// text that may be displayed, streamed to w.save for the requested part,
+// counted otherwise.
+func (w *walker) parseLeaf(n *node, body io.Reader) {
+	w.leaves++
+	n.number = w.leaves
+	decoded := transferDecoder(n.header.Get("Content-Transfer-Encoding"), body, w.warn)
+	counter := &countingReader{r: decoded}
+	switch {
+	case w.save != nil && n.number == w.saveIndex:
+		w.saveErr = w.save(n, counter)
+	case isDisplayText(n):
+		limit := w.textLeft
+		buf, _ := io.ReadAll(io.LimitReader(counter, limit))
+		n.text = buf
+		w.textLeft -= int64(len(buf))
+		if extra, _ := io.Copy(io.Discard, counter); extra > 0 {
+			n.truncated = true
+		}
+	}
+	io.Copy(io.Discard, counter)
+	n.size = counter.n
+}
+
+// isDisplayText reports whether a leaf is text meant to be read inline.
+func isDisplayText(n *node) bool {
+	if n.disposition == "attachment" {
+		return false
+	}
+	switch n.mediaType {
+	case "text/plain", "text/html", "text/enriched", "text/rfc822-headers",
+		"message/delivery-status", "message/disposition-notification", "message/feedback-report":
+		return true
+	}
+	return strings.HasPrefix(n.mediaType, "text/") && n.filename == ""
+}
+
+// displayName is the name an attachment is listed and saved under, before
+// sanitizing.
+func (n *node) displayName() string {
+	if n.filename != "" {
+		return n.filename
+	}
+	name := fmt.Sprintf("part-%d", n.number)
+	if ext := extensionFor(n.mediaType); ext != "" {
+		name += ext
+	}
+	return name
+}
+
+func extensionFor(mediaType string) string {
+	switch mediaType {
+	case "text/plain":
+		return ".txt"
+	case "text/html":
+		return ".html"
+	case "message/rfc822":
+		return ".eml"
+	}
+	if _, sub, ok := strings.Cut(mediaType, "/"); ok && len(sub) <= 8 && path.Base(sub) == sub && !strings.ContainsAny(sub, ".+-") {
+		return "." + sub
+	}
+	return ".bin"
+}
+
+// headRecorder keeps the first bytes read through it, so a multipart body
+// whose boundary never appears can still be shown as text.
+type headRecorder struct {
+	r    io.Reader
+	head []byte
+}
+
+func (h *headRecorder) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	if room := fallbackBytes - len(h.head); room > 0 {
+		h.head = append(h.head, p[:min(n, room)]...)
+	}
+	return n, err
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
