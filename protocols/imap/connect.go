@@ -77,7 +77,7 @@ func open(ctx context.Context, raw net.Conn, ep protocols.Endpoint, handler *ima
 	copts := &imapclient.Options{
 		TLSConfig:             ep.TLS(),
 		UnilateralDataHandler: handler,
-		WordDecoder:           &mime.WordDecoder{CharsetReader: charset.Reader},
+		WordDecoder:           newWordDecoder(),
 	}
 	var c *imapclient.Client
 	switch ep.Security {
@@ -160,3 +160,9 @@ func (x xoauth2Client) Start() (string, []byte, error) {
 // Next answers an error challenge with an empty response, as the
 // mechanism requires; the server then fails the exchange.
 func (x xoauth2Client) Next([]byte) ([]byte, error) { return []byte{}, nil }
+
+// newWordDecoder decodes RFC 2047 words in any charset go-message knows,
+// not only the UTF-8 and ISO-8859-1 of the standard library.
+func newWordDecoder() *mime.WordDecoder {
+	return &mime.WordDecoder{CharsetReader: charset.Reader}
+}
