@@ -130,7 +130,7 @@ func (f *Fetcher) begin(ctx context.Context) (*imapclient.Client, func(error) er
 }
 
 // selectFolder selects folder unless it is already selected with at least
-// the needed rights. It returns the SELECT data when it ran the command.
+// the needed rights (a read-write selection serves read-only needs).
 func (f *Fetcher) selectFolder(c *imapclient.Client, folder string, readOnly bool) error {
 	if f.selected == folder && (f.readOnly == readOnly || !f.readOnly) {
 		return nil
