@@ -46,6 +46,9 @@ func (u *imapUser) appendRaw(folder string, g Generated) error {
 	if g.Seen {
 		flags = append(flags, imap.FlagSeen)
 	}
+	if g.Draft {
+		flags = append(flags, imap.FlagDraft)
+	}
 	if g.Flagged {
 		flags = append(flags, imap.FlagFlagged)
 	}

@@ -66,7 +66,8 @@ func (s *Servers) seed(opts Options) error {
 		if err := u.create(f.name, attrs...); err != nil {
 			return fmt.Errorf("demo: create %s: %w", f.name, err)
 		}
-		g := Generator{Seed: opts.Seed, Now: now, Total: f.count, Folder: f.name, Owner: owner, Outgoing: f.outgoing}
+		g := Generator{Seed: opts.Seed, Now: now, Total: f.count, Folder: f.name, Owner: owner,
+			Outgoing: f.outgoing, Drafts: f.attr == imap.MailboxAttrDrafts}
 		if err := fill(f.name, g); err != nil {
 			return err
 		}

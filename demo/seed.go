@@ -20,6 +20,8 @@ type Generator struct {
 	Owner  string // the mailbox owner's address
 	// Outgoing makes the owner the sender (Sent, Drafts).
 	Outgoing bool
+	// Drafts marks the messages as drafts (\Draft, and seen).
+	Drafts bool
 }
 
 // Generated is one generated message with its suggested IMAP state.
@@ -28,6 +30,7 @@ type Generated struct {
 	Date    time.Time
 	Seen    bool
 	Flagged bool
+	Draft   bool
 }
 
 // threadLen is how many consecutive messages share a thread (when the
@@ -120,8 +123,9 @@ func (g Generator) Message(i int) Generated {
 	return Generated{
 		Raw:     b.Bytes(),
 		Date:    date,
-		Seen:    !recent && r.IntN(10) < 8,
+		Seen:    g.Outgoing || (!recent && r.IntN(10) < 8),
 		Flagged: r.IntN(20) == 0,
+		Draft:   g.Drafts,
 	}
 }
 

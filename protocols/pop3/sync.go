@@ -20,6 +20,8 @@ type entry struct {
 	id   int    // message number in this session
 	uid  string // UIDL, or header digest
 	size int64  // from LIST
+	// digest marks a header-digest uid (no UIDL), too weak to delete by.
+	digest bool
 }
 
 // list returns the maildrop's messages with their UIDs and sizes.
@@ -69,7 +71,7 @@ func (s *session) digestUIDs(sizes []gopop3.MessageID) ([]entry, error) {
 		if n := count[uid]; n > 1 {
 			uid += "#" + strconv.Itoa(n)
 		}
-		out = append(out, entry{id: m.ID, uid: uid, size: int64(m.Size)})
+		out = append(out, entry{id: m.ID, uid: uid, size: int64(m.Size), digest: true})
 	}
 	return out, nil
 }
@@ -91,7 +93,8 @@ func (s *session) retr(id int, limit int64) (*bytes.Buffer, error) {
 // Sync downloads every message of INBOX that req.State.Known does not
 // know into req.Store, oldest first. Unless LeaveOnServer is set, it
 // deletes each message after Store returned nil for it, and also deletes
-// messages already known (stored by an earlier sync whose QUIT was lost).
+// messages already known (stored by an earlier sync whose QUIT was lost)
+// when the server has UIDL: a header digest is not trusted for that.
 // If Store fails, Sync stops, leaves that message on the server, commits
 // the deletions made so far and returns the error.
 func (f *Fetcher) Sync(ctx context.Context, req protocols.SyncRequest) (protocols.SyncResult, error) {
@@ -115,7 +118,7 @@ func (f *Fetcher) Sync(ctx context.Context, req protocols.SyncRequest) (protocol
 	for _, e := range entries {
 		if req.State.Known == nil || !req.State.Known(e.uid) {
 			todo = append(todo, e)
-		} else if !f.opts.LeaveOnServer {
+		} else if !f.opts.LeaveOnServer && !e.digest {
 			if err := s.c.Dele(e.id); err != nil {
 				return res, ctxErr(ctx, wrapErr("dele", err, s.tc))
 			}
