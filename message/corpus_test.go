@@ -13,20 +13,28 @@ import (
 var corpusDir = filepath.Join("..", "..", "shared", "corpus")
 
 // corpusFiles returns every regular message file of the shared corpus, or
-// skips t when the corpus is absent.
+// skips tb when the corpus is absent.
 func corpusFiles(tb testing.TB) []string {
 	tb.Helper()
-	if _, err := os.Stat(corpusDir); err != nil {
+	files, err := listCorpus()
+	if err != nil {
 		tb.Skipf("corpus not available: %v", err)
 	}
+	return files
+}
+
+func listCorpus() ([]string, error) {
+	if _, err := os.Stat(corpusDir); err != nil {
+		return nil, err
+	}
 	var files []string
-	filepath.WalkDir(corpusDir, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(corpusDir, func(path string, d fs.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() && filepath.Dir(path) != corpusDir {
 			files = append(files, path)
 		}
 		return nil
 	})
-	return files
+	return files, err
 }
 
 // assertTerminalSafe fails t if s contains anything that could drive a

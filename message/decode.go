@@ -112,6 +112,7 @@ type b64Reader struct {
 	r     io.Reader
 	in    []byte
 	out   []byte
+	pos   int // read offset in out
 	acc   uint32
 	count int
 	eof   bool
@@ -133,7 +134,7 @@ func (b *b64Reader) Read(p []byte) (int, error) {
 	if b.in == nil {
 		b.in = make([]byte, 32<<10)
 	}
-	for len(b.out) == 0 {
+	for len(b.out) == b.pos {
 		if b.eof {
 			return 0, io.EOF
 		}
@@ -159,8 +160,11 @@ func (b *b64Reader) Read(p []byte) (int, error) {
 			b.eof = true
 		}
 	}
-	n := copy(p, b.out)
-	b.out = b.out[:copy(b.out, b.out[n:])]
+	n := copy(p, b.out[b.pos:])
+	b.pos += n
+	if b.pos == len(b.out) {
+		b.out, b.pos = b.out[:0], 0
+	}
 	return n, nil
 }
 

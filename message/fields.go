@@ -38,7 +38,7 @@ func addressList(raw string) []mail.Address {
 // angle brackets.
 func splitAddresses(s string) []string {
 	var parts []string
-	depth, quoted, start := 0, false, 0
+	depth, quoted, angle, start := 0, false, false, 0
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c == '\\' && quoted:
@@ -46,11 +46,15 @@ func splitAddresses(s string) []string {
 		case c == '"':
 			quoted = !quoted
 		case quoted:
-		case c == '<' || c == '(':
+		case c == '<':
+			angle = true
+		case c == '>':
+			angle = false
+		case c == '(':
 			depth++
-		case (c == '>' || c == ')') && depth > 0:
+		case c == ')' && depth > 0:
 			depth--
-		case c == ',' && depth == 0:
+		case c == ',' && depth == 0 && !angle:
 			parts = append(parts, s[start:i])
 			start = i + 1
 		}
