@@ -1,0 +1,162 @@
+package accounts
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/posta-mail/posta/cache"
+	"github.com/posta-mail/posta/mail"
+	"github.com/posta-mail/posta/protocols"
+	"github.com/posta-mail/posta/protocols/imap"
+	"github.com/posta-mail/posta/protocols/pop3"
+	"github.com/posta-mail/posta/protocols/smtp"
+)
+
+// Account is one configured mail account, live: its fetcher, its sender
+// and the cache. Its methods may be called from any goroutine; network
+// work is serialised per account, cache reads are not.
+type Account struct {
+	cfg     AccountConfig
+	cache   *cache.Cache
+	fetcher protocols.Fetcher
+	sender  protocols.Sender
+
+	net sync.Mutex // held while the fetcher or sender is in use
+}
+
+// Name returns the account's name from the configuration.
+func (a *Account) Name() string { return a.cfg.Name }
+
+// Kind returns "imap" or "pop3".
+func (a *Account) Kind() string { return a.cfg.Fetch.Kind }
+
+// Address returns the account's own address.
+func (a *Account) Address() string { return a.cfg.Address }
+
+// From returns the From header value for mail sent from the account.
+func (a *Account) From() string {
+	return mail.Address{Name: a.cfg.DisplayName, Addr: a.cfg.Address}.String()
+}
+
+// Signature returns the account's signature text, "" if none.
+func (a *Account) Signature() string { return a.cfg.Signature }
+
+// Caps reports what the account's fetcher can do.
+func (a *Account) Caps() protocols.Caps { return a.fetcher.Caps() }
+
+// Close logs out of the servers.
+func (a *Account) Close() error {
+	a.net.Lock()
+	defer a.net.Unlock()
+	return a.fetcher.Close()
+}
+
+// newAccount builds the fetcher and sender for one configured account.
+func newAccount(cfg AccountConfig, c *cache.Cache) (*Account, error) {
+	in, err := endpoint(cfg.Name, cfg.Fetch.ServerConfig)
+	if err != nil {
+		return nil, fmt.Errorf("account %s: fetch: %w", cfg.Name, err)
+	}
+	out, err := endpoint(cfg.Name, cfg.SMTP)
+	if err != nil {
+		return nil, fmt.Errorf("account %s: smtp: %w", cfg.Name, err)
+	}
+	a := &Account{cfg: cfg, cache: c}
+	switch cfg.Fetch.Kind {
+	case "imap":
+		a.fetcher = imap.New(imap.Options{Endpoint: in})
+	case "pop3":
+		leave := cfg.Fetch.LeaveOnServer == nil || *cfg.Fetch.LeaveOnServer
+		a.fetcher = pop3.New(pop3.Options{Endpoint: in, LeaveOnServer: leave})
+	default:
+		return nil, fmt.Errorf("account %s: unknown fetch kind %q", cfg.Name, cfg.Fetch.Kind)
+	}
+	a.sender = smtp.New(smtp.Options{Endpoint: out})
+	return a, nil
+}
+
+// endpoint turns a server's configuration into a protocols.Endpoint.
+func endpoint(account string, s ServerConfig) (protocols.Endpoint, error) {
+	e := protocols.Endpoint{
+		Host:           s.Host,
+		Port:           s.Port,
+		Security:       protocols.Security(s.Security),
+		Username:       s.Username,
+		Auth:           s.Auth,
+		AllowPlainAuth: s.AllowPlainAuth,
+		Password:       passwordSource(account, s),
+	}
+	if e.Security == "" {
+		e.Security = protocols.SecurityTLS
+	}
+	if s.CAFile != "" {
+		pem, err := os.ReadFile(s.CAFile)
+		if err != nil {
+			return e, fmt.Errorf("ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return e, fmt.Errorf("ca_file %s holds no PEM certificate", s.CAFile)
+		}
+		e.TLSConfig = &tls.Config{RootCAs: pool}
+	}
+	return e, nil
+}
+
+// Set is every configured account, in configuration order.
+type Set struct {
+	Accounts []*Account
+	Default  *Account
+	Cache    *cache.Cache
+}
+
+// Open builds the accounts of cfg over an open cache. No network
+// connection is made until the first sync or send.
+func Open(cfg *Config, c *cache.Cache) (*Set, error) {
+	if len(cfg.Accounts) == 0 {
+		return nil, errors.New("the configuration has no [[account]]")
+	}
+	s := &Set{Cache: c}
+	for _, ac := range cfg.Accounts {
+		a, err := newAccount(ac, c)
+		if err != nil {
+			return nil, err
+		}
+		s.Accounts = append(s.Accounts, a)
+		if ac.Name == cfg.DefaultAccount {
+			s.Default = a
+		}
+	}
+	if s.Default == nil {
+		s.Default = s.Accounts[0]
+	}
+	return s, nil
+}
+
+// Get returns the named account, or an error listing the known names.
+func (s *Set) Get(name string) (*Account, error) {
+	if name == "" {
+		return s.Default, nil
+	}
+	var names []string
+	for _, a := range s.Accounts {
+		if a.Name() == name {
+			return a, nil
+		}
+		names = append(names, a.Name())
+	}
+	return nil, fmt.Errorf("no account %q (accounts: %v)", name, names)
+}
+
+// Close logs every account out.
+func (s *Set) Close() error {
+	var errs []error
+	for _, a := range s.Accounts {
+		errs = append(errs, a.Close())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,221 @@
+package accounts
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+
+	"github.com/posta-mail/posta/cache"
+	"github.com/posta-mail/posta/mail"
+	"github.com/posta-mail/posta/message"
+	"github.com/posta-mail/posta/protocols"
+)
+
+func cacheMeta(r protocols.SyncResult) cache.FolderMeta {
+	return cache.FolderMeta{UIDValidity: r.UIDValidity, HighestModSeq: r.HighestModSeq}
+}
+
+// Folders lists the account's folders from the cache, with counts.
+func (a *Account) Folders() ([]mail.Folder, error) {
+	return a.cache.Folders(a.Name())
+}
+
+// List returns a page of a folder's messages from the cache, newest first.
+func (a *Account) List(folder string, limit, offset int) ([]Message, error) {
+	return a.cache.List(cache.Query{Account: a.Name(), Folder: folder, Limit: limit, Offset: offset})
+}
+
+// Count returns how many messages a folder holds in the cache.
+func (a *Account) Count(folder string) (int, error) {
+	return a.cache.Count(cache.Query{Account: a.Name(), Folder: folder})
+}
+
+// Message returns one cached message of this account.
+func (a *Account) Message(id int64) (Message, error) {
+	m, err := a.cache.Get(id)
+	if err != nil {
+		return m, err
+	}
+	if m.Account != a.Name() {
+		return m, fmt.Errorf("message %d belongs to account %s, not %s", id, m.Account, a.Name())
+	}
+	return m, nil
+}
+
+// Body returns the raw bytes of a message: from the cache when they are
+// there, else fetched from the server and kept in the cache.
+func (a *Account) Body(ctx context.Context, id int64) ([]byte, error) {
+	m, err := a.Message(id)
+	if err != nil {
+		return nil, err
+	}
+	if rc, err := a.cache.OpenBody(id); err == nil {
+		defer rc.Close()
+		return io.ReadAll(rc)
+	} else if !errors.Is(err, cache.ErrNoBody) {
+		return nil, err
+	}
+	a.net.Lock()
+	defer a.net.Unlock()
+	rc, err := a.fetcher.FetchBody(ctx, m.Folder, m.UID)
+	if err != nil {
+		return nil, fmt.Errorf("%s: fetch message %d: %w", a.Name(), id, err)
+	}
+	defer rc.Close()
+	raw, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: fetch message %d: %w", a.Name(), id, err)
+	}
+	if err := a.cache.PutBody(id, bytes.NewReader(raw)); err != nil {
+		return raw, err
+	}
+	return raw, nil
+}
+
+// SetFlag adds or removes a flag on a message, in the cache and, where
+// flags live on the server, there too.
+func (a *Account) SetFlag(ctx context.Context, id int64, flag mail.Flag, add bool) error {
+	m, err := a.Message(id)
+	if err != nil {
+		return err
+	}
+	flags := m.Flags.Without(flag)
+	if add {
+		flags = m.Flags.With(flag)
+	}
+	if err := a.cache.SetFlags(id, flags); err != nil {
+		return err
+	}
+	if !a.fetcher.Caps().ServerFlags {
+		return nil
+	}
+	a.net.Lock()
+	defer a.net.Unlock()
+	if err := a.fetcher.SetFlags(ctx, m.Folder, []string{m.UID}, []mail.Flag{flag}, add); err != nil {
+		return fmt.Errorf("%s: set %s on message %d: %w", a.Name(), flag, id, err)
+	}
+	return nil
+}
+
+// Send saves a composed message in the outbox, then submits it. If the
+// server does not accept it, it stays in the outbox and the next sync
+// retries; the error says so.
+func (a *Account) Send(ctx context.Context, from string, to []string, raw []byte) error {
+	if len(to) == 0 {
+		return errors.New("send: no recipients")
+	}
+	item, err := a.cache.OutboxAdd(a.Name(), from, to, raw)
+	if err != nil {
+		return fmt.Errorf("send: save to outbox: %w", err)
+	}
+	err = a.sendItem(ctx, item)
+	var copyErr *SentCopyError
+	if err != nil && !errors.As(err, &copyErr) {
+		return fmt.Errorf("send: %w (kept in the outbox, retried on the next sync)", err)
+	}
+	return err
+}
+
+// FlushOutbox sends every message waiting in the account's outbox and
+// returns how many the server accepted.
+func (a *Account) FlushOutbox(ctx context.Context) (int, error) {
+	items, err := a.cache.Outbox(a.Name())
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	var errs []error
+	for _, it := range items {
+		err := a.sendItem(ctx, it)
+		var copyErr *SentCopyError
+		if err != nil {
+			errs = append(errs, fmt.Errorf("outbox %d: %w", it.ID, err))
+		}
+		if err == nil || errors.As(err, &copyErr) {
+			sent++
+		}
+	}
+	return sent, errors.Join(errs...)
+}
+
+func (a *Account) sendItem(ctx context.Context, it cache.OutboxItem) error {
+	rc, err := a.cache.OutboxOpen(it.ID)
+	if err != nil {
+		return err
+	}
+	raw, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return err
+	}
+	a.net.Lock()
+	err = a.sender.Send(ctx, it.From, it.To, bytes.NewReader(raw))
+	a.net.Unlock()
+	if err != nil {
+		_ = a.cache.OutboxFail(it.ID, err)
+		return err
+	}
+	if err := a.cache.OutboxDone(it.ID); err != nil {
+		return err
+	}
+	if err := a.keepSent(ctx, raw); err != nil {
+		return &SentCopyError{Err: err}
+	}
+	return nil
+}
+
+// keepSent files a copy of a sent message in the account's Sent folder:
+// appended on the IMAP server, or filed in the local Sent folder of a
+// POP3 account. Failing to keep a copy does not undo the send, so the
+// error is returned for the caller to show, not to retry.
+func (a *Account) keepSent(ctx context.Context, raw []byte) error {
+	if a.fetcher.Caps().LocalIsRecord {
+		sum := sha256.Sum256(raw)
+		h, _ := message.ParseHeader(bytes.NewReader(raw))
+		h.Folder = "INBOX"
+		h.Size = int64(len(raw))
+		h.Flags = mail.Flags{mail.FlagSeen}
+		m, err := a.cache.DeliverPOP(a.Name(), "local-sent:"+hex.EncodeToString(sum[:16]), h, bytes.NewReader(raw))
+		if err != nil {
+			return err
+		}
+		return a.cache.MovePOP(m.ID, "Sent")
+	}
+	ap, ok := a.fetcher.(interface {
+		Append(ctx context.Context, folder string, flags []mail.Flag, date time.Time, raw []byte) error
+	})
+	if !ok {
+		return nil
+	}
+	folders, err := a.cache.Folders(a.Name())
+	if err != nil {
+		return err
+	}
+	for _, f := range folders {
+		if f.Role == mail.RoleSent {
+			a.net.Lock()
+			defer a.net.Unlock()
+			return ap.Append(ctx, f.Name, []mail.Flag{mail.FlagSeen}, time.Now(), raw)
+		}
+	}
+	return nil
+}
+
+// SentCopyError means a message was sent but no copy could be filed in
+// the Sent folder.
+type SentCopyError struct{ Err error }
+
+func (e *SentCopyError) Error() string {
+	return "sent, but no copy kept in Sent: " + e.Err.Error()
+}
+
+func (e *SentCopyError) Unwrap() error { return e.Err }
+
+// Message is a message as the cache knows it; the UI uses this alias so
+// it does not depend on the cache package.
+type Message = cache.Message
