@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+	"unicode/utf8"
+
+	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/mail"
+)
+
+// messageJSON is one row of `list --json` and `search --json`.
+type messageJSON struct {
+	ID            int64    `json:"id"`
+	Account       string   `json:"account"`
+	Folder        string   `json:"folder"`
+	UID           string   `json:"uid"`
+	MessageID     string   `json:"message_id"`
+	InReplyTo     string   `json:"in_reply_to,omitempty"`
+	Subject       string   `json:"subject"`
+	From          string   `json:"from"`
+	To            []string `json:"to"`
+	Cc            []string `json:"cc,omitempty"`
+	Date          string   `json:"date"`
+	Flags         []string `json:"flags"`
+	Size          int64    `json:"size"`
+	HasAttachment bool     `json:"has_attachment"`
+}
+
+func toJSON(m accounts.Message) messageJSON {
+	row := messageJSON{
+		ID: m.ID, Account: m.Account, Folder: m.Folder, UID: m.UID,
+		MessageID: m.MessageID, InReplyTo: m.InReplyTo, Subject: m.Subject,
+		To: addrs(m.To), Cc: addrs(m.Cc), Flags: []string{},
+		Size: m.Size, HasAttachment: m.HasAttachment,
+	}
+	if len(m.From) > 0 {
+		row.From = m.From[0].String()
+	}
+	if !m.Date.IsZero() {
+		row.Date = m.Date.UTC().Format(time.RFC3339)
+	}
+	for _, f := range m.Flags {
+		row.Flags = append(row.Flags, string(f))
+	}
+	return row
+}
+
+func addrs(as []mail.Address) []string {
+	out := make([]string, 0, len(as))
+	for _, a := range as {
+		out = append(out, a.String())
+	}
+	return out
+}
+
+// writeJSON writes v as indented JSON. Besides what encoding/json escapes
+// already (C0 controls), DEL, C1 controls and bidi overrides are written
+// as \u escapes, so the output is safe to print on a terminal and still
+// carries the exact strings.
+func writeJSON(w io.Writer, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	for len(data) > 0 {
+		r, n := utf8.DecodeRune(data)
+		if r == 0x7f || (r >= 0x80 && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
+			fmt.Fprintf(&b, `\u%04x`, r)
+		} else {
+			b.Write(data[:n])
+		}
+		data = data[n:]
+	}
+	b.WriteByte('\n')
+	_, err = w.Write(b.Bytes())
+	return err
+}
+
+// jsonLine encodes v as one line of JSON, safe for a terminal as
+// writeJSON is.
+func jsonLine(v any) ([]byte, error) {
+	var b bytes.Buffer
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	b.Write(data)
+	b.WriteByte('\n')
+	return b.Bytes(), nil
+}

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/spf13/cobra"
+
+	"github.com/posta-mail/posta/cache"
+	"github.com/posta-mail/posta/sanitize"
+)
+
+func newListCmd(g *globals) *cobra.Command {
+	var (
+		folder  string
+		limit   int
+		asJSON  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List cached messages (no network)",
+		Long: `List prints the messages in the cache, newest first: of every account, or
+of --account, in every folder, or in --folder. It never touches the
+network: run "posta sync" first for new mail. --json prints an array of
+objects (see the README for the fields).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.openCore()
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			msgs, err := c.cache.List(cache.Query{Account: g.account, Folder: folder, Limit: limit})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				rows := make([]messageJSON, 0, len(msgs))
+				for _, m := range msgs {
+					rows = append(rows, toJSON(m))
+				}
+				return writeJSON(g.stdout, rows)
+			}
+			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tACCOUNT\tFOLDER\tDATE\tFROM\tSUBJECT")
+			for _, m := range msgs {
+				from := ""
+				if len(m.From) > 0 {
+					from = m.From[0].String()
+				}
+				date := ""
+				if !m.Date.IsZero() {
+					date = m.Date.Local().Format(time.DateTime)
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", m.ID, sanitize.Line(m.Account), sanitize.Line(m.Folder), date,
+					ansi.Truncate(sanitize.Line(from), 32, "…"), sanitize.Line(m.Subject))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&folder, "folder", "", "only this folder (default: all)")
+	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many messages (default: all)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}

@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+
+	"github.com/posta-mail/posta/message"
+	"github.com/posta-mail/posta/sanitize"
+)
+
+func newReadCmd(g *globals) *cobra.Command {
+	var raw bool
+	cmd := &cobra.Command{
+		Use:   "read ID",
+		Short: "Show one message as the pager does, or its raw bytes",
+		Long: `Read shows the message with the given ID (from "posta list") as the
+pager shows it: sanitized headers, the text body and the attachments. Its
+body comes from the cache, or from the server when it is not cached yet.
+--raw prints the exact bytes when the output is a file or a pipe; on a
+terminal they are made safe first.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return fmt.Errorf("read: %q is not a message ID (see posta list)", args[0])
+			}
+			c, err := g.openCore()
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			m, err := c.cache.Get(id)
+			if err != nil {
+				return fmt.Errorf("read: message %d: %w", id, err)
+			}
+			a, err := c.set.Get(m.Account)
+			if err != nil {
+				return err
+			}
+			if g.account != "" && g.account != m.Account {
+				return fmt.Errorf("read: message %d belongs to account %s, not %s", id, m.Account, g.account)
+			}
+			body, err := a.Body(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			if raw {
+				if isTerminal(g.stdout) {
+					_, err = fmt.Fprint(g.stdout, sanitize.Text(string(body)))
+					return err
+				}
+				_, err = g.stdout.Write(body)
+				return err
+			}
+			r, err := message.Render(bytes.NewReader(body), message.Options{Width: termWidth(g.stdout)})
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprint(g.stdout, r.String())
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&raw, "raw", false, "print the raw RFC 5322 bytes")
+	return cmd
+}
+
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
+}
+
+// termWidth is the terminal's width, or 0 (no wrapping) for pipes.
+func termWidth(w any) int {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(f.Fd()) {
+		return 0
+	}
+	width, _, err := term.GetSize(f.Fd())
+	if err != nil {
+		return 0
+	}
+	return width
+}

@@ -1,0 +1,195 @@
+// Package cli is posta's command line: the TUI launcher and the
+// scriptable subcommands (sync, list, read, send, render, demo, ...).
+// Every command builds the same core: configuration, cache, accounts.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/cache"
+	"github.com/posta-mail/posta/message"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	config   string
+	cacheDir string
+	dataDir  string
+	account  string
+	stdin    io.Reader
+	stdout   io.Writer
+	stderr   io.Writer
+}
+
+// Main runs posta with args (without the program name) and returns the
+// exit status.
+func Main(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	g := &globals{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	root := newRoot(g)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(g.stderr, "posta:", err)
+		var ee exitError
+		if errors.As(err, &ee) {
+			return int(ee)
+		}
+		return 1
+	}
+	return 0
+}
+
+// exitError carries a specific exit status.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+func newRoot(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "posta",
+		Short: "A terminal mail client for IMAP, POP3 and SMTP",
+		Long: `posta reads, searches and sends mail in the terminal.
+
+Run it with no command to open the mail reader on your configured accounts.
+No configuration yet? Try "posta demo", which starts local mail servers
+seeded with mail and opens the reader on them.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runTUI(cmd.Context(), g)
+		},
+	}
+	root.SetIn(g.stdin)
+	root.SetOut(g.stdout)
+	root.SetErr(g.stderr)
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.config, "config", "", "configuration file (env POSTA_CONFIG; default <user config dir>/posta/config.toml)")
+	pf.StringVar(&g.cacheDir, "cache-dir", os.Getenv("POSTA_CACHE_DIR"), "cache folder (env POSTA_CACHE_DIR; default <user cache dir>/posta)")
+	pf.StringVar(&g.dataDir, "data-dir", os.Getenv("POSTA_DATA_DIR"), "folder for POP3 mail, the only copy (env POSTA_DATA_DIR)")
+	pf.StringVar(&g.account, "account", "", "account to use (default: the default account)")
+	root.AddCommand(
+		newDemoCmd(g), newSyncCmd(g), newListCmd(g), newReadCmd(g),
+		newSendCmd(g), newRenderCmd(g), newAccountsCmd(g), newLoginCmd(g),
+	)
+	return root
+}
+
+// configPath resolves the configuration file's path.
+func (g *globals) configPath() (string, error) {
+	if g.config != "" {
+		return g.config, nil
+	}
+	return accounts.DefaultConfigPath()
+}
+
+// dirs resolves the cache and data folders. With --cache-dir and no
+// --data-dir, POP3 mail goes under the cache folder's "data" subfolder,
+// so one flag keeps a whole session (the demo, tests) in one place.
+func (g *globals) dirs() (cacheDir, dataDir string, err error) {
+	cacheDir = g.cacheDir
+	if cacheDir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return "", "", err
+		}
+		cacheDir = filepath.Join(base, "posta")
+	}
+	dataDir = g.dataDir
+	switch {
+	case dataDir != "":
+	case g.cacheDir != "":
+		dataDir = filepath.Join(cacheDir, "data")
+	default:
+		dataDir, err = defaultDataDir()
+	}
+	return cacheDir, dataDir, err
+}
+
+// defaultDataDir is where POP3 mail lives: $XDG_DATA_HOME/posta (or
+// ~/.local/share/posta) on Unix, the user config folder elsewhere.
+func defaultDataDir() (string, error) {
+	if runtime.GOOS != "windows" && runtime.GOOS != "darwin" {
+		if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+			return filepath.Join(x, "posta"), nil
+		}
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(home, ".local", "share", "posta"), nil
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(base, "posta", "data"), nil
+}
+
+// core is what most commands need: the configuration, the cache and the
+// accounts.
+type core struct {
+	cfg   *accounts.Config
+	cache *cache.Cache
+	set   *accounts.Set
+}
+
+func (c *core) Close() {
+	c.set.Close()
+	c.cache.Close()
+}
+
+// openCore loads the configuration and opens the cache and accounts.
+func (g *globals) openCore() (*core, error) {
+	path, err := g.configPath()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := accounts.LoadConfig(path)
+	if errors.Is(err, accounts.ErrNoConfig) {
+		return nil, fmt.Errorf("%w\n\n%s", err, noConfigHelp(path))
+	}
+	if err != nil {
+		return nil, err
+	}
+	cacheDir, dataDir, err := g.dirs()
+	if err != nil {
+		return nil, err
+	}
+	c, err := cache.Open(cache.Options{Dir: cacheDir, DataDir: dataDir, ParseHeader: message.ParseHeader})
+	if err != nil {
+		return nil, err
+	}
+	set, err := accounts.Open(cfg, c)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	if g.account != "" {
+		if _, err := set.Get(g.account); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	return &core{cfg: cfg, cache: c, set: set}, nil
+}
+
+func noConfigHelp(path string) string {
+	return fmt.Sprintf(`posta needs a configuration file to know your accounts. Write one at
+  %s
+(the README has a complete example), or try posta on local demo servers
+with no configuration at all:
+  posta demo`, path)
+}

@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	message "github.com/emersion/go-message"
+	gomail "github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
+	"github.com/spf13/cobra"
+)
+
+// maxSendBytes bounds what `posta send` reads from stdin.
+const maxSendBytes = 64 << 20
+
+func newSendCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "send",
+		Short: "Send an RFC 5322 message read from stdin",
+		Long: `Send reads a complete message (headers, blank line, body) from standard
+input and submits it over the account's SMTP server. The recipients are
+those of its To, Cc and Bcc headers; Bcc is removed before sending. Date
+and Message-ID are added when missing. The message is kept in the outbox
+until the server accepted it: if sending fails, "posta sync" retries.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.openCore()
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			a, err := c.set.Get(g.account)
+			if err != nil {
+				return err
+			}
+			in, err := io.ReadAll(io.LimitReader(g.stdin, maxSendBytes+1))
+			if err != nil {
+				return fmt.Errorf("send: read stdin: %w", err)
+			}
+			if len(in) > maxSendBytes {
+				return fmt.Errorf("send: message larger than %d MiB", maxSendBytes>>20)
+			}
+			raw, from, to, err := prepareOutgoing(in, a.Address(), time.Now())
+			if err != nil {
+				return fmt.Errorf("send: %w", err)
+			}
+			if err := a.Send(cmd.Context(), from, to, raw); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stderr, "sent from %s to %s\n", a.Name(), strings.Join(to, ", "))
+			return nil
+		},
+	}
+}
+
+// prepareOutgoing reads the message's header, collects the envelope,
+// strips Bcc and adds a missing Date or Message-ID.
+func prepareOutgoing(in []byte, defaultFrom string, now time.Time) (raw []byte, from string, to []string, err error) {
+	br := bufio.NewReader(bytes.NewReader(in))
+	th, err := textproto.ReadHeader(br)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("message header: %w", err)
+	}
+	h := gomail.Header{Header: message.Header{Header: th}}
+	for _, field := range []string{"To", "Cc", "Bcc"} {
+		list, err := h.AddressList(field)
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("%s: %w", field, err)
+		}
+		for _, a := range list {
+			to = append(to, a.Address)
+		}
+	}
+	if len(to) == 0 {
+		return nil, "", nil, errors.New("no recipients in To, Cc or Bcc")
+	}
+	from = defaultFrom
+	if list, err := h.AddressList("From"); err == nil && len(list) > 0 {
+		from = list[0].Address
+	} else {
+		h.SetAddressList("From", []*gomail.Address{{Address: defaultFrom}})
+	}
+	h.Del("Bcc")
+	if !h.Has("Date") {
+		h.SetDate(now)
+	}
+	if !h.Has("Message-Id") {
+		var b [12]byte
+		_, _ = rand.Read(b[:])
+		domain := from[strings.LastIndexByte(from, '@')+1:]
+		h.SetMessageID(hex.EncodeToString(b[:]) + "@" + domain)
+	}
+	var out bytes.Buffer
+	if err := textproto.WriteHeader(&out, h.Header.Header); err != nil {
+		return nil, "", nil, err
+	}
+	if _, err := io.Copy(&out, br); err != nil {
+		return nil, "", nil, err
+	}
+	return out.Bytes(), from, to, nil
+}

@@ -1,0 +1,344 @@
+// Package ui is posta's terminal interface: a Bubble Tea program over the
+// accounts package. It reaches the network only through tea.Cmds that
+// call accounts and report back with messages, so it never blocks.
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/mail"
+	"github.com/posta-mail/posta/sanitize"
+)
+
+// Options configures the TUI. A zero value is valid.
+type Options struct {
+	// Account names the account to open on; "" means the default.
+	Account string
+	// Editor overrides $VISUAL/$EDITOR for composing.
+	Editor string
+	// SyncEvery is the interval of background syncs; 0 means 2 minutes.
+	SyncEvery time.Duration
+	// NoSyncOnStart skips the initial sync (the index still opens from
+	// the cache).
+	NoSyncOnStart bool
+	// DraftDir is where drafts are written for the editor; "" means the
+	// system's temporary folder.
+	DraftDir string
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+type mode int
+
+const (
+	modeIndex mode = iota
+	modePager
+	modeCompose
+	modeHelp
+)
+
+// Model is the root of the TUI.
+type Model struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	set    *accounts.Set
+	opts   Options
+	theme  Theme
+	keys   KeyMap
+	events chan tea.Msg
+
+	width, height int
+	mode, back    mode
+
+	acct    int
+	folders []mail.Folder
+	folder  int
+	index   index
+	pager   pager
+	compose compose
+
+	syncing  map[string]bool
+	progress string
+	status   string
+	isError  bool
+}
+
+// New builds the TUI over the accounts of set.
+func New(set *accounts.Set, opts Options) Model {
+	ctx, cancel := context.WithCancel(context.Background())
+	if opts.SyncEvery <= 0 {
+		opts.SyncEvery = 2 * time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	m := Model{
+		ctx: ctx, cancel: cancel, set: set, opts: opts,
+		theme: DefaultTheme(), keys: DefaultKeyMap(),
+		events:  make(chan tea.Msg, 64),
+		width:   80, height: 24,
+		syncing: map[string]bool{},
+	}
+	for i, a := range set.Accounts {
+		if a == set.Default {
+			m.acct = i
+		}
+		if opts.Account != "" && a.Name() == opts.Account {
+			m.acct = i
+		}
+	}
+	m.layout()
+	m.openAccount(m.acct)
+	return m
+}
+
+// Init starts the first sync of every account.
+func (m Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{waitEvent(m.events), syncTick(m.opts.SyncEvery), tea.SetWindowTitle("posta")}
+	if !m.opts.NoSyncOnStart {
+		cmds = append(cmds, m.syncAll()...)
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) account() *accounts.Account { return m.set.Accounts[m.acct] }
+
+func (m *Model) folderName() string {
+	if m.folder < len(m.folders) {
+		return m.folders[m.folder].Name
+	}
+	return "INBOX"
+}
+
+// openAccount switches to account i, on its inbox.
+func (m *Model) openAccount(i int) {
+	m.acct = i
+	m.folder = 0
+	m.reloadFolders()
+	for j, f := range m.folders {
+		if f.Role == mail.RoleInbox || strings.EqualFold(f.Name, "INBOX") {
+			m.folder = j
+			break
+		}
+	}
+	m.index = index{height: m.index.height}
+	m.index.load(m.account(), m.folderName())
+}
+
+// reloadFolders re-reads the folder list and counts from the cache,
+// keeping the selected folder.
+func (m *Model) reloadFolders() {
+	name := m.folderName()
+	fs, err := m.account().Folders()
+	if err != nil {
+		m.setError(err)
+		return
+	}
+	m.folders = fs
+	m.folder = 0
+	for j, f := range fs {
+		if f.Name == name {
+			m.folder = j
+		}
+	}
+}
+
+func (m *Model) syncAll() []tea.Cmd {
+	var cmds []tea.Cmd
+	for _, a := range m.set.Accounts {
+		if m.syncing[a.Name()] {
+			continue
+		}
+		m.syncing[a.Name()] = true
+		cmds = append(cmds, syncCmd(m.ctx, a, m.events))
+	}
+	return cmds
+}
+
+func (m *Model) setError(err error) {
+	m.status, m.isError = sanitize.Line(err.Error()), true
+}
+
+func (m *Model) setInfo(s string) { m.status, m.isError = s, false }
+
+// layout sizes the panes for the terminal.
+func (m *Model) layout() {
+	m.index.height = max(m.height-2, 1)
+	m.pager.setSize(m.theme, m.width, max(m.height-1, 1))
+}
+
+// Update handles one message.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		m.index.load(m.account(), m.folderName())
+		return m, nil
+	case tea.KeyMsg:
+		return m.handleKey(msg)
+	case syncProgressMsg:
+		p := msg.progress
+		m.progress = fmt.Sprintf("%s: syncing %s %d/%d", msg.account, p.Folder, p.Done, p.Total)
+		return m, waitEvent(m.events)
+	case syncDoneMsg:
+		return m.handleSyncDone(msg), nil
+	case syncTickMsg:
+		return m, tea.Batch(append(m.syncAll(), syncTick(m.opts.SyncEvery))...)
+	case bodyMsg:
+		return m.handleBody(msg)
+	case flagDoneMsg:
+		if msg.err != nil {
+			m.setError(msg.err)
+		}
+		m.refresh()
+		return m, nil
+	case replyReadyMsg:
+		if msg.err != nil {
+			m.setError(msg.err)
+			return m, nil
+		}
+		m.compose = compose{account: msg.account}
+		return m, editorCmd(m.opts.Editor, msg.draft, m.opts.DraftDir)
+	case editorDoneMsg:
+		return m.handleEditorDone(msg), nil
+	case sentMsg:
+		return m.handleSent(msg), nil
+	}
+	return m, nil
+}
+
+func (m Model) handleSyncDone(msg syncDoneMsg) Model {
+	delete(m.syncing, msg.report.Account)
+	if len(m.syncing) == 0 {
+		m.progress = ""
+	}
+	var copyErr *accounts.SentCopyError
+	switch {
+	case msg.err != nil && !errors.As(msg.err, &copyErr):
+		m.setError(msg.err)
+	case msg.report.Added > 0:
+		m.setInfo(fmt.Sprintf("%s: %d new", msg.report.Account, msg.report.Added))
+	case m.status == "" || !m.isError:
+		m.setInfo(fmt.Sprintf("%s: up to date", msg.report.Account))
+	}
+	m.refresh()
+	return m
+}
+
+// refresh re-reads the folder list and the visible rows from the cache.
+func (m *Model) refresh() {
+	m.reloadFolders()
+	m.index.load(m.account(), m.folderName())
+}
+
+func (m Model) handleBody(msg bodyMsg) (tea.Model, tea.Cmd) {
+	if m.mode != modePager || m.pager.msg.ID != msg.id {
+		return m, nil // the user moved on
+	}
+	if msg.err != nil {
+		m.pager.loading = false
+		m.pager.vp.SetContent("Cannot load this message: " + sanitize.Line(msg.err.Error()))
+		m.setError(msg.err)
+		return m, nil
+	}
+	m.pager.setRaw(m.theme, msg.raw)
+	if !m.pager.msg.Flags.Has(mail.FlagSeen) {
+		m.pager.msg.Flags = m.pager.msg.Flags.With(mail.FlagSeen)
+		return m, flagCmd(m.ctx, m.account(), msg.id, mail.FlagSeen, true)
+	}
+	return m, nil
+}
+
+func (m Model) handleEditorDone(msg editorDoneMsg) Model {
+	m.compose.path = msg.path
+	if msg.err != nil {
+		m.setError(fmt.Errorf("editor: %w", msg.err))
+		if msg.path == "" {
+			return m
+		}
+	}
+	m.compose.load()
+	m.mode = modeCompose
+	return m
+}
+
+func (m Model) handleSent(msg sentMsg) Model {
+	m.compose.sending = false
+	var copyErr *accounts.SentCopyError
+	if msg.err != nil && !errors.As(msg.err, &copyErr) {
+		m.compose.err = msg.err
+		m.setError(msg.err)
+		return m
+	}
+	m.compose.discard()
+	m.mode = modeIndex
+	if msg.err != nil {
+		m.setError(msg.err)
+	} else {
+		m.setInfo(fmt.Sprintf("Sent from %s to %s", msg.account, strings.Join(msg.to, ", ")))
+	}
+	m.refresh()
+	return m
+}
+
+// View draws the screen.
+func (m Model) View() string {
+	var body string
+	switch m.mode {
+	case modeHelp:
+		body = helpView(m.theme, m.keys)
+	case modePager:
+		body = m.pager.vp.View()
+	case modeCompose:
+		body = m.compose.view(m.theme, m.keys, m.width, m.height-1)
+	default:
+		side := sidebarView(m.theme, m.set.Accounts, m.acct, m.folders, m.folder, m.height-1)
+		w := max(m.width-sidebarWidth, 10)
+		title := m.theme.Title.Render(pad(fmt.Sprintf(" %s · %s · %d messages", sanitize.Line(m.account().Name()), sanitize.Line(m.folderName()), m.index.total), w))
+		list := lipgloss.NewStyle().Width(w).Height(m.height - 2).Render(m.index.view(m.theme, w, m.opts.Now()))
+		body = lipgloss.JoinHorizontal(lipgloss.Top, side, lipgloss.JoinVertical(lipgloss.Left, title, list))
+	}
+	body = lipgloss.NewStyle().Height(m.height - 1).MaxHeight(m.height - 1).Render(body)
+	return body + "\n" + m.statusView()
+}
+
+func (m Model) statusView() string {
+	left := m.status
+	if m.progress != "" {
+		left = m.progress
+	}
+	right := "? help"
+	switch m.mode {
+	case modePager:
+		right = fmt.Sprintf("%d%% · q back · r reply", int(m.pager.vp.ScrollPercent()*100))
+	case modeIndex:
+		if m.index.total > 0 {
+			right = fmt.Sprintf("%d/%d · ? help", m.index.cursor+1, m.index.total)
+		}
+	}
+	w := max(m.width, 1)
+	line := " " + left
+	if space := w - len([]rune(right)) - 1; space > 0 {
+		line = pad(truncate(line, space), space) + right + " "
+	}
+	style := m.theme.Status.Info
+	if m.isError && m.progress == "" {
+		style = m.theme.Status.Error
+	}
+	return style.Render(truncate(line, w))
+}
+
+// Quit ends background work; call it after the program returns.
+func (m Model) Quit() { m.cancel() }
+
+func keyIs(msg tea.KeyMsg, b key.Binding) bool { return key.Matches(msg, b) }

@@ -1,0 +1,141 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/muesli/termenv"
+
+	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/cache"
+	"github.com/posta-mail/posta/demo"
+	"github.com/posta-mail/posta/message"
+)
+
+func TestMain(m *testing.M) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	os.Exit(m.Run())
+}
+
+// demoSet starts the demo servers and opens both demo accounts over a
+// fresh cache, synced once.
+func demoSet(t *testing.T, messages int) (*accounts.Set, *demo.Servers) {
+	t.Helper()
+	srv, err := demo.Start(demo.Options{Messages: messages})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, srv.CACertPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := &accounts.Config{DefaultAccount: "work"}
+	for _, a := range srv.Accounts {
+		addr := srv.IMAPAddr
+		if a.Kind == "pop3" {
+			addr = srv.POP3Addr
+		}
+		cfg.Accounts = append(cfg.Accounts, accounts.AccountConfig{
+			Name: a.Name, Address: a.Address, DisplayName: a.Username,
+			Fetch: accounts.FetchConfig{Kind: a.Kind, ServerConfig: server(t, addr, "tls", a, ca)},
+			SMTP:  server(t, srv.SMTPAddr, "starttls", a, ca),
+		})
+	}
+	c, err := cache.Open(cache.Options{Dir: filepath.Join(dir, "cache"), DataDir: filepath.Join(dir, "data"), ParseHeader: message.ParseHeader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	set, err := accounts.Open(cfg, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { set.Close() })
+	for _, a := range set.Accounts {
+		if _, err := a.Sync(context.Background(), nil); err != nil {
+			t.Fatalf("sync %s: %v", a.Name(), err)
+		}
+	}
+	return set, srv
+}
+
+func server(t *testing.T, addr, security string, a demo.Account, ca string) accounts.ServerConfig {
+	host, portStr, _ := strings.Cut(addr, ":")
+	var port int
+	for _, c := range portStr {
+		port = port*10 + int(c-'0')
+	}
+	return accounts.ServerConfig{Host: host, Port: port, Security: security, Username: a.Username, Password: a.Password, CAFile: ca}
+}
+
+func waitFor(t *testing.T, tm *teatest.TestModel, what string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(what)) },
+		teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+func TestOpenMessageAndSwitchAccount(t *testing.T) {
+	set, _ := demoSet(t, 15)
+	work, _ := set.Get("work")
+	newest, err := work.List("INBOX", 1, 0)
+	if err != nil || len(newest) != 1 {
+		t.Fatalf("List: %v %v", newest, err)
+	}
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true}), teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "work · INBOX · 15 messages")
+
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "Subject:")
+
+	tm.Type("q")
+	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+	waitFor(t, tm, "home · INBOX · 15 messages")
+	tm.Type("1")
+	waitFor(t, tm, "work · INBOX")
+
+	tm.Type("q")
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if fm.account().Name() != "work" {
+		t.Errorf("final account = %s, want work", fm.account().Name())
+	}
+}
+
+func TestComposeAndSendWithScriptedEditor(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the scripted editor is a shell script")
+	}
+	set, _ := demoSet(t, 3)
+	subject := "teatest " + time.Now().Format("150405.000000")
+	editor := filepath.Join(t.TempDir(), "editor.sh")
+	script := "#!/bin/sh\ncat > \"$1\" <<'EOF'\nFrom: alice@work.example\nTo: bob@home.example\nSubject: " + subject + "\n\nWritten by a scripted editor.\nEOF\n"
+	if err := os.WriteFile(editor, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, Editor: editor, DraftDir: t.TempDir()}),
+		teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "work · INBOX")
+
+	tm.Type("m")
+	waitFor(t, tm, "Send this message from work?")
+	tm.Type("y")
+	waitFor(t, tm, "Sent from work to bob@home.example")
+
+	// The message arrives in the POP3 account after its next sync.
+	tm.Type("2")
+	waitFor(t, tm, "home · INBOX")
+	tm.Type("$")
+	waitFor(t, tm, subject)
+	tm.Type("q")
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+}

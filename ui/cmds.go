@@ -1,0 +1,154 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/mail"
+	"github.com/posta-mail/posta/message"
+	"github.com/posta-mail/posta/protocols"
+)
+
+// Messages that background work sends back to the UI. Every command is a
+// closure over copied arguments: none reads the model off the UI
+// goroutine.
+type (
+	syncProgressMsg struct {
+		account  string
+		progress protocols.Progress
+	}
+	syncDoneMsg struct {
+		report accounts.SyncReport
+		err    error
+	}
+	bodyMsg struct {
+		account string
+		id      int64
+		raw     []byte
+		err     error
+	}
+	sentMsg struct {
+		account string
+		to      []string
+		err     error
+	}
+	flagDoneMsg struct{ err error }
+	editorDoneMsg struct {
+		path string
+		err  error
+	}
+	replyReadyMsg struct {
+		account string
+		draft   message.Draft
+		err     error
+	}
+	syncTickMsg struct{}
+)
+
+// syncCmd syncs one account; progress goes to events without blocking.
+func syncCmd(ctx context.Context, a *accounts.Account, events chan<- tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		name := a.Name()
+		rep, err := a.Sync(ctx, func(p protocols.Progress) {
+			select {
+			case events <- syncProgressMsg{account: name, progress: p}:
+			default: // the UI is behind: drop this update, a later one follows
+			}
+		})
+		return syncDoneMsg{report: rep, err: err}
+	}
+}
+
+// waitEvent delivers the next event from a background goroutine; the
+// model re-arms it after each one.
+func waitEvent(events <-chan tea.Msg) tea.Cmd {
+	return func() tea.Msg { return <-events }
+}
+
+func syncTick(every time.Duration) tea.Cmd {
+	return tea.Tick(every, func(time.Time) tea.Msg { return syncTickMsg{} })
+}
+
+func bodyCmd(ctx context.Context, a *accounts.Account, id int64) tea.Cmd {
+	return func() tea.Msg {
+		raw, err := a.Body(ctx, id)
+		return bodyMsg{account: a.Name(), id: id, raw: raw, err: err}
+	}
+}
+
+func flagCmd(ctx context.Context, a *accounts.Account, id int64, flag mail.Flag, add bool) tea.Cmd {
+	return func() tea.Msg {
+		return flagDoneMsg{err: a.SetFlag(ctx, id, flag, add)}
+	}
+}
+
+func sendCmd(ctx context.Context, a *accounts.Account, d message.Draft) tea.Cmd {
+	return func() tea.Msg {
+		raw, err := d.Build(time.Now())
+		if err != nil {
+			return sentMsg{account: a.Name(), err: err}
+		}
+		to := d.Recipients()
+		return sentMsg{account: a.Name(), to: to, err: a.Send(ctx, d.From, to, raw)}
+	}
+}
+
+// replyCmd loads the original message (from the cache, or the server)
+// and builds the reply draft.
+func replyCmd(ctx context.Context, a *accounts.Account, m accounts.Message, all bool) tea.Cmd {
+	return func() tea.Msg {
+		raw, err := a.Body(ctx, m.ID)
+		if err != nil {
+			return replyReadyMsg{account: a.Name(), err: err}
+		}
+		body, _ := message.BodyText(bytes.NewReader(raw))
+		d := message.ReplyDraft(m.Header, body, a.From(), all)
+		return replyReadyMsg{account: a.Name(), draft: d}
+	}
+}
+
+// editorCmd writes the draft to a private temporary file and hands the
+// terminal to the user's editor.
+func editorCmd(editor string, d message.Draft, dir string) tea.Cmd {
+	f, err := os.CreateTemp(dir, "posta-draft-*.eml")
+	if err != nil {
+		return func() tea.Msg { return editorDoneMsg{err: err} }
+	}
+	path := f.Name()
+	_, err = f.WriteString(d.EditorText())
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return func() tea.Msg { return editorDoneMsg{path: path, err: err} }
+	}
+	return reopenEditorCmd(editor, path)
+}
+
+func reopenEditorCmd(editor, path string) tea.Cmd {
+	argv := editorArgv(editor)
+	c := exec.Command(argv[0], append(argv[1:], path)...)
+	return tea.ExecProcess(c, func(err error) tea.Msg { return editorDoneMsg{path: path, err: err} })
+}
+
+// editorArgv splits the editor setting into a program and its arguments,
+// without a shell: $VISUAL, then $EDITOR, then a platform default.
+func editorArgv(editor string) []string {
+	for _, e := range []string{editor, os.Getenv("VISUAL"), os.Getenv("EDITOR")} {
+		if f := strings.Fields(e); len(f) > 0 {
+			return f
+		}
+	}
+	if runtime.GOOS == "windows" {
+		return []string{"notepad"}
+	}
+	return []string{"vi"}
+}

@@ -1,0 +1,77 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/mail"
+	"github.com/posta-mail/posta/sanitize"
+)
+
+const sidebarWidth = 24
+
+// sidebarView lists the accounts, and the folders of the active one with
+// their unread counts.
+func sidebarView(t Theme, accts []*accounts.Account, active int, folders []mail.Folder, folder int, height int) string {
+	w := sidebarWidth - 1
+	var lines []string
+	for i, a := range accts {
+		label := fmt.Sprintf("%d %s (%s)", i+1, sanitize.Line(a.Name()), a.Kind())
+		style := t.Sidebar.Account
+		if i == active {
+			style = t.Sidebar.ActiveAccount
+			label = "▸" + label
+		} else {
+			label = " " + label
+		}
+		lines = append(lines, style.Render(pad(ansi.Truncate(label, w, "…"), w)))
+		if i != active {
+			continue
+		}
+		for j, f := range folders {
+			lines = append(lines, folderLine(t, f, j == folder, w))
+		}
+	}
+	for len(lines) < height {
+		lines = append(lines, strings.Repeat(" ", w))
+	}
+	if len(lines) > height {
+		lines = lines[:height]
+	}
+	return t.Sidebar.Box.Render(strings.Join(lines, "\n"))
+}
+
+func folderLine(t Theme, f mail.Folder, selected bool, w int) string {
+	name := sanitize.Line(f.Name)
+	depth := 0
+	if f.Delim != "" && f.Name != "INBOX" {
+		parts := strings.Split(name, f.Delim)
+		depth = len(parts) - 1
+		name = parts[len(parts)-1]
+	}
+	count := ""
+	if f.Unread > 0 {
+		count = fmt.Sprintf("%d", f.Unread)
+	}
+	left := strings.Repeat(" ", 2+2*depth) + name
+	left = ansi.Truncate(left, w-len(count)-1, "…")
+	line := left + strings.Repeat(" ", max(w-ansi.StringWidth(left)-len(count), 1)) + count
+	if selected {
+		return t.Sidebar.ActiveFolder.Render(line)
+	}
+	if f.Unread > 0 {
+		return t.Sidebar.Account.Render(line)
+	}
+	return t.Sidebar.Folder.Render(line)
+}
+
+// pad fills s with spaces to width w.
+func pad(s string, w int) string {
+	if d := w - ansi.StringWidth(s); d > 0 {
+		return s + strings.Repeat(" ", d)
+	}
+	return s
+}
