@@ -3,11 +3,11 @@ package accounts
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"crypto/sha256"
-	"encoding/hex"
 	"time"
 
 	"github.com/posta-mail/posta/cache"

@@ -14,9 +14,9 @@ import (
 
 func newListCmd(g *globals) *cobra.Command {
 	var (
-		folder  string
-		limit   int
-		asJSON  bool
+		folder string
+		limit  int
+		asJSON bool
 	)
 	cmd := &cobra.Command{
 		Use:   "list",

@@ -84,8 +84,8 @@ func New(set *accounts.Set, opts Options) Model {
 	m := Model{
 		ctx: ctx, cancel: cancel, set: set, opts: opts,
 		theme: DefaultTheme(), keys: DefaultKeyMap(),
-		events:  make(chan tea.Msg, 64),
-		width:   80, height: 24,
+		events: make(chan tea.Msg, 64),
+		width:  80, height: 24,
 		syncing: map[string]bool{},
 	}
 	for i, a := range set.Accounts {

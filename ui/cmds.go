@@ -40,7 +40,7 @@ type (
 		to      []string
 		err     error
 	}
-	flagDoneMsg struct{ err error }
+	flagDoneMsg   struct{ err error }
 	editorDoneMsg struct {
 		path string
 		err  error

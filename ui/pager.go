@@ -60,7 +60,7 @@ func pagerContent(t Theme, r *message.Rendered, width int) string {
 		b.WriteString(t.Pager.HeaderName.Render(h.Name+":") + " " + t.Pager.HeaderValue.Render(h.Value) + "\n")
 	}
 	for _, w := range r.Warnings {
-		b.WriteString(t.Pager.Separator.Render("[" + w + "]") + "\n")
+		b.WriteString(t.Pager.Separator.Render("["+w+"]") + "\n")
 	}
 	b.WriteString(t.Pager.Separator.Render(strings.Repeat("─", max(width, 1))) + "\n")
 	b.WriteString(r.Body)
