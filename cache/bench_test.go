@@ -1,0 +1,76 @@
+package cache
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	postamail "github.com/posta-mail/posta/mail"
+)
+
+func benchHeaders(n int) []postamail.Header {
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	hs := make([]postamail.Header, n)
+	for i := range hs {
+		folder := "INBOX"
+		if i%10 == 0 {
+			folder = "Archive"
+		}
+		h := header(folder, fmt.Sprint(i+1), base.Add(time.Duration(i*37%n)*time.Minute))
+		if i%3 == 0 {
+			h.Flags = postamail.Flags{postamail.FlagSeen}
+		}
+		hs[i] = h
+	}
+	return hs
+}
+
+// BenchmarkPutHeaders100k inserts 100k headers into a fresh index per iteration.
+func BenchmarkPutHeaders100k(b *testing.B) {
+	hs := benchHeaders(100_000)
+	for b.Loop() {
+		b.StopTimer()
+		c, err := Open(testOptions(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := c.PutHeaders("bench", hs); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		c.Close()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkList reads a page of 200 (newest first, at an offset) out of 100k rows.
+func BenchmarkList(b *testing.B) {
+	c := openTest(b, testOptions(b))
+	if err := c.PutHeaders("bench", benchHeaders(100_000)); err != nil {
+		b.Fatal(err)
+	}
+	q := Query{Account: "bench", Folder: "INBOX", Limit: 200, Offset: 1000}
+	for b.Loop() {
+		ms, err := c.List(q)
+		if err != nil || len(ms) != 200 {
+			b.Fatalf("List() = %d, %v", len(ms), err)
+		}
+	}
+}
+
+// BenchmarkFolders counts total/unread over 100k rows.
+func BenchmarkFolders(b *testing.B) {
+	c := openTest(b, testOptions(b))
+	if err := c.PutHeaders("bench", benchHeaders(100_000)); err != nil {
+		b.Fatal(err)
+	}
+	if err := c.PutFolders("bench", []postamail.Folder{{Name: "INBOX"}, {Name: "Archive"}}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := c.Folders("bench"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

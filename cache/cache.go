@@ -1,0 +1,272 @@
+// Package cache is posta's local index: every screen opens from it and the
+// network only updates it, so posta starts fast and works offline.
+//
+// The index is a SQLite database (index.db) in Options.Dir, next to the IMAP
+// body files, which can always be fetched again. For POP3 accounts the cache
+// also owns the Maildirs in Options.DataDir, which hold the only copy of the
+// mail: they are never evicted, and neither Rebuild nor a damaged index ever
+// deletes a file there.
+//
+// # Durability of POP3 mail
+//
+// DeliverPOP writes the message to a temporary file, fsyncs it, renames it
+// into the Maildir's cur/ directory, fsyncs that directory and only then
+// commits the index row. The POP3 UIDL is part of the Maildir file name, so
+// Open can always reconcile a file that landed before a crash with the index:
+// such a file is indexed and its UIDL counts as known, and is never fetched
+// twice.
+//
+// # Concurrency
+//
+// A Cache may be used by several goroutines at once (one per account is the
+// expected pattern). Only one process may open a given Dir/DataDir pair.
+package cache
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	postamail "github.com/posta-mail/posta/mail"
+	"modernc.org/sqlite"
+)
+
+// Sentinel errors.
+var (
+	// ErrNotFound is returned when no message or outbox item has the given id.
+	ErrNotFound = errors.New("cache: not found")
+	// ErrNoBody is returned by OpenBody when the raw message is not stored locally.
+	ErrNoBody = errors.New("cache: body not available locally")
+	// ErrNotPOP is returned by POP-only operations on a message that has no Maildir file.
+	ErrNotPOP = errors.New("cache: not a POP3 (Maildir) message")
+	// ErrUnknownFolder is returned by MovePOP for a folder that is not a local folder.
+	ErrUnknownFolder = errors.New("cache: unknown local folder")
+	// ErrAlreadyDelivered is returned by DeliverPOP when the UIDL was delivered
+	// before but its message is gone from the index (for example deleted).
+	// Callers should treat it as success: the message must not be fetched again.
+	ErrAlreadyDelivered = errors.New("cache: UIDL already delivered")
+)
+
+const (
+	dirMode  os.FileMode = 0o700
+	fileMode os.FileMode = 0o600
+	dbName               = "index.db"
+)
+
+// Options configures Open.
+type Options struct {
+	Dir     string // cache folder: index.db, IMAP body files (re-fetchable)
+	DataDir string // data folder: POP3 Maildirs and the outbox (the only copy: never evicted, never deleted by rebuild)
+
+	// ParseHeader parses a raw message header. Open uses it to index Maildir
+	// files that have no index row (after a crash or a damaged index). Nil
+	// means a minimal built-in parser (Subject, From, To, Date, Message-ID).
+	ParseHeader func(io.Reader) (postamail.Header, error)
+
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Cache is the local index. Create one with Open.
+type Cache struct {
+	db          *sql.DB
+	dir         string
+	dataDir     string
+	parseHeader func(io.Reader) (postamail.Header, error)
+	now         func() time.Time
+	rebuilt     bool
+
+	popMu      sync.Mutex                   // serialises Maildir writes (delivery, flag renames, moves)
+	deliveries uint64                       // counter for Maildir keys
+	maildirsOK map[string]bool              // accounts whose Maildirs exist; under popMu
+	unindexed  map[string]map[string]string // account → UIDL → file that landed but whose row failed; under popMu
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // prepared statements, see stmt
+}
+
+// Open opens (or creates) the cache in opts.Dir and opts.DataDir, runs the
+// schema migrations and checks the index with PRAGMA quick_check. A damaged
+// index is moved aside (index.db.damaged-<time>) and a fresh one is built
+// from the Maildirs; Rebuilt then reports true. Maildir files are never
+// touched by that. Finally Open reconciles the Maildirs with the index.
+func Open(opts Options) (*Cache, error) {
+	if opts.Dir == "" || opts.DataDir == "" {
+		return nil, errors.New("cache: Options.Dir and Options.DataDir are required")
+	}
+	for _, d := range []string{opts.Dir, opts.DataDir, bodiesDir(opts.Dir), outboxDir(opts.DataDir)} {
+		if err := mkdirPrivate(d); err != nil {
+			return nil, err
+		}
+	}
+	c := &Cache{
+		dir:         opts.Dir,
+		dataDir:     opts.DataDir,
+		parseHeader: opts.ParseHeader,
+		now:         opts.Now,
+	}
+	if c.parseHeader == nil {
+		c.parseHeader = minimalParseHeader
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	db, err := openIndex(c.dbPath())
+	if err != nil {
+		if !isDamage(err) {
+			return nil, err
+		}
+		if db, err = c.startFresh(); err != nil {
+			return nil, err
+		}
+	}
+	c.db = db
+	if err := c.reconcile(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cache: reconcile maildirs: %w", err)
+	}
+	return c, nil
+}
+
+// Rebuilt reports whether Open found the index damaged and built a new one.
+func (c *Cache) Rebuilt() bool { return c.rebuilt }
+
+// Close closes the index.
+func (c *Cache) Close() error {
+	c.stmtMu.Lock()
+	for _, s := range c.stmts {
+		s.Close()
+	}
+	c.stmts = nil
+	c.stmtMu.Unlock()
+	return c.db.Close()
+}
+
+func (c *Cache) dbPath() string { return filepath.Join(c.dir, dbName) }
+
+// startFresh moves the damaged index aside, drops the IMAP body files (their
+// names are row ids, which a fresh index hands out again) and opens a new index.
+func (c *Cache) startFresh() (*sql.DB, error) {
+	stamp := c.now().UTC().Format("20060102T150405.000000000")
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		src := c.dbPath() + suffix
+		if _, err := os.Stat(src); err != nil {
+			continue
+		}
+		dst := c.dbPath() + ".damaged-" + stamp + suffix
+		if err := os.Rename(src, dst); err != nil {
+			return nil, fmt.Errorf("cache: move damaged index aside: %w", err)
+		}
+	}
+	if err := resetDir(bodiesDir(c.dir)); err != nil {
+		return nil, err
+	}
+	db, err := openIndex(c.dbPath())
+	if err != nil {
+		return nil, fmt.Errorf("cache: fresh index: %w", err)
+	}
+	c.rebuilt = true
+	return db, nil
+}
+
+// openIndex opens the database file, migrates it and runs quick_check.
+func openIndex(path string) (*sql.DB, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, fileMode)
+	if err != nil {
+		return nil, fmt.Errorf("cache: create index: %w", err)
+	}
+	f.Close()
+	if err := os.Chmod(path, fileMode); err != nil {
+		return nil, err
+	}
+	dsn := "file:" + filepath.ToSlash(path) +
+		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("cache: open index: %w", err)
+	}
+	if err := checkIntegrity(db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := migrate(db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if _, err := os.Stat(path + suffix); err == nil {
+			os.Chmod(path+suffix, fileMode)
+		}
+	}
+	return db, nil
+}
+
+// errDamaged marks an index that failed quick_check.
+var errDamaged = errors.New("cache: index damaged")
+
+func checkIntegrity(db *sql.DB) error {
+	rows, err := db.Query("PRAGMA quick_check")
+	if err != nil {
+		return fmt.Errorf("cache: quick_check: %w", err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return fmt.Errorf("cache: quick_check: %w", err)
+		}
+		if line != "ok" {
+			problems = append(problems, line)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("cache: quick_check: %w", err)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w: %v", errDamaged, problems)
+	}
+	return nil
+}
+
+// isDamage reports whether err means the index file is unusable (as
+// opposed to, say, a permission problem, which must not discard the index).
+func isDamage(err error) bool {
+	if errors.Is(err, errDamaged) {
+		return true
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case 11, 26: // SQLITE_CORRUPT, SQLITE_NOTADB
+			return true
+		}
+	}
+	return false
+}
+
+// minimalParseHeader is the fallback header parser for reconciliation.
+func minimalParseHeader(r io.Reader) (postamail.Header, error) {
+	m, err := mail.ReadMessage(r)
+	if err != nil {
+		return postamail.Header{}, err
+	}
+	var h postamail.Header
+	h.Subject = decodeWords(m.Header.Get("Subject"))
+	h.MessageID = m.Header.Get("Message-Id")
+	h.InReplyTo = m.Header.Get("In-Reply-To")
+	h.From = parseAddrs(m.Header.Get("From"))
+	h.To = parseAddrs(m.Header.Get("To"))
+	h.Cc = parseAddrs(m.Header.Get("Cc"))
+	if d, err := mail.ParseDate(m.Header.Get("Date")); err == nil {
+		h.Date = d
+	}
+	return h, nil
+}

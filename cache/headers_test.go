@@ -1,0 +1,270 @@
+package cache
+
+import (
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	postamail "github.com/posta-mail/posta/mail"
+)
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }
+
+func mustList(t *testing.T, c *Cache, q Query) []Message {
+	t.Helper()
+	ms, err := c.List(q)
+	if err != nil {
+		t.Fatalf("List(%+v) error = %v", q, err)
+	}
+	return ms
+}
+
+func uids(ms []Message) string {
+	var s []string
+	for _, m := range ms {
+		s = append(s, m.UID)
+	}
+	return strings.Join(s, ",")
+}
+
+func TestPutHeadersListCountPaging(t *testing.T) {
+	c := openTest(t, testOptions(t))
+	day := func(d int) time.Time { return time.Date(2024, 1, d, 12, 0, 0, 0, time.UTC) }
+	err := c.PutHeaders("work", []postamail.Header{
+		header("INBOX", "1", day(1)),
+		header("INBOX", "2", day(3)),
+		header("INBOX", "3", day(2)),
+		header("INBOX", "4", day(3)), // same date as 2: later id first
+		header("Archive", "1", day(5)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.PutHeaders("home", []postamail.Header{header("INBOX", "9", day(4))}); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name string
+		q    Query
+		want string
+	}{
+		{"folder", Query{Account: "work", Folder: "INBOX"}, "4,2,3,1"},
+		{"page 1", Query{Account: "work", Folder: "INBOX", Limit: 2}, "4,2"},
+		{"page 2", Query{Account: "work", Folder: "INBOX", Limit: 2, Offset: 2}, "3,1"},
+		{"past end", Query{Account: "work", Folder: "INBOX", Limit: 2, Offset: 4}, ""},
+		{"account", Query{Account: "work"}, "1,4,2,3,1"},
+		{"all", Query{}, "1,9,4,2,3,1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := uids(mustList(t, c, tt.q)); got != tt.want {
+				t.Errorf("List(%+v) = %q, want %q", tt.q, got, tt.want)
+			}
+			q := tt.q
+			q.Limit, q.Offset = 0, 0
+			n, err := c.Count(q)
+			if want := len(mustList(t, c, q)); err != nil || n != want {
+				t.Errorf("Count(%+v) = %d, %v; want %d", q, n, err, want)
+			}
+		})
+	}
+
+	// Upsert: same (account, folder, uid) keeps the row id, updates fields.
+	before := mustList(t, c, Query{Account: "work", Folder: "INBOX", Limit: 1})[0]
+	h := header("INBOX", "4", day(3), postamail.FlagSeen)
+	h.Subject = "changed"
+	h.References = []string{"<a@x>", "<b@x>"}
+	if err := c.PutHeaders("work", []postamail.Header{h}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := c.Get(before.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Subject != "changed" || !after.Flags.Has(postamail.FlagSeen) || len(after.References) != 2 {
+		t.Errorf("Get() after upsert = %+v, want updated subject, flags and references", after)
+	}
+	if after.From[0] != (postamail.Address{Name: "Ann", Addr: "ann@example.org"}) || !after.Date.Equal(day(3)) {
+		t.Errorf("Get() From/Date = %v/%v, want Ann/%v", after.From, after.Date, day(3))
+	}
+	if n, _ := c.Count(Query{}); n != 6 {
+		t.Errorf("Count() after upsert = %d, want 6", n)
+	}
+	if _, err := c.Get(987654); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get(absent) error = %v, want ErrNotFound", err)
+	}
+	checkCounts(t, c)
+	if err := c.PutHeaders("work", []postamail.Header{{Folder: "INBOX"}}); err == nil {
+		t.Errorf("PutHeaders(header without UID) succeeded, want error")
+	}
+}
+
+func TestFoldersCountsAndMeta(t *testing.T) {
+	c := openTest(t, testOptions(t))
+	folders := []postamail.Folder{
+		{Name: "INBOX", Role: postamail.RoleInbox},
+		{Name: "Work/Reports", Delim: "/"},
+		{Name: "Old"},
+	}
+	if err := c.PutFolders("a", folders); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1700000000, 0)
+	if err := c.PutHeaders("a", []postamail.Header{
+		header("INBOX", "1", now, postamail.FlagSeen),
+		header("INBOX", "2", now),
+		header("INBOX", "3", now),
+		header("Old", "1", now),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetFolderMeta("a", "INBOX", FolderMeta{UIDValidity: 42, HighestModSeq: 1 << 40}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Folders("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].Name != "INBOX" || got[0].Total != 3 || got[0].Unread != 2 ||
+		got[0].Role != postamail.RoleInbox || got[1].Delim != "/" || got[2].Total != 1 {
+		t.Errorf("Folders() = %+v, want INBOX 3/2, Work/Reports, Old 1/1", got)
+	}
+
+	// Replacing the list drops Old and its messages, keeps INBOX and its meta.
+	if err := c.PutFolders("a", folders[:2]); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := c.Count(Query{Account: "a", Folder: "Old"}); n != 0 {
+		t.Errorf("Count(Old) after PutFolders = %d, want 0", n)
+	}
+	if n, _ := c.Count(Query{Account: "a", Folder: "INBOX"}); n != 3 {
+		t.Errorf("Count(INBOX) after PutFolders = %d, want 3", n)
+	}
+	meta, err := c.FolderMeta("a", "INBOX")
+	if err != nil || meta != (FolderMeta{UIDValidity: 42, HighestModSeq: 1 << 40}) {
+		t.Errorf("FolderMeta() = %+v, %v; want 42, 1<<40", meta, err)
+	}
+	if meta, err := c.FolderMeta("a", "nope"); err != nil || meta != (FolderMeta{}) {
+		t.Errorf("FolderMeta(unknown) = %+v, %v; want zero", meta, err)
+	}
+}
+
+func TestFlagsRemoveReset(t *testing.T) {
+	c := openTest(t, testOptions(t))
+	now := time.Unix(1700000000, 0)
+	var hs []postamail.Header
+	for _, uid := range []string{"1", "2", "3", "4"} {
+		hs = append(hs, header("INBOX", uid, now))
+	}
+	if err := c.PutHeaders("a", hs); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.PutFolders("a", []postamail.Folder{{Name: "INBOX"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.UpdateFlags("a", "INBOX", map[string]postamail.Flags{
+		"1": {postamail.FlagSeen, "$Label1"}, "2": {postamail.FlagSeen}, "99": {postamail.FlagSeen},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := c.Folders("a"); f[0].Unread != 2 {
+		t.Errorf("Unread after UpdateFlags = %d, want 2", f[0].Unread)
+	}
+	ms := mustList(t, c, Query{Account: "a"})
+	byUID := map[string]Message{}
+	for _, m := range ms {
+		byUID[m.UID] = m
+	}
+	if !byUID["1"].Flags.Has("$Label1") {
+		t.Errorf("flags of uid 1 = %v, want $Label1 kept", byUID["1"].Flags)
+	}
+	if err := c.SetFlags(byUID["3"].ID, postamail.Flags{postamail.FlagSeen, postamail.FlagFlagged}); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := c.Get(byUID["3"].ID); !m.Flags.Has(postamail.FlagFlagged) {
+		t.Errorf("SetFlags() not stored: %v", m.Flags)
+	}
+
+	if err := c.PutBody(byUID["4"].ID, stringsReader("raw 4")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RemoveUIDs("a", "INBOX", []string{"4", "nope"}); err != nil {
+		t.Fatal(err)
+	}
+	known, err := c.KnownUIDs("a", "INBOX")
+	if err != nil || len(known) != 3 {
+		t.Errorf("KnownUIDs() after remove = %v, %v; want 3 UIDs", known, err)
+	}
+	if _, err := os.Stat(bodyPath(c.dir, byUID["4"].ID)); !os.IsNotExist(err) {
+		t.Errorf("body file of removed message still there (stat err %v)", err)
+	}
+
+	if err := c.PutBody(byUID["1"].ID, stringsReader("raw 1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetFolderMeta("a", "INBOX", FolderMeta{UIDValidity: 7}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ResetFolder("a", "INBOX"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := c.Count(Query{Account: "a", Folder: "INBOX"}); n != 0 {
+		t.Errorf("Count() after ResetFolder = %d, want 0", n)
+	}
+	if meta, _ := c.FolderMeta("a", "INBOX"); meta.UIDValidity != 0 {
+		t.Errorf("FolderMeta() after ResetFolder = %+v, want zero", meta)
+	}
+	if _, err := os.Stat(bodyPath(c.dir, byUID["1"].ID)); !os.IsNotExist(err) {
+		t.Errorf("body file survived ResetFolder (stat err %v)", err)
+	}
+	checkCounts(t, c)
+}
+
+func TestBodyRoundTrip(t *testing.T) {
+	c := openTest(t, testOptions(t))
+	if err := c.PutHeaders("a", []postamail.Header{header("INBOX", "1", time.Unix(1, 0))}); err != nil {
+		t.Fatal(err)
+	}
+	m := mustList(t, c, Query{})[0]
+	if m.HasBody {
+		t.Errorf("HasBody = true before PutBody")
+	}
+	if _, err := c.OpenBody(m.ID); !errors.Is(err, ErrNoBody) {
+		t.Fatalf("OpenBody() before PutBody error = %v, want ErrNoBody", err)
+	}
+	raw := "Subject: hello\r\n\r\n" + strings.Repeat("line of body\r\n", 10000)
+	if err := c.PutBody(m.ID, stringsReader(raw)); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := c.OpenBody(m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(got) != raw {
+		t.Errorf("OpenBody() returned %d bytes, want the %d stored", len(got), len(raw))
+	}
+	if m, _ := c.Get(m.ID); !m.HasBody {
+		t.Errorf("HasBody = false after PutBody")
+	}
+	// A header refresh must not forget the body.
+	if err := c.PutHeaders("a", []postamail.Header{header("INBOX", "1", time.Unix(1, 0), postamail.FlagSeen)}); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := c.Get(m.ID); !m.HasBody {
+		t.Errorf("HasBody = false after a header upsert")
+	}
+	// A body file lost behind our back is reported as ErrNoBody, not an I/O error.
+	os.Remove(bodyPath(c.dir, m.ID))
+	if _, err := c.OpenBody(m.ID); !errors.Is(err, ErrNoBody) {
+		t.Errorf("OpenBody() of a vanished file error = %v, want ErrNoBody", err)
+	}
+	if err := c.PutBody(424242, stringsReader("x")); !errors.Is(err, ErrNotFound) {
+		t.Errorf("PutBody(absent) error = %v, want ErrNotFound", err)
+	}
+}

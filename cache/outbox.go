@@ -1,0 +1,214 @@
+package cache
+
+import (
+	"bytes"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// OutboxItem is a composed message waiting to be sent. It stays in the
+// outbox until the server accepted it (OutboxDone).
+type OutboxItem struct {
+	ID        int64
+	Account   string
+	From      string
+	To        []string
+	Created   time.Time
+	Attempts  int
+	LastError string
+}
+
+// outboxMeta is the sidecar file written next to the raw message, from
+// which Open restores an item whose row was lost (crash, damaged index).
+type outboxMeta struct {
+	Account string    `json:"account"`
+	From    string    `json:"from"`
+	To      []string  `json:"to"`
+	Created time.Time `json:"created"`
+}
+
+// OutboxAdd saves a composed message before it is sent. raw and its
+// metadata are written durably (files and directory fsynced) before the row
+// is committed and OutboxAdd returns.
+func (c *Cache) OutboxAdd(account, from string, to []string, raw []byte) (OutboxItem, error) {
+	created := c.now().UTC().Truncate(time.Second)
+	name := fmt.Sprintf("%d-%s", created.UnixNano(), randomHex(6))
+	dir := outboxDir(c.dataDir)
+	if _, err := writeDurable(dir, filepath.Join(dir, name+".eml"), bytes.NewReader(raw)); err != nil {
+		return OutboxItem{}, fmt.Errorf("cache: outbox add: %w", err)
+	}
+	meta, err := json.Marshal(outboxMeta{Account: account, From: from, To: to, Created: created})
+	if err != nil {
+		return OutboxItem{}, fmt.Errorf("cache: outbox add: %w", err)
+	}
+	if _, err := writeDurable(dir, filepath.Join(dir, name+".json"), bytes.NewReader(meta)); err != nil {
+		return OutboxItem{}, fmt.Errorf("cache: outbox add: %w", err)
+	}
+	id, err := insertOutboxRow(c.db, name, outboxMeta{account, from, to, created})
+	if err != nil {
+		return OutboxItem{}, fmt.Errorf("cache: outbox add: %w", err)
+	}
+	return OutboxItem{ID: id, Account: account, From: from, To: to, Created: created}, nil
+}
+
+type execer interface {
+	Exec(query string, args ...any) (sql.Result, error)
+}
+
+func insertOutboxRow(db execer, name string, m outboxMeta) (int64, error) {
+	to, err := json.Marshal(m.To)
+	if err != nil {
+		return 0, err
+	}
+	res, err := db.Exec(`INSERT INTO outbox (account, from_addr, to_json, created, file) VALUES (?, ?, ?, ?, ?)`,
+		m.Account, m.From, string(to), m.Created.Unix(), name)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// Outbox lists the items waiting to be sent, oldest first; "" means all accounts.
+func (c *Cache) Outbox(account string) ([]OutboxItem, error) {
+	s, err := c.stmt(`SELECT id, account, from_addr, to_json, created, attempts, last_error FROM outbox
+		WHERE ? = '' OR account = ? ORDER BY created, id`)
+	if err != nil {
+		return nil, fmt.Errorf("cache: outbox: %w", err)
+	}
+	rows, err := s.Query(account, account)
+	if err != nil {
+		return nil, fmt.Errorf("cache: outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []OutboxItem
+	for rows.Next() {
+		var it OutboxItem
+		var to string
+		var created int64
+		if err := rows.Scan(&it.ID, &it.Account, &it.From, &to, &created, &it.Attempts, &it.LastError); err != nil {
+			return nil, fmt.Errorf("cache: outbox: %w", err)
+		}
+		json.Unmarshal([]byte(to), &it.To) // our own encoding
+		it.Created = time.Unix(created, 0).UTC()
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+func (c *Cache) outboxFile(id int64) (string, error) {
+	s, err := c.stmt(`SELECT file FROM outbox WHERE id = ?`)
+	if err != nil {
+		return "", fmt.Errorf("cache: outbox: %w", err)
+	}
+	var name string
+	err = s.QueryRow(id).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("%w: outbox item %d", ErrNotFound, id)
+	}
+	if err != nil {
+		return "", fmt.Errorf("cache: outbox: %w", err)
+	}
+	return filepath.Join(outboxDir(c.dataDir), name), nil
+}
+
+// OutboxOpen opens the raw message of an outbox item.
+func (c *Cache) OutboxOpen(id int64) (io.ReadCloser, error) {
+	base, err := c.outboxFile(id)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(base + ".eml")
+	if err != nil {
+		return nil, fmt.Errorf("cache: outbox open: %w", err)
+	}
+	return f, nil
+}
+
+// OutboxFail records a failed send attempt: attempts++ and the error text.
+func (c *Cache) OutboxFail(id int64, sendErr error) error {
+	text := ""
+	if sendErr != nil {
+		text = sendErr.Error()
+	}
+	s, err := c.stmt(`UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?`)
+	if err != nil {
+		return fmt.Errorf("cache: outbox fail: %w", err)
+	}
+	res, err := s.Exec(text, id)
+	if err != nil {
+		return fmt.Errorf("cache: outbox fail: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%w: outbox item %d", ErrNotFound, id)
+	}
+	return nil
+}
+
+// OutboxDone removes an item once the server accepted it. The metadata
+// file goes first, so that a crash midway can never bring the item back
+// from the files (which would send it twice).
+func (c *Cache) OutboxDone(id int64) error {
+	base, err := c.outboxFile(id)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(base + ".json"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("cache: outbox done: %w", err)
+	}
+	if err := syncDir(filepath.Dir(base)); err != nil {
+		return err
+	}
+	if _, err := c.db.Exec(`DELETE FROM outbox WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("cache: outbox done: %w", err)
+	}
+	if err := os.Remove(base + ".eml"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("cache: outbox done: %w", err)
+	}
+	return nil
+}
+
+// reconcileOutbox restores rows for outbox files whose row is missing.
+func (c *Cache) reconcileOutbox() error {
+	names, err := readNames(outboxDir(c.dataDir))
+	if err != nil {
+		return err
+	}
+	return c.inTx(func(tx *sql.Tx) error {
+		for _, n := range names {
+			name, ok := strings.CutSuffix(n, ".json")
+			if !ok {
+				continue
+			}
+			base := filepath.Join(outboxDir(c.dataDir), name)
+			if _, err := os.Stat(base + ".eml"); err != nil {
+				continue
+			}
+			var exists int
+			if err := tx.QueryRow(`SELECT COUNT(*) FROM outbox WHERE file = ?`, name).Scan(&exists); err != nil {
+				return err
+			}
+			if exists > 0 {
+				continue
+			}
+			b, err := os.ReadFile(base + ".json")
+			if err != nil {
+				return err
+			}
+			var m outboxMeta
+			if json.Unmarshal(b, &m) != nil {
+				continue
+			}
+			if _, err := insertOutboxRow(tx, name, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,236 @@
+package cache
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	postamail "github.com/posta-mail/posta/mail"
+)
+
+// DeliverPOP stores a message fetched over POP3 in the account's Maildir
+// and indexes it. The message lands in Inbox unless h.Folder names another
+// local folder. When DeliverPOP returns nil the message is durable: its file
+// was fsynced, renamed into cur/, the directory fsynced, and the index row
+// with the UIDL committed. Only then may the caller DELE it on the server.
+//
+// DeliverPOP is idempotent: for a UIDL delivered before it returns the
+// stored message without reading r (or ErrAlreadyDelivered if that message
+// is gone from the index). h.UID is set to uidl; a zero h.Size is replaced
+// by the number of bytes written.
+func (c *Cache) DeliverPOP(account, uidl string, h postamail.Header, r io.Reader) (Message, error) {
+	if uidl == "" || len(uidl) > 100 {
+		return Message{}, fmt.Errorf("cache: deliver: invalid UIDL %q", uidl)
+	}
+	c.popMu.Lock()
+	defer c.popMu.Unlock()
+	if m, known, err := c.deliveredMessage(account, uidl); err != nil || known {
+		return m, err
+	}
+	if path, ok := c.unindexed[account][uidl]; ok {
+		// An earlier call wrote the file but failed to index it: index that file.
+		return c.indexDelivered(account, uidl, path, h)
+	}
+	if !c.maildirsOK[account] {
+		if err := c.initMaildirs(account); err != nil {
+			return Message{}, err
+		}
+		if c.maildirsOK == nil {
+			c.maildirsOK = map[string]bool{}
+		}
+		c.maildirsOK[account] = true
+	}
+	folder, ok := localFolder(h.Folder)
+	if !ok {
+		folder = FolderInbox
+	}
+	h.Folder = folder
+	key := c.newKey(uidl)
+	dir := filepath.Join(c.dataDir, folderRel(account, folder))
+	tmp, n, err := writeTemp(filepath.Join(dir, "tmp"), key, r)
+	if err != nil {
+		return Message{}, fmt.Errorf("cache: deliver: %w", err)
+	}
+	name := fileName(key, h.Flags)
+	if err := os.Rename(tmp, filepath.Join(dir, "cur", name)); err != nil {
+		os.Remove(tmp)
+		return Message{}, fmt.Errorf("cache: deliver: %w", err)
+	}
+	if err := syncDir(filepath.Join(dir, "cur")); err != nil {
+		return Message{}, fmt.Errorf("cache: deliver: %w", err)
+	}
+	if h.Size == 0 {
+		h.Size = n
+	}
+	return c.indexDelivered(account, uidl, filepath.Join(folderRel(account, folder), "cur", name), h)
+}
+
+// indexDelivered commits the index row of a delivered file (rel is relative
+// to DataDir). On failure the file is remembered so a retry indexes it
+// instead of writing a duplicate; Open would index it too.
+func (c *Cache) indexDelivered(account, uidl, rel string, h postamail.Header) (Message, error) {
+	h.UID = uidl
+	h.Folder = folderFromRel(rel)
+	var id int64
+	err := c.inTx(func(tx *sql.Tx) error {
+		if err := ensureLocalFolders(tx, account); err != nil {
+			return err
+		}
+		var err error
+		id, err = insertPOPRow(tx, account, rel, h)
+		return err
+	})
+	if err != nil {
+		if c.unindexed == nil {
+			c.unindexed = map[string]map[string]string{}
+		}
+		if c.unindexed[account] == nil {
+			c.unindexed[account] = map[string]string{}
+		}
+		c.unindexed[account][uidl] = rel
+		return Message{}, fmt.Errorf("cache: deliver: index: %w", err)
+	}
+	delete(c.unindexed[account], uidl)
+	return Message{ID: id, Account: account, Header: h, HasBody: true}, nil
+}
+
+// insertPOPRow inserts a Maildir message row and marks its UIDL known. A
+// UID clash (the same UIDL twice in one folder, which posta never writes)
+// indexes the file under its Maildir path instead, so no file goes unindexed.
+func insertPOPRow(tx *sql.Tx, account, rel string, h postamail.Header) (int64, error) {
+	rel = filepath.ToSlash(rel)
+	if h.UID == "" {
+		h.UID = "maildir:" + filepath.Base(rel)
+	} else if _, err := tx.Exec(`INSERT OR IGNORE INTO pop_uidls (account, uidl) VALUES (?, ?)`, account, h.UID); err != nil {
+		return 0, err
+	}
+	insert := `INSERT INTO messages (account, folder, uid, maildir_path, has_body, ` + headerColumns + `)
+		VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	args := append([]any{account, h.Folder, h.UID, rel}, headerArgs(h)...)
+	res, err := tx.Exec(insert+` ON CONFLICT (account, folder, uid) DO NOTHING`, args...)
+	if err != nil {
+		return 0, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		args[2] = "maildir:" + filepath.Base(rel)
+		if res, err = tx.Exec(insert, args...); err != nil {
+			return 0, err
+		}
+	}
+	return res.LastInsertId()
+}
+
+// deliveredMessage reports whether uidl was delivered before, with its message.
+func (c *Cache) deliveredMessage(account, uidl string) (Message, bool, error) {
+	known, err := c.stmt(`SELECT COUNT(*) FROM pop_uidls WHERE account = ? AND uidl = ?`)
+	if err != nil {
+		return Message{}, false, err
+	}
+	var n int
+	if err := known.QueryRow(account, uidl).Scan(&n); err != nil {
+		return Message{}, false, fmt.Errorf("cache: deliver: %w", err)
+	}
+	if n == 0 {
+		return Message{}, false, nil
+	}
+	find, err := c.stmt(`SELECT ` + messageColumns + ` FROM messages WHERE account = ? AND uid = ? AND maildir_path != '' LIMIT 1`)
+	if err != nil {
+		return Message{}, true, err
+	}
+	s, err := scanMessage(find.QueryRow(account, uidl))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Message{}, true, ErrAlreadyDelivered
+	}
+	return s.Message, true, err
+}
+
+// KnownUIDLs returns the UIDLs delivered for an account, including those of
+// messages deleted locally since: they must not be fetched again.
+func (c *Cache) KnownUIDLs(account string) (map[string]struct{}, error) {
+	s, err := c.stmt(`SELECT uidl FROM pop_uidls WHERE account = ?`)
+	if err != nil {
+		return nil, fmt.Errorf("cache: known uidls: %w", err)
+	}
+	set, err := collectSet(s, account)
+	if err != nil {
+		return nil, fmt.Errorf("cache: known uidls: %w", err)
+	}
+	c.popMu.Lock()
+	for uidl := range c.unindexed[account] {
+		set[uidl] = struct{}{}
+	}
+	c.popMu.Unlock()
+	return set, nil
+}
+
+// MovePOP moves a POP3 message to another local folder (Inbox, Sent,
+// Drafts, Archive, Trash): its Maildir file is renamed into the folder's
+// cur/ and both directories are fsynced before the index is updated.
+func (c *Cache) MovePOP(id int64, folder string) error {
+	dst, ok := localFolder(folder)
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownFolder, folder)
+	}
+	c.popMu.Lock()
+	defer c.popMu.Unlock()
+	s, err := c.getRow(id)
+	if err != nil {
+		return err
+	}
+	if s.maildirPath == "" {
+		return ErrNotPOP
+	}
+	if s.Folder == dst {
+		return nil
+	}
+	if !c.maildirsOK[s.Account] {
+		if err := c.initMaildirs(s.Account); err != nil {
+			return err
+		}
+		if c.maildirsOK == nil {
+			c.maildirsOK = map[string]bool{}
+		}
+		c.maildirsOK[s.Account] = true
+	}
+	rel := filepath.Join(folderRel(s.Account, dst), "cur", filepath.Base(filepath.FromSlash(s.maildirPath)))
+	return c.renameAndUpdate(s, rel, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`UPDATE messages SET folder = ?, maildir_path = ? WHERE id = ?`, dst, filepath.ToSlash(rel), id)
+		return err
+	})
+}
+
+// renameAndUpdate renames a message's Maildir file to rel (relative to
+// DataDir), fsyncs the directories involved and runs update in a
+// transaction; if the transaction fails the rename is undone. A crash in
+// between is repaired by Open, which matches files to rows by Maildir key.
+func (c *Cache) renameAndUpdate(s scanned, rel string, update func(tx *sql.Tx) error) error {
+	src := filepath.Join(c.dataDir, filepath.FromSlash(s.maildirPath))
+	dst := filepath.Join(c.dataDir, rel)
+	if src != dst {
+		if err := os.Rename(src, dst); err != nil {
+			return fmt.Errorf("cache: maildir rename: %w", err)
+		}
+		for _, d := range uniqueDirs(filepath.Dir(dst), filepath.Dir(src)) {
+			if err := syncDir(d); err != nil {
+				return err
+			}
+		}
+	}
+	if err := c.inTx(update); err != nil {
+		if src != dst {
+			os.Rename(dst, src)
+		}
+		return fmt.Errorf("cache: update index: %w", err)
+	}
+	return nil
+}
+
+func uniqueDirs(a, b string) []string {
+	if a == b {
+		return []string{a}
+	}
+	return []string{a, b}
+}

@@ -1,0 +1,133 @@
+package cache
+
+import (
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	postamail "github.com/posta-mail/posta/mail"
+)
+
+// Message is one indexed message.
+type Message struct {
+	ID               int64  // stable row id: what `posta read ID` takes
+	Account          string // account name as given by the caller
+	postamail.Header        // UID, Folder, Subject, From, ..., Flags, Size, HasAttachment
+	HasBody          bool   // raw bytes available locally
+}
+
+// messageColumns is the column list scanMessage expects.
+const messageColumns = `id, account, folder, uid, message_id, in_reply_to, refs, subject,
+	from_json, to_json, cc_json, date, flags, size, has_attachment, has_body, maildir_path`
+
+// scanned is a Message plus the columns callers do not see.
+type scanned struct {
+	Message
+	maildirPath string
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanMessage(r rowScanner) (scanned, error) {
+	var (
+		s                         scanned
+		refs, from, to, cc, flags string
+		date                      int64
+	)
+	m := &s.Message
+	err := r.Scan(&m.ID, &m.Account, &m.Folder, &m.UID, &m.MessageID, &m.InReplyTo, &refs,
+		&m.Subject, &from, &to, &cc, &date, &flags, &m.Size, &m.HasAttachment, &m.HasBody, &s.maildirPath)
+	if err != nil {
+		return s, err
+	}
+	m.References = decodeJSON[[]string](refs)
+	m.From = decodeJSON[[]postamail.Address](from)
+	m.To = decodeJSON[[]postamail.Address](to)
+	m.Cc = decodeJSON[[]postamail.Address](cc)
+	m.Date = time.Unix(date, 0).UTC()
+	m.Flags = decodeFlags(flags)
+	return s, nil
+}
+
+// headerArgs are the header columns in the order of headerColumns.
+const headerColumns = `message_id, in_reply_to, refs, subject, from_json, to_json, cc_json,
+	date, flags, seen, size, has_attachment`
+
+func headerArgs(h postamail.Header) []any {
+	return []any{h.MessageID, h.InReplyTo, encodeJSON(h.References), h.Subject,
+		encodeJSON(h.From), encodeJSON(h.To), encodeJSON(h.Cc), h.Date.Unix(),
+		encodeFlags(h.Flags), h.Flags.Has(postamail.FlagSeen), h.Size, h.HasAttachment}
+}
+
+func encodeJSON[T any](v []T) string {
+	if len(v) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+func decodeJSON[T any](s string) T {
+	var v T
+	if s != "" {
+		json.Unmarshal([]byte(s), &v) // our own encoding; a bad row decodes as empty
+	}
+	return v
+}
+
+func encodeFlags(f postamail.Flags) string {
+	parts := make([]string, 0, len(f))
+	for _, x := range f {
+		if x != "" && !strings.ContainsAny(string(x), " \t\r\n") {
+			parts = append(parts, string(x))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func decodeFlags(s string) postamail.Flags {
+	fields := strings.Fields(s)
+	if len(fields) == 0 {
+		return nil
+	}
+	f := make(postamail.Flags, len(fields))
+	for i, x := range fields {
+		f[i] = postamail.Flag(x)
+	}
+	return f
+}
+
+// stmt returns a prepared statement for query, preparing it once per Cache.
+func (c *Cache) stmt(query string) (*sql.Stmt, error) {
+	c.stmtMu.Lock()
+	defer c.stmtMu.Unlock()
+	if s, ok := c.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := c.db.Prepare(query)
+	if err != nil {
+		return nil, err
+	}
+	if c.stmts == nil {
+		c.stmts = map[string]*sql.Stmt{}
+	}
+	c.stmts[query] = s
+	return s, nil
+}
+
+// inTx runs fn in one write transaction.
+func (c *Cache) inTx(fn func(tx *sql.Tx) error) error {
+	tx, err := c.db.Begin()
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}

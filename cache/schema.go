@@ -1,0 +1,126 @@
+package cache
+
+import (
+	"database/sql"
+	"fmt"
+)
+
+// migrations are applied in order; PRAGMA user_version holds how many have
+// run. Never edit a migration that has shipped: append a new one.
+var migrations = []string{
+	// 1: the initial schema.
+	`
+CREATE TABLE folders (
+	account        TEXT NOT NULL,
+	name           TEXT NOT NULL,
+	delim          TEXT NOT NULL DEFAULT '',
+	role           TEXT NOT NULL DEFAULT '',
+	position       INTEGER NOT NULL DEFAULT 0,
+	uidvalidity    INTEGER NOT NULL DEFAULT 0,
+	highest_modseq INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (account, name)
+);
+CREATE TABLE messages (
+	id             INTEGER PRIMARY KEY AUTOINCREMENT,
+	account        TEXT NOT NULL,
+	folder         TEXT NOT NULL,
+	uid            TEXT NOT NULL,
+	message_id     TEXT NOT NULL DEFAULT '',
+	in_reply_to    TEXT NOT NULL DEFAULT '',
+	refs           TEXT NOT NULL DEFAULT '',
+	subject        TEXT NOT NULL DEFAULT '',
+	from_json      TEXT NOT NULL DEFAULT '',
+	to_json        TEXT NOT NULL DEFAULT '',
+	cc_json        TEXT NOT NULL DEFAULT '',
+	date           INTEGER NOT NULL DEFAULT 0,
+	flags          TEXT NOT NULL DEFAULT '',
+	seen           INTEGER NOT NULL DEFAULT 0,
+	size           INTEGER NOT NULL DEFAULT 0,
+	has_attachment INTEGER NOT NULL DEFAULT 0,
+	has_body       INTEGER NOT NULL DEFAULT 0,
+	maildir_path   TEXT NOT NULL DEFAULT '', -- POP: path of the Maildir file, relative to DataDir
+	UNIQUE (account, folder, uid)
+);
+CREATE INDEX messages_by_folder_date ON messages (account, folder, date DESC, id DESC);
+CREATE INDEX messages_by_account_date ON messages (account, date DESC, id DESC);
+CREATE INDEX messages_by_date ON messages (date DESC, id DESC);
+CREATE INDEX messages_by_seen ON messages (account, folder, seen);
+CREATE TABLE pop_uidls (
+	account TEXT NOT NULL,
+	uidl    TEXT NOT NULL,
+	PRIMARY KEY (account, uidl)
+) WITHOUT ROWID;
+CREATE TABLE outbox (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	account    TEXT NOT NULL,
+	from_addr  TEXT NOT NULL,
+	to_json    TEXT NOT NULL,
+	created    INTEGER NOT NULL,
+	attempts   INTEGER NOT NULL DEFAULT 0,
+	last_error TEXT NOT NULL DEFAULT '',
+	file       TEXT NOT NULL UNIQUE
+);
+`,
+	// 2: per-folder total/unread kept by triggers, so Folders does not scan.
+	`
+CREATE TABLE folder_counts (
+	account TEXT NOT NULL,
+	folder  TEXT NOT NULL,
+	total   INTEGER NOT NULL DEFAULT 0,
+	unread  INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (account, folder)
+) WITHOUT ROWID;
+INSERT INTO folder_counts (account, folder, total, unread)
+	SELECT account, folder, COUNT(*), SUM(seen = 0) FROM messages GROUP BY account, folder;
+CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN
+	INSERT INTO folder_counts (account, folder, total, unread) VALUES (new.account, new.folder, 1, new.seen = 0)
+	ON CONFLICT (account, folder) DO UPDATE SET total = total + 1, unread = unread + (new.seen = 0);
+END;
+CREATE TRIGGER messages_count_delete AFTER DELETE ON messages BEGIN
+	UPDATE folder_counts SET total = total - 1, unread = unread - (old.seen = 0)
+	WHERE account = old.account AND folder = old.folder;
+END;
+CREATE TRIGGER messages_count_update AFTER UPDATE OF account, folder, seen ON messages BEGIN
+	UPDATE folder_counts SET total = total - 1, unread = unread - (old.seen = 0)
+	WHERE account = old.account AND folder = old.folder;
+	INSERT INTO folder_counts (account, folder, total, unread) VALUES (new.account, new.folder, 1, new.seen = 0)
+	ON CONFLICT (account, folder) DO UPDATE SET total = total + 1, unread = unread + (new.seen = 0);
+END;
+`,
+}
+
+// schemaVersion is the version a fully migrated index has.
+func schemaVersion() int { return len(migrations) }
+
+// migrate brings db up to the latest schema, one transaction per step.
+func migrate(db *sql.DB) error { return migrateTo(db, len(migrations)) }
+
+// migrateTo applies the migrations up to version target.
+func migrateTo(db *sql.DB, target int) error {
+	var version int
+	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("cache: read schema version: %w", err)
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("cache: index schema version %d is newer than this posta (%d)", version, len(migrations))
+	}
+	for i := version; i < target; i++ {
+		tx, err := db.Begin()
+		if err != nil {
+			return fmt.Errorf("cache: migration %d: %w", i+1, err)
+		}
+		if _, err := tx.Exec(migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("cache: migration %d: %w", i+1, err)
+		}
+		// PRAGMA cannot take a bound parameter; i+1 is our own integer.
+		if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("cache: migration %d: %w", i+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("cache: migration %d: %w", i+1, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,5 @@
+//go:build windows
+
+package cache
+
+func setUmask(m int) int { return 0 }
