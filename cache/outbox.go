@@ -53,6 +53,9 @@ func (c *Cache) OutboxAdd(account, from string, to []string, raw []byte) (Outbox
 	}
 	id, err := insertOutboxRow(c.db, name, outboxMeta{account, from, to, created})
 	if err != nil {
+		// Not saved as far as the caller knows: do not let Open bring it back.
+		os.Remove(filepath.Join(dir, name+".json"))
+		os.Remove(filepath.Join(dir, name+".eml"))
 		return OutboxItem{}, fmt.Errorf("cache: outbox add: %w", err)
 	}
 	return OutboxItem{ID: id, Account: account, From: from, To: to, Created: created}, nil

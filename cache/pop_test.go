@@ -275,3 +275,57 @@ func atoiSuffix(uid string) int64 {
 	fmt.Sscanf(strings.TrimPrefix(uid, "u"), "%d", &n)
 	return n
 }
+
+func TestDeletedPOPMessageStaysKnown(t *testing.T) {
+	opts := testOptions(t)
+	c := openTest(t, opts)
+	if _, err := c.DeliverPOP("acct", "gone", postamail.Header{}, stringsReader(rawMessage(1))); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	for _, f := range maildirFiles(t, opts.DataDir, "acct") {
+		os.Remove(f) // deleted outside posta
+	}
+	c = openTest(t, opts)
+	if n, _ := c.Count(Query{Account: "acct"}); n != 0 {
+		t.Errorf("Count() after the file was deleted = %d, want 0", n)
+	}
+	if known, _ := c.KnownUIDLs("acct"); len(known) != 1 {
+		t.Errorf("KnownUIDLs() = %v, want the deleted message's UIDL kept", known)
+	}
+	if _, err := c.DeliverPOP("acct", "gone", postamail.Header{}, errReader{}); !errors.Is(err, ErrAlreadyDelivered) {
+		t.Errorf("DeliverPOP() of a deleted message error = %v, want ErrAlreadyDelivered", err)
+	}
+	if n := len(maildirFiles(t, opts.DataDir, "acct")); n != 0 {
+		t.Errorf("Maildir files = %d, want 0", n)
+	}
+}
+
+func TestHostileNamesAndHeaders(t *testing.T) {
+	opts := testOptions(t)
+	opts.ParseHeader = func(io.Reader) (postamail.Header, error) { panic("parser bug") }
+	c := openTest(t, opts)
+	for _, account := range []string{"../escape", ".hidden", "a/b", "ünï cødé", "%41"} {
+		if _, err := c.DeliverPOP(account, "u", postamail.Header{}, stringsReader("garbage\x00\xff")); err != nil {
+			t.Fatalf("DeliverPOP(%q) error = %v", account, err)
+		}
+		if dir := filepath.Join(opts.DataDir, escapeAccount(account)); filepath.Dir(dir) != opts.DataDir {
+			t.Errorf("account %q maps outside DataDir: %s", account, dir)
+		}
+	}
+	if _, err := c.DeliverPOP("acct", "", postamail.Header{}, stringsReader("x")); err == nil {
+		t.Errorf("DeliverPOP(empty UIDL) succeeded")
+	}
+	// Reconciling with a panicking parser still indexes every file.
+	if err := c.Rebuild(); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := c.Count(Query{}); n != 5 {
+		t.Errorf("Count() after Rebuild = %d, want 5", n)
+	}
+	for _, account := range []string{"../escape", "ünï cødé", "%41"} {
+		if known, _ := c.KnownUIDLs(account); len(known) != 1 {
+			t.Errorf("KnownUIDLs(%q) after Rebuild = %v, want u", account, known)
+		}
+	}
+}
