@@ -63,7 +63,7 @@ func (rd *renderer) leaf(b *strings.Builder, n *node) {
 	n.shown = true
 	text := decodeCharset(n.text, n.params["charset"], rd.w.warn)
 	switch {
-	case n.mediaType == "text/html":
+	case n.mediaType == "text/html" || n.mediaType == "application/xhtml+xml":
 		text = htmlToText(text, rd.links)
 	case strings.EqualFold(n.params["format"], "flowed"):
 		text = unflow(text, strings.EqualFold(n.params["delsp"], "yes"))

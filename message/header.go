@@ -27,9 +27,9 @@ var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 
 // readHeader reads a header block from br without ever failing on its
 // content. It stops at the blank line, at EOF, or at the first line that is
-// neither a field nor a continuation; such a line starts the body, which is
-// returned as the second value. Problems are reported through warn.
-func readHeader(br *bufio.Reader, warn func(string)) (textproto.Header, io.Reader) {
+// neither a field nor a continuation; such a line is the first line of the
+// body and is returned as rest. Problems are reported through warn.
+func readHeader(br lineReader, warn func(string)) (h textproto.Header, rest []byte) {
 	var raw bytes.Buffer
 	var field []byte
 	first := true
@@ -42,7 +42,6 @@ func readHeader(br *bufio.Reader, warn func(string)) (textproto.Header, io.Reade
 		}
 		field = field[:0]
 	}
-	body := io.Reader(br)
 	for {
 		line, cut, err := readLine(br, maxLineBytes)
 		if first {
@@ -54,8 +53,9 @@ func readHeader(br *bufio.Reader, warn func(string)) (textproto.Header, io.Reade
 		}
 		trimmed := bytes.TrimRight(line, "\r\n")
 		switch {
-		case len(trimmed) == 0 && len(line) > 0:
-			// The blank line that ends the header.
+		case len(bytes.TrimSpace(trimmed)) == 0 && len(line) > 0:
+			// The blank line that ends the header; a line of only white
+			// space is taken as one too, as broken mailers mean it.
 		case len(trimmed) == 0:
 			// EOF.
 		case trimmed[0] == ' ' || trimmed[0] == '\t':
@@ -97,7 +97,7 @@ func readHeader(br *bufio.Reader, warn func(string)) (textproto.Header, io.Reade
 			if !first {
 				warn("header not followed by a blank line")
 			}
-			body = io.MultiReader(bytes.NewReader(line), br)
+			rest = line
 		}
 		break
 	}
@@ -107,12 +107,17 @@ func readHeader(br *bufio.Reader, warn func(string)) (textproto.Header, io.Reade
 	if err != nil {
 		warn("malformed header: " + err.Error())
 	}
-	return h, body
+	return h, rest
+}
+
+// lineReader is what readLine needs: *bufio.Reader and the part readers.
+type lineReader interface {
+	ReadSlice(delim byte) ([]byte, error)
 }
 
 // readLine reads one line including its terminator. A line longer than max
 // is cut to max bytes and the rest of it is discarded (cut is true).
-func readLine(br *bufio.Reader, max int) (line []byte, cut bool, err error) {
+func readLine(br lineReader, max int) (line []byte, cut bool, err error) {
 	for {
 		chunk, e := br.ReadSlice('\n')
 		if len(line)+len(chunk) > max {

@@ -8,21 +8,33 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-const maxHTMLDepth = 200
+const (
+	maxHTMLDepth = 200
+	// maxTreeHTML is the largest document converted through a parse tree;
+	// bigger ones (and ones the parser rejects) go through the linear
+	// tokenizer, because tree building can be slow on hostile markup.
+	maxTreeHTML = 256 << 10
+)
 
 // htmlToText converts an HTML document to readable text: paragraphs and
 // line breaks, "- " list items, "> " quotes, links as numbered footnotes
 // listed at the end. Scripts, styles and other invisible content are
 // dropped; nothing is fetched.
 func htmlToText(src string, links *[]string) string {
-	doc, err := html.Parse(strings.NewReader(src))
-	if err != nil {
-		return src
-	}
 	first := len(*links)
-	t := &htmlText{links: links}
-	t.walk(doc, 0)
-	out := tidyLines(t.b.String())
+	var out string
+	var doc *html.Node
+	err := errTooBig
+	if len(src) <= maxTreeHTML {
+		doc, err = html.Parse(strings.NewReader(src))
+	}
+	if err != nil {
+		out = tokensToText(src, links)
+	} else {
+		t := &htmlText{links: links}
+		t.walk(doc, 0)
+		out = tidyLines(t.b.String())
+	}
 	if len(*links) > first {
 		var b strings.Builder
 		b.WriteString(out)

@@ -2,6 +2,7 @@ package message
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -58,8 +59,8 @@ func Render(r io.Reader, opts Options) (res *Rendered, err error) {
 	if _, perr := br.Peek(1); perr != nil && perr != io.EOF {
 		return nil, perr
 	}
-	h, body := readHeader(br, w.warn)
-	root := w.parseEntity(h, body, 0, "text/plain")
+	h, rest := readHeader(br, w.warn)
+	root := w.parseEntity(h, io.MultiReader(bytes.NewReader(rest), br), 0, "text/plain")
 	if rec.err != nil {
 		if rec.n == 0 {
 			return nil, rec.err
@@ -154,7 +155,7 @@ func collectAttachments(n *node, out []Attachment) []Attachment {
 	if n == nil {
 		return out
 	}
-	if n.isLeaf() && !n.shown && !(n.filename == "" && strings.HasPrefix(n.mediaType, "text/") && n.disposition != "attachment") {
+	if n.isLeaf() && !n.shown && !(n.filename == "" && isDisplayText(n)) {
 		out = append(out, Attachment{
 			Index:       n.number,
 			Name:        safeName(n.displayName(), n.number),

@@ -367,3 +367,20 @@ func TestBodyText(t *testing.T) {
 		t.Errorf("BodyText() = %q, %v, want %q", got, err, "Plain version\n")
 	}
 }
+
+func TestRenderLargeOrHostileHTML(t *testing.T) {
+	big := "<html><head><style>x{}</style></head><body><p>Start <a href=\"https://example.com/x\">here</a></p>" +
+		strings.Repeat("<p>filler text</p>", 20000) + "<ul><li>end</li></ul><script>evil()</script></body></html>"
+	deep := strings.Repeat("<b><i>", 100000) + "deep text"
+	for name, src := range map[string]string{"big": big, "deep": deep} {
+		t.Run(name, func(t *testing.T) {
+			res := render(t, "Content-Type: text/html\r\n\r\n"+src, Options{})
+			mustNotContain(t, "Body", res.Body, "<b>", "<p>", "evil", "x{}")
+			if name == "big" {
+				mustContain(t, "Body", res.Body, "Start here[1]\n\nfiller text\n\nfiller text", "- end", "[1] https://example.com/x")
+			} else {
+				mustContain(t, "Body", res.Body, "deep text")
+			}
+		})
+	}
+}

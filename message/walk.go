@@ -3,6 +3,7 @@ package message
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -60,6 +61,9 @@ func newWalker(maxBody int64) *walker {
 }
 
 func (w *walker) warn(s string) {
+	if len(s) > 200 {
+		s = strings.ToValidUTF8(s[:200], "") + "…"
+	}
 	if !w.seen[s] && len(w.warnings) < 50 {
 		w.seen[s] = true
 		w.warnings = append(w.warnings, s)
@@ -69,8 +73,8 @@ func (w *walker) warn(s string) {
 // parseMessage reads a whole message (header and body) from r.
 func (w *walker) parseMessage(r io.Reader, depth int) *node {
 	br := bufio.NewReaderSize(r, 32<<10)
-	h, body := readHeader(br, w.warn)
-	return w.parseEntity(h, body, depth, "text/plain")
+	h, rest := readHeader(br, w.warn)
+	return w.parseEntity(h, io.MultiReader(bytes.NewReader(rest), br), depth, "text/plain")
 }
 
 // parseEntity walks one entity; defaultType applies when it has no
@@ -132,29 +136,32 @@ func (w *walker) parseMultipart(n *node, body io.Reader, depth int) {
 		return
 	}
 	rec := &headRecorder{r: body}
-	mr := textproto.NewMultipartReader(rec, boundary)
+	mr := newMultipartReader(rec, boundary)
+	childType := "text/plain"
+	if n.mediaType == "multipart/digest" {
+		childType = "message/rfc822"
+	}
 	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
+		part, err := mr.NextPart()
+		if errors.Is(err, errNoBoundary) {
+			w.warn("multipart boundary not found, shown as text")
+			n.mediaType = "text/plain"
+			w.parseLeaf(n, bytes.NewReader(rec.head))
+			return
 		}
 		if err != nil {
-			if len(n.children) == 0 {
-				w.warn("multipart boundary not found, shown as text")
+			if len(n.children) == 0 && len(bytes.TrimSpace(mr.preamble)) > 0 {
+				w.warn("multipart without parts, shown as text")
 				n.mediaType = "text/plain"
-				w.parseLeaf(n, io.MultiReader(bytes.NewReader(rec.head), body))
-				return
+				w.parseLeaf(n, bytes.NewReader(mr.preamble))
 			}
-			w.warn("broken multipart structure, some parts may be missing")
-			break
+			return
 		}
-		childType := "text/plain"
-		if n.mediaType == "multipart/digest" {
-			childType = "message/rfc822"
-		}
-		child := w.parseEntity(p.Header, p, depth+1, childType)
+		pbr := bufio.NewReaderSize(part, 4<<10)
+		h, rest := readHeader(pbr, w.warn)
+		child := w.parseEntity(h, io.MultiReader(bytes.NewReader(rest), pbr), depth+1, childType)
 		if child == nil {
-			break
+			return
 		}
 		n.children = append(n.children, child)
 	}
@@ -190,7 +197,7 @@ func isDisplayText(n *node) bool {
 		return false
 	}
 	switch n.mediaType {
-	case "text/plain", "text/html", "text/enriched", "text/rfc822-headers",
+	case "text/plain", "text/html", "application/xhtml+xml", "text/enriched", "text/rfc822-headers",
 		"message/delivery-status", "message/disposition-notification", "message/feedback-report":
 		return true
 	}
