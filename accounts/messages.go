@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/posta-mail/posta/cache"
@@ -20,9 +22,43 @@ func cacheMeta(r protocols.SyncResult) cache.FolderMeta {
 	return cache.FolderMeta{UIDValidity: r.UIDValidity, HighestModSeq: r.HighestModSeq}
 }
 
-// Folders lists the account's folders from the cache, with counts.
+// Folders lists the account's folders from the cache, with counts: the
+// inbox first, then the special folders, then the rest by name.
 func (a *Account) Folders() ([]mail.Folder, error) {
-	return a.cache.Folders(a.Name())
+	fs, err := a.cache.Folders(a.Name())
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(fs, func(i, j int) bool {
+		ri, rj := roleRank(fs[i]), roleRank(fs[j])
+		if ri != rj {
+			return ri < rj
+		}
+		return fs[i].Name < fs[j].Name
+	})
+	return fs, nil
+}
+
+// roleRank orders folders as mail clients usually do.
+func roleRank(f mail.Folder) int {
+	if strings.EqualFold(f.Name, "INBOX") {
+		return 0
+	}
+	switch f.Role {
+	case mail.RoleInbox:
+		return 0
+	case mail.RoleDrafts:
+		return 1
+	case mail.RoleSent:
+		return 2
+	case mail.RoleArchive:
+		return 3
+	case mail.RoleJunk:
+		return 4
+	case mail.RoleTrash:
+		return 5
+	}
+	return 6
 }
 
 // List returns a page of a folder's messages from the cache, newest first.
@@ -103,8 +139,9 @@ func (a *Account) SetFlag(ctx context.Context, id int64, flag mail.Flag, add boo
 }
 
 // Send saves a composed message in the outbox, then submits it. If the
-// server does not accept it, it stays in the outbox and the next sync
-// retries; the error says so.
+// server does not accept it, it stays in the outbox, the next sync
+// retries, and the error is a *QueuedError. from is the envelope sender,
+// a bare address.
 func (a *Account) Send(ctx context.Context, from string, to []string, raw []byte) error {
 	if len(to) == 0 {
 		return errors.New("send: no recipients")
@@ -116,7 +153,7 @@ func (a *Account) Send(ctx context.Context, from string, to []string, raw []byte
 	err = a.sendItem(ctx, item)
 	var copyErr *SentCopyError
 	if err != nil && !errors.As(err, &copyErr) {
-		return fmt.Errorf("send: %w (kept in the outbox, retried on the next sync)", err)
+		return &QueuedError{Err: err}
 	}
 	return err
 }
@@ -219,3 +256,13 @@ func (e *SentCopyError) Unwrap() error { return e.Err }
 // Message is a message as the cache knows it; the UI uses this alias so
 // it does not depend on the cache package.
 type Message = cache.Message
+
+// QueuedError means a message could not be sent now but is safe in the
+// outbox: the next sync retries it. It must not be sent again by hand.
+type QueuedError struct{ Err error }
+
+func (e *QueuedError) Error() string {
+	return "send: " + e.Err.Error() + " (kept in the outbox, retried on the next sync)"
+}
+
+func (e *QueuedError) Unwrap() error { return e.Err }

@@ -274,12 +274,16 @@ func (m Model) handleEditorDone(msg editorDoneMsg) Model {
 
 func (m Model) handleSent(msg sentMsg) Model {
 	m.compose.sending = false
-	var copyErr *accounts.SentCopyError
-	if msg.err != nil && !errors.As(msg.err, &copyErr) {
-		m.compose.err = msg.err
+	var (
+		copyErr  *accounts.SentCopyError
+		queueErr *accounts.QueuedError
+	)
+	if msg.err != nil && !errors.As(msg.err, &copyErr) && !errors.As(msg.err, &queueErr) {
+		// Nothing was saved: stay on the draft so the user can retry.
 		m.setError(msg.err)
 		return m
 	}
+	// Sent, or safe in the outbox: the draft file is no longer needed.
 	m.compose.discard()
 	m.mode = modeIndex
 	if msg.err != nil {

@@ -118,7 +118,7 @@ func TestComposeAndSendWithScriptedEditor(t *testing.T) {
 	set, _ := demoSet(t, 3)
 	subject := "teatest " + time.Now().Format("150405.000000")
 	editor := filepath.Join(t.TempDir(), "editor.sh")
-	script := "#!/bin/sh\ncat > \"$1\" <<'EOF'\nFrom: alice@work.example\nTo: bob@home.example\nSubject: " + subject + "\n\nWritten by a scripted editor.\nEOF\n"
+	script := "#!/bin/sh\ncat > \"$1\" <<'EOF'\nFrom: Alice Example <alice@work.example>\nTo: Bob <bob@home.example>\nSubject: " + subject + "\n\nWritten by a scripted editor.\nEOF\n"
 	if err := os.WriteFile(editor, []byte(script), 0o700); err != nil {
 		t.Fatal(err)
 	}

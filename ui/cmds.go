@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	netmail "net/mail"
 	"os"
 	"os/exec"
 	"runtime"
@@ -96,8 +97,12 @@ func sendCmd(ctx context.Context, a *accounts.Account, d message.Draft) tea.Cmd 
 		if err != nil {
 			return sentMsg{account: a.Name(), err: err}
 		}
+		from := a.Address()
+		if addr, err := netmail.ParseAddress(d.From); err == nil {
+			from = addr.Address
+		}
 		to := d.Recipients()
-		return sentMsg{account: a.Name(), to: to, err: a.Send(ctx, d.From, to, raw)}
+		return sentMsg{account: a.Name(), to: to, err: a.Send(ctx, from, to, raw)}
 	}
 }
 

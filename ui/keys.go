@@ -43,9 +43,9 @@ func DefaultKeyMap() KeyMap {
 		Sync:        b("sync now", "$"),
 		ToggleRead:  b("toggle read", "N"),
 		ToggleFlag:  b("toggle flag", "F"),
-		Send:        b("send (compose)", "y"),
-		Edit:        b("edit again (compose)", "e"),
-		Abort:       b("abort (compose)", "q", "esc"),
+		Send:        b("send", "y"),
+		Edit:        b("edit again", "e"),
+		Abort:       b("discard", "q", "esc"),
 	}
 }
 
