@@ -178,4 +178,24 @@ func TestIMAPIncrementalSync(t *testing.T) {
 		t.Errorf("third Sync reports flags for expunged UID %s", uids[1])
 	}
 	t.Logf("HighestModSeq after changes: %d", res.HighestModSeq)
+
+	// The folder counts agree with what the sync left in the cache.
+	folders, err := f.Folders(ctx)
+	if err != nil {
+		t.Fatalf("Folders: %v", err)
+	}
+	unread := 0
+	for _, h := range cache.headers {
+		if !h.Flags.Has(mail.FlagSeen) {
+			unread++
+		}
+	}
+	i := slices.IndexFunc(folders, func(fo mail.Folder) bool { return fo.Name == folder })
+	if i < 0 {
+		t.Fatalf("Folders has no %s: %+v", folder, folders)
+	}
+	if folders[i].Total != len(cache.headers) || folders[i].Unread != unread {
+		t.Errorf("Folders %s: Total %d Unread %d, want %d and %d (from the synced cache)",
+			folder, folders[i].Total, folders[i].Unread, len(cache.headers), unread)
+	}
 }

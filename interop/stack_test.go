@@ -155,7 +155,8 @@ type testMessage struct {
 }
 
 // newMessage builds a unique message from alice to `to`. The body has
-// lines SMTP must escape (a leading dot, a lone dot) and trailing spaces.
+// lines SMTP must escape (a leading dot, a lone dot), trailing spaces and
+// 8-bit UTF-8 text.
 func newMessage(t *testing.T, to string) testMessage {
 	t.Helper()
 	token := fmt.Sprintf("%s-%d-%d", t.Name(), time.Now().UnixNano(), messageSeq.Add(1))
@@ -167,6 +168,7 @@ func newMessage(t *testing.T, to string) testMessage {
 		".",
 		"trailing spaces   ",
 		"tab\tseparated\tfields",
+		"8-bit UTF-8: Grüße aus Zürich — 日本語",
 		"token " + token,
 		"",
 	}, "\r\n")
@@ -177,7 +179,8 @@ func newMessage(t *testing.T, to string) testMessage {
 		"Date: " + time.Now().Format(time.RFC1123Z),
 		"Message-ID: <" + strings.ReplaceAll(token, "/", ".") + "@example.test>",
 		"MIME-Version: 1.0",
-		"Content-Type: text/plain; charset=us-ascii",
+		"Content-Type: text/plain; charset=utf-8",
+		"Content-Transfer-Encoding: 8bit",
 		"",
 		body,
 	}, "\r\n")

@@ -55,11 +55,11 @@ install_packages() {
 	# update once and retry.
 	local aptlog=/tmp/mailstack-apt.log ok=1
 	# shellcheck disable=SC2086
-	if ! apt-get install -y -q --no-install-recommends $pkgs </dev/null >"$aptlog" 2>&1; then
+	if ! apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-unsafe-io $pkgs </dev/null >"$aptlog" 2>&1; then
 		log "install failed with the current package lists; running apt-get update"
 		# shellcheck disable=SC2086
 		apt-get update -q </dev/null >>"$aptlog" 2>&1 &&
-			apt-get install -y -q --no-install-recommends $pkgs </dev/null >>"$aptlog" 2>&1 || ok=""
+			apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-unsafe-io $pkgs </dev/null >>"$aptlog" 2>&1 || ok=""
 	fi
 	if [ -n "$made_policy" ]; then rm -f "$policy"; fi
 	if [ -z "$ok" ]; then
