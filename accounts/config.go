@@ -8,9 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
-
-	"github.com/BurntSushi/toml"
 )
 
 // Config is the whole configuration file.
@@ -82,132 +81,132 @@ func DefaultConfigPath() (string, error) {
 // ErrNoConfig means the configuration file does not exist.
 var ErrNoConfig = errors.New("no configuration file")
 
-// LoadConfig reads and validates the configuration file at path.
+// LoadConfig reads and validates the configuration file at path. Its
+// error lists every problem found, each with its line and key.
 func LoadConfig(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%w at %s", ErrNoConfig, path)
-	}
+	cfg, problems, err := CheckConfigFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	cfg, err := ParseConfig(string(data))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	cfg.Path = path
-	if err := cfg.checkPasswordFile(path); err != nil {
 		return nil, err
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("%s:\n%w", path, joinProblems(problems))
 	}
 	return cfg, nil
 }
 
-// ParseConfig parses and validates configuration text.
+// ParseConfig parses and validates configuration text. Its error lists
+// every problem found, each with its line and key.
 func ParseConfig(text string) (*Config, error) {
-	var cfg Config
-	md, err := toml.Decode(text, &cfg)
-	if err != nil {
-		var perr toml.ParseError
-		if errors.As(err, &perr) {
-			return nil, fmt.Errorf("line %d: %s", perr.Position.Line, perr.Message)
-		}
-		return nil, err
-	}
-	var problems []string
-	for _, k := range md.Undecoded() {
-		problems = append(problems, fmt.Sprintf("line %d: unknown key %q", keyLine(text, k[len(k)-1]), k.String()))
-	}
-	problems = append(problems, cfg.validate()...)
+	cfg, problems := checkConfig(text)
 	if len(problems) > 0 {
-		return nil, errors.New(strings.Join(problems, "\n"))
+		return nil, joinProblems(problems)
 	}
-	return &cfg, nil
+	return cfg, nil
 }
 
-// keyLine finds the first line that assigns key, for error messages.
-func keyLine(text, key string) int {
-	for i, line := range strings.Split(text, "\n") {
-		l := strings.TrimSpace(line)
-		if strings.HasPrefix(l, key) && strings.HasPrefix(strings.TrimSpace(l[len(key):]), "=") {
-			return i + 1
-		}
+// joinProblems makes one error of problems, one line each.
+func joinProblems(problems []Problem) error {
+	lines := make([]string, len(problems))
+	for i, p := range problems {
+		lines[i] = p.String()
 	}
-	return 0
+	return errors.New(strings.Join(lines, "\n"))
 }
 
-func (c *Config) validate() []string {
-	var problems []string
+// issue is a problem found in the decoded configuration, before its line
+// is known. path names the key with array indices: account[1].fetch.port.
+type issue struct {
+	path, msg string
+}
+
+func (c *Config) validate() []issue {
+	var issues []issue
+	add := func(path, format string, args ...any) {
+		issues = append(issues, issue{path, fmt.Sprintf(format, args...)})
+	}
+	if len(c.Accounts) == 0 {
+		add("account", "no [[account]] table: posta needs at least one account")
+	}
 	seen := map[string]bool{}
 	for i := range c.Accounts {
 		a := &c.Accounts[i]
-		where := fmt.Sprintf("account %d", i+1)
+		at := fmt.Sprintf("account[%d]", i)
 		if a.Name == "" {
-			problems = append(problems, where+": missing name")
+			add(at+".name", "missing (every account needs a name)")
 		} else {
-			where = fmt.Sprintf("account %q", a.Name)
 			if seen[a.Name] {
-				problems = append(problems, where+": duplicate name")
+				add(at+".name", "duplicate account name %q", a.Name)
 			}
 			seen[a.Name] = true
 		}
 		if a.Address == "" {
-			problems = append(problems, where+": missing address")
+			add(at+".address", "missing (the account's own mail address)")
 		}
 		switch a.Fetch.Kind {
 		case "imap", "pop3":
 		case "":
-			problems = append(problems, where+": fetch.kind missing (imap or pop3)")
+			add(at+".fetch.kind", "missing (imap or pop3)")
 		default:
-			problems = append(problems, fmt.Sprintf("%s: fetch.kind %q is not imap or pop3", where, a.Fetch.Kind))
+			add(at+".fetch.kind", "%q is not imap or pop3", a.Fetch.Kind)
 		}
-		problems = append(problems, a.Fetch.validate(where+": fetch")...)
-		problems = append(problems, a.SMTP.validate(where+": smtp")...)
+		issues = append(issues, a.Fetch.validate(at+".fetch")...)
+		issues = append(issues, a.SMTP.validate(at+".smtp")...)
 	}
 	if c.DefaultAccount != "" && !seen[c.DefaultAccount] {
-		problems = append(problems, fmt.Sprintf("default_account %q is not a configured account", c.DefaultAccount))
+		add("default_account", "%q is not a configured account", c.DefaultAccount)
 	}
-	return problems
+	return issues
 }
 
-func (s *ServerConfig) validate(where string) []string {
-	var problems []string
-	if s.Host == "" {
-		problems = append(problems, where+".host missing")
+func (s *ServerConfig) validate(at string) []issue {
+	var issues []issue
+	add := func(key, format string, args ...any) {
+		issues = append(issues, issue{at + "." + key, fmt.Sprintf(format, args...)})
 	}
-	if s.Port <= 0 || s.Port > 65535 {
-		problems = append(problems, fmt.Sprintf("%s.port %d is not a valid port", where, s.Port))
+	if s.Host == "" {
+		add("host", "missing (the server's host name)")
+	}
+	switch {
+	case s.Port == 0:
+		add("port", "missing (the server's port number)")
+	case s.Port < 0 || s.Port > 65535:
+		add("port", "%d is not a port number (1-65535)", s.Port)
 	}
 	switch s.Security {
 	case "", "tls", "starttls", "none":
 	default:
-		problems = append(problems, fmt.Sprintf("%s.security %q is not tls, starttls or none", where, s.Security))
+		add("security", "%q is not tls, starttls or none", s.Security)
 	}
 	switch strings.ToLower(s.Auth) {
 	case "", "plain", "login", "xoauth2", "oauthbearer":
 	default:
-		problems = append(problems, fmt.Sprintf("%s.auth %q is not plain, login, xoauth2 or oauthbearer", where, s.Auth))
+		add("auth", "%q is not plain, login, xoauth2 or oauthbearer", s.Auth)
 	}
-	return problems
+	if len(s.PasswordCommand) > 0 && s.PasswordCommand[0] == "" {
+		add("password_command", "the program name is empty")
+	}
+	return issues
 }
 
-// checkPasswordFile refuses passwords written in a file that others can
-// read.
-func (c *Config) checkPasswordFile(path string) error {
-	hasPassword := false
-	for _, a := range c.Accounts {
-		if a.Fetch.Password != "" || a.SMTP.Password != "" {
-			hasPassword = true
-		}
-	}
-	if !hasPassword {
+// passwordFileIssue refuses passwords written in a file that others can
+// read; it names the first password key.
+func (c *Config) passwordFileIssue(path string, fi os.FileInfo) []issue {
+	if ownerOnly(fi) {
 		return nil
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	if !ownerOnly(fi) {
-		return fmt.Errorf("%s holds a password but other users can read it; run: chmod 600 %s (or use password_command, the keyring or POSTA_PASSWORD_<ACCOUNT>)", path, path)
+	for i, a := range c.Accounts {
+		key := ""
+		switch {
+		case a.Fetch.Password != "":
+			key = "fetch.password"
+		case a.SMTP.Password != "":
+			key = "smtp.password"
+		default:
+			continue
+		}
+		return []issue{{fmt.Sprintf("account[%d].%s", i, key), fmt.Sprintf(
+			"a password is written in a file other users can read; run: chmod 600 %s (or use password_command, `posta login %s` or %s)",
+			path, a.Name, EnvPasswordVar(a.Name))}}
 	}
 	return nil
 }
@@ -220,4 +219,155 @@ func (c *Config) Account(name string) (*AccountConfig, bool) {
 		}
 	}
 	return nil, false
+}
+
+// keyLines maps every key and table of a TOML text to the line that
+// defines it, with array-of-tables indices in the path
+// ("account[1].fetch.host"), so a problem in the second [[account]] points
+// at the second account's line. It reads only what TOML allows before the
+// "=", so values (strings, arrays) never confuse it; keys written inside
+// inline tables resolve to the inline table's line.
+type keyLines struct {
+	lines  map[string]int
+	arrays map[string]int // array-of-tables path -> tables seen so far
+}
+
+func newKeyLines(text string) *keyLines {
+	k := &keyLines{lines: map[string]int{}, arrays: map[string]int{}}
+	table := ""
+	closing := "" // the delimiter of an open multi-line string
+	for i, line := range strings.Split(text, "\n") {
+		n := i + 1
+		if closing != "" {
+			if strings.Count(line, closing)%2 == 1 {
+				closing = ""
+			}
+			continue
+		}
+		l := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(l, "[["):
+			if segs, rest, ok := parseKey(l[2:]); ok && strings.HasPrefix(rest, "]]") {
+				p := k.resolve(segs[:len(segs)-1])
+				p = join(p, segs[len(segs)-1])
+				k.arrays[p]++
+				table = fmt.Sprintf("%s[%d]", p, k.arrays[p]-1)
+				k.set(table, n)
+			}
+		case strings.HasPrefix(l, "["):
+			if segs, rest, ok := parseKey(l[1:]); ok && strings.HasPrefix(rest, "]") {
+				table = k.resolve(segs)
+				k.set(table, n)
+			}
+		default:
+			segs, rest, ok := parseKey(l)
+			if !ok || !strings.HasPrefix(rest, "=") {
+				continue
+			}
+			p := table
+			for _, s := range segs {
+				p = join(p, s)
+			}
+			k.set(p, n)
+			value := rest[1:]
+			for _, delim := range []string{`"""`, "'''"} {
+				if strings.Count(value, delim)%2 == 1 {
+					closing = delim
+				}
+			}
+		}
+	}
+	return k
+}
+
+func (k *keyLines) set(path string, line int) {
+	if _, ok := k.lines[path]; !ok {
+		k.lines[path] = line
+	}
+}
+
+// resolve turns table segments into a path, entering the latest table of
+// every array of tables on the way.
+func (k *keyLines) resolve(segs []string) string {
+	p := ""
+	for _, s := range segs {
+		p = join(p, s)
+		if n := k.arrays[p]; n > 0 {
+			p = fmt.Sprintf("%s[%d]", p, n-1)
+		}
+	}
+	return p
+}
+
+// line returns the line of path, or of its nearest enclosing table that
+// has one (for missing keys), or 0.
+func (k *keyLines) line(path string) int {
+	for path != "" {
+		if n, ok := k.lines[path]; ok {
+			return n
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return 0
+}
+
+func join(prefix, seg string) string {
+	if prefix == "" {
+		return seg
+	}
+	return prefix + "." + seg
+}
+
+// parseKey reads a dotted TOML key (bare, "basic" or 'literal' parts) at
+// the start of s and returns its parts and what follows it, trimmed.
+func parseKey(s string) (segs []string, rest string, ok bool) {
+	for {
+		s = strings.TrimLeft(s, " \t")
+		var seg string
+		switch {
+		case strings.HasPrefix(s, `"`):
+			end := 1
+			for end < len(s) && s[end] != '"' {
+				if s[end] == '\\' {
+					end++
+				}
+				end++
+			}
+			if end >= len(s) {
+				return nil, "", false
+			}
+			unq, err := strconv.Unquote(s[:end+1])
+			if err != nil {
+				unq = s[1:end]
+			}
+			seg, s = unq, s[end+1:]
+		case strings.HasPrefix(s, "'"):
+			end := strings.IndexByte(s[1:], '\'')
+			if end < 0 {
+				return nil, "", false
+			}
+			seg, s = s[1:end+1], s[end+2:]
+		default:
+			end := strings.IndexFunc(s, func(r rune) bool {
+				return !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+			})
+			if end < 0 {
+				end = len(s)
+			}
+			if end == 0 {
+				return nil, "", false
+			}
+			seg, s = s[:end], s[end:]
+		}
+		segs = append(segs, seg)
+		s = strings.TrimLeft(s, " \t")
+		if !strings.HasPrefix(s, ".") {
+			return segs, s, true
+		}
+		s = s[1:]
+	}
 }

@@ -83,6 +83,7 @@ seeded with mail and opens the reader on them.`,
 	root.AddCommand(
 		newDemoCmd(g), newSyncCmd(g), newListCmd(g), newReadCmd(g),
 		newSendCmd(g), newRenderCmd(g), newAccountsCmd(g), newLoginCmd(g),
+		newConfigCmd(g),
 	)
 	return root
 }
