@@ -322,6 +322,14 @@ print_logs() {
 }
 
 start_daemons() {
+	# A port held by something else would pass wait_ports and hide a
+	# daemon that failed to bind: refuse early.
+	if ! dovecot_running && ! postfix_running; then
+		local p
+		for p in $ALL_PORTS; do
+			port_open "$p" && die "port $HOST:$p is already in use by another program"
+		done
+	fi
 	# Already running (a second `up`): pick up the rewritten configuration.
 	if dovecot_running; then
 		doveadm -c "$DIR/dovecot/dovecot.conf" reload >/dev/null 2>&1 || log "warning: dovecot reload failed"
