@@ -148,10 +148,23 @@ func (f *Fetcher) runSelect(c *imapclient.Client, folder string, readOnly, condS
 	f.selected = ""
 	sel, err := c.Select(folder, &imap.SelectOptions{ReadOnly: readOnly, CondStore: condStore}).Wait()
 	if err != nil {
+		var ierr *imap.Error
+		if errors.As(err, &ierr) && ierr.Type == imap.StatusResponseTypeNo && ierr.Code == "" && !folderExists(c, folder) {
+			// Some servers (Dovecot 2.3) answer a missing mailbox with a
+			// bare NO, without [NONEXISTENT]: ask LIST to tell.
+			return nil, fmt.Errorf("imap: select %s: %w: %s", folder, protocols.ErrNotFound, ierr.Text)
+		}
 		return nil, notFound(err, "select "+folder)
 	}
 	f.selected, f.readOnly = folder, readOnly
 	return sel, nil
+}
+
+// folderExists reports whether LIST knows the folder. Errors count as
+// "exists", so the caller reports the original error.
+func folderExists(c *imapclient.Client, folder string) bool {
+	list, err := c.List("", folder, nil).Collect()
+	return err != nil || len(list) > 0
 }
 
 func formatUID(uid imap.UID) string { return strconv.FormatUint(uint64(uid), 10) }
