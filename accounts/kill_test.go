@@ -3,11 +3,11 @@ package accounts
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"io/fs"
+	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
