@@ -87,6 +87,51 @@ CREATE TRIGGER messages_count_update AFTER UPDATE OF account, folder, seen ON me
 	ON CONFLICT (account, folder) DO UPDATE SET total = total + 1, unread = unread + (new.seen = 0);
 END;
 `,
+	// 3: full-text search (see search.go). messages_fts keeps its own copy of
+	// the text (rowid = messages.id); triggers keep subject and addresses in
+	// step with messages, IndexBody fills body.
+	`
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+	subject, from_text, to_text, cc_text, body,
+	tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO messages_fts (rowid, subject, from_text, to_text, cc_text, body)
+	SELECT id, subject,
+		(SELECT group_concat(coalesce(json_extract(value, '$.name'), '') || ' ' || coalesce(json_extract(value, '$.addr'), ''), ' ')
+			FROM json_each(CASE WHEN json_valid(from_json) THEN from_json END)),
+		(SELECT group_concat(coalesce(json_extract(value, '$.name'), '') || ' ' || coalesce(json_extract(value, '$.addr'), ''), ' ')
+			FROM json_each(CASE WHEN json_valid(to_json) THEN to_json END)),
+		(SELECT group_concat(coalesce(json_extract(value, '$.name'), '') || ' ' || coalesce(json_extract(value, '$.addr'), ''), ' ')
+			FROM json_each(CASE WHEN json_valid(cc_json) THEN cc_json END)),
+		''
+	FROM messages;
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+	INSERT INTO messages_fts (rowid, subject, from_text, to_text, cc_text, body) VALUES (new.id, new.subject,
+		(SELECT group_concat(coalesce(json_extract(value, '$.name'), '') || ' ' || coalesce(json_extract(value, '$.addr'), ''), ' ')
+			FROM json_each(CASE WHEN json_valid(new.from_json) THEN new.from_json END)),
+		(SELECT group_concat(coalesce(json_extract(value, '$.name'), '') || ' ' || coalesce(json_extract(value, '$.addr'), ''), ' ')
+			FROM json_each(CASE WHEN json_valid(new.to_json) THEN new.to_json END)),
+		(SELECT group_concat(coalesce(json_extract(value, '$.name'), '') || ' ' || coalesce(json_extract(value, '$.addr'), ''), ' ')
+			FROM json_each(CASE WHEN json_valid(new.cc_json) THEN new.cc_json END)),
+		'');
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+	DELETE FROM messages_fts WHERE rowid = old.id;
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF subject, from_json, to_json, cc_json ON messages
+WHEN old.subject IS NOT new.subject OR old.from_json IS NOT new.from_json
+	OR old.to_json IS NOT new.to_json OR old.cc_json IS NOT new.cc_json
+BEGIN
+	UPDATE messages_fts SET subject = new.subject,
+		from_text = (SELECT group_concat(coalesce(json_extract(value, '$.name'), '') || ' ' || coalesce(json_extract(value, '$.addr'), ''), ' ')
+			FROM json_each(CASE WHEN json_valid(new.from_json) THEN new.from_json END)),
+		to_text = (SELECT group_concat(coalesce(json_extract(value, '$.name'), '') || ' ' || coalesce(json_extract(value, '$.addr'), ''), ' ')
+			FROM json_each(CASE WHEN json_valid(new.to_json) THEN new.to_json END)),
+		cc_text = (SELECT group_concat(coalesce(json_extract(value, '$.name'), '') || ' ' || coalesce(json_extract(value, '$.addr'), ''), ' ')
+			FROM json_each(CASE WHEN json_valid(new.cc_json) THEN new.cc_json END))
+	WHERE rowid = new.id;
+END;
+`,
 }
 
 // schemaVersion is the version a fully migrated index has.

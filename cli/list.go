@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"text/tabwriter"
 	"time"
 
@@ -36,32 +37,38 @@ objects (see the README for the fields).`,
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				rows := make([]messageJSON, 0, len(msgs))
-				for _, m := range msgs {
-					rows = append(rows, toJSON(m))
-				}
-				return writeJSON(g.stdout, rows)
-			}
-			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tACCOUNT\tFOLDER\tDATE\tFROM\tSUBJECT")
-			for _, m := range msgs {
-				from := ""
-				if len(m.From) > 0 {
-					from = m.From[0].String()
-				}
-				date := ""
-				if !m.Date.IsZero() {
-					date = m.Date.Local().Format(time.DateTime)
-				}
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", m.ID, sanitize.Line(m.Account), sanitize.Line(m.Folder), date,
-					ansi.Truncate(sanitize.Line(from), 32, "…"), sanitize.Line(m.Subject))
-			}
-			return tw.Flush()
+			return printMessages(g.stdout, msgs, asJSON)
 		},
 	}
 	cmd.Flags().StringVar(&folder, "folder", "", "only this folder (default: all)")
 	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many messages (default: all)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// printMessages prints msgs as `list` and `search` do: a table, or with
+// asJSON an array of messageJSON.
+func printMessages(w io.Writer, msgs []cache.Message, asJSON bool) error {
+	if asJSON {
+		rows := make([]messageJSON, 0, len(msgs))
+		for _, m := range msgs {
+			rows = append(rows, toJSON(m))
+		}
+		return writeJSON(w, rows)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tACCOUNT\tFOLDER\tDATE\tFROM\tSUBJECT")
+	for _, m := range msgs {
+		from := ""
+		if len(m.From) > 0 {
+			from = m.From[0].String()
+		}
+		date := ""
+		if !m.Date.IsZero() {
+			date = m.Date.Local().Format(time.DateTime)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", m.ID, sanitize.Line(m.Account), sanitize.Line(m.Folder), date,
+			ansi.Truncate(sanitize.Line(from), 32, "…"), sanitize.Line(m.Subject))
+	}
+	return tw.Flush()
 }

@@ -84,6 +84,7 @@ seeded with mail and opens the reader on them.`,
 		newDemoCmd(g), newSyncCmd(g), newListCmd(g), newReadCmd(g),
 		newSendCmd(g), newRenderCmd(g), newAccountsCmd(g), newLoginCmd(g),
 		newConfigCmd(g),
+		newSearchCmd(g),
 	)
 	return root
 }
