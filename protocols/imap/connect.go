@@ -131,7 +131,7 @@ func login(ctx context.Context, c *imapclient.Client, ep protocols.Endpoint) err
 	case "login":
 		err = c.Login(ep.Username, secret).Wait()
 	case "xoauth2":
-		err = c.Authenticate(xoauth2Client{user: ep.Username, token: secret})
+		err = c.Authenticate(protocols.NewXOAuth2Client(ep.Username, secret))
 	case "oauthbearer":
 		err = c.Authenticate(sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{
 			Username: ep.Username, Token: secret, Host: ep.Host, Port: ep.Port,
@@ -148,18 +148,6 @@ func login(ctx context.Context, c *imapclient.Client, ep protocols.Endpoint) err
 	}
 	return nil
 }
-
-// xoauth2Client is the non-standard XOAUTH2 SASL mechanism used by Gmail
-// and Outlook.
-type xoauth2Client struct{ user, token string }
-
-func (x xoauth2Client) Start() (string, []byte, error) {
-	return "XOAUTH2", []byte("user=" + x.user + "\x01auth=Bearer " + x.token + "\x01\x01"), nil
-}
-
-// Next answers an error challenge with an empty response, as the
-// mechanism requires; the server then fails the exchange.
-func (x xoauth2Client) Next([]byte) ([]byte, error) { return []byte{}, nil }
 
 // newWordDecoder decodes RFC 2047 words in any charset go-message knows,
 // not only the UTF-8 and ISO-8859-1 of the standard library.

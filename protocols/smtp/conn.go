@@ -146,7 +146,7 @@ func saslClient(ep protocols.Endpoint, secret string) (string, sasl.Client, erro
 	case "login":
 		return sasl.Login, sasl.NewLoginClient(ep.Username, secret), nil
 	case "xoauth2":
-		return "XOAUTH2", xoauth2Client{user: ep.Username, token: secret}, nil
+		return "XOAUTH2", protocols.NewXOAuth2Client(ep.Username, secret), nil
 	case "oauthbearer":
 		return sasl.OAuthBearer, sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{
 			Username: ep.Username, Token: secret, Host: ep.Host, Port: ep.Port,
@@ -154,18 +154,6 @@ func saslClient(ep protocols.Endpoint, secret string) (string, sasl.Client, erro
 	}
 	return "", nil, fmt.Errorf("smtp: unknown auth mechanism %q: %w", ep.Auth, protocols.ErrUnsupported)
 }
-
-// xoauth2Client is the non-standard XOAUTH2 SASL mechanism used by Gmail
-// and Outlook.
-type xoauth2Client struct{ user, token string }
-
-func (x xoauth2Client) Start() (string, []byte, error) {
-	return "XOAUTH2", []byte("user=" + x.user + "\x01auth=Bearer " + x.token + "\x01\x01"), nil
-}
-
-// Next answers the server's error challenge with an empty response, as
-// the mechanism requires; the server then fails the exchange.
-func (x xoauth2Client) Next([]byte) ([]byte, error) { return []byte{}, nil }
 
 // deadlineConn bounds every read and write by timeout.
 type deadlineConn struct {
