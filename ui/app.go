@@ -300,7 +300,7 @@ func (m Model) View() string {
 	var body string
 	switch m.mode {
 	case modeHelp:
-		body = helpView(m.theme, m.keys)
+		body = helpView(m.theme, m.keys, m.width)
 	case modePager:
 		body = m.pager.vp.View()
 	case modeCompose:

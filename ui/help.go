@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/lipgloss"
 )
 
 // helpLine is a one-line summary of some bindings: "y send · e edit".
@@ -17,19 +18,30 @@ func helpLine(bs ...key.Binding) string {
 	return strings.Join(parts, " · ")
 }
 
-// helpView is the full help screen, generated from the live key map.
-func helpView(t Theme, k KeyMap) string {
-	var b strings.Builder
-	section := func(title string, bs []key.Binding) {
+// helpView is the full help screen, generated from the live key map: the
+// index keys in one column, the pager and compose keys in another when
+// the terminal is wide enough.
+func helpView(t Theme, k KeyMap, width int) string {
+	section := func(title string, bs []key.Binding) string {
+		var b strings.Builder
 		b.WriteString(t.Title.Render(title) + "\n")
 		for _, kb := range bs {
-			fmt.Fprintf(&b, "  %-22s %s\n", strings.Join(kb.Keys(), ", "), kb.Help().Desc)
+			keys := make([]string, 0, len(kb.Keys()))
+			for _, s := range kb.Keys() {
+				if s == " " {
+					s = "space"
+				}
+				keys = append(keys, s)
+			}
+			fmt.Fprintf(&b, "  %-20s %s\n", strings.Join(keys, ", "), kb.Help().Desc)
 		}
-		b.WriteString("\n")
+		return b.String()
 	}
-	section("Index", k.indexHelp())
-	section("Pager", k.pagerHelp())
-	section("Compose", k.composeHelp())
-	b.WriteString("Press ? or q to close this help.")
-	return t.Help.Render(b.String())
+	left := section("Index", k.indexHelp())
+	right := section("Pager", k.pagerHelp()) + "\n" + section("Compose", k.composeHelp())
+	body := left + "\n" + right
+	if lipgloss.Width(left)+lipgloss.Width(right)+8 <= width {
+		body = lipgloss.JoinHorizontal(lipgloss.Top, left, "    ", right)
+	}
+	return t.Help.Render(body + "\nPress ? or q to close this help.")
 }
