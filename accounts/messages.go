@@ -110,6 +110,7 @@ func (a *Account) Body(ctx context.Context, id int64) ([]byte, error) {
 	if err := a.cache.PutBody(id, bytes.NewReader(raw)); err != nil {
 		return raw, err
 	}
+	a.indexBody(id, raw)
 	return raw, nil
 }
 
@@ -221,6 +222,7 @@ func (a *Account) keepSent(ctx context.Context, raw []byte) error {
 		if err != nil {
 			return err
 		}
+		a.indexBody(m.ID, raw)
 		return a.cache.MovePOP(m.ID, "Sent")
 	}
 	ap, ok := a.fetcher.(interface {
@@ -266,3 +268,11 @@ func (e *QueuedError) Error() string {
 }
 
 func (e *QueuedError) Unwrap() error { return e.Err }
+
+// indexBody makes a message's decoded text findable by search. A message
+// that cannot be decoded stays findable by its headers.
+func (a *Account) indexBody(id int64, raw []byte) {
+	if text, err := message.BodyText(bytes.NewReader(raw)); err == nil {
+		_ = a.cache.IndexBody(id, text)
+	}
+}

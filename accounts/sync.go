@@ -161,9 +161,11 @@ func (a *Account) fetchPOP(ctx context.Context, progress func(protocols.Progress
 			h, _ := message.ParseHeader(bytes.NewReader(raw))
 			h.Folder = "INBOX"
 			h.Size = int64(len(raw))
-			if _, err := a.cache.DeliverPOP(a.Name(), uidl, h, bytes.NewReader(raw)); err != nil {
+			m, err := a.cache.DeliverPOP(a.Name(), uidl, h, bytes.NewReader(raw))
+			if err != nil {
 				return err
 			}
+			a.indexBody(m.ID, raw)
 			known[uidl] = struct{}{}
 			return nil
 		},
