@@ -19,6 +19,7 @@ import (
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/message"
+	"github.com/posta-mail/posta/sanitize"
 )
 
 // globals are the flags every command shares.
@@ -41,7 +42,7 @@ func Main(args []string) int {
 	root := newRoot(g)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(g.stderr, "posta:", err)
+		fmt.Fprintln(g.stderr, "posta:", sanitize.Text(err.Error()))
 		var ee exitError
 		if errors.As(err, &ee) {
 			return int(ee)

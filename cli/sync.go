@@ -8,6 +8,7 @@ import (
 
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/protocols"
+	"github.com/posta-mail/posta/sanitize"
 )
 
 func newSyncCmd(g *globals) *cobra.Command {
@@ -30,21 +31,27 @@ goes to stderr. The exit status is non-zero when a server fails.`,
 				targets = []*accounts.Account{a}
 			}
 			var failed []error
+			live := isTerminal(g.stderr)
 			for _, a := range targets {
 				last := ""
 				rep, err := a.Sync(cmd.Context(), func(p protocols.Progress) {
-					line := fmt.Sprintf("%s: %s %d/%d", a.Name(), p.Folder, p.Done, p.Total)
-					if line != last {
-						fmt.Fprintf(g.stderr, "\r%s", line)
+					line := fmt.Sprintf("%s: %s %d/%d", sanitize.Line(a.Name()), sanitize.Line(p.Folder), p.Done, p.Total)
+					switch {
+					case line == last:
+					case live: // redraw one status line in place
+						fmt.Fprintf(g.stderr, "\r\x1b[K%s", line)
+						last = line
+					case p.Done == p.Total: // logs get one line a folder
+						fmt.Fprintln(g.stderr, line)
 						last = line
 					}
 				})
-				if last != "" {
+				if live && last != "" {
 					fmt.Fprintln(g.stderr)
 				}
 				var copyErr *accounts.SentCopyError
 				if err != nil && !errors.As(err, &copyErr) {
-					fmt.Fprintf(g.stderr, "%s: sync failed: %v\n", a.Name(), err)
+					fmt.Fprintf(g.stderr, "%s: sync failed: %s\n", a.Name(), sanitize.Line(err.Error()))
 					failed = append(failed, err)
 					continue
 				}
