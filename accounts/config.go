@@ -51,7 +51,17 @@ type ServerConfig struct {
 	// trusted for this server (instead of the system roots).
 	CAFile string `toml:"ca_file"`
 	// AllowPlainAuth permits a password over an unencrypted connection.
-	AllowPlainAuth bool `toml:"allow_plain_auth"`
+	AllowPlainAuth bool `toml:"allow_plaintext_auth"`
+
+	// OAuth2TokenCommand prints an OAuth2 access token (used with auth
+	// "xoauth2" or "oauthbearer"); it is rerun when the token is refused.
+	OAuth2TokenCommand []string `toml:"oauth2_token_command"`
+	// TLSFingerprint pins the server certificate: its SHA-256 in hex
+	// (colons allowed). A pinned certificate need not chain to a root.
+	TLSFingerprint string `toml:"tls_fingerprint"`
+	// TLSInsecureSkipVerify turns certificate verification off. Only for
+	// what the user wrote explicitly; the TUI shows it.
+	TLSInsecureSkipVerify bool `toml:"tls_insecure_skip_verify"`
 }
 
 // FetchConfig is the incoming side of an account.
@@ -61,8 +71,19 @@ type FetchConfig struct {
 	// LeaveOnServer keeps POP3 mail on the server after download
 	// (default true).
 	LeaveOnServer *bool `toml:"leave_on_server"`
+	// DeleteAfterDays deletes POP3 mail on the server that many days after
+	// it was downloaded (0: never); it implies leaving it there until then.
+	DeleteAfterDays int `toml:"delete_after_days"`
 	// Folders limits the IMAP folders synced; empty means all.
 	Folders []string `toml:"folders"`
+	// SubscribedOnly syncs only the IMAP folders the user subscribed to.
+	SubscribedOnly bool `toml:"subscribed_only"`
+	// PrefetchDays fetches IMAP bodies of mail younger than that many days
+	// during sync, so recent mail is readable offline (0: on open only).
+	PrefetchDays int `toml:"prefetch_days"`
+	// AppendSent files a copy of sent mail in the IMAP Sent folder
+	// (default true; some servers do it themselves).
+	AppendSent *bool `toml:"append_sent"`
 }
 
 // DefaultConfigPath returns where the configuration lives by default:

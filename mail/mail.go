@@ -103,6 +103,7 @@ type Header struct {
 	From          []Address `json:"from"`
 	To            []Address `json:"to"`
 	Cc            []Address `json:"cc,omitempty"`
+	ReplyTo       []Address `json:"reply_to,omitempty"` // filled by message.ParseHeader; not kept in the index
 	Date          time.Time `json:"date"`
 	Flags         Flags     `json:"flags"`
 	Size          int64     `json:"size"`
