@@ -33,6 +33,9 @@ type Options struct {
 	// DraftDir is where drafts are written for the editor; "" means the
 	// system's temporary folder.
 	DraftDir string
+	// DownloadDir is where attachments are saved; "" means ~/Downloads
+	// (or the home folder when there is none).
+	DownloadDir string
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 }
@@ -65,8 +68,15 @@ type Model struct {
 	index   index
 	pager   pager
 	compose compose
+	prompt  prompt
+	// search, when not nil, replaces the folder in the index.
+	search *searchListing
+	// saved keeps each account's folder and position while another one
+	// is shown, so switching back returns to the same place.
+	saved map[int]position
 
 	syncing  map[string]bool
+	acctErr  map[string]string // last sync error per account
 	progress string
 	status   string
 	isError  bool
@@ -87,6 +97,8 @@ func New(set *accounts.Set, opts Options) Model {
 		events: make(chan tea.Msg, 64),
 		width:  80, height: 24,
 		syncing: map[string]bool{},
+		acctErr: map[string]string{},
+		saved:   map[int]position{},
 	}
 	for i, a := range set.Accounts {
 		if a == set.Default {
@@ -119,19 +131,48 @@ func (m *Model) folderName() string {
 	return "INBOX"
 }
 
-// openAccount switches to account i, on its inbox.
+// position is where the user was in an account.
+type position struct {
+	folder      string
+	cursor, top int
+}
+
+// listing is what the index shows now.
+func (m *Model) listing() listing {
+	if m.search != nil {
+		return m.search
+	}
+	return folderListing{a: m.account(), folder: m.folderName()}
+}
+
+// accountOf returns the account a message belongs to: search results mix
+// accounts, so actions go to the message's own.
+func (m *Model) accountOf(msg accounts.Message) *accounts.Account {
+	if a, err := m.set.Get(msg.Account); err == nil && msg.Account != "" {
+		return a
+	}
+	return m.account()
+}
+
+// openAccount switches to account i: where the user left it, or its inbox.
 func (m *Model) openAccount(i int) {
+	if m.folders != nil {
+		m.saved[m.acct] = position{folder: m.folderName(), cursor: m.index.cursor, top: m.index.top}
+	}
+	m.search = nil
 	m.acct = i
 	m.folder = 0
+	m.folders = nil
+	pos, ok := m.saved[i]
 	m.reloadFolders()
 	for j, f := range m.folders {
-		if f.Role == mail.RoleInbox || strings.EqualFold(f.Name, "INBOX") {
+		if (ok && f.Name == pos.folder) || (!ok && (f.Role == mail.RoleInbox || strings.EqualFold(f.Name, "INBOX"))) {
 			m.folder = j
 			break
 		}
 	}
-	m.index = index{height: m.index.height}
-	m.index.load(m.account(), m.folderName())
+	m.index = index{height: m.index.height, cursor: pos.cursor, top: pos.top}
+	m.index.load(m.listing())
 }
 
 // reloadFolders re-reads the folder list and counts from the cache,
@@ -182,7 +223,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.layout()
-		m.index.load(m.account(), m.folderName())
+		m.index.load(m.listing())
 		return m, nil
 	case tea.KeyMsg:
 		return m.handleKey(msg)
@@ -213,6 +254,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleEditorDone(msg), nil
 	case sentMsg:
 		return m.handleSent(msg), nil
+	case attachmentDoneMsg:
+		return m.handleAttachmentDone(msg), nil
+	}
+	if m.prompt.kind != promptNone {
+		var cmd tea.Cmd
+		m.prompt.input, cmd = m.prompt.input.Update(msg)
+		return m, cmd
 	}
 	return m, nil
 }
@@ -223,8 +271,10 @@ func (m Model) handleSyncDone(msg syncDoneMsg) Model {
 		m.progress = ""
 	}
 	var copyErr *accounts.SentCopyError
+	delete(m.acctErr, msg.report.Account)
 	switch {
 	case msg.err != nil && !errors.As(msg.err, &copyErr):
+		m.acctErr[msg.report.Account] = sanitize.Line(msg.err.Error())
 		m.setError(msg.err)
 	case msg.report.Added > 0:
 		m.setInfo(fmt.Sprintf("%s: %d new", msg.report.Account, msg.report.Added))
@@ -238,7 +288,7 @@ func (m Model) handleSyncDone(msg syncDoneMsg) Model {
 // refresh re-reads the folder list and the visible rows from the cache.
 func (m *Model) refresh() {
 	m.reloadFolders()
-	m.index.load(m.account(), m.folderName())
+	m.index.load(m.listing())
 }
 
 func (m Model) handleBody(msg bodyMsg) (tea.Model, tea.Cmd) {
@@ -254,7 +304,7 @@ func (m Model) handleBody(msg bodyMsg) (tea.Model, tea.Cmd) {
 	m.pager.setRaw(m.theme, msg.raw)
 	if !m.pager.msg.Flags.Has(mail.FlagSeen) {
 		m.pager.msg.Flags = m.pager.msg.Flags.With(mail.FlagSeen)
-		return m, flagCmd(m.ctx, m.account(), msg.id, mail.FlagSeen, true)
+		return m, flagCmd(m.ctx, m.accountOf(m.pager.msg), msg.id, mail.FlagSeen, true)
 	}
 	return m, nil
 }
@@ -306,10 +356,10 @@ func (m Model) View() string {
 	case modeCompose:
 		body = m.compose.view(m.theme, m.keys, m.width, m.height-1)
 	default:
-		side := sidebarView(m.theme, m.set.Accounts, m.acct, m.folders, m.folder, m.height-1)
+		side := sidebarView(m.theme, m.set.Accounts, m.acctErr, m.acct, m.folders, m.folder, m.height-1)
 		w := max(m.width-sidebarWidth, 10)
-		title := m.theme.Title.Render(pad(fmt.Sprintf(" %s · %s · %d messages", sanitize.Line(m.account().Name()), sanitize.Line(m.folderName()), m.index.total), w))
-		list := lipgloss.NewStyle().Width(w).Height(m.height - 2).Render(m.index.view(m.theme, w, m.opts.Now()))
+		title := m.theme.Title.Render(pad(fmt.Sprintf(" %s · %d messages", m.listing().title(), m.index.total), w))
+		list := lipgloss.NewStyle().Width(w).Height(m.height - 2).Render(m.index.view(m.theme, w, m.opts.Now(), m.search != nil))
 		body = lipgloss.JoinHorizontal(lipgloss.Top, side, lipgloss.JoinVertical(lipgloss.Left, title, list))
 	}
 	body = lipgloss.NewStyle().Height(m.height - 1).MaxHeight(m.height - 1).Render(body)
@@ -317,6 +367,9 @@ func (m Model) View() string {
 }
 
 func (m Model) statusView() string {
+	if m.prompt.kind != promptNone {
+		return pad(truncate(m.prompt.input.View(), m.width), m.width)
+	}
 	left := m.status
 	if m.progress != "" {
 		left = m.progress

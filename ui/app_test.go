@@ -139,3 +139,56 @@ func TestComposeAndSendWithScriptedEditor(t *testing.T) {
 	tm.Type("q")
 	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
 }
+
+func TestSearchAndSaveAttachment(t *testing.T) {
+	set, _ := demoSet(t, 40)
+	dl := t.TempDir()
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, DownloadDir: dl}), teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "work · INBOX")
+
+	want, err := set.Search("has:attachment", 1)
+	if err != nil || len(want) == 0 {
+		t.Fatalf("Search: %v %v", want, err)
+	}
+	tm.Type("/")
+	tm.Type("has:attachment")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "search: has:attachment")
+
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "Attachments:")
+	tm.Type("s")
+	waitFor(t, tm, "Save attachment number:")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "Saved to")
+	entries, err := os.ReadDir(dl)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("download dir holds %v (%v), want one file", entries, err)
+	}
+	fi, _ := entries[0].Info()
+	if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
+		t.Errorf("saved attachment mode %v, want 0600", fi.Mode().Perm())
+	}
+	tm.Type("q")                          // back to the search results
+	tm.Send(tea.KeyMsg{Type: tea.KeyEsc}) // back to the folder
+	waitFor(t, tm, "work · INBOX")
+	tm.Type("q")
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+func TestAccountKeepsPosition(t *testing.T) {
+	set, _ := demoSet(t, 20)
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true}), teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "work · INBOX")
+	tm.Type("jjj")
+	waitFor(t, tm, "4/20")
+	tm.Type("2")
+	waitFor(t, tm, "home · INBOX")
+	tm.Type("1")
+	waitFor(t, tm, "4/20")
+	tm.Type("q")
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if fm.index.cursor != 3 {
+		t.Errorf("cursor after switching back = %d, want 3", fm.index.cursor)
+	}
+}

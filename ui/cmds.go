@@ -115,7 +115,7 @@ func replyCmd(ctx context.Context, a *accounts.Account, m accounts.Message, all 
 			return replyReadyMsg{account: a.Name(), err: err}
 		}
 		body, _ := message.BodyText(bytes.NewReader(raw))
-		d := message.ReplyDraft(m.Header, body, a.From(), all)
+		d := message.ReplyDraft(m.Header, body, a.From(), []string{a.Address()}, all)
 		return replyReadyMsg{account: a.Name(), draft: d}
 	}
 }

@@ -26,16 +26,16 @@ type index struct {
 
 // load reads the visible page from the cache. It touches only the local
 // index, never the network.
-func (x *index) load(a *accounts.Account, folder string) {
+func (x *index) load(src listing) {
 	x.err = nil
-	n, err := a.Count(folder)
+	n, err := src.count()
 	if err != nil {
 		x.err = err
 		return
 	}
 	x.total = n
 	x.clamp()
-	rows, err := a.List(folder, max(x.height, 1), x.top)
+	rows, err := src.page(max(x.height, 1), x.top)
 	if err != nil {
 		x.err = err
 		return
@@ -72,7 +72,9 @@ func (x *index) selected() (accounts.Message, bool) {
 	return x.rows[i], true
 }
 
-func (x *index) view(t Theme, width int, now time.Time) string {
+// view draws the visible rows; showAccount adds each row's account, for
+// listings that mix accounts.
+func (x *index) view(t Theme, width int, now time.Time, showAccount bool) string {
 	if x.err != nil {
 		return t.Index.Empty.Render(sanitize.Line(x.err.Error()))
 	}
@@ -81,7 +83,11 @@ func (x *index) view(t Theme, width int, now time.Time) string {
 	}
 	lines := make([]string, 0, len(x.rows))
 	for i, m := range x.rows {
-		line := ansi.Truncate(formatRow(m, width, now), width, "…")
+		row := formatRow(m, width, now)
+		if showAccount {
+			row = row[:4] + pad(ansi.Truncate(sanitize.Line(m.Account), 8, "…"), 9) + row[4:]
+		}
+		line := ansi.Truncate(row, width, "…")
 		if pad := width - ansi.StringWidth(line); pad > 0 {
 			line += strings.Repeat(" ", pad)
 		}

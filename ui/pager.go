@@ -93,3 +93,16 @@ func humanSize(n int64) string {
 		return fmt.Sprintf("%d B", n)
 	}
 }
+
+// hasAttachment reports whether the shown message lists attachment n.
+func (p *pager) hasAttachment(n int) bool {
+	if p.rendered == nil {
+		return false
+	}
+	for _, a := range p.rendered.Attachments {
+		if a.Index == n {
+			return true
+		}
+	}
+	return false
+}

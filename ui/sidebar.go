@@ -15,13 +15,18 @@ const sidebarWidth = 24
 
 // sidebarView lists the accounts, and the folders of the active one with
 // their unread counts.
-func sidebarView(t Theme, accts []*accounts.Account, active int, folders []mail.Folder, folder int, height int) string {
+func sidebarView(t Theme, accts []*accounts.Account, errs map[string]string, active int, folders []mail.Folder, folder int, height int) string {
 	w := sidebarWidth - 1
 	var lines []string
 	for i, a := range accts {
 		label := fmt.Sprintf("%d %s (%s)", i+1, sanitize.Line(a.Name()), a.Kind())
 		style := t.Sidebar.Account
-		if i == active {
+		_, failed := errs[a.Name()]
+		if failed {
+			label += " !"
+			style = t.Sidebar.Error
+		}
+		if i == active && !failed {
 			style = t.Sidebar.ActiveAccount
 			label = "▸" + label
 		} else {

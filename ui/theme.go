@@ -6,7 +6,7 @@ import "github.com/charmbracelet/lipgloss"
 // colours directly.
 type Theme struct {
 	Sidebar struct {
-		Box, Account, ActiveAccount, Folder, ActiveFolder, Count lipgloss.Style
+		Box, Account, ActiveAccount, Error, Folder, ActiveFolder, Count lipgloss.Style
 	}
 	Index struct {
 		Row, Cursor, Unread, Flagged, Empty lipgloss.Style
@@ -32,6 +32,7 @@ func DefaultTheme() Theme {
 	t.Sidebar.Box = lipgloss.NewStyle().BorderStyle(lipgloss.NormalBorder()).BorderRight(true).BorderForeground(dim)
 	t.Sidebar.Account = lipgloss.NewStyle().Bold(true)
 	t.Sidebar.ActiveAccount = lipgloss.NewStyle().Bold(true).Foreground(accent)
+	t.Sidebar.Error = lipgloss.NewStyle().Bold(true).Foreground(warn)
 	t.Sidebar.Folder = lipgloss.NewStyle()
 	t.Sidebar.ActiveFolder = lipgloss.NewStyle().Reverse(true)
 	t.Sidebar.Count = lipgloss.NewStyle().Foreground(dim)

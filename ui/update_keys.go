@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"github.com/charmbracelet/bubbles/textinput"
 	"github.com/charmbracelet/x/ansi"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -14,6 +15,9 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if msg.String() == "ctrl+c" {
 		m.cancel()
 		return m, tea.Quit
+	}
+	if m.prompt.kind != promptNone {
+		return m.promptKey(msg)
 	}
 	switch m.mode {
 	case modeHelp:
@@ -39,9 +43,18 @@ func (m Model) indexKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	switch {
+	case m.search != nil && keyIs(msg, k.Back):
+		// Leave the search results for the folder they replaced.
+		m.search = nil
+		m.index = index{height: m.index.height}
+		m.index.load(m.listing())
+		m.setInfo("")
 	case keyIs(msg, k.Quit):
 		m.cancel()
 		return m, tea.Quit
+	case keyIs(msg, k.Search):
+		m.prompt = newPrompt(promptSearch, "Search: ", "")
+		return m, textinput.Blink
 	case keyIs(msg, k.Help):
 		m.back, m.mode = m.mode, modeHelp
 	case keyIs(msg, k.Down):
@@ -67,14 +80,15 @@ func (m Model) indexKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 				step = n - 1
 			}
 			m.folder = (m.folder + step) % n
+			m.search = nil
 			m.index = index{height: m.index.height}
-			m.index.load(a, m.folderName())
+			m.index.load(m.listing())
 		}
 	case keyIs(msg, k.Open):
 		if sel, ok := m.index.selected(); ok {
 			m.mode = modePager
 			m.pager = newPager(sel, m.width, max(m.height-1, 1))
-			return m, bodyCmd(m.ctx, a, sel.ID)
+			return m, bodyCmd(m.ctx, m.accountOf(sel), sel.ID)
 		}
 	case keyIs(msg, k.Compose):
 		m.compose = compose{account: a.Name()}
@@ -86,15 +100,15 @@ func (m Model) indexKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case keyIs(msg, k.Reply), keyIs(msg, k.ReplyAll):
 		if sel, ok := m.index.selected(); ok {
 			m.setInfo("Preparing reply…")
-			return m, replyCmd(m.ctx, a, sel, keyIs(msg, k.ReplyAll))
+			return m, replyCmd(m.ctx, m.accountOf(sel), sel, keyIs(msg, k.ReplyAll))
 		}
 	case keyIs(msg, k.ToggleRead):
 		if sel, ok := m.index.selected(); ok {
-			return m, flagCmd(m.ctx, a, sel.ID, mail.FlagSeen, !sel.Flags.Has(mail.FlagSeen))
+			return m, flagCmd(m.ctx, m.accountOf(sel), sel.ID, mail.FlagSeen, !sel.Flags.Has(mail.FlagSeen))
 		}
 	case keyIs(msg, k.ToggleFlag):
 		if sel, ok := m.index.selected(); ok {
-			return m, flagCmd(m.ctx, a, sel.ID, mail.FlagFlagged, !sel.Flags.Has(mail.FlagFlagged))
+			return m, flagCmd(m.ctx, m.accountOf(sel), sel.ID, mail.FlagFlagged, !sel.Flags.Has(mail.FlagFlagged))
 		}
 	case keyIs(msg, k.Sync):
 		m.setInfo("Syncing…")
@@ -106,12 +120,26 @@ func (m Model) indexKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 func (m *Model) moveCursor(delta int) {
 	m.index.cursor += delta
 	m.index.clamp()
-	m.index.load(m.account(), m.folderName())
+	m.index.load(m.listing())
+}
+
+// promptKey edits the status-line prompt: Enter submits, Esc cancels.
+func (m Model) promptKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	switch msg.Type {
+	case tea.KeyEnter:
+		return m.submitPrompt()
+	case tea.KeyEsc:
+		m.prompt = prompt{}
+		return m, nil
+	}
+	var cmd tea.Cmd
+	m.prompt.input, cmd = m.prompt.input.Update(msg)
+	return m, cmd
 }
 
 func (m Model) pagerKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
-	a := m.account()
+	a := m.accountOf(m.pager.msg)
 	switch {
 	case keyIs(msg, k.Back):
 		m.mode = modeIndex
@@ -126,8 +154,12 @@ func (m Model) pagerKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.moveCursor(step)
 		if sel, ok := m.index.selected(); ok && sel.ID != m.pager.msg.ID {
 			m.pager = newPager(sel, m.width, max(m.height-1, 1))
-			return m, bodyCmd(m.ctx, a, sel.ID)
+			return m, bodyCmd(m.ctx, m.accountOf(sel), sel.ID)
 		}
+	case keyIs(msg, k.SaveAttachment):
+		return m.attachmentPrompt(promptSaveAttachment)
+	case keyIs(msg, k.OpenAttachment):
+		return m.attachmentPrompt(promptOpenAttachment)
 	case keyIs(msg, k.Reply), keyIs(msg, k.ReplyAll):
 		return m, replyCmd(m.ctx, a, m.pager.msg, keyIs(msg, k.ReplyAll))
 	case keyIs(msg, k.ToggleFlag):

@@ -1,0 +1,54 @@
+package ui
+
+import (
+	"fmt"
+
+	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/sanitize"
+)
+
+// listing is what the index shows: a folder of one account, or the
+// results of a search. Both read only the local cache.
+type listing interface {
+	count() (int, error)
+	page(limit, offset int) ([]accounts.Message, error)
+	title() string
+}
+
+// folderListing is one folder of one account, read page by page.
+type folderListing struct {
+	a      *accounts.Account
+	folder string
+}
+
+func (l folderListing) count() (int, error) { return l.a.Count(l.folder) }
+
+func (l folderListing) page(limit, offset int) ([]accounts.Message, error) {
+	return l.a.List(l.folder, limit, offset)
+}
+
+func (l folderListing) title() string {
+	return sanitize.Line(l.a.Name()) + " · " + sanitize.Line(l.folder)
+}
+
+// searchListing holds the results of one search across all accounts.
+type searchListing struct {
+	query   string
+	results []accounts.Message
+}
+
+// searchLimit bounds how many results a search keeps.
+const searchLimit = 5000
+
+func (l *searchListing) count() (int, error) { return len(l.results), nil }
+
+func (l *searchListing) page(limit, offset int) ([]accounts.Message, error) {
+	if offset >= len(l.results) {
+		return nil, nil
+	}
+	return l.results[offset:min(offset+limit, len(l.results))], nil
+}
+
+func (l *searchListing) title() string {
+	return fmt.Sprintf("search: %s", sanitize.Line(l.query))
+}

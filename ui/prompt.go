@@ -1,0 +1,173 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/posta-mail/posta/message"
+	"github.com/posta-mail/posta/sanitize"
+)
+
+// promptKind says what a one-line prompt in the status line asks for.
+type promptKind int
+
+const (
+	promptNone promptKind = iota
+	promptSearch
+	promptSaveAttachment
+	promptOpenAttachment
+)
+
+// prompt is the one-line input shown in place of the status line.
+type prompt struct {
+	kind  promptKind
+	input textinput.Model
+}
+
+func newPrompt(kind promptKind, label, value string) prompt {
+	in := textinput.New()
+	in.Prompt = label
+	in.SetValue(value)
+	in.CursorEnd()
+	in.Focus()
+	return prompt{kind: kind, input: in}
+}
+
+// attachmentDoneMsg reports a saved or opened attachment.
+type attachmentDoneMsg struct {
+	path   string
+	opened bool
+	err    error
+}
+
+// saveAttachmentCmd writes attachment index of raw under dir, never
+// overwriting and never outside dir (message.SaveAttachment sees to it).
+func saveAttachmentCmd(raw []byte, index int, dir string) tea.Cmd {
+	return func() tea.Msg {
+		path, err := message.SaveAttachment(bytes.NewReader(raw), index, dir)
+		return attachmentDoneMsg{path: path, err: err}
+	}
+}
+
+// openAttachmentCmd saves a private temporary copy and hands it to the
+// OS opener, without a shell.
+func openAttachmentCmd(raw []byte, index int) tea.Cmd {
+	return func() tea.Msg {
+		dir, err := os.MkdirTemp("", "posta-open-")
+		if err != nil {
+			return attachmentDoneMsg{err: err}
+		}
+		path, err := message.SaveAttachment(bytes.NewReader(raw), index, dir)
+		if err != nil {
+			return attachmentDoneMsg{err: err}
+		}
+		argv := openerArgv(path)
+		cmd := exec.Command(argv[0], argv[1:]...)
+		if err := cmd.Start(); err != nil {
+			return attachmentDoneMsg{path: path, err: fmt.Errorf("open with %s: %w", argv[0], err)}
+		}
+		go cmd.Wait() // reap it; the viewer outlives nothing of ours
+		return attachmentDoneMsg{path: path, opened: true}
+	}
+}
+
+// openerArgv is the platform's "open this file with its application".
+func openerArgv(path string) []string {
+	switch runtime.GOOS {
+	case "darwin":
+		return []string{"open", path}
+	case "windows":
+		return []string{"rundll32", "url.dll,FileProtocolHandler", path}
+	default:
+		return []string{"xdg-open", path}
+	}
+}
+
+// downloadDir is where attachments are saved: the option, else
+// ~/Downloads when it exists, else the home folder.
+func downloadDir(opt string) string {
+	if opt != "" {
+		return opt
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "."
+	}
+	if fi, err := os.Stat(filepath.Join(home, "Downloads")); err == nil && fi.IsDir() {
+		return filepath.Join(home, "Downloads")
+	}
+	return home
+}
+
+// submitPrompt acts on what the user typed.
+func (m Model) submitPrompt() (tea.Model, tea.Cmd) {
+	p := m.prompt
+	m.prompt = prompt{}
+	value := strings.TrimSpace(p.input.Value())
+	switch p.kind {
+	case promptSearch:
+		if value == "" {
+			return m, nil
+		}
+		results, err := m.set.Search(value, searchLimit)
+		if err != nil {
+			m.setError(err)
+			return m, nil
+		}
+		m.search = &searchListing{query: value, results: results}
+		m.index = index{height: m.index.height}
+		m.index.load(m.listing())
+		m.setInfo(fmt.Sprintf("%d found · q or esc back to the folder", len(results)))
+	case promptSaveAttachment, promptOpenAttachment:
+		n, err := strconv.Atoi(value)
+		if err != nil || !m.pager.hasAttachment(n) {
+			m.setError(fmt.Errorf("no attachment %q", sanitize.Line(value)))
+			return m, nil
+		}
+		if p.kind == promptOpenAttachment {
+			return m, openAttachmentCmd(m.pager.raw, n)
+		}
+		return m, saveAttachmentCmd(m.pager.raw, n, downloadDir(m.opts.DownloadDir))
+	}
+	return m, nil
+}
+
+// attachmentPrompt asks which attachment to save or open, offering the
+// only one when there is just one.
+func (m Model) attachmentPrompt(kind promptKind) (tea.Model, tea.Cmd) {
+	if m.pager.rendered == nil || len(m.pager.rendered.Attachments) == 0 {
+		m.setInfo("This message has no attachments.")
+		return m, nil
+	}
+	value := ""
+	if len(m.pager.rendered.Attachments) == 1 {
+		value = strconv.Itoa(m.pager.rendered.Attachments[0].Index)
+	}
+	label := "Save attachment number: "
+	if kind == promptOpenAttachment {
+		label = "Open attachment number: "
+	}
+	m.prompt = newPrompt(kind, label, value)
+	return m, textinput.Blink
+}
+
+func (m Model) handleAttachmentDone(msg attachmentDoneMsg) Model {
+	switch {
+	case msg.err != nil:
+		m.setError(msg.err)
+	case msg.opened:
+		m.setInfo("Opened " + sanitize.Line(filepath.Base(msg.path)))
+	default:
+		m.setInfo("Saved to " + sanitize.Line(msg.path))
+	}
+	return m
+}
