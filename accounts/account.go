@@ -24,6 +24,7 @@ type Account struct {
 	cache   *cache.Cache
 	fetcher protocols.Fetcher
 	sender  protocols.Sender
+	in      protocols.Endpoint // the fetcher's server, for watchers
 
 	net sync.Mutex // held while the fetcher or sender is in use
 }
@@ -65,7 +66,7 @@ func newAccount(cfg AccountConfig, c *cache.Cache) (*Account, error) {
 	if err != nil {
 		return nil, fmt.Errorf("account %s: smtp: %w", cfg.Name, err)
 	}
-	a := &Account{cfg: cfg, cache: c}
+	a := &Account{cfg: cfg, cache: c, in: in}
 	switch cfg.Fetch.Kind {
 	case "imap":
 		a.fetcher = imap.New(imap.Options{Endpoint: in})

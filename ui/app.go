@@ -30,6 +30,9 @@ type Options struct {
 	// NoSyncOnStart skips the initial sync (the index still opens from
 	// the cache).
 	NoSyncOnStart bool
+	// NoWatch turns off push (IDLE) and polling; only $ and the timer
+	// sync then.
+	NoWatch bool
 	// DraftDir is where drafts are written for the editor; "" means the
 	// system's temporary folder.
 	DraftDir string
@@ -118,6 +121,9 @@ func (m Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{waitEvent(m.events), syncTick(m.opts.SyncEvery), tea.SetWindowTitle("posta")}
 	if !m.opts.NoSyncOnStart {
 		cmds = append(cmds, m.syncAll()...)
+	}
+	if !m.opts.NoWatch {
+		cmds = append(cmds, watchCmd(m.ctx, m.set, m.opts.SyncEvery, m.events))
 	}
 	return tea.Batch(cmds...)
 }
@@ -233,6 +239,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, waitEvent(m.events)
 	case syncDoneMsg:
 		return m.handleSyncDone(msg), nil
+	case newMailMsg:
+		var cmd tea.Cmd
+		if a, err := m.set.Get(msg.account); err == nil && !m.syncing[a.Name()] {
+			m.syncing[a.Name()] = true
+			cmd = syncCmd(m.ctx, a, m.events)
+		}
+		return m, tea.Batch(cmd, waitEvent(m.events))
 	case syncTickMsg:
 		return m, tea.Batch(append(m.syncAll(), syncTick(m.opts.SyncEvery))...)
 	case bodyMsg:

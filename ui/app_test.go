@@ -192,3 +192,27 @@ func TestAccountKeepsPosition(t *testing.T) {
 		t.Errorf("cursor after switching back = %d, want 3", fm.index.cursor)
 	}
 }
+
+// TestNewMailAppearsWithoutKeyPress delivers mail to the open IMAP inbox:
+// IDLE pushes it and the index shows it with no key pressed.
+func TestNewMailAppearsWithoutKeyPress(t *testing.T) {
+	set, srv := demoSet(t, 5)
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true}), teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "work · INBOX · 5 messages")
+	subject := "pushed " + time.Now().Format("150405.000000")
+	raw := []byte("From: Bob <bob@home.example>\r\nTo: alice@work.example\r\nSubject: " + subject + "\r\nDate: " + time.Now().Format(time.RFC1123Z) + "\r\n\r\nhi\r\n")
+	// IDLE starts in the background: deliver once it had a moment, and
+	// again later if the first delivery came before it.
+	time.Sleep(300 * time.Millisecond)
+	if err := srv.Deliver("alice@work.example", raw); err != nil {
+		t.Fatal(err)
+	}
+	again := time.AfterFunc(3*time.Second, func() {
+		_ = srv.Deliver("alice@work.example", []byte("From: bob@home.example\r\nTo: alice@work.example\r\nSubject: nudge\r\n\r\nx\r\n"))
+	})
+	defer again.Stop()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(subject)) },
+		teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(50*time.Millisecond))
+	tm.Type("q")
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+}

@@ -52,7 +52,24 @@ type (
 		err     error
 	}
 	syncTickMsg struct{}
+	// newMailMsg says an account may have new mail (pushed by IDLE, or
+	// its poll timer fired).
+	newMailMsg struct{ account string }
 )
+
+// watchCmd runs the accounts' watchers until ctx ends; each notification
+// reaches the model through events.
+func watchCmd(ctx context.Context, set *accounts.Set, poll time.Duration, events chan<- tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		set.Watch(ctx, accounts.WatchOptions{Poll: poll}, func(name string) {
+			select {
+			case events <- newMailMsg{account: name}:
+			case <-ctx.Done():
+			}
+		})
+		return nil
+	}
+}
 
 // syncCmd syncs one account; progress goes to events without blocking.
 func syncCmd(ctx context.Context, a *accounts.Account, events chan<- tea.Msg) tea.Cmd {
