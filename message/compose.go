@@ -11,20 +11,28 @@ import (
 
 	gomessage "github.com/emersion/go-message"
 	gomail "github.com/emersion/go-message/mail"
-
-	"github.com/posta-mail/posta/mail"
 )
 
 // Draft is a message being composed. Address fields hold one address per
 // entry, as "Name <addr>" or "addr".
 type Draft struct {
-	From       string
-	To, Cc     []string
-	Bcc        []string
-	Subject    string
-	Body       string
-	InReplyTo  string   // message id without angle brackets
-	References []string // message ids without angle brackets
+	From        string
+	To, Cc      []string
+	Bcc         []string
+	Subject     string
+	Body        string
+	InReplyTo   string   // message id without angle brackets
+	References  []string // message ids without angle brackets
+	Attachments []DraftAttachment
+}
+
+// DraftAttachment is a file attached to a [Draft]: either Data, or the
+// file at Path, read when the draft is built.
+type DraftAttachment struct {
+	Name        string // file name shown to the recipient; "" means the base name of Path
+	ContentType string // "" means guessed from the name
+	Data        []byte // content; when nil, the file at Path is read
+	Path        string
 }
 
 // ErrNoRecipients is returned when a draft has nobody to send to.
@@ -34,24 +42,54 @@ var ErrNoRecipients = errors.New("message: no recipients")
 // Date (now), a random Message-ID at the sender's domain, MIME-Version and
 // a text/plain UTF-8 body, quoted-printable when it is not plain short
 // ASCII. Non-ASCII header text is RFC 2047 encoded. Bcc is not written.
+//
+// With attachments the message is multipart/mixed: the text part first,
+// then one base64 part per attachment with its file name RFC 2231
+// encoded. Attachments given by Path are read now; a missing file is an
+// error naming it.
 func (d Draft) Build(now time.Time) ([]byte, error) {
+	return d.build(now, false)
+}
+
+// BuildDraft returns the draft as a message to keep in a Drafts folder
+// (store it with the \Draft flag). It is [Draft.Build] except that it
+// needs no recipients and no From, and it keeps Bcc, so that
+// [DraftFromMessage] gives the whole draft back.
+func (d Draft) BuildDraft(now time.Time) ([]byte, error) {
+	return d.build(now, true)
+}
+
+func (d Draft) build(now time.Time, asDraft bool) ([]byte, error) {
 	from, err := parseAddrs("From", []string{d.From})
 	if err != nil {
 		return nil, err
 	}
-	if len(from) != 1 {
+	if len(from) > 1 || (len(from) == 0 && !asDraft) {
 		return nil, fmt.Errorf("message: need exactly one From address")
 	}
-	if len(d.Recipients()) == 0 {
+	if len(d.Recipients()) == 0 && !asDraft {
 		return nil, ErrNoRecipients
+	}
+	atts, err := loadAttachments(d.Attachments)
+	if err != nil {
+		return nil, err
 	}
 	var h gomail.Header
 	h.SetDate(now)
-	h.SetAddressList("From", from)
-	for _, f := range []struct {
+	if len(from) == 1 {
+		h.SetAddressList("From", from)
+	}
+	lists := []struct {
 		key  string
 		list []string
-	}{{"To", d.To}, {"Cc", d.Cc}} {
+	}{{"To", d.To}, {"Cc", d.Cc}}
+	if asDraft {
+		lists = append(lists, struct {
+			key  string
+			list []string
+		}{"Bcc", d.Bcc})
+	}
+	for _, f := range lists {
 		addrs, err := parseAddrs(f.key, f.list)
 		if err != nil {
 			return nil, err
@@ -61,7 +99,11 @@ func (d Draft) Build(now time.Time) ([]byte, error) {
 		}
 	}
 	h.SetSubject(oneLine(d.Subject))
-	id, err := newMessageID(from[0].Address)
+	sender := ""
+	if len(from) == 1 {
+		sender = from[0].Address
+	}
+	id, err := newMessageID(sender)
 	if err != nil {
 		return nil, err
 	}
@@ -73,25 +115,47 @@ func (d Draft) Build(now time.Time) ([]byte, error) {
 		h.SetMsgIDList("References", refs)
 	}
 	h.Set("MIME-Version", "1.0")
+	var buf bytes.Buffer
+	if len(atts) == 0 {
+		setTextPart(&h.Header, d.Body)
+		err = writeSingle(&buf, h.Header, []byte(crlfText(d.Body)))
+	} else {
+		h.SetContentType("multipart/mixed", nil)
+		err = writeMixed(&buf, h.Header, d.Body, atts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("message: build: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// crlfText gives text CRLF line endings.
+func crlfText(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n")
+}
+
+// setTextPart sets the Content-Type and transfer encoding of a UTF-8
+// text/plain body.
+func setTextPart(h *gomessage.Header, body string) {
 	h.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
-	body := strings.ReplaceAll(strings.ReplaceAll(d.Body, "\r\n", "\n"), "\n", "\r\n")
-	if needsQP(body) {
+	if needsQP(crlfText(body)) {
 		h.Set("Content-Transfer-Encoding", "quoted-printable")
 	} else {
 		h.Set("Content-Transfer-Encoding", "7bit")
 	}
-	var buf bytes.Buffer
-	w, err := gomessage.CreateWriter(&buf, h.Header)
+}
+
+// writeSingle writes a one-part entity; go-message applies the transfer
+// encoding named in h.
+func writeSingle(buf *bytes.Buffer, h gomessage.Header, content []byte) error {
+	w, err := gomessage.CreateWriter(buf, h)
 	if err != nil {
-		return nil, fmt.Errorf("message: build: %w", err)
+		return err
 	}
-	if _, err := w.Write([]byte(body)); err != nil {
-		return nil, fmt.Errorf("message: build: %w", err)
+	if _, err := w.Write(content); err != nil {
+		return err
 	}
-	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("message: build: %w", err)
-	}
-	return buf.Bytes(), nil
+	return w.Close()
 }
 
 // needsQP reports whether body has non-ASCII bytes, control characters or
@@ -187,101 +251,4 @@ func (d Draft) Recipients() []string {
 		}
 	}
 	return out
-}
-
-// ReplyDraft starts a reply to orig from the address from. The subject
-// gets one "Re: ", To is the original sender, In-Reply-To and References
-// continue the thread and body is quoted with "> ". With all, the other
-// To and Cc recipients (except from) are copied.
-//
-// mail.Header carries no Reply-To, so replies go to From.
-func ReplyDraft(orig mail.Header, body string, from string, all bool) Draft {
-	d := Draft{From: from, Subject: "Re: " + stripReplyPrefix(orig.Subject)}
-	self := ""
-	if a, err := gomail.ParseAddress(from); err == nil {
-		self = strings.ToLower(a.Address)
-	}
-	seen := map[string]bool{self: true}
-	add := func(list *[]string, addrs []mail.Address) {
-		for _, a := range addrs {
-			key := strings.ToLower(a.Addr)
-			if a.Addr == "" || seen[key] {
-				continue
-			}
-			seen[key] = true
-			*list = append(*list, formatAddress(a))
-		}
-	}
-	add(&d.To, orig.From)
-	if len(d.To) == 0 && len(orig.From) > 0 {
-		d.To = append(d.To, formatAddress(orig.From[0])) // replying to oneself
-	}
-	if all {
-		add(&d.Cc, orig.To)
-		add(&d.Cc, orig.Cc)
-	}
-	if orig.MessageID != "" {
-		d.InReplyTo = orig.MessageID
-	}
-	refs := append([]string(nil), orig.References...)
-	if len(refs) == 0 && orig.InReplyTo != "" {
-		refs = append(refs, orig.InReplyTo)
-	}
-	if orig.MessageID != "" {
-		refs = append(refs, orig.MessageID)
-	}
-	d.References = cleanIDs(refs)
-	d.Body = quoteBody(orig, body)
-	return d
-}
-
-// stripReplyPrefix removes any number of leading "Re:" prefixes.
-func stripReplyPrefix(s string) string {
-	s = strings.TrimSpace(s)
-	for {
-		lower := strings.ToLower(s)
-		if !strings.HasPrefix(lower, "re:") && !strings.HasPrefix(lower, "re :") {
-			return s
-		}
-		_, s, _ = strings.Cut(s, ":")
-		s = strings.TrimSpace(s)
-	}
-}
-
-func quoteBody(orig mail.Header, body string) string {
-	var b strings.Builder
-	who := "you"
-	if len(orig.From) > 0 {
-		who = formatAddress(orig.From[0])
-	}
-	if !orig.Date.IsZero() {
-		fmt.Fprintf(&b, "On %s, %s wrote:\n", orig.Date.Format("Mon, 02 Jan 2006 15:04"), who)
-	} else {
-		fmt.Fprintf(&b, "%s wrote:\n", who)
-	}
-	body = strings.TrimRight(strings.ReplaceAll(body, "\r\n", "\n"), "\n")
-	for _, line := range strings.Split(body, "\n") {
-		switch {
-		case line == "":
-			b.WriteString(">\n")
-		case strings.HasPrefix(line, ">"):
-			b.WriteString(">" + line + "\n")
-		default:
-			b.WriteString("> " + line + "\n")
-		}
-	}
-	b.WriteString("\n")
-	return b.String()
-}
-
-// formatAddress writes a as an editable "Name <addr>" without encoding.
-func formatAddress(a mail.Address) string {
-	name := oneLine(a.Name)
-	if name == "" {
-		return a.Addr
-	}
-	if strings.ContainsAny(name, `()<>[]:;@\,."`) {
-		name = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(name) + `"`
-	}
-	return name + " <" + a.Addr + ">"
 }

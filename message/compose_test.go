@@ -129,7 +129,7 @@ func TestReplyDraft(t *testing.T) {
 		Cc:         []mail.Address{{Name: "Carol", Addr: "carol@example.com"}, {Addr: "alice@example.com"}},
 		Date:       time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC),
 	}
-	d := ReplyDraft(orig, "line one\n\n> earlier\n", "Me <me@example.org>", true)
+	d := ReplyDraft(orig, "line one\n\n> earlier\n", "Me <me@example.org>", nil, true)
 	if d.Subject != "Re: plans" {
 		t.Errorf("Subject = %q, want %q", d.Subject, "Re: plans")
 	}
@@ -146,7 +146,7 @@ func TestReplyDraft(t *testing.T) {
 	if d.Body != wantBody {
 		t.Errorf("Body = %q, want %q", d.Body, wantBody)
 	}
-	if single := ReplyDraft(orig, "", "me@example.org", false); len(single.Cc) != 0 || single.From != "me@example.org" {
+	if single := ReplyDraft(orig, "", "me@example.org", nil, false); len(single.Cc) != 0 || single.From != "me@example.org" {
 		t.Errorf("reply to sender only: %+v", single)
 	}
 	if _, err := d.Build(buildTime); err != nil {

@@ -3,6 +3,8 @@ package message
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -11,7 +13,10 @@ var ErrNoTo = errors.New("message: To is empty")
 
 // EditorText formats d for editing in $EDITOR: a header block ("From:",
 // "To:", "Cc:", "Subject:", plus "Bcc:", "In-Reply-To:" and "References:"
-// when set), a blank line, then the body.
+// when set, and one "Attach:" line per attachment given by path), a blank
+// line, then the body. Attachments held as data (forwarded parts, a
+// resumed draft) have no line; [ParseEditorText] does not see them, so
+// the caller carries them over (see [Draft.KeepDataAttachments]).
 func (d Draft) EditorText() string {
 	var b strings.Builder
 	b.WriteString("From: " + d.From + "\n")
@@ -27,6 +32,11 @@ func (d Draft) EditorText() string {
 	if refs := cleanIDs(d.References); len(refs) > 0 {
 		b.WriteString("References: <" + strings.Join(refs, "> <") + ">\n")
 	}
+	for _, a := range d.Attachments {
+		if a.Data == nil && a.Path != "" {
+			b.WriteString("Attach: " + a.Path + "\n")
+		}
+	}
 	b.WriteString("\n")
 	b.WriteString(d.Body)
 	return b.String()
@@ -34,7 +44,9 @@ func (d Draft) EditorText() string {
 
 // ParseEditorText is the inverse of [Draft.EditorText]. The header block
 // ends at the first blank line; lines starting with white space continue
-// the previous field. Unknown fields, invalid addresses and an empty To
+// the previous field. Each "Attach: /path/to/file" line (a leading "~/"
+// is the home folder) adds an attachment read when the draft is built.
+// Unknown fields, invalid addresses and an empty To
 // are errors, so that a typo never silently drops a recipient.
 func ParseEditorText(s string) (Draft, error) {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
@@ -73,6 +85,10 @@ func ParseEditorText(s string) (Draft, error) {
 			d.InReplyTo = cleanID(value)
 		case "references":
 			d.References = cleanIDs(strings.Fields(value))
+		case "attach":
+			if value != "" {
+				d.Attachments = append(d.Attachments, DraftAttachment{Path: expandHome(value)})
+			}
 		default:
 			return Draft{}, fmt.Errorf("message: unknown header field %q", strings.TrimSpace(key))
 		}
@@ -109,4 +125,28 @@ func splitEdited(field, value string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// expandHome replaces a leading "~/" with the user's home folder.
+func expandHome(path string) string {
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return path
+}
+
+// KeepDataAttachments returns edited (typically the result of
+// [ParseEditorText] on d's [Draft.EditorText]) with d's attachments that
+// are held as data added back, as the editor text cannot show them.
+func (d Draft) KeepDataAttachments(edited Draft) Draft {
+	var kept []DraftAttachment
+	for _, a := range d.Attachments {
+		if a.Data != nil {
+			kept = append(kept, a)
+		}
+	}
+	edited.Attachments = append(kept, edited.Attachments...)
+	return edited
 }

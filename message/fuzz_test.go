@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/posta-mail/posta/sanitize"
 )
 
 // fuzzSeeds adds hostile constructed messages and a sample of the corpus.
@@ -72,6 +74,63 @@ func FuzzParseHeader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		if _, err := ParseHeader(bytes.NewReader(raw)); err != nil {
 			t.Fatalf("ParseHeader() error = %v", err)
+		}
+	})
+}
+
+// htmlSeeds returns the HTML parts of a sample of the corpus.
+func htmlSeeds() []string {
+	files, err := corpusSample(60)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, path := range files {
+		raw, err := os.ReadFile(path)
+		if err != nil || len(raw) > 256<<10 {
+			continue
+		}
+		w := newWalker(0)
+		root := w.parseMessage(bytes.NewReader(raw), 0)
+		var visit func(n *node)
+		visit = func(n *node) {
+			if n == nil {
+				return
+			}
+			if n.mediaType == "text/html" && len(n.text) > 0 {
+				out = append(out, decodeCharset(n.text, n.params["charset"], func(string) {}))
+			}
+			for _, c := range n.children {
+				visit(c)
+			}
+			visit(n.inner)
+		}
+		visit(root)
+	}
+	return out
+}
+
+func FuzzHTMLToText(f *testing.F) {
+	for _, s := range []string{
+		"", "<p>hi</p>", "<a href='javascript:alert(1)'>x</a><img src=http://tracker/x.gif>",
+		"<table><tr><td>a<td>b</table><ol><li>one<li>two</ol>",
+		"<pre>\x1b[2J\r\x08</pre><style>p{}</style><script>x</script>",
+		strings.Repeat("<div>", 5000) + "deep" + strings.Repeat("</div>", 5000),
+		"<a href=\"https://x/\x1b]8;;evil\x07\">link</a>",
+	} {
+		f.Add(s)
+	}
+	for _, s := range htmlSeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		var links []string
+		out := htmlToText(src, &links)
+		assertTerminalSafe(t, "sanitized HTML text", sanitize.Text(out), true)
+		for _, l := range links {
+			if strings.ContainsAny(l, "\r\n") {
+				t.Fatalf("link footnote with a line break: %q", l)
+			}
 		}
 	})
 }

@@ -178,6 +178,7 @@ func headerInfo(th textproto.Header) mail.Header {
 	out.From = addressList(h.Get("From"))
 	out.To = addressList(h.Get("To"))
 	out.Cc = addressList(h.Get("Cc"))
+	out.ReplyTo = addressList(h.Get("Reply-To"))
 	if d, err := h.Date(); err == nil {
 		out.Date = d
 	}

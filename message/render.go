@@ -21,10 +21,14 @@ type Rendered struct {
 	Attachments []Attachment // parts not shown as body text
 	Warnings    []string     // problems met while rendering, for a status line
 	Links       []string     // URLs of the numbered link footnotes of HTML parts
+	Parts       *Part        // the MIME structure; nil if nothing could be parsed
 }
 
 // Field is one displayed header field.
-type Field struct{ Name, Value string }
+type Field struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
 
 // Attachment describes a part that can be saved with [SaveAttachment].
 type Attachment struct {
@@ -75,6 +79,7 @@ func Render(r io.Reader, opts Options) (res *Rendered, err error) {
 	}
 	res.Body = finishBody(b.String(), opts, w)
 	res.Attachments = collectAttachments(root, nil)
+	res.Parts = partTree(root, 0)
 	for _, warning := range w.warnings {
 		res.Warnings = append(res.Warnings, sanitize.Line(warning))
 	}
