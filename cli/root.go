@@ -39,6 +39,9 @@ func Main(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	g := &globals{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	if status, ok := mailtoMain(ctx, g, args); ok {
+		return status
+	}
 	root := newRoot(g)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
