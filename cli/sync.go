@@ -35,7 +35,7 @@ goes to stderr. The exit status is non-zero when a server fails.`,
 			for _, a := range targets {
 				last := ""
 				rep, err := a.Sync(cmd.Context(), func(p protocols.Progress) {
-					line := fmt.Sprintf("%s: %s %d/%d", sanitize.Line(a.Name()), sanitize.Line(p.Folder), p.Done, p.Total)
+					line := fmt.Sprintf("%s: %s %d/%d (%.1f MB)", sanitize.Line(a.Name()), sanitize.Line(p.Folder), p.Done, p.Total, float64(p.Bytes)/(1<<20))
 					switch {
 					case line == last:
 					case live: // redraw one status line in place

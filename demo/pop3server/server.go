@@ -49,6 +49,14 @@ type Server struct {
 	// Observe, if not nil, is called with the verb (never the arguments)
 	// of every command the server receives, for tests.
 	Observe func(verb string)
+	// CutRETR, if not nil, is asked before each RETR with the message's
+	// UIDL and size; a result n >= 0 makes the server send the reply's
+	// first n bytes (status line included) and drop the connection, as a
+	// server crashing mid-download would. For tests.
+	CutRETR func(uid string, size int) int
+	// AcceptToken, if not nil, enables SASL XOAUTH2 and OAUTHBEARER: it
+	// says whether an OAuth2 bearer token is valid for user.
+	AcceptToken func(user, token string) bool
 
 	mu        sync.Mutex
 	users     map[string]*maildrop
@@ -193,6 +201,25 @@ func (s *Server) login(user, password string) ([]Message, error) {
 	if !ok || !constantTimeEqual(d.password, password) {
 		return nil, errAuth
 	}
+	return s.lockLocked(d)
+}
+
+// loginToken locks user's maildrop after a valid bearer token.
+func (s *Server) loginToken(user, token string) ([]Message, error) {
+	if s.AcceptToken == nil || !s.AcceptToken(user, token) {
+		return nil, errAuth
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.users[user]
+	if !ok {
+		return nil, errAuth
+	}
+	return s.lockLocked(d)
+}
+
+// lockLocked locks d and returns its snapshot; s.mu is held.
+func (s *Server) lockLocked(d *maildrop) ([]Message, error) {
 	if d.locked {
 		return nil, errInUse
 	}

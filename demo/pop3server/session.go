@@ -155,7 +155,7 @@ func (s *session) unknown() error {
 func (s *session) capa() error {
 	lines := []string{"+OK capability list follows", "TOP", "UIDL", "RESP-CODES", "PIPELINING"}
 	if !s.authed && (s.isTLS || s.srv.AllowInsecureAuth) {
-		lines = append(lines, "USER", "SASL PLAIN")
+		lines = append(lines, "USER", s.saslLine())
 	}
 	if !s.authed && !s.isTLS && s.srv.TLSConfig != nil {
 		lines = append(lines, "STLS")
@@ -200,6 +200,9 @@ func (s *session) authorize(verb, arg string) error {
 		return s.login(s.user, arg)
 	}
 	mech, initial, _ := strings.Cut(arg, " ")
+	if s.srv.AcceptToken != nil && (strings.EqualFold(mech, "XOAUTH2") || strings.EqualFold(mech, "OAUTHBEARER")) {
+		return s.authToken(initial)
+	}
 	if !strings.EqualFold(mech, "PLAIN") {
 		return s.reply("-ERR unsupported SASL mechanism")
 	}
@@ -229,6 +232,12 @@ func (s *session) authorize(verb, arg string) error {
 
 func (s *session) login(user, password string) error {
 	msgs, err := s.srv.login(user, password)
+	return s.finishLogin(user, msgs, err)
+}
+
+// finishLogin ends a login attempt: the session holds the maildrop
+// snapshot msgs, or err is reported.
+func (s *session) finishLogin(user string, msgs []Message, err error) error {
 	if err != nil {
 		s.user = ""
 		return s.reply("-ERR " + err.Error())

@@ -38,6 +38,11 @@ func (s *session) transaction(verb, arg string) error {
 			return s.reply("+OK message " + args[0] + " deleted")
 		case "RETR":
 			data := s.msgs[n-1].Data
+			if s.srv.CutRETR != nil {
+				if cut := s.srv.CutRETR(s.msgs[n-1].UID, len(data)); cut >= 0 {
+					return s.cutRETR(cut, data)
+				}
+			}
 			return s.writeMultiline("+OK "+strconv.Itoa(len(data))+" octets", data)
 		}
 		lines, err := strconv.Atoi(args[1])

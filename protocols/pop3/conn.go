@@ -77,6 +77,7 @@ func (c *replayConn) Read(p []byte) (int, error) {
 type session struct {
 	c    *gopop3.Conn
 	tc   *timedConn
+	w    *wire       // for the replies go-pop3 cannot stream (RETR, AUTH)
 	stop func() bool // detaches the context watcher
 	done bool
 }
@@ -201,7 +202,7 @@ func (f *Fetcher) open(ctx context.Context) (*session, error) {
 		return nil, fmt.Errorf("pop3: %s: %w", ep.Addr(), protocols.ErrInsecure)
 	}
 	switch strings.ToLower(ep.Auth) {
-	case "", "plain", "login":
+	case "", "plain", "login", "xoauth2", "oauthbearer":
 	default:
 		return nil, fmt.Errorf("pop3: auth %q: %w", ep.Auth, protocols.ErrUnsupported)
 	}
@@ -221,14 +222,10 @@ func (f *Fetcher) open(ctx context.Context) (*session, error) {
 		return nil, wrapErr("connect", err, nil)
 	}
 	tc := d.tc
-	s := &session{c: c, tc: tc, stop: context.AfterFunc(ctx, func() { tc.Conn.SetDeadline(time.Now()) })}
-	if err := c.User(ep.Username); err != nil {
+	s := &session{c: c, tc: tc, w: newWire(tc), stop: context.AfterFunc(ctx, func() { tc.Conn.SetDeadline(time.Now()) })}
+	if err := s.login(ep, pass); err != nil {
 		s.abort()
-		return nil, wrapAuth(err, tc)
-	}
-	if err := c.Pass(pass); err != nil {
-		s.abort()
-		return nil, wrapAuth(err, tc)
+		return nil, err
 	}
 	return s, nil
 }

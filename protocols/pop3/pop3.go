@@ -2,17 +2,25 @@
 // github.com/knadh/go-pop3.
 //
 // POP3 has one folder, INBOX, and no server-side flags: the fetcher
-// downloads whole messages into SyncRequest.Store and, unless
-// LeaveOnServer is set, deletes each one from the server once Store has
-// returned nil for it. The local copy is the mailbox of record
+// streams whole messages into SyncRequest.Store as they arrive (a large
+// message is never held in memory) and deletes on the server what its
+// Policy says (SyncPolicy; Sync derives one from LeaveOnServer), only
+// after Store returned nil. The local copy is the mailbox of record
 // (Caps.LocalIsRecord).
+//
+// # Authentication
+//
+// USER/PASS is the default. Endpoint.Auth "plain" uses SASL AUTH PLAIN
+// when the server's CAPA offers it (USER/PASS otherwise); "xoauth2" and
+// "oauthbearer" send the token from Endpoint.Password over AUTH and
+// require the server to offer the mechanism.
 //
 // # Sessions
 //
 // A POP3 server shows a session the maildrop as it was at login and
 // locks it against other sessions, so every operation (Sync, FetchBody,
 // Delete) opens its own session and ends it with QUIT, which is also
-// what commits deletions. Nothing stays connected between calls.
+// what commits deletions (FetchBody's ends when its reader is closed). Nothing stays connected between calls.
 //
 // # Security
 //
@@ -20,6 +28,9 @@
 // fetcher always hands it its own dialer: implicit TLS and STLS are done
 // here with Endpoint.TLS(), and every read and write has a deadline. On
 // SecurityNone no password is sent unless Endpoint.AllowPlainAuth is set.
+// go-pop3 also buffers RETR whole and cannot parse SASL continuations, so
+// RETR and AUTH are read here straight from that connection (retr.go),
+// which is safe because POP3 replies come in lock-step.
 //
 // # Message identity
 //

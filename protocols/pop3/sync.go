@@ -1,7 +1,6 @@
 package pop3
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -76,28 +75,46 @@ func (s *session) digestUIDs(sizes []gopop3.MessageID) ([]entry, error) {
 	return out, nil
 }
 
-// retr downloads message id whole, within the size limit.
-func (s *session) retr(id int, limit int64) (*bytes.Buffer, error) {
-	s.tc.budget = limit + 64<<10 // room for the status line and stuffing
-	buf, err := s.c.RetrRaw(id)
-	s.tc.budget = -1
-	if err != nil {
-		return nil, wrapErr("retr "+strconv.Itoa(id), err, s.tc)
-	}
-	if int64(buf.Len()) > limit {
-		return nil, fmt.Errorf("pop3: retr %d: %w", id, errTooLarge)
-	}
-	return buf, nil
+// Policy says which messages a sync deletes on the server. Deletions
+// are committed by the QUIT that ends the sync; a sync cut off before it
+// deletes nothing.
+type Policy struct {
+	// DeleteStored deletes each message once Store returned nil for it.
+	DeleteStored bool
+	// DeleteKnown, if not nil, is asked about each message State.Known
+	// already knows; true sends DELE for it. Messages named by a header
+	// digest (servers without UIDL) are never asked: a digest is too weak
+	// to delete by.
+	DeleteKnown func(uid string) bool
 }
 
+// defaultPolicy is the policy Sync uses: Options.LeaveOnServer, or delete
+// everything stored, now or by an earlier sync whose QUIT was lost.
+func (f *Fetcher) defaultPolicy() Policy {
+	if f.opts.LeaveOnServer {
+		return Policy{}
+	}
+	return Policy{DeleteStored: true, DeleteKnown: func(string) bool { return true }}
+}
+
+// progressEvery is how many bytes of a download pass between two Progress
+// reports.
+const progressEvery = 1 << 20
+
 // Sync downloads every message of INBOX that req.State.Known does not
-// know into req.Store, oldest first. Unless LeaveOnServer is set, it
-// deletes each message after Store returned nil for it, and also deletes
-// messages already known (stored by an earlier sync whose QUIT was lost)
-// when the server has UIDL: a header digest is not trusted for that.
-// If Store fails, Sync stops, leaves that message on the server, commits
-// the deletions made so far and returns the error.
+// know into req.Store, oldest first, and deletes messages on the server
+// as Options.LeaveOnServer says (see SyncPolicy).
 func (f *Fetcher) Sync(ctx context.Context, req protocols.SyncRequest) (protocols.SyncResult, error) {
+	return f.SyncPolicy(ctx, req, f.defaultPolicy())
+}
+
+// SyncPolicy is Sync with an explicit deletion policy, which replaces
+// Options.LeaveOnServer. Each message is streamed to req.Store as it
+// arrives (never held whole in memory); Progress.Bytes grows as it does.
+// If Store fails, SyncPolicy stops, leaves that message on the server,
+// commits the deletions made so far and returns the error. If the
+// connection fails, nothing is deleted.
+func (f *Fetcher) SyncPolicy(ctx context.Context, req protocols.SyncRequest, p Policy) (protocols.SyncResult, error) {
 	var res protocols.SyncResult
 	if err := checkFolder(req.Folder); err != nil {
 		return res, err
@@ -118,7 +135,7 @@ func (f *Fetcher) Sync(ctx context.Context, req protocols.SyncRequest) (protocol
 	for _, e := range entries {
 		if req.State.Known == nil || !req.State.Known(e.uid) {
 			todo = append(todo, e)
-		} else if !f.opts.LeaveOnServer && !e.digest {
+		} else if p.DeleteKnown != nil && !e.digest && p.DeleteKnown(e.uid) {
 			if err := s.c.Dele(e.id); err != nil {
 				return res, ctxErr(ctx, wrapErr("dele", err, s.tc))
 			}
@@ -131,24 +148,37 @@ func (f *Fetcher) Sync(ctx context.Context, req protocols.SyncRequest) (protocol
 		}
 	}
 	report()
+	unreported := 0
+	counted := func(n int) {
+		progress.Bytes += int64(n)
+		if unreported += n; unreported >= progressEvery {
+			unreported = 0
+			report()
+		}
+	}
 	var storeErr error
 	for _, e := range todo {
-		buf, err := s.retr(e.id, f.opts.MaxMessageBytes)
+		body, err := s.w.retr(e.id, f.opts.MaxMessageBytes, counted)
 		if err != nil {
-			return res, ctxErr(ctx, err)
+			return res, ctxErr(ctx, wrapErr("retr "+strconv.Itoa(e.id), err, s.tc))
 		}
-		progress.Bytes += int64(buf.Len())
-		if err := req.Store(e.uid, buf); err != nil {
+		err = req.Store(e.uid, body)
+		if derr := body.drain(); derr != nil {
+			// The download itself failed: drop the session, delete nothing.
+			return res, ctxErr(ctx, errors.Join(wrapErr("retr "+strconv.Itoa(e.id), derr, s.tc), err))
+		}
+		if err != nil {
 			storeErr = fmt.Errorf("pop3: store %s: %w", e.uid, err)
 			break
 		}
 		res.Added++
-		if !f.opts.LeaveOnServer {
+		if p.DeleteStored {
 			if err := s.c.Dele(e.id); err != nil {
 				return res, ctxErr(ctx, wrapErr("dele", err, s.tc))
 			}
 		}
 		progress.Done++
+		unreported = 0
 		report()
 	}
 	if err := s.quit(); err != nil {
@@ -157,7 +187,8 @@ func (f *Fetcher) Sync(ctx context.Context, req protocols.SyncRequest) (protocol
 	return res, storeErr
 }
 
-// FetchBody downloads the message with UIDL uid.
+// FetchBody streams the message with UIDL uid from a session of its own,
+// which ends when the returned reader is closed.
 func (f *Fetcher) FetchBody(ctx context.Context, folder, uid string) (io.ReadCloser, error) {
 	if err := checkFolder(folder); err != nil {
 		return nil, err
@@ -166,23 +197,39 @@ func (f *Fetcher) FetchBody(ctx context.Context, folder, uid string) (io.ReadClo
 	if err != nil {
 		return nil, ctxErr(ctx, err)
 	}
-	defer s.abort()
 	entries, err := s.list()
 	if err != nil {
+		s.abort()
 		return nil, ctxErr(ctx, err)
 	}
 	for _, e := range entries {
 		if e.uid == uid {
-			buf, err := s.retr(e.id, f.opts.MaxMessageBytes)
+			body, err := s.w.retr(e.id, f.opts.MaxMessageBytes, nil)
 			if err != nil {
-				return nil, ctxErr(ctx, err)
+				s.abort()
+				return nil, ctxErr(ctx, wrapErr("retr "+strconv.Itoa(e.id), err, s.tc))
 			}
-			s.quit() // nothing to commit; the body is already here
-			return io.NopCloser(buf), nil
+			return &sessionBody{dotReader: body, s: s}, nil
 		}
 	}
 	s.quit()
 	return nil, fmt.Errorf("pop3: message %s: %w", uid, protocols.ErrNotFound)
+}
+
+// sessionBody is a message streamed by FetchBody; Close ends its session.
+type sessionBody struct {
+	*dotReader
+	s *session
+}
+
+// Close QUITs if the whole body was read and drops the connection
+// otherwise.
+func (b *sessionBody) Close() error {
+	if b.ended() {
+		return b.s.quit()
+	}
+	b.s.abort()
+	return nil
 }
 
 // Delete removes the messages with the given UIDLs from the server (DELE
