@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/message"
 	"github.com/posta-mail/posta/protocols"
+	"github.com/posta-mail/posta/protocols/pop3"
 )
 
 // SyncReport says what one sync of an account did.
@@ -135,14 +137,33 @@ func (a *Account) syncFolder(ctx context.Context, folder string, progress func(p
 	return a.cache.SetFolderMeta(a.Name(), folder, cacheMeta(res))
 }
 
-// fetchPOP downloads new POP3 mail into the account's Maildir. Each
-// message is on disk and indexed before the fetcher may delete it on the
-// server.
+// fetchPOP downloads new POP3 mail into the account's Maildir and
+// deletes mail on the server as the account's policy says. Each message
+// is streamed to disk, fsynced and indexed before the fetcher may delete
+// it on the server.
 func (a *Account) fetchPOP(ctx context.Context, progress func(protocols.Progress), rep *SyncReport) error {
+	return a.fetchPOPWith(ctx, progress, rep, popPolicyFor(a.cfg.Fetch))
+}
+
+// popHeadBytes is how much of a message's start fetchPOP keeps while it
+// streams the message to disk: the header is parsed from it, and the
+// body text indexed for search comes from it.
+const popHeadBytes = 256 << 10
+
+// policySyncer is a fetcher that takes a deletion policy per sync (POP3).
+type policySyncer interface {
+	SyncPolicy(ctx context.Context, req protocols.SyncRequest, p pop3.Policy) (protocols.SyncResult, error)
+}
+
+func (a *Account) fetchPOPWith(ctx context.Context, progress func(protocols.Progress), rep *SyncReport, policy popPolicy) error {
 	if err := a.cache.PutFolders(a.Name(), cache.LocalFolders()); err != nil {
 		return err
 	}
 	known, err := a.cache.KnownUIDLs(a.Name())
+	if err != nil {
+		return err
+	}
+	stored, err := a.cache.POPStoredTimes(a.Name())
 	if err != nil {
 		return err
 	}
@@ -154,23 +175,26 @@ func (a *Account) fetchPOP(ctx context.Context, progress func(protocols.Progress
 		}},
 		Progress: progress,
 		Store: func(uidl string, r io.Reader) error {
-			raw, err := io.ReadAll(r)
-			if err != nil {
-				return err
-			}
-			h, _ := message.ParseHeader(bytes.NewReader(raw))
+			br := bufio.NewReaderSize(r, popHeadBytes)
+			head, _ := br.Peek(popHeadBytes) // short at the end of a small message
+			head = bytes.Clone(head)
+			h, _ := message.ParseHeader(bytes.NewReader(head))
 			h.Folder = "INBOX"
-			h.Size = int64(len(raw))
-			m, err := a.cache.DeliverPOP(a.Name(), uidl, h, bytes.NewReader(raw))
+			m, err := a.cache.DeliverPOP(a.Name(), uidl, h, br)
 			if err != nil {
 				return err
 			}
-			a.indexBody(m.ID, raw)
+			a.indexBody(m.ID, head)
 			known[uidl] = struct{}{}
 			return nil
 		},
 	}
-	res, err := a.fetcher.Sync(ctx, req)
+	var res protocols.SyncResult
+	if ps, ok := a.fetcher.(policySyncer); ok {
+		res, err = ps.SyncPolicy(ctx, req, policy.fetcherPolicy(stored))
+	} else {
+		res, err = a.fetcher.Sync(ctx, req)
+	}
 	rep.Added += res.Added
 	if err != nil {
 		return fmt.Errorf("%s: %w", a.Name(), err)
