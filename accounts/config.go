@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/posta-mail/posta/keymap"
 )
 
 // Config is the whole configuration file.
@@ -18,8 +20,28 @@ type Config struct {
 	DefaultAccount string          `toml:"default_account"`
 	Accounts       []AccountConfig `toml:"account"`
 
+	// Keys overrides key bindings: [keys.<context>] action = ["key", ...]
+	// (contexts and actions: see the keymap package and the README).
+	Keys map[string]map[string][]string `toml:"keys"`
+	// Theme sets the interface's colours.
+	Theme ThemeConfig `toml:"theme"`
+	// NotifyCommand runs on new mail, with the sender and the subject as
+	// two more arguments (no shell).
+	NotifyCommand []string `toml:"notify_command"`
+	// Bell rings the terminal bell on new mail.
+	Bell bool `toml:"bell"`
+
 	// Path is the file the configuration was read from.
 	Path string `toml:"-"`
+}
+
+// ThemeConfig is the [theme] table: colours as "#rrggbb" or ANSI numbers
+// ("1"…"255"); empty means the default, which adapts to light and dark
+// terminals.
+type ThemeConfig struct {
+	Accent  string `toml:"accent"`
+	Dim     string `toml:"dim"`
+	Warning string `toml:"warning"`
 }
 
 // AccountConfig is one [[account]] table.
@@ -172,6 +194,11 @@ func (c *Config) validate() []issue {
 		}
 		issues = append(issues, a.Fetch.validate(at+".fetch")...)
 		issues = append(issues, a.SMTP.validate(at+".smtp")...)
+	}
+	if _, problems := keymap.Build(c.Keys); len(problems) > 0 {
+		for _, p := range problems {
+			add(p.Path, "%s", p.Message)
+		}
 	}
 	if c.DefaultAccount != "" && !seen[c.DefaultAccount] {
 		add("default_account", "%q is not a configured account", c.DefaultAccount)

@@ -3,10 +3,14 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/keymap"
 	"github.com/posta-mail/posta/ui"
 )
 
@@ -17,11 +21,25 @@ func runTUI(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer c.Close()
-	return startTUI(ctx, c.set, ui.Options{Account: g.account})
+	return startTUI(ctx, c.set, uiOptions(c.cfg, ui.Options{Account: g.account}))
+}
+
+// uiOptions adds what the configuration says about the interface: keys,
+// colours and notifications. The configuration was validated on load, so
+// the key map has no problems left.
+func uiOptions(cfg *accounts.Config, o ui.Options) ui.Options {
+	o.Keys, _ = keymap.Build(cfg.Keys)
+	o.Theme = ui.ThemeOptions{Accent: cfg.Theme.Accent, Dim: cfg.Theme.Dim, Warning: cfg.Theme.Warning}
+	o.NotifyCommand = cfg.NotifyCommand
+	o.Bell = cfg.Bell
+	return o
 }
 
 // startTUI runs the Bubble Tea program until the user quits.
 func startTUI(ctx context.Context, set *accounts.Set, opts ui.Options) error {
+	if os.Getenv("NO_COLOR") != "" {
+		lipgloss.SetColorProfile(termenv.Ascii) // https://no-color.org
+	}
 	m := ui.New(set, opts)
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx))
 	final, err := p.Run()

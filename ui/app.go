@@ -7,14 +7,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/keymap"
 	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/sanitize"
 )
@@ -39,6 +40,17 @@ type Options struct {
 	// DownloadDir is where attachments are saved; "" means ~/Downloads
 	// (or the home folder when there is none).
 	DownloadDir string
+	// Keys are the bindings; nil means the defaults.
+	Keys keymap.Map
+	// Theme overrides the default colours.
+	Theme ThemeOptions
+	// NotifyCommand runs on new mail with the sender and the subject as
+	// two more arguments, sanitized, without a shell.
+	NotifyCommand []string
+	// Bell rings the terminal bell on new mail.
+	Bell bool
+	// Output is the terminal, for the bell; nil means os.Stdout.
+	Output io.Writer
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 }
@@ -74,10 +86,15 @@ type Model struct {
 	prompt  prompt
 	// search, when not nil, replaces the folder in the index.
 	search *searchListing
+	// unified shows every account's inbox merged, instead of a folder.
+	unified bool
+	// moveTarget is the message a "move to folder" prompt is about.
+	moveTarget messageRef
 	// saved keeps each account's folder and position while another one
 	// is shown, so switching back returns to the same place.
 	saved map[int]position
 
+	newMail  int // messages arrived since start, for the status line
 	syncing  map[string]bool
 	acctErr  map[string]string // last sync error per account
 	progress string
@@ -96,12 +113,15 @@ func New(set *accounts.Set, opts Options) Model {
 	}
 	m := Model{
 		ctx: ctx, cancel: cancel, set: set, opts: opts,
-		theme: DefaultTheme(), keys: DefaultKeyMap(),
+		theme: NewTheme(opts.Theme), keys: DefaultKeyMap(),
 		events: make(chan tea.Msg, 64),
 		width:  80, height: 24,
 		syncing: map[string]bool{},
 		acctErr: map[string]string{},
 		saved:   map[int]position{},
+	}
+	if opts.Keys != nil {
+		m.keys = NewKeyMap(opts.Keys)
 	}
 	for i, a := range set.Accounts {
 		if a == set.Default {
@@ -148,6 +168,9 @@ func (m *Model) listing() listing {
 	if m.search != nil {
 		return m.search
 	}
+	if m.unified {
+		return unifiedListing{set: m.set}
+	}
 	return folderListing{a: m.account(), folder: m.folderName()}
 }
 
@@ -166,6 +189,7 @@ func (m *Model) openAccount(i int) {
 		m.saved[m.acct] = position{folder: m.folderName(), cursor: m.index.cursor, top: m.index.top}
 	}
 	m.search = nil
+	m.unified = false
 	m.acct = i
 	m.folder = 0
 	m.folders = nil
@@ -238,7 +262,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.progress = fmt.Sprintf("%s: syncing %s %d/%d", msg.account, p.Folder, p.Done, p.Total)
 		return m, waitEvent(m.events)
 	case syncDoneMsg:
-		return m.handleSyncDone(msg), nil
+		return m.handleSyncDone(msg)
 	case newMailMsg:
 		var cmd tea.Cmd
 		if a, err := m.set.Get(msg.account); err == nil && !m.syncing[a.Name()] {
@@ -269,6 +293,18 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleSent(msg), nil
 	case attachmentDoneMsg:
 		return m.handleAttachmentDone(msg), nil
+	case actionDoneMsg:
+		var pending *accounts.PendingError
+		switch {
+		case errors.As(msg.err, &pending):
+			m.setInfo(msg.done + " here; the server is unreachable, so it is queued and replayed on the next sync")
+		case msg.err != nil:
+			m.setError(msg.err)
+		default:
+			m.setInfo(msg.done)
+		}
+		m.refresh()
+		return m, nil
 	}
 	if m.prompt.kind != promptNone {
 		var cmd tea.Cmd
@@ -278,7 +314,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m Model) handleSyncDone(msg syncDoneMsg) Model {
+func (m Model) handleSyncDone(msg syncDoneMsg) (Model, tea.Cmd) {
+	var notify tea.Cmd
 	delete(m.syncing, msg.report.Account)
 	if len(m.syncing) == 0 {
 		m.progress = ""
@@ -290,12 +327,14 @@ func (m Model) handleSyncDone(msg syncDoneMsg) Model {
 		m.acctErr[msg.report.Account] = sanitize.Line(msg.err.Error())
 		m.setError(msg.err)
 	case msg.report.Added > 0:
+		m.newMail += msg.report.Added
 		m.setInfo(fmt.Sprintf("%s: %d new", msg.report.Account, msg.report.Added))
+		notify = m.notifyCmd(msg.report)
 	case m.status == "" || !m.isError:
 		m.setInfo(fmt.Sprintf("%s: up to date", msg.report.Account))
 	}
 	m.refresh()
-	return m
+	return m, notify
 }
 
 // refresh re-reads the folder list and the visible rows from the cache.
@@ -372,7 +411,7 @@ func (m Model) View() string {
 		side := sidebarView(m.theme, m.set.Accounts, m.acctErr, m.acct, m.folders, m.folder, m.height-1)
 		w := max(m.width-sidebarWidth, 10)
 		title := m.theme.Title.Render(pad(fmt.Sprintf(" %s · %d messages", m.listing().title(), m.index.total), w))
-		list := lipgloss.NewStyle().Width(w).Height(m.height - 2).Render(m.index.view(m.theme, w, m.opts.Now(), m.search != nil))
+		list := lipgloss.NewStyle().Width(w).Height(m.height - 2).Render(m.index.view(m.theme, w, m.opts.Now(), m.search != nil || m.unified))
 		body = lipgloss.JoinHorizontal(lipgloss.Top, side, lipgloss.JoinVertical(lipgloss.Left, title, list))
 	}
 	body = lipgloss.NewStyle().Height(m.height - 1).MaxHeight(m.height - 1).Render(body)
@@ -388,6 +427,9 @@ func (m Model) statusView() string {
 		left = m.progress
 	}
 	right := "? help"
+	if m.newMail > 0 {
+		left = fmt.Sprintf("[%d new] %s", m.newMail, left)
+	}
 	switch m.mode {
 	case modePager:
 		right = fmt.Sprintf("%d%% · q back · r reply", int(m.pager.vp.ScrollPercent()*100))
@@ -410,5 +452,3 @@ func (m Model) statusView() string {
 
 // Quit ends background work; call it after the program returns.
 func (m Model) Quit() { m.cancel() }
-
-func keyIs(msg tea.KeyMsg, b key.Binding) bool { return key.Matches(msg, b) }

@@ -52,6 +52,11 @@ type (
 		err     error
 	}
 	syncTickMsg struct{}
+	// actionDoneMsg reports a delete, archive or move.
+	actionDoneMsg struct {
+		done string // "Deleted", "Archived", "Moved to X"
+		err  error
+	}
 	// newMailMsg says an account may have new mail (pushed by IDLE, or
 	// its poll timer fired).
 	newMailMsg struct{ account string }
@@ -132,7 +137,11 @@ func replyCmd(ctx context.Context, a *accounts.Account, m accounts.Message, all 
 			return replyReadyMsg{account: a.Name(), err: err}
 		}
 		body, _ := message.BodyText(bytes.NewReader(raw))
-		d := message.ReplyDraft(m.Header, body, a.From(), []string{a.Address()}, all)
+		orig := m.Header
+		if h, err := message.ParseHeader(bytes.NewReader(raw)); err == nil {
+			orig.ReplyTo = h.ReplyTo // the index does not keep Reply-To
+		}
+		d := message.ReplyDraft(orig, body, a.From(), []string{a.Address()}, all)
 		return replyReadyMsg{account: a.Name(), draft: d}
 	}
 }
@@ -173,4 +182,29 @@ func editorArgv(editor string) []string {
 		return []string{"notepad"}
 	}
 	return []string{"vi"}
+}
+
+// messageRef is a message as the index lists it.
+type messageRef = accounts.Message
+
+// ctxT shortens the signatures of action closures.
+type ctxT = context.Context
+
+// actionCmd runs an action on a message (delete, archive, move). When the
+// server is unreachable the accounts layer queues it and says so.
+func actionCmd(ctx context.Context, a *accounts.Account, id int64, done string, act func(context.Context) error) tea.Cmd {
+	return func() tea.Msg {
+		return actionDoneMsg{done: done, err: act(ctx)}
+	}
+}
+
+// forwardCmd loads the original and builds an inline forward.
+func forwardCmd(ctx context.Context, a *accounts.Account, m accounts.Message) tea.Cmd {
+	return func() tea.Msg {
+		raw, err := a.Body(ctx, m.ID)
+		if err != nil {
+			return replyReadyMsg{account: a.Name(), err: err}
+		}
+		return replyReadyMsg{account: a.Name(), draft: message.ForwardDraft(m.Header, raw, a.From(), false)}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/posta-mail/posta/keymap"
 	"github.com/posta-mail/posta/message"
 	"github.com/posta-mail/posta/sanitize"
 )
@@ -56,9 +57,9 @@ func (c *compose) view(t Theme, k KeyMap, width, height int) string {
 		b.WriteString("Sending…")
 	case c.err != nil:
 		b.WriteString(t.Status.Error.Render(" "+sanitize.Line(c.err.Error())+" ") + "\n")
-		b.WriteString(helpLine(k.Edit, k.Abort))
+		b.WriteString(helpLine(k.binding(keymap.Compose, "edit"), k.binding(keymap.Compose, "abort")))
 	default:
-		b.WriteString(helpLine(k.composeHelp()...))
+		b.WriteString(helpLine(k.section(keymap.Compose)...))
 	}
 	return b.String()
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
+
+	"github.com/posta-mail/posta/keymap"
 )
 
 // helpLine is a one-line summary of some bindings: "y send · e edit".
@@ -28,17 +30,14 @@ func helpView(t Theme, k KeyMap, width int) string {
 		for _, kb := range bs {
 			keys := make([]string, 0, len(kb.Keys()))
 			for _, s := range kb.Keys() {
-				if s == " " {
-					s = "space"
-				}
-				keys = append(keys, s)
+				keys = append(keys, displayKey(s))
 			}
 			fmt.Fprintf(&b, "  %-20s %s\n", strings.Join(keys, ", "), kb.Help().Desc)
 		}
 		return b.String()
 	}
-	left := section("Index", k.indexHelp())
-	right := section("Pager", k.pagerHelp()) + "\n" + section("Compose", k.composeHelp())
+	left := section("Index", k.section(keymap.Index)) + "\n" + section("Sidebar", k.section(keymap.Sidebar))
+	right := section("Pager", k.section(keymap.Pager)) + "\n" + section("Compose", k.section(keymap.Compose))
 	body := left + "\n" + right
 	if lipgloss.Width(left)+lipgloss.Width(right)+8 <= width {
 		body = lipgloss.JoinHorizontal(lipgloss.Top, left, "    ", right)

@@ -1,71 +1,58 @@
 package ui
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 
-// KeyMap is every binding of the TUI. The help screen is generated from
-// it, so it cannot drift from what the keys do.
+	"github.com/posta-mail/posta/keymap"
+)
+
+// KeyMap is the TUI's bindings, built from the keymap package's table
+// with the user's [keys] overrides. The help screen is generated from it,
+// so it cannot drift from what the keys do.
 type KeyMap struct {
-	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
-	Open, Back, Quit, Help                  key.Binding
-	NextAccount, PrevAccount                key.Binding
-	NextFolder, PrevFolder                  key.Binding
-	NextMessage, PrevMessage                key.Binding
-	Compose, Reply, ReplyAll, Sync          key.Binding
-	ToggleRead, ToggleFlag                  key.Binding
-	Send, Edit, Abort                       key.Binding
-	Search, SaveAttachment, OpenAttachment  key.Binding
+	m        keymap.Map
+	bindings map[keymap.Context]map[string]key.Binding
 }
 
-// DefaultKeyMap returns bindings that feel like mutt, aerc and vim.
-func DefaultKeyMap() KeyMap {
-	b := func(help string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(keys[0], help))
+// NewKeyMap builds the bindings of m.
+func NewKeyMap(m keymap.Map) KeyMap {
+	k := KeyMap{m: m, bindings: map[keymap.Context]map[string]key.Binding{}}
+	for ctx, actions := range m {
+		k.bindings[ctx] = map[string]key.Binding{}
+		for _, a := range actions {
+			k.bindings[ctx][a.Name] = key.NewBinding(key.WithKeys(a.Keys...), key.WithHelp(displayKey(a.Keys[0]), a.Help))
+		}
 	}
-	return KeyMap{
-		Up:             b("up", "k", "up"),
-		Down:           b("down", "j", "down"),
-		Top:            b("first message", "g", "home"),
-		Bottom:         b("last message", "G", "end"),
-		PageUp:         b("page up", "ctrl+u", "pgup"),
-		PageDown:       b("page down", "ctrl+d", "pgdown", " "),
-		Open:           b("open message", "enter"),
-		Back:           b("back to the index", "q", "esc"),
-		Quit:           b("quit", "q", "ctrl+c"),
-		Help:           b("toggle help", "?"),
-		NextAccount:    b("next account (1-9: account N)", "tab"),
-		PrevAccount:    b("previous account", "shift+tab"),
-		NextFolder:     b("next folder", "J", "ctrl+n"),
-		PrevFolder:     b("previous folder", "K", "ctrl+p"),
-		NextMessage:    b("next message", "J", "n"),
-		PrevMessage:    b("previous message", "K", "p"),
-		Compose:        b("compose", "m"),
-		Reply:          b("reply", "r"),
-		ReplyAll:       b("reply to all", "R"),
-		Sync:           b("sync now", "$"),
-		ToggleRead:     b("toggle read", "N"),
-		ToggleFlag:     b("toggle flag", "F"),
-		Send:           b("send", "y"),
-		Edit:           b("edit again", "e"),
-		Abort:          b("discard", "q", "esc"),
-		Search:         b("search all accounts (esc: back)", "/"),
-		SaveAttachment: b("save an attachment", "s"),
-		OpenAttachment: b("open an attachment", "o"),
+	return k
+}
+
+// DefaultKeyMap returns the default bindings.
+func DefaultKeyMap() KeyMap { return NewKeyMap(keymap.Defaults()) }
+
+// is reports whether msg is bound to the action of a context.
+func (k KeyMap) is(msg tea.KeyMsg, ctx keymap.Context, action string) bool {
+	return key.Matches(msg, k.bindings[ctx][action])
+}
+
+// binding returns one binding, for help lines.
+func (k KeyMap) binding(ctx keymap.Context, action string) key.Binding {
+	return k.bindings[ctx][action]
+}
+
+// section lists a context's bindings in help order.
+func (k KeyMap) section(ctx keymap.Context) []key.Binding {
+	out := make([]key.Binding, 0, len(k.m[ctx]))
+	for _, a := range k.m[ctx] {
+		out = append(out, k.bindings[ctx][a.Name])
 	}
+	return out
 }
 
-// indexHelp and pagerHelp list the bindings shown on the help screen, in
-// order, per context.
-func (k KeyMap) indexHelp() []key.Binding {
-	return []key.Binding{k.Down, k.Up, k.Top, k.Bottom, k.PageDown, k.PageUp, k.Open,
-		k.NextFolder, k.PrevFolder, k.NextAccount, k.PrevAccount, k.Compose, k.Reply, k.ReplyAll,
-		k.ToggleRead, k.ToggleFlag, k.Search, k.Sync, k.Help, k.Quit}
-}
-
-func (k KeyMap) pagerHelp() []key.Binding {
-	return []key.Binding{k.Down, k.Up, k.PageDown, k.PageUp, k.NextMessage, k.PrevMessage,
-		k.Reply, k.ReplyAll, k.ToggleFlag, k.SaveAttachment, k.OpenAttachment, k.Back}
-}
-
-func (k KeyMap) composeHelp() []key.Binding {
-	return []key.Binding{k.Send, k.Edit, k.Abort}
+// displayKey names a key for people: the space bar as "space".
+func displayKey(s string) string {
+	if s == " " {
+		return "space"
+	}
+	return s
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/sanitize"
 )
 
@@ -52,3 +53,16 @@ func (l *searchListing) page(limit, offset int) ([]accounts.Message, error) {
 func (l *searchListing) title() string {
 	return fmt.Sprintf("search: %s", sanitize.Line(l.query))
 }
+
+// unifiedListing merges the inboxes of every account by date.
+type unifiedListing struct{ set *accounts.Set }
+
+func (l unifiedListing) count() (int, error) {
+	return l.set.Cache.Count(cache.Query{Folder: "INBOX"})
+}
+
+func (l unifiedListing) page(limit, offset int) ([]accounts.Message, error) {
+	return l.set.Cache.List(cache.Query{Folder: "INBOX", Limit: limit, Offset: offset})
+}
+
+func (l unifiedListing) title() string { return "All inboxes" }

@@ -25,6 +25,7 @@ const (
 	promptSearch
 	promptSaveAttachment
 	promptOpenAttachment
+	promptMove
 )
 
 // prompt is the one-line input shown in place of the status line.
@@ -127,6 +128,14 @@ func (m Model) submitPrompt() (tea.Model, tea.Cmd) {
 		m.index = index{height: m.index.height}
 		m.index.load(m.listing())
 		m.setInfo(fmt.Sprintf("%d found · q or esc back to the folder", len(results)))
+	case promptMove:
+		if value == "" {
+			return m, nil
+		}
+		sel := m.moveTarget
+		a := m.accountOf(sel)
+		m.mode = modeIndex
+		return m, actionCmd(m.ctx, a, sel.ID, "Moved to "+sanitize.Line(value), func(c ctxT) error { return a.Move(c, sel.ID, value) })
 	case promptSaveAttachment, promptOpenAttachment:
 		n, err := strconv.Atoi(value)
 		if err != nil || !m.pager.hasAttachment(n) {

@@ -21,13 +21,28 @@ type Theme struct {
 	Help  lipgloss.Style
 }
 
+// ThemeOptions overrides the default colours: "#rrggbb" or an ANSI
+// number; "" keeps the default.
+type ThemeOptions struct {
+	Accent, Dim, Warning string
+}
+
 // DefaultTheme uses adaptive colours that read on light and dark
 // terminals and degrade to bold/reverse in monochrome ones.
-func DefaultTheme() Theme {
+func DefaultTheme() Theme { return NewTheme(ThemeOptions{}) }
+
+// NewTheme is the default theme with the colours of o.
+func NewTheme(o ThemeOptions) Theme {
 	var t Theme
-	accent := lipgloss.AdaptiveColor{Light: "25", Dark: "75"}
-	dim := lipgloss.AdaptiveColor{Light: "245", Dark: "243"}
-	warn := lipgloss.AdaptiveColor{Light: "160", Dark: "203"}
+	pick := func(user string, def lipgloss.AdaptiveColor) lipgloss.TerminalColor {
+		if user != "" {
+			return lipgloss.Color(user)
+		}
+		return def
+	}
+	accent := pick(o.Accent, lipgloss.AdaptiveColor{Light: "25", Dark: "75"})
+	dim := pick(o.Dim, lipgloss.AdaptiveColor{Light: "245", Dark: "243"})
+	warn := pick(o.Warning, lipgloss.AdaptiveColor{Light: "160", Dark: "203"})
 
 	t.Sidebar.Box = lipgloss.NewStyle().BorderStyle(lipgloss.NormalBorder()).BorderRight(true).BorderForeground(dim)
 	t.Sidebar.Account = lipgloss.NewStyle().Bold(true)

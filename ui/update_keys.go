@@ -2,10 +2,10 @@ package ui
 
 import (
 	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
-	tea "github.com/charmbracelet/bubbletea"
-
+	"github.com/posta-mail/posta/keymap"
 	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/message"
 )
@@ -21,7 +21,7 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	}
 	switch m.mode {
 	case modeHelp:
-		if keyIs(msg, m.keys.Help) || keyIs(msg, m.keys.Back) {
+		if m.keys.is(msg, keymap.Index, "help") || m.keys.is(msg, keymap.Pager, "back") {
 			m.mode = m.back
 		}
 		return m, nil
@@ -30,91 +30,138 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case modeCompose:
 		return m.composeKey(msg)
 	}
+	if model, cmd, ok := m.sidebarKey(msg); ok {
+		return model, cmd
+	}
 	return m.indexKey(msg)
 }
 
-func (m Model) indexKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
-	k := m.keys
-	a := m.account()
+// sidebarKey handles the account and folder keys, which work while the
+// index has focus.
+func (m Model) sidebarKey(msg tea.KeyMsg) (tea.Model, tea.Cmd, bool) {
+	is := func(action string) bool { return m.keys.is(msg, keymap.Sidebar, action) }
 	if s := msg.String(); len(s) == 1 && s[0] >= '1' && s[0] <= '9' {
 		if i := int(s[0] - '1'); i < len(m.set.Accounts) {
 			m.openAccount(i)
 		}
-		return m, nil
+		return m, nil, true
 	}
 	switch {
-	case m.search != nil && keyIs(msg, k.Back):
-		// Leave the search results for the folder they replaced.
-		m.search = nil
-		m.index = index{height: m.index.height}
-		m.index.load(m.listing())
-		m.setInfo("")
-	case keyIs(msg, k.Quit):
-		m.cancel()
-		return m, tea.Quit
-	case keyIs(msg, k.Search):
-		m.prompt = newPrompt(promptSearch, "Search: ", "")
-		return m, textinput.Blink
-	case keyIs(msg, k.Help):
-		m.back, m.mode = m.mode, modeHelp
-	case keyIs(msg, k.Down):
-		m.moveCursor(1)
-	case keyIs(msg, k.Up):
-		m.moveCursor(-1)
-	case keyIs(msg, k.PageDown):
-		m.moveCursor(m.index.height)
-	case keyIs(msg, k.PageUp):
-		m.moveCursor(-m.index.height)
-	case keyIs(msg, k.Top):
-		m.moveCursor(-m.index.total)
-	case keyIs(msg, k.Bottom):
-		m.moveCursor(m.index.total)
-	case keyIs(msg, k.NextAccount):
+	case is("next_account"):
 		m.openAccount((m.acct + 1) % len(m.set.Accounts))
-	case keyIs(msg, k.PrevAccount):
+	case is("prev_account"):
 		m.openAccount((m.acct + len(m.set.Accounts) - 1) % len(m.set.Accounts))
-	case keyIs(msg, k.NextFolder), keyIs(msg, k.PrevFolder):
+	case is("next_folder"), is("prev_folder"):
 		if n := len(m.folders); n > 0 {
 			step := 1
-			if keyIs(msg, k.PrevFolder) {
+			if is("prev_folder") {
 				step = n - 1
 			}
 			m.folder = (m.folder + step) % n
 			m.search = nil
+			m.unified = false
 			m.index = index{height: m.index.height}
 			m.index.load(m.listing())
 		}
-	case keyIs(msg, k.Open):
-		if sel, ok := m.index.selected(); ok {
-			m.mode = modePager
-			m.pager = newPager(sel, m.width, max(m.height-1, 1))
-			return m, bodyCmd(m.ctx, m.accountOf(sel), sel.ID)
-		}
-	case keyIs(msg, k.Compose):
+	case is("all_inboxes"):
+		m.search = nil
+		m.unified = true
+		m.index = index{height: m.index.height}
+		m.index.load(m.listing())
+	default:
+		return m, nil, false
+	}
+	return m, nil, true
+}
+
+func (m Model) indexKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	is := func(action string) bool { return m.keys.is(msg, keymap.Index, action) }
+	a := m.account()
+	sel, hasSel := m.index.selected()
+	switch {
+	case (m.search != nil || m.unified) && m.keys.is(msg, keymap.Pager, "back"):
+		// Leave the search results or the merged inboxes for the folder.
+		m.search = nil
+		m.unified = false
+		m.index = index{height: m.index.height}
+		m.index.load(m.listing())
+		m.setInfo("")
+	case is("quit"):
+		m.cancel()
+		return m, tea.Quit
+	case is("help"):
+		m.back, m.mode = m.mode, modeHelp
+	case is("search"):
+		m.prompt = newPrompt(promptSearch, "Search: ", "")
+		return m, textinput.Blink
+	case is("down"):
+		m.moveCursor(1)
+	case is("up"):
+		m.moveCursor(-1)
+	case is("page_down"):
+		m.moveCursor(m.index.height)
+	case is("page_up"):
+		m.moveCursor(-m.index.height)
+	case is("top"):
+		m.moveCursor(-m.index.total)
+	case is("bottom"):
+		m.moveCursor(m.index.total)
+	case is("compose"):
 		m.compose = compose{account: a.Name()}
 		d := message.Draft{From: a.From()}
 		if sig := a.Signature(); sig != "" {
 			d.Body = "\n\n-- \n" + sig
 		}
 		return m, editorCmd(m.opts.Editor, d, m.opts.DraftDir)
-	case keyIs(msg, k.Reply), keyIs(msg, k.ReplyAll):
-		if sel, ok := m.index.selected(); ok {
-			m.setInfo("Preparing reply…")
-			return m, replyCmd(m.ctx, m.accountOf(sel), sel, keyIs(msg, k.ReplyAll))
-		}
-	case keyIs(msg, k.ToggleRead):
-		if sel, ok := m.index.selected(); ok {
-			return m, flagCmd(m.ctx, m.accountOf(sel), sel.ID, mail.FlagSeen, !sel.Flags.Has(mail.FlagSeen))
-		}
-	case keyIs(msg, k.ToggleFlag):
-		if sel, ok := m.index.selected(); ok {
-			return m, flagCmd(m.ctx, m.accountOf(sel), sel.ID, mail.FlagFlagged, !sel.Flags.Has(mail.FlagFlagged))
-		}
-	case keyIs(msg, k.Sync):
+	case is("sync"):
 		m.setInfo("Syncing…")
 		return m, tea.Batch(m.syncAll()...)
+	case !hasSel:
+	case is("open"):
+		m.mode = modePager
+		m.pager = newPager(sel, m.width, max(m.height-1, 1))
+		return m, bodyCmd(m.ctx, m.accountOf(sel), sel.ID)
+	default:
+		return m.messageAction(msg, keymap.Index, sel)
 	}
 	return m, nil
+}
+
+// messageAction handles the keys that act on one message, from the
+// index or the pager.
+func (m Model) messageAction(msg tea.KeyMsg, ctx keymap.Context, sel messageRef) (tea.Model, tea.Cmd) {
+	is := func(action string) bool { return m.keys.is(msg, ctx, action) }
+	a := m.accountOf(sel)
+	switch {
+	case is("reply"), is("reply_all"):
+		m.setInfo("Preparing reply…")
+		return m, replyCmd(m.ctx, a, sel, is("reply_all"))
+	case is("forward"):
+		m.setInfo("Preparing forward…")
+		return m, forwardCmd(m.ctx, a, sel)
+	case is("toggle_read"):
+		return m, flagCmd(m.ctx, a, sel.ID, mail.FlagSeen, !sel.Flags.Has(mail.FlagSeen))
+	case is("toggle_flag"):
+		return m, flagCmd(m.ctx, a, sel.ID, mail.FlagFlagged, !sel.Flags.Has(mail.FlagFlagged))
+	case is("delete"):
+		return m.leavePager(ctx), actionCmd(m.ctx, a, sel.ID, "Deleted", func(c ctxT) error { return a.Delete(c, sel.ID) })
+	case is("archive"):
+		return m.leavePager(ctx), actionCmd(m.ctx, a, sel.ID, "Archived", func(c ctxT) error { return a.Archive(c, sel.ID) })
+	case is("move"):
+		m.prompt = newPrompt(promptMove, "Move to folder: ", "")
+		m.moveTarget = sel
+		return m, textinput.Blink
+	}
+	return m, nil
+}
+
+// leavePager returns to the index after an action that takes the
+// message out of the folder.
+func (m Model) leavePager(ctx keymap.Context) Model {
+	if ctx == keymap.Pager {
+		m.mode = modeIndex
+	}
+	return m
 }
 
 func (m *Model) moveCursor(delta int) {
@@ -138,17 +185,16 @@ func (m Model) promptKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) pagerKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
-	k := m.keys
-	a := m.accountOf(m.pager.msg)
+	is := func(action string) bool { return m.keys.is(msg, keymap.Pager, action) }
 	switch {
-	case keyIs(msg, k.Back):
+	case is("back"):
 		m.mode = modeIndex
 		m.refresh()
-	case keyIs(msg, k.Help):
+	case m.keys.is(msg, keymap.Index, "help"):
 		m.back, m.mode = m.mode, modeHelp
-	case keyIs(msg, k.NextMessage), keyIs(msg, k.PrevMessage):
+	case is("next_message"), is("prev_message"):
 		step := 1
-		if keyIs(msg, k.PrevMessage) {
+		if is("prev_message") {
 			step = -1
 		}
 		m.moveCursor(step)
@@ -156,38 +202,42 @@ func (m Model) pagerKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.pager = newPager(sel, m.width, max(m.height-1, 1))
 			return m, bodyCmd(m.ctx, m.accountOf(sel), sel.ID)
 		}
-	case keyIs(msg, k.SaveAttachment):
+	case is("save_attachment"):
 		return m.attachmentPrompt(promptSaveAttachment)
-	case keyIs(msg, k.OpenAttachment):
+	case is("open_attachment"):
 		return m.attachmentPrompt(promptOpenAttachment)
-	case keyIs(msg, k.Reply), keyIs(msg, k.ReplyAll):
-		return m, replyCmd(m.ctx, a, m.pager.msg, keyIs(msg, k.ReplyAll))
-	case keyIs(msg, k.ToggleFlag):
+	case is("toggle_flag"):
 		flagged := m.pager.msg.Flags.Has(mail.FlagFlagged)
 		m.pager.msg.Flags = m.pager.msg.Flags.Without(mail.FlagFlagged)
 		if !flagged {
 			m.pager.msg.Flags = m.pager.msg.Flags.With(mail.FlagFlagged)
 		}
-		return m, flagCmd(m.ctx, a, m.pager.msg.ID, mail.FlagFlagged, !flagged)
-	case keyIs(msg, k.Top):
+		return m, flagCmd(m.ctx, m.accountOf(m.pager.msg), m.pager.msg.ID, mail.FlagFlagged, !flagged)
+	case is("top"):
 		m.pager.vp.GotoTop()
-	case keyIs(msg, k.Bottom):
+	case is("bottom"):
 		m.pager.vp.GotoBottom()
+	case is("down"):
+		m.pager.vp.ScrollDown(1)
+	case is("up"):
+		m.pager.vp.ScrollUp(1)
+	case is("page_down"):
+		m.pager.vp.PageDown()
+	case is("page_up"):
+		m.pager.vp.PageUp()
 	default:
-		var cmd tea.Cmd
-		m.pager.vp, cmd = m.pager.vp.Update(msg)
-		return m, cmd
+		return m.messageAction(msg, keymap.Pager, m.pager.msg)
 	}
 	return m, nil
 }
 
 func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
-	k := m.keys
+	is := func(action string) bool { return m.keys.is(msg, keymap.Compose, action) }
 	if m.compose.sending {
 		return m, nil
 	}
 	switch {
-	case keyIs(msg, k.Send):
+	case is("send"):
 		if m.compose.err != nil {
 			return m, nil
 		}
@@ -199,9 +249,9 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.compose.sending = true
 		m.setInfo("Sending…")
 		return m, sendCmd(m.ctx, a, m.compose.draft)
-	case keyIs(msg, k.Edit):
+	case is("edit"):
 		return m, reopenEditorCmd(m.opts.Editor, m.compose.path)
-	case keyIs(msg, k.Abort):
+	case is("abort"):
 		m.compose.discard()
 		m.mode = modeIndex
 		m.setInfo("Message discarded")

@@ -1,0 +1,96 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/posta-mail/posta/keymap"
+)
+
+func TestKeyOverrideShowsInHelpAndWorks(t *testing.T) {
+	set, _ := demoSet(t, 3)
+	keys, problems := keymap.Build(map[string]map[string][]string{"sidebar": {"next_account": {"w"}}})
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true, Keys: keys}), teatest.WithInitialTermSize(120, 50))
+	waitFor(t, tm, "work · INBOX")
+	tm.Type("?")
+	waitFor(t, tm, fmt.Sprintf("  %-20s %s", "w", "next account"))
+	tm.Type("?")
+	tm.Type("w")
+	waitFor(t, tm, "home · INBOX")
+	tm.Type("q")
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+func TestUnifiedInboxMergesAccountsByDate(t *testing.T) {
+	set, _ := demoSet(t, 6)
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true}), teatest.WithInitialTermSize(100, 40))
+	waitFor(t, tm, "work · INBOX")
+	tm.Type("0")
+	waitFor(t, tm, "All inboxes · 12 messages")
+	tm.Type("q") // back to the folder
+	waitFor(t, tm, "work · INBOX")
+	tm.Type("0")
+	waitFor(t, tm, "All inboxes")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	rows := fm.index.rows
+	accountsSeen := map[string]bool{}
+	for _, r := range rows {
+		accountsSeen[r.Account] = true
+	}
+	if !accountsSeen["work"] || !accountsSeen["home"] {
+		t.Errorf("unified rows come from %v, want both accounts", accountsSeen)
+	}
+	if !sort.SliceIsSorted(rows, func(i, j int) bool { return rows[i].Date.After(rows[j].Date) }) {
+		t.Error("unified rows are not newest first")
+	}
+}
+
+// TestNotifyCommandGetsSanitizedArguments runs notify_command for new
+// mail whose subject carries escape sequences: the command gets sender
+// and subject as separate arguments with nothing raw in them.
+func TestNotifyCommandGetsSanitizedArguments(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the notify command is a shell script")
+	}
+	set, srv := demoSet(t, 1)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "args")
+	script := filepath.Join(dir, "notify.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\" >> "+out+"; done\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	raw := "From: Eve <eve@example.com>\r\nTo: alice@work.example\r\nSubject: \x1b]0;owned\x07hi $(reboot)\r\n\r\nx\r\n"
+	if err := srv.Deliver("alice@work.example", []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, New(set, Options{NoWatch: true, NotifyCommand: []string{script, "--posta"}}), teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "work: 1 new")
+	var got []byte
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if got, _ = os.ReadFile(out); strings.Count(string(got), "\n") >= 3 {
+			break
+		}
+	}
+	lines := strings.Split(strings.TrimSuffix(string(got), "\n"), "\n")
+	if len(lines) != 3 || lines[0] != "--posta" || lines[1] != "Eve <eve@example.com>" {
+		t.Fatalf("notify args = %q, want --posta, the sender and the subject", lines)
+	}
+	if strings.ContainsAny(lines[2], "\x1b\x07") || !strings.Contains(lines[2], "hi $(reboot)") {
+		t.Errorf("subject argument = %q, want it sanitized and passed literally", lines[2])
+	}
+	tm.Type("q")
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+}
