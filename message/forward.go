@@ -50,7 +50,7 @@ func ForwardDraft(orig mail.Header, raw []byte, from string, asAttachment bool) 
 			var data bytes.Buffer
 			if extractPart(raw, a.Index, &data) == nil {
 				d.Attachments = append(d.Attachments, DraftAttachment{
-					Name: a.Name, ContentType: a.ContentType, Data: data.Bytes(),
+					Name: a.Name, ContentType: a.ContentType, Data: append([]byte{}, data.Bytes()...),
 				})
 			}
 		}

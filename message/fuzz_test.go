@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/posta-mail/posta/sanitize"
 )
@@ -131,6 +132,19 @@ func FuzzHTMLToText(f *testing.F) {
 			if strings.ContainsAny(l, "\r\n") {
 				t.Fatalf("link footnote with a line break: %q", l)
 			}
+		}
+	})
+}
+
+func FuzzDraftFromMessage(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		d, err := DraftFromMessage(raw)
+		if err != nil {
+			return
+		}
+		if _, err := d.BuildDraft(time.Unix(0, 0)); err != nil && strings.Contains(err.Error(), "internal") {
+			t.Fatalf("BuildDraft() of a resumed draft = %v", err)
 		}
 	})
 }
