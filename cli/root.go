@@ -69,6 +69,7 @@ func newRoot(g *globals) *cobra.Command {
 Run it with no command to open the mail reader on your configured accounts.
 No configuration yet? Try "posta demo", which starts local mail servers
 seeded with mail and opens the reader on them.`,
+		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
@@ -84,12 +85,14 @@ seeded with mail and opens the reader on them.`,
 	pf.StringVar(&g.cacheDir, "cache-dir", os.Getenv("POSTA_CACHE_DIR"), "cache folder (env POSTA_CACHE_DIR; default <user cache dir>/posta)")
 	pf.StringVar(&g.dataDir, "data-dir", os.Getenv("POSTA_DATA_DIR"), "folder for POP3 mail, the only copy (env POSTA_DATA_DIR)")
 	pf.StringVar(&g.account, "account", "", "account to use (default: the default account)")
+	root.AddCommand(newManCmd())
 	root.AddCommand(
 		newDemoCmd(g), newSyncCmd(g), newListCmd(g), newReadCmd(g),
 		newSendCmd(g), newRenderCmd(g), newAccountsCmd(g), newLoginCmd(g),
 		newConfigCmd(g),
 		newSearchCmd(g),
 	)
+	root.AddCommand(newActionCmds(g)...)
 	return root
 }
 
