@@ -17,6 +17,10 @@
 // # Composing
 //
 // [Draft] holds a message being written; [Draft.Build] produces the RFC 5322
-// bytes to send, [ReplyDraft] starts a reply and [Draft.EditorText] /
-// [ParseEditorText] convert a draft to and from the text shown in $EDITOR.
+// bytes to send (multipart/mixed when it has attachments) and
+// [Draft.BuildDraft] the copy kept in a Drafts folder, which
+// [DraftFromMessage] resumes. [ReplyDraft] starts a reply or reply-all,
+// [ForwardDraft] a forward (inline or as message/rfc822), [ParseMailto] a
+// message from a mailto URI. [Draft.EditorText] / [ParseEditorText] convert
+// a draft to and from the text shown in $EDITOR, "Attach:" lines included.
 package message
