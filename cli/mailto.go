@@ -10,6 +10,7 @@ import (
 	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/message"
 	"github.com/posta-mail/posta/sanitize"
+	"github.com/posta-mail/posta/ui"
 )
 
 // mailtoMain handles `posta mailto:...`, which cobra cannot route because
@@ -42,6 +43,16 @@ func runMailto(ctx context.Context, g *globals, uri string) error {
 	if err != nil {
 		return err
 	}
+	if isTerminal(g.stdout) && isTerminal(g.stdin) {
+		// A person clicked a mailto: link: open the composer on it.
+		c, err := g.openCore()
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		return startTUI(ctx, c.set, uiOptions(c.cfg, ui.Options{Account: g.account, Compose: &d}))
+	}
+	// A script: print the draft as the editor would show it.
 	text := d.EditorText()
 	if isTerminal(g.stdout) {
 		text = sanitize.Text(text)

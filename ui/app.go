@@ -17,6 +17,7 @@ import (
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/keymap"
 	"github.com/posta-mail/posta/mail"
+	"github.com/posta-mail/posta/message"
 	"github.com/posta-mail/posta/sanitize"
 )
 
@@ -40,6 +41,9 @@ type Options struct {
 	// DownloadDir is where attachments are saved; "" means ~/Downloads
 	// (or the home folder when there is none).
 	DownloadDir string
+	// Compose, if not nil, opens the composer on this draft at start (a
+	// mailto: link).
+	Compose *message.Draft
 	// Keys are the bindings; nil means the defaults.
 	Keys keymap.Map
 	// Theme overrides the default colours.
@@ -133,6 +137,9 @@ func New(set *accounts.Set, opts Options) Model {
 	}
 	m.layout()
 	m.openAccount(m.acct)
+	if opts.Compose != nil {
+		m.compose = compose{account: m.account().Name(), orig: *opts.Compose}
+	}
 	return m
 }
 
@@ -144,6 +151,9 @@ func (m Model) Init() tea.Cmd {
 	}
 	if !m.opts.NoWatch {
 		cmds = append(cmds, watchCmd(m.ctx, m.set, m.opts.SyncEvery, m.events))
+	}
+	if d := m.opts.Compose; d != nil {
+		cmds = append(cmds, editorCmd(m.opts.Editor, *d, m.opts.DraftDir))
 	}
 	return tea.Batch(cmds...)
 }
@@ -285,7 +295,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.setError(msg.err)
 			return m, nil
 		}
-		m.compose = compose{account: msg.account}
+		m.compose = compose{account: msg.account, orig: msg.draft}
 		return m, editorCmd(m.opts.Editor, msg.draft, m.opts.DraftDir)
 	case editorDoneMsg:
 		return m.handleEditorDone(msg), nil

@@ -14,6 +14,7 @@ import (
 type compose struct {
 	account string // name of the account that sends
 	path    string // the draft file the editor wrote
+	orig    message.Draft // what the editor was given (attachments held as data live only here)
 	draft   message.Draft
 	err     error // why the draft cannot be sent as it is
 	sending bool
@@ -26,7 +27,8 @@ func (c *compose) load() {
 		c.err = err
 		return
 	}
-	c.draft, c.err = message.ParseEditorText(string(data))
+	edited, err := message.ParseEditorText(string(data))
+	c.draft, c.err = c.orig.KeepDataAttachments(edited), err
 }
 
 func (c *compose) discard() { _ = os.Remove(c.path) }
@@ -46,6 +48,13 @@ func (c *compose) view(t Theme, k KeyMap, width, height int) string {
 		field("Bcc", c.draft.Bcc...)
 	}
 	field("Subject", c.draft.Subject)
+	for _, at := range c.draft.Attachments {
+		name := at.Name
+		if name == "" {
+			name = at.Path
+		}
+		field("Attach", name)
+	}
 	b.WriteString(t.Pager.Separator.Render(strings.Repeat("─", max(width, 1))) + "\n")
 	body := strings.Split(sanitize.Text(c.draft.Body), "\n")
 	if room := height - 10; len(body) > room && room > 0 {
