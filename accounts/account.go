@@ -1,11 +1,8 @@
 package accounts
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 
 	"github.com/posta-mail/posta/cache"
@@ -25,6 +22,9 @@ type Account struct {
 	fetcher protocols.Fetcher
 	sender  protocols.Sender
 	in      protocols.Endpoint // the fetcher's server, for watchers
+	// inToken and outToken hold OAuth2 tokens from a token command (nil
+	// for passwords), to be forgotten when the server refuses them.
+	inToken, outToken *tokenCache
 
 	net sync.Mutex // held while the fetcher or sender is in use
 }
@@ -58,15 +58,15 @@ func (a *Account) Close() error {
 
 // newAccount builds the fetcher and sender for one configured account.
 func newAccount(cfg AccountConfig, c *cache.Cache) (*Account, error) {
-	in, err := endpoint(cfg.Name, cfg.Fetch.ServerConfig)
+	in, inToken, err := endpoint(cfg.Name, cfg.Fetch.ServerConfig)
 	if err != nil {
 		return nil, fmt.Errorf("account %s: fetch: %w", cfg.Name, err)
 	}
-	out, err := endpoint(cfg.Name, cfg.SMTP)
+	out, outToken, err := endpoint(cfg.Name, cfg.SMTP)
 	if err != nil {
 		return nil, fmt.Errorf("account %s: smtp: %w", cfg.Name, err)
 	}
-	a := &Account{cfg: cfg, cache: c, in: in}
+	a := &Account{cfg: cfg, cache: c, in: in, inToken: inToken, outToken: outToken}
 	switch cfg.Fetch.Kind {
 	case "imap":
 		a.fetcher = imap.New(imap.Options{Endpoint: in})
@@ -81,7 +81,8 @@ func newAccount(cfg AccountConfig, c *cache.Cache) (*Account, error) {
 }
 
 // endpoint turns a server's configuration into a protocols.Endpoint.
-func endpoint(account string, s ServerConfig) (protocols.Endpoint, error) {
+func endpoint(account string, s ServerConfig) (protocols.Endpoint, *tokenCache, error) {
+	password, tokens := secret(account, s)
 	e := protocols.Endpoint{
 		Host:           s.Host,
 		Port:           s.Port,
@@ -89,23 +90,17 @@ func endpoint(account string, s ServerConfig) (protocols.Endpoint, error) {
 		Username:       s.Username,
 		Auth:           s.Auth,
 		AllowPlainAuth: s.AllowPlainAuth,
-		Password:       passwordSource(account, s),
+		Password:       password,
 	}
 	if e.Security == "" {
 		e.Security = protocols.SecurityTLS
 	}
-	if s.CAFile != "" {
-		pem, err := os.ReadFile(s.CAFile)
-		if err != nil {
-			return e, fmt.Errorf("ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return e, fmt.Errorf("ca_file %s holds no PEM certificate", s.CAFile)
-		}
-		e.TLSConfig = &tls.Config{RootCAs: pool}
+	tc, err := tlsConfig(s)
+	if err != nil {
+		return e, nil, err
 	}
-	return e, nil
+	e.TLSConfig = tc
+	return e, tokens, nil
 }
 
 // Set is every configured account, in configuration order.

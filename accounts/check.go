@@ -315,7 +315,7 @@ func CheckAccount(ctx context.Context, cfg AccountConfig) (fetch, send error) {
 }
 
 func checkFetch(ctx context.Context, cfg AccountConfig) error {
-	ep, err := endpoint(cfg.Name, cfg.Fetch.ServerConfig)
+	ep, _, err := endpoint(cfg.Name, cfg.Fetch.ServerConfig)
 	if err != nil {
 		return err
 	}
@@ -343,7 +343,7 @@ func checkFetch(ctx context.Context, cfg AccountConfig) error {
 }
 
 func checkSend(ctx context.Context, cfg AccountConfig) error {
-	ep, err := endpoint(cfg.Name, cfg.SMTP)
+	ep, _, err := endpoint(cfg.Name, cfg.SMTP)
 	if err != nil {
 		return err
 	}

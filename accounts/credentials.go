@@ -8,8 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/posta-mail/posta/protocols"
 )
 
 // keyringService is the service name posta's secrets live under in the
@@ -22,6 +25,9 @@ const keyringService = "posta"
 // never appears in errors.
 func passwordSource(account string, s ServerConfig) func(ctx context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
+		if len(s.OAuth2TokenCommand) > 0 {
+			return runPasswordCommand(ctx, s.OAuth2TokenCommand)
+		}
 		if len(s.PasswordCommand) > 0 {
 			return runPasswordCommand(ctx, s.PasswordCommand)
 		}
@@ -80,4 +86,55 @@ func StorePassword(account, password string) error {
 		return fmt.Errorf("keyring: %w", err)
 	}
 	return nil
+}
+
+// tokenCache keeps an OAuth2 access token between connections, so the
+// token command runs once per token, not once per login; Forget makes the
+// next login run it again (after the server refused the token).
+type tokenCache struct {
+	mu     sync.Mutex
+	token  string
+	source func(ctx context.Context) (string, error)
+}
+
+func (t *tokenCache) get(ctx context.Context) (string, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.token != "" {
+		return t.token, nil
+	}
+	tok, err := t.source(ctx)
+	if err != nil {
+		return "", err
+	}
+	t.token = tok
+	return tok, nil
+}
+
+func (t *tokenCache) forget() {
+	t.mu.Lock()
+	t.token = ""
+	t.mu.Unlock()
+}
+
+// secret returns the Endpoint.Password function for a server and, for
+// OAuth2 token commands, the cache whose token to forget when refused.
+func secret(account string, s ServerConfig) (func(ctx context.Context) (string, error), *tokenCache) {
+	src := passwordSource(account, s)
+	if len(s.OAuth2TokenCommand) == 0 {
+		return src, nil
+	}
+	tc := &tokenCache{source: src}
+	return tc.get, tc
+}
+
+// retryRefusedToken runs op, and once more with a fresh token when the
+// server refused the cached one.
+func retryRefusedToken(tc *tokenCache, op func() error) error {
+	err := op()
+	if tc != nil && errors.Is(err, protocols.ErrAuthFailed) {
+		tc.forget()
+		err = op()
+	}
+	return err
 }

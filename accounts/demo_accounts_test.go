@@ -1,10 +1,14 @@
 package accounts
 
 import (
+	"crypto/sha256"
+	"encoding/pem"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/posta-mail/posta/cache"
@@ -85,4 +89,32 @@ func deadAddr(t *testing.T) (string, int) {
 	addr := ln.Addr().(*net.TCPAddr)
 	ln.Close()
 	return "127.0.0.1", addr.Port
+}
+
+func splitFixtureAddr(t *testing.T, addr string) (string, int) {
+	t.Helper()
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, _ := strconv.Atoi(p)
+	return host, port
+}
+
+func writeFile(path string, data []byte) error { return os.WriteFile(path, data, 0o600) }
+
+// certFingerprint is the SHA-256 of a PEM certificate's DER bytes, in
+// colon-separated hex as openssl prints it.
+func certFingerprint(t *testing.T, pemBytes []byte) string {
+	t.Helper()
+	block, _ := pem.Decode(pemBytes)
+	if block == nil {
+		t.Fatal("no PEM block")
+	}
+	sum := sha256.Sum256(block.Bytes)
+	parts := make([]string, len(sum))
+	for i, b := range sum {
+		parts[i] = fmt.Sprintf("%02X", b)
+	}
+	return strings.Join(parts, ":")
 }

@@ -20,6 +20,9 @@ type SyncReport struct {
 	Added   int // new messages stored
 	Removed int // messages gone from the server (IMAP)
 	Sent    int // outbox messages the server accepted
+	// Conflicts describes the queued actions the server refused (message
+	// or folder gone); they were dropped and their local effect undone.
+	Conflicts []string
 }
 
 // Sync brings the account's cache up to date with its server, then sends
@@ -27,8 +30,14 @@ type SyncReport struct {
 // syncing goroutine.
 func (a *Account) Sync(ctx context.Context, progress func(protocols.Progress)) (SyncReport, error) {
 	rep := SyncReport{Account: a.Name()}
-	if err := a.fetch(ctx, progress, &rep); err != nil {
+	if err := a.replayPending(ctx, &rep); err != nil {
 		return rep, err
+	}
+	// A refused OAuth2 token is fetched anew once (retryRefusedToken);
+	// errors name the account, the server and the likely fix (explain).
+	err := retryRefusedToken(a.inToken, func() error { return a.fetch(ctx, progress, &rep) })
+	if err != nil {
+		return rep, explain(a.Name(), a.Kind(), a.cfg.Fetch.ServerConfig, err)
 	}
 	sent, err := a.FlushOutbox(ctx)
 	rep.Sent = sent
@@ -43,7 +52,7 @@ func (a *Account) fetch(ctx context.Context, progress func(protocols.Progress), 
 	}
 	folders, err := a.fetcher.Folders(ctx)
 	if err != nil {
-		return fmt.Errorf("%s: %w", a.Name(), err)
+		return err
 	}
 	if err := a.cache.PutFolders(a.Name(), folders); err != nil {
 		return err
@@ -53,7 +62,7 @@ func (a *Account) fetch(ctx context.Context, progress func(protocols.Progress), 
 			continue
 		}
 		if err := a.syncFolder(ctx, f.Name, progress, rep); err != nil {
-			return fmt.Errorf("%s: %s: %w", a.Name(), f.Name, err)
+			return fmt.Errorf("%s: %w", f.Name, err)
 		}
 	}
 	return nil
