@@ -41,7 +41,7 @@ func startTUI(ctx context.Context, set *accounts.Set, opts ui.Options) error {
 		lipgloss.SetColorProfile(termenv.Ascii) // https://no-color.org
 	}
 	m := ui.New(set, opts)
-	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx))
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx))
 	final, err := p.Run()
 	if fm, ok := final.(ui.Model); ok {
 		fm.Quit()

@@ -268,9 +268,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyMsg:
 		return m.handleKey(msg)
 	case syncProgressMsg:
-		p := msg.progress
-		m.progress = fmt.Sprintf("%s: syncing %s %d/%d", msg.account, p.Folder, p.Done, p.Total)
+		m.progress = progressLine(msg.account, msg.progress)
 		return m, waitEvent(m.events)
+	case tea.MouseMsg:
+		return m.handleMouse(msg), nil
 	case syncDoneMsg:
 		return m.handleSyncDone(msg)
 	case newMailMsg:
@@ -420,7 +421,13 @@ func (m Model) View() string {
 	default:
 		side := sidebarView(m.theme, m.set.Accounts, m.acctErr, m.acct, m.folders, m.folder, m.height-1)
 		w := max(m.width-sidebarWidth, 10)
-		title := m.theme.Title.Render(pad(fmt.Sprintf(" %s · %d messages", m.listing().title(), m.index.total), w))
+		title := pad(fmt.Sprintf(" %s · %d messages", m.listing().title(), m.index.total), w)
+		if m.account().InsecureTLS() && m.search == nil && !m.unified {
+			// The user turned certificate checks off: never hide it.
+			title = m.theme.Status.Error.Render(truncate(title+" · TLS NOT VERIFIED", w))
+		} else {
+			title = m.theme.Title.Render(title)
+		}
 		list := lipgloss.NewStyle().Width(w).Height(m.height - 2).Render(m.index.view(m.theme, w, m.opts.Now(), m.search != nil || m.unified))
 		body = lipgloss.JoinHorizontal(lipgloss.Top, side, lipgloss.JoinVertical(lipgloss.Left, title, list))
 	}

@@ -94,3 +94,22 @@ func TestNotifyCommandGetsSanitizedArguments(t *testing.T) {
 	tm.Type("q")
 	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
 }
+
+func TestMouseSelectsAndScrolls(t *testing.T) {
+	set, _ := demoSet(t, 30)
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true}), teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "work · INBOX · 30 messages")
+	tm.Send(tea.MouseMsg{X: 40, Y: 5, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+	waitFor(t, tm, "5/30")
+	tm.Send(tea.MouseMsg{X: 40, Y: 5, Action: tea.MouseActionPress, Button: tea.MouseButtonWheelDown})
+	waitFor(t, tm, "8/30")
+	// The sidebar shows the first account, its folders, then the second.
+	folders, err := set.Accounts[0].Folders()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm.Send(tea.MouseMsg{X: 3, Y: 1 + len(folders), Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+	waitFor(t, tm, "home · INBOX")
+	tm.Type("q")
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+}
