@@ -12,8 +12,8 @@ import (
 // compose is the review step after the editor: the user sends, edits
 // again or aborts. The draft file stays on disk until then.
 type compose struct {
-	account string // name of the account that sends
-	path    string // the draft file the editor wrote
+	account string        // name of the account that sends
+	path    string        // the draft file the editor wrote
 	orig    message.Draft // what the editor was given (attachments held as data live only here)
 	draft   message.Draft
 	err     error // why the draft cannot be sent as it is
