@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -17,6 +20,15 @@ import (
 // runTUI opens the mail reader on the configured accounts.
 func runTUI(ctx context.Context, g *globals) error {
 	c, err := g.openCore()
+	if errors.Is(err, accounts.ErrNoConfig) && isTerminal(g.stdin) && isTerminal(g.stderr) {
+		// A newcomer: offer the demo instead of only an error.
+		fmt.Fprintf(g.stderr, "%v\n\nTry posta now on local demo servers seeded with mail? [Y/n] ", err)
+		answer, _ := bufio.NewReader(g.stdin).ReadString('\n')
+		if a := strings.TrimSpace(strings.ToLower(answer)); a == "" || a == "y" || a == "yes" {
+			return runDemo(ctx, g, false, 0)
+		}
+		return exitError(1)
+	}
 	if err != nil {
 		return err
 	}
