@@ -69,7 +69,7 @@ func newAccount(cfg AccountConfig, c *cache.Cache) (*Account, error) {
 	a := &Account{cfg: cfg, cache: c, in: in, inToken: inToken, outToken: outToken}
 	switch cfg.Fetch.Kind {
 	case "imap":
-		a.fetcher = imap.New(imap.Options{Endpoint: in})
+		a.fetcher = imap.New(imap.Options{Endpoint: in, SubscribedOnly: cfg.Fetch.SubscribedOnly})
 	case "pop3":
 		leave := cfg.Fetch.LeaveOnServer == nil || *cfg.Fetch.LeaveOnServer
 		a.fetcher = pop3.New(pop3.Options{Endpoint: in, LeaveOnServer: leave})

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/mail"
@@ -62,6 +63,9 @@ func (a *Account) fetch(ctx context.Context, progress func(protocols.Progress), 
 			continue
 		}
 		if err := a.syncFolder(ctx, f.Name, progress, rep); err != nil {
+			return fmt.Errorf("%s: %w", f.Name, err)
+		}
+		if err := a.prefetch(ctx, f.Name, time.Now()); err != nil {
 			return fmt.Errorf("%s: %w", f.Name, err)
 		}
 	}

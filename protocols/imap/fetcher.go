@@ -39,6 +39,8 @@ type Options struct {
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// BatchSize is how many headers are fetched per round trip; 0 = 500.
 	BatchSize int
+	// SubscribedOnly lists only the folders the user subscribed to.
+	SubscribedOnly bool
 }
 
 // Fetcher is an IMAP protocols.Fetcher.

@@ -21,14 +21,14 @@ func (f *Fetcher) Folders(ctx context.Context) ([]mail.Folder, error) {
 	if err != nil {
 		return nil, err
 	}
-	folders, err := listFolders(c)
+	folders, err := listFolders(c, f.opts.SubscribedOnly)
 	return folders, end(err)
 }
 
-func listFolders(c *imapclient.Client) ([]mail.Folder, error) {
+func listFolders(c *imapclient.Client, subscribedOnly bool) ([]mail.Folder, error) {
 	caps := c.Caps()
 	statusOpts := &imap.StatusOptions{NumMessages: true, NumUnseen: true}
-	listOpts := &imap.ListOptions{}
+	listOpts := &imap.ListOptions{SelectSubscribed: subscribedOnly}
 	if caps.Has(imap.CapListStatus) {
 		listOpts.ReturnStatus = statusOpts
 	}
