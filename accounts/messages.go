@@ -115,28 +115,25 @@ func (a *Account) Body(ctx context.Context, id int64) ([]byte, error) {
 }
 
 // SetFlag adds or removes a flag on a message, in the cache and, where
-// flags live on the server, there too.
+// flags live on the server, there too. When the server cannot be reached
+// the change is queued and the error is a *PendingError (see actions.go).
 func (a *Account) SetFlag(ctx context.Context, id int64, flag mail.Flag, add bool) error {
 	m, err := a.Message(id)
 	if err != nil {
 		return err
 	}
+	if a.fetcher.Caps().ServerFlags {
+		kind := cache.ActionUnflag
+		if add {
+			kind = cache.ActionFlag
+		}
+		return a.perform(ctx, cache.PendingAction{Kind: kind, MessageID: id, Args: cache.ActionArgs{Flag: flag}})
+	}
 	flags := m.Flags.Without(flag)
 	if add {
 		flags = m.Flags.With(flag)
 	}
-	if err := a.cache.SetFlags(id, flags); err != nil {
-		return err
-	}
-	if !a.fetcher.Caps().ServerFlags {
-		return nil
-	}
-	a.net.Lock()
-	defer a.net.Unlock()
-	if err := a.fetcher.SetFlags(ctx, m.Folder, []string{m.UID}, []mail.Flag{flag}, add); err != nil {
-		return fmt.Errorf("%s: set %s on message %d: %w", a.Name(), flag, id, err)
-	}
-	return nil
+	return a.cache.SetFlags(id, flags)
 }
 
 // Send saves a composed message in the outbox, then submits it. If the
@@ -224,6 +221,9 @@ func (a *Account) keepSent(ctx context.Context, raw []byte) error {
 		}
 		a.indexBody(m.ID, raw)
 		return a.cache.MovePOP(m.ID, "Sent")
+	}
+	if a.cfg.Fetch.AppendSent != nil && !*a.cfg.Fetch.AppendSent {
+		return nil // the server files sent mail itself
 	}
 	ap, ok := a.fetcher.(interface {
 		Append(ctx context.Context, folder string, flags []mail.Flag, date time.Time, raw []byte) error

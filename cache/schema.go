@@ -132,6 +132,24 @@ BEGIN
 	WHERE rowid = new.id;
 END;
 `,
+	// 4: the queue of IMAP message actions made while the server could not
+	// be reached (actions.go), replayed in id order. msg_row is the index
+	// row id of the message when the action was queued.
+	`
+CREATE TABLE IF NOT EXISTS pending_actions (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	account    TEXT NOT NULL,
+	kind       TEXT NOT NULL,
+	msg_row    INTEGER NOT NULL DEFAULT 0,
+	folder     TEXT NOT NULL,
+	uid        TEXT NOT NULL,
+	args       TEXT NOT NULL DEFAULT '{}',
+	created    INTEGER NOT NULL,
+	attempts   INTEGER NOT NULL DEFAULT 0,
+	last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS pending_actions_by_account ON pending_actions (account, id);
+`,
 }
 
 // schemaVersion is the version a fully migrated index has.
