@@ -58,6 +58,9 @@ goes to stderr. The exit status is non-zero when a server fails.`,
 				if err != nil {
 					fmt.Fprintf(g.stderr, "%s: %v\n", a.Name(), err)
 				}
+				for _, c := range rep.Conflicts {
+					fmt.Fprintf(g.stderr, "%s: dropped a queued action: %s\n", a.Name(), sanitize.Line(c))
+				}
 				fmt.Fprintf(g.stderr, "%s: %d new, %d removed, %d sent\n", a.Name(), rep.Added, rep.Removed, rep.Sent)
 			}
 			if len(failed) > 0 {
