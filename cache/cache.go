@@ -71,6 +71,11 @@ type Options struct {
 
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+
+	// BodyCacheBytes bounds the IMAP body cache: least recently read
+	// bodies are evicted beyond it. 0 means DefaultBodyCacheBytes, a
+	// negative value no limit. POP3 mail is never evicted.
+	BodyCacheBytes int64
 }
 
 // Cache is the local index. Create one with Open.
@@ -89,6 +94,11 @@ type Cache struct {
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // prepared statements, see stmt
+
+	bodyLimit      int64      // IMAP body cache limit, <= 0: none
+	bodyMu         sync.Mutex // serialises eviction; guards the fields below
+	bodyTotal      int64      // bytes in the body cache, an estimate that only overcounts
+	bodyTotalKnown bool
 }
 
 // Open opens (or creates) the cache in opts.Dir and opts.DataDir, runs the
@@ -110,6 +120,7 @@ func Open(opts Options) (*Cache, error) {
 		dataDir:     opts.DataDir,
 		parseHeader: opts.ParseHeader,
 		now:         opts.Now,
+		bodyLimit:   bodyLimit(opts.BodyCacheBytes),
 	}
 	if c.parseHeader == nil {
 		c.parseHeader = minimalParseHeader

@@ -34,7 +34,7 @@ func (c *Cache) PutHeaders(account string, hs []postamail.Header) error {
 				return err
 			}
 		}
-		return nil
+		return threadBatch(tx, account, hs)
 	})
 	if err != nil {
 		return fmt.Errorf("cache: put headers: %w", err)

@@ -23,6 +23,12 @@ type OutboxItem struct {
 	Created   time.Time
 	Attempts  int
 	LastError string
+
+	// NextAttempt is when an automatic retry may run (zero: at once).
+	NextAttempt time.Time
+	// Permanent means the server refused the message for good (a 5xx
+	// reply): it is kept, but only retried on explicit request.
+	Permanent bool
 }
 
 // outboxMeta is the sidecar file written next to the raw message, from
@@ -80,8 +86,8 @@ func insertOutboxRow(db execer, name string, m outboxMeta) (int64, error) {
 
 // Outbox lists the items waiting to be sent, oldest first; "" means all accounts.
 func (c *Cache) Outbox(account string) ([]OutboxItem, error) {
-	s, err := c.stmt(`SELECT id, account, from_addr, to_json, created, attempts, last_error FROM outbox
-		WHERE ? = '' OR account = ? ORDER BY created, id`)
+	s, err := c.stmt(`SELECT id, account, from_addr, to_json, created, attempts, last_error, next_attempt, permanent
+		FROM outbox WHERE ? = '' OR account = ? ORDER BY created, id`)
 	if err != nil {
 		return nil, fmt.Errorf("cache: outbox: %w", err)
 	}
@@ -94,12 +100,16 @@ func (c *Cache) Outbox(account string) ([]OutboxItem, error) {
 	for rows.Next() {
 		var it OutboxItem
 		var to string
-		var created int64
-		if err := rows.Scan(&it.ID, &it.Account, &it.From, &to, &created, &it.Attempts, &it.LastError); err != nil {
+		var created, next int64
+		if err := rows.Scan(&it.ID, &it.Account, &it.From, &to, &created, &it.Attempts, &it.LastError,
+			&next, &it.Permanent); err != nil {
 			return nil, fmt.Errorf("cache: outbox: %w", err)
 		}
 		json.Unmarshal([]byte(to), &it.To) // our own encoding
 		it.Created = time.Unix(created, 0).UTC()
+		if next != 0 {
+			it.NextAttempt = time.Unix(next, 0).UTC()
+		}
 		out = append(out, it)
 	}
 	return out, rows.Err()
@@ -134,17 +144,29 @@ func (c *Cache) OutboxOpen(id int64) (io.ReadCloser, error) {
 	return f, nil
 }
 
-// OutboxFail records a failed send attempt: attempts++ and the error text.
+// OutboxFail records a failed send attempt: attempts++ and the error
+// text; the item may be retried at once.
 func (c *Cache) OutboxFail(id int64, sendErr error) error {
+	return c.OutboxRetryLater(id, sendErr, time.Time{}, false)
+}
+
+// OutboxRetryLater records a failed send attempt (attempts++, the error
+// text), when an automatic retry may run next, and whether the failure is
+// permanent (then no automatic retry runs at all).
+func (c *Cache) OutboxRetryLater(id int64, sendErr error, next time.Time, permanent bool) error {
 	text := ""
 	if sendErr != nil {
 		text = sendErr.Error()
 	}
-	s, err := c.stmt(`UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?`)
+	var nextUnix int64
+	if !next.IsZero() {
+		nextUnix = next.Unix()
+	}
+	s, err := c.stmt(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt = ?, permanent = ? WHERE id = ?`)
 	if err != nil {
 		return fmt.Errorf("cache: outbox fail: %w", err)
 	}
-	res, err := s.Exec(text, id)
+	res, err := s.Exec(text, nextUnix, permanent, id)
 	if err != nil {
 		return fmt.Errorf("cache: outbox fail: %w", err)
 	}

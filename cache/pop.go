@@ -80,8 +80,10 @@ func (c *Cache) indexDelivered(account, uidl, rel string, h postamail.Header) (M
 			return err
 		}
 		var err error
-		id, err = insertPOPRow(tx, account, rel, h)
-		return err
+		if id, err = insertPOPRow(tx, account, rel, h); err != nil {
+			return err
+		}
+		return threadPending(tx, account, h.Folder)
 	})
 	if err != nil {
 		if c.unindexed == nil {

@@ -13,9 +13,15 @@ import (
 
 // Query selects messages for List and Count. An empty Account means all
 // accounts, an empty Folder all folders. Limit <= 0 means no limit.
+//
+// Threaded orders List by thread: threads newest first (by their newest
+// message), each thread's messages in tree order (depth first, replies
+// after what they answer, siblings by date), with Message.Depth for
+// indentation. Threads are per account and folder.
 type Query struct {
 	Account, Folder string
 	Limit, Offset   int
+	Threaded        bool
 }
 
 // where returns the WHERE clause and arguments of q.
@@ -31,14 +37,22 @@ func (q Query) where() (string, []any) {
 	return "", nil
 }
 
-// List returns the messages q selects, newest first (date, then id, descending).
+// List returns the messages q selects, newest first (date, then id,
+// descending), or in thread order when q.Threaded is set.
 func (c *Cache) List(q Query) ([]Message, error) {
 	where, args := q.where()
 	limit := q.Limit
 	if limit <= 0 {
 		limit = -1
 	}
-	s, err := c.stmt(`SELECT ` + messageColumns + ` FROM messages` + where + ` ORDER BY date DESC, id DESC LIMIT ? OFFSET ?`)
+	order := ` ORDER BY date DESC, id DESC`
+	if q.Threaded {
+		if err := c.threadFolders(q); err != nil {
+			return nil, err
+		}
+		order = ` ORDER BY thread_latest DESC, thread_id DESC, thread_order, id`
+	}
+	s, err := c.stmt(`SELECT ` + messageColumns + ` FROM messages` + where + order + ` LIMIT ? OFFSET ?`)
 	if err != nil {
 		return nil, fmt.Errorf("cache: list: %w", err)
 	}
@@ -124,7 +138,8 @@ func (c *Cache) SetFlags(id int64, flags postamail.Flags) error {
 
 // OpenBody opens the raw message: the Maildir file of a POP3 message, or
 // the body cache file of an IMAP message. It returns ErrNoBody when the
-// raw bytes are not stored locally (fetch them and call PutBody).
+// raw bytes are not stored locally (fetch them and call PutBody). Opening
+// an IMAP body makes it the most recently read (last to be evicted).
 func (c *Cache) OpenBody(id int64) (io.ReadCloser, error) {
 	s, err := c.getRow(id)
 	if err != nil {
@@ -150,11 +165,13 @@ func (c *Cache) OpenBody(id int64) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cache: open body: %w", err)
 	}
+	c.touchBody(id)
 	return f, nil
 }
 
 // PutBody stores the raw bytes of an IMAP message in the body cache: a
 // temporary file is written and fsynced, then renamed into place (0600).
+// Least recently read bodies are then evicted beyond Options.BodyCacheBytes.
 func (c *Cache) PutBody(id int64, r io.Reader) error {
 	s, err := c.getRow(id)
 	if err != nil {
@@ -164,20 +181,21 @@ func (c *Cache) PutBody(id int64, r io.Reader) error {
 		return fmt.Errorf("cache: put body: message %d is a POP3 message, its Maildir file is its body", id)
 	}
 	dst := bodyPath(c.dir, id)
-	if _, err := writeDurable(bodiesDir(c.dir), dst, r); err != nil {
-		return fmt.Errorf("cache: put body: %w", err)
-	}
-	st, err := c.stmt(`UPDATE messages SET has_body = 1 WHERE id = ?`)
+	n, err := writeDurable(bodiesDir(c.dir), dst, r)
 	if err != nil {
 		return fmt.Errorf("cache: put body: %w", err)
 	}
-	res, err := st.Exec(id)
+	st, err := c.stmt(`UPDATE messages SET has_body = 1, body_bytes = ?, last_read = ? WHERE id = ?`)
 	if err != nil {
 		return fmt.Errorf("cache: put body: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 { // removed meanwhile
+	res, err := st.Exec(n, c.now().UnixNano(), id)
+	if err != nil {
+		return fmt.Errorf("cache: put body: %w", err)
+	}
+	if rows, _ := res.RowsAffected(); rows == 0 { // removed meanwhile
 		os.Remove(dst)
 		return fmt.Errorf("%w: message %d", ErrNotFound, id)
 	}
-	return nil
+	return c.evictBodies(id, n)
 }

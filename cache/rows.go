@@ -15,11 +15,18 @@ type Message struct {
 	Account          string // account name as given by the caller
 	postamail.Header        // UID, Folder, Subject, From, ..., Flags, Size, HasAttachment
 	HasBody          bool   // raw bytes available locally
+
+	// ThreadID groups the messages of one thread within a folder (0: not
+	// threaded yet). Depth is the indentation of the message in its
+	// thread: 0 for a thread's first message, 1 for a reply to it, ...
+	ThreadID int64
+	Depth    int
 }
 
 // messageColumns is the column list scanMessage expects.
 const messageColumns = `id, account, folder, uid, message_id, in_reply_to, refs, subject,
-	from_json, to_json, cc_json, date, flags, size, has_attachment, has_body, maildir_path`
+	from_json, to_json, cc_json, date, flags, size, has_attachment, has_body, maildir_path,
+	thread_id, thread_depth`
 
 // scanned is a Message plus the columns callers do not see.
 type scanned struct {
@@ -37,7 +44,8 @@ func scanMessage(r rowScanner) (scanned, error) {
 	)
 	m := &s.Message
 	err := r.Scan(&m.ID, &m.Account, &m.Folder, &m.UID, &m.MessageID, &m.InReplyTo, &refs,
-		&m.Subject, &from, &to, &cc, &date, &flags, &m.Size, &m.HasAttachment, &m.HasBody, &s.maildirPath)
+		&m.Subject, &from, &to, &cc, &date, &flags, &m.Size, &m.HasAttachment, &m.HasBody, &s.maildirPath,
+		&m.ThreadID, &m.Depth)
 	if err != nil {
 		return s, err
 	}

@@ -150,6 +150,33 @@ CREATE TABLE IF NOT EXISTS pending_actions (
 );
 CREATE INDEX IF NOT EXISTS pending_actions_by_account ON pending_actions (account, id);
 `,
+	// 5: threads (thread.go), body cache eviction (evict.go), outbox
+	// backoff and permanent failures (outbox.go).
+	// thread_id 0 means "not threaded yet"; a message moved to another
+	// folder is threaded again there.
+	`
+ALTER TABLE messages ADD COLUMN thread_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN thread_depth INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN thread_order INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN thread_latest INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN last_read INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN body_bytes INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX messages_by_thread ON messages (thread_id);
+CREATE INDEX messages_threaded ON messages (account, folder, thread_latest DESC, thread_id DESC, thread_order);
+CREATE INDEX messages_cached_bodies ON messages (last_read, id, body_bytes) WHERE has_body = 1 AND maildir_path = '';
+CREATE TABLE thread_keys (
+	hash      INTEGER NOT NULL, -- of account, folder and key (thread.go: keyHash)
+	thread_id INTEGER NOT NULL,
+	PRIMARY KEY (hash, thread_id)
+) WITHOUT ROWID;
+CREATE TRIGGER messages_thread_move AFTER UPDATE OF folder ON messages
+WHEN old.folder IS NOT new.folder
+BEGIN
+	UPDATE messages SET thread_id = 0 WHERE id = new.id;
+END;
+ALTER TABLE outbox ADD COLUMN next_attempt INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN permanent INTEGER NOT NULL DEFAULT 0;
+`,
 }
 
 // schemaVersion is the version a fully migrated index has.

@@ -1,8 +1,10 @@
 package cache
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -288,14 +290,14 @@ func TestIndexBody(t *testing.T) {
 // existed: migration 3 indexes the rows already there.
 func TestSearchMigratesExistingIndex(t *testing.T) {
 	opts := testOptions(t)
-	c := openTest(t, opts)
-	c.Close()
-	db, err := openIndex(c.dbPath())
+	if err := mkdirPrivate(opts.Dir); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(opts.Dir, dbName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`DROP TABLE messages_fts; DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_update;
-		DROP TRIGGER messages_fts_delete; PRAGMA user_version = 2`); err != nil {
+	if err := migrateTo(db, 2); err != nil {
 		t.Fatal(err)
 	}
 	_, err = db.Exec(`INSERT INTO messages (account, folder, uid, subject, from_json, to_json) VALUES
@@ -305,7 +307,7 @@ func TestSearchMigratesExistingIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c = openTest(t, opts)
+	c := openTest(t, opts)
 	for text, want := range map[string][]string{"platypus": {"a/1"}, "from:ann": {"a/1"}, "broken": {"a/2"}} {
 		if got := mustSearch(t, c, SearchQuery{Text: text}); !slices.Equal(got, want) {
 			t.Errorf("Search(%q) after migration = %v, want %v", text, got, want)

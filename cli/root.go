@@ -91,6 +91,7 @@ seeded with mail and opens the reader on them.`,
 		newSendCmd(g), newRenderCmd(g), newAccountsCmd(g), newLoginCmd(g),
 		newConfigCmd(g),
 		newSearchCmd(g),
+		newCacheCmd(g), newOutboxCmd(g),
 	)
 	root.AddCommand(newActionCmds(g)...)
 	return root

@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/posta-mail/posta/cache"
+	"github.com/posta-mail/posta/message"
+)
+
+func newCacheCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "cache",
+		Short: "Maintain the local cache",
+		Args:  cobra.NoArgs,
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "rebuild",
+		Short: "Rebuild the index from the mail files (no network)",
+		Long: `Rebuild drops the index and builds it again from the POP3 Maildirs and the
+outbox, which are never deleted. IMAP headers and cached IMAP bodies are
+dropped: the next "posta sync" fetches them again. Message ids change.
+It needs no configuration, only the cache and data folders.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cacheDir, dataDir, err := g.dirs()
+			if err != nil {
+				return err
+			}
+			c, err := cache.Open(cache.Options{Dir: cacheDir, DataDir: dataDir, ParseHeader: message.ParseHeader})
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			before, err := c.Count(cache.Query{})
+			if err != nil {
+				return err
+			}
+			if err := c.Rebuild(); err != nil {
+				return err
+			}
+			after, err := c.Count(cache.Query{})
+			if err != nil {
+				return err
+			}
+			out, err := c.Outbox("")
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "index rebuilt in %s\n", cacheDir)
+			fmt.Fprintf(g.stdout, "  %d messages indexed before, %d after (from the Maildirs in %s)\n", before, after, dataDir)
+			fmt.Fprintf(g.stdout, "  IMAP headers and bodies dropped: \"posta sync\" fetches them again\n")
+			fmt.Fprintf(g.stdout, "  %d messages waiting in the outbox, kept\n", len(out))
+			return nil
+		},
+	})
+	return cmd
+}
