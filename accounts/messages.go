@@ -96,6 +96,9 @@ func (a *Account) Body(ctx context.Context, id int64) ([]byte, error) {
 	} else if !errors.Is(err, cache.ErrNoBody) {
 		return nil, err
 	}
+	if cache.IsPlaceholderUID(m.UID) {
+		return nil, fmt.Errorf("message %d was just moved and its body is not cached; it can be read after the next sync", id)
+	}
 	a.net.Lock()
 	defer a.net.Unlock()
 	rc, err := a.fetcher.FetchBody(ctx, m.Folder, m.UID)

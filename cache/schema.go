@@ -177,6 +177,24 @@ END;
 ALTER TABLE outbox ADD COLUMN next_attempt INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE outbox ADD COLUMN permanent INTEGER NOT NULL DEFAULT 0;
 `,
+	// 6: when each POP3 UIDL was stored locally (popdates.go), for the
+	// delete-after-N-days policy. A trigger stamps every new pop_uidls row;
+	// UIDLs stored before this migration count from the migration.
+	`
+CREATE TABLE pop_stored (
+	account   TEXT NOT NULL,
+	uidl      TEXT NOT NULL,
+	stored_at INTEGER NOT NULL,
+	PRIMARY KEY (account, uidl)
+) WITHOUT ROWID;
+INSERT INTO pop_stored (account, uidl, stored_at) SELECT account, uidl, unixepoch() FROM pop_uidls;
+CREATE TRIGGER pop_uidls_stamp AFTER INSERT ON pop_uidls BEGIN
+	INSERT OR IGNORE INTO pop_stored (account, uidl, stored_at) VALUES (new.account, new.uidl, unixepoch());
+END;
+CREATE TRIGGER pop_uidls_unstamp AFTER DELETE ON pop_uidls BEGIN
+	DELETE FROM pop_stored WHERE account = old.account AND uidl = old.uidl;
+END;
+`,
 }
 
 // schemaVersion is the version a fully migrated index has.
