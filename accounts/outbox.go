@@ -151,9 +151,12 @@ func (a *Account) sendItem(ctx context.Context, it cache.OutboxItem) error {
 		return err
 	}
 	a.net.Lock()
-	err = a.sender.Send(ctx, it.From, it.To, bytes.NewReader(raw))
+	err = retryRefusedToken(a.outToken, func() error {
+		return a.sender.Send(ctx, it.From, it.To, bytes.NewReader(raw))
+	})
 	a.net.Unlock()
 	if err != nil {
+		err = explain(a.Name(), "smtp", a.cfg.SMTP, err)
 		permanent := permanentSendError(err)
 		next := time.Now().Add(outboxBackoff(it.Attempts + 1))
 		_ = a.cache.OutboxRetryLater(it.ID, err, next, permanent)
