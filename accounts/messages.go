@@ -66,6 +66,12 @@ func (a *Account) List(folder string, limit, offset int) ([]Message, error) {
 	return a.cache.List(cache.Query{Account: a.Name(), Folder: folder, Limit: limit, Offset: offset})
 }
 
+// ListThreads is List in thread order: threads newest first, each as a
+// tree (Message.Depth gives the indentation).
+func (a *Account) ListThreads(folder string, limit, offset int) ([]Message, error) {
+	return a.cache.List(cache.Query{Account: a.Name(), Folder: folder, Limit: limit, Offset: offset, Threaded: true})
+}
+
 // Count returns how many messages a folder holds in the cache.
 func (a *Account) Count(folder string) (int, error) {
 	return a.cache.Count(cache.Query{Account: a.Name(), Folder: folder})

@@ -50,6 +50,7 @@ func defaults() map[Context][]Action {
 			{"archive", "archive", []string{"a"}},
 			{"move", "move to a folder", []string{"M"}},
 			{"search", "search all accounts (esc: back)", []string{"/"}},
+			{"toggle_threads", "threads or date order", []string{"t"}},
 			{"sync", "sync now", []string{"$"}},
 			{"help", "toggle help", []string{"?"}},
 			{"quit", "quit", []string{"q", "ctrl+c"}},

@@ -92,6 +92,8 @@ type Model struct {
 	search *searchListing
 	// unified shows every account's inbox merged, instead of a folder.
 	unified bool
+	// threaded lists folders in thread order instead of by date.
+	threaded bool
 	// moveTarget is the message a "move to folder" prompt is about.
 	moveTarget messageRef
 	// saved keeps each account's folder and position while another one
@@ -101,6 +103,7 @@ type Model struct {
 	newMail  int // messages arrived since start, for the status line
 	syncing  map[string]bool
 	acctErr  map[string]string // last sync error per account
+	outbox   map[string]string // accounts with mail waiting to be sent: the last error
 	progress string
 	status   string
 	isError  bool
@@ -137,6 +140,7 @@ func New(set *accounts.Set, opts Options) Model {
 	}
 	m.layout()
 	m.openAccount(m.acct)
+	m.refresh()
 	if opts.Compose != nil {
 		m.compose = compose{account: m.account().Name(), orig: *opts.Compose}
 	}
@@ -181,7 +185,7 @@ func (m *Model) listing() listing {
 	if m.unified {
 		return unifiedListing{set: m.set}
 	}
-	return folderListing{a: m.account(), folder: m.folderName()}
+	return folderListing{a: m.account(), folder: m.folderName(), threaded: m.threaded}
 }
 
 // accountOf returns the account a message belongs to: search results mix
@@ -348,9 +352,20 @@ func (m Model) handleSyncDone(msg syncDoneMsg) (Model, tea.Cmd) {
 	return m, notify
 }
 
-// refresh re-reads the folder list and the visible rows from the cache.
+// refresh re-reads the folder list, the outbox and the visible rows from
+// the cache.
 func (m *Model) refresh() {
 	m.reloadFolders()
+	m.outbox = map[string]string{}
+	if items, err := m.set.Cache.Outbox(""); err == nil {
+		for _, it := range items {
+			if it.LastError != "" {
+				m.outbox[it.Account] = sanitize.Line(it.LastError)
+			} else if _, ok := m.outbox[it.Account]; !ok {
+				m.outbox[it.Account] = ""
+			}
+		}
+	}
 	m.index.load(m.listing())
 }
 
@@ -419,7 +434,7 @@ func (m Model) View() string {
 	case modeCompose:
 		body = m.compose.view(m.theme, m.keys, m.width, m.height-1)
 	default:
-		side := sidebarView(m.theme, m.set.Accounts, m.acctErr, m.acct, m.folders, m.folder, m.height-1)
+		side := sidebarView(m.theme, m.set.Accounts, m.acctErr, m.outbox, m.acct, m.folders, m.folder, m.height-1)
 		w := max(m.width-sidebarWidth, 10)
 		title := pad(fmt.Sprintf(" %s · %d messages", m.listing().title(), m.index.total), w)
 		if m.account().InsecureTLS() && m.search == nil && !m.unified {

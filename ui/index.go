@@ -134,6 +134,10 @@ func formatRow(m accounts.Message, width int, now time.Time) string {
 	if subject == "" {
 		subject = "(no subject)"
 	}
+	if m.Depth > 0 {
+		// Thread order: replies indented under what they answer.
+		subject = strings.Repeat("  ", min(m.Depth, 8)-1) + "└─" + subject
+	}
 	return fmt.Sprintf("%s %-10s %s  %s", flags, shortDate(m.Date, now), from, subject)
 }
 

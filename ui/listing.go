@@ -18,18 +18,26 @@ type listing interface {
 
 // folderListing is one folder of one account, read page by page.
 type folderListing struct {
-	a      *accounts.Account
-	folder string
+	a        *accounts.Account
+	folder   string
+	threaded bool
 }
 
 func (l folderListing) count() (int, error) { return l.a.Count(l.folder) }
 
 func (l folderListing) page(limit, offset int) ([]accounts.Message, error) {
+	if l.threaded {
+		return l.a.ListThreads(l.folder, limit, offset)
+	}
 	return l.a.List(l.folder, limit, offset)
 }
 
 func (l folderListing) title() string {
-	return sanitize.Line(l.a.Name()) + " · " + sanitize.Line(l.folder)
+	t := sanitize.Line(l.a.Name()) + " · " + sanitize.Line(l.folder)
+	if l.threaded {
+		t += " · threads"
+	}
+	return t
 }
 
 // searchListing holds the results of one search across all accounts.

@@ -71,6 +71,9 @@ func (m *Model) clickSidebar(y int) {
 			}
 			line++
 		}
+		if _, waiting := m.outbox[m.set.Accounts[i].Name()]; waiting {
+			line++ // the outbox line
+		}
 	}
 }
 

@@ -15,7 +15,7 @@ const sidebarWidth = 24
 
 // sidebarView lists the accounts, and the folders of the active one with
 // their unread counts.
-func sidebarView(t Theme, accts []*accounts.Account, errs map[string]string, active int, folders []mail.Folder, folder int, height int) string {
+func sidebarView(t Theme, accts []*accounts.Account, errs, outbox map[string]string, active int, folders []mail.Folder, folder int, height int) string {
 	w := sidebarWidth - 1
 	var lines []string
 	for i, a := range accts {
@@ -38,6 +38,14 @@ func sidebarView(t Theme, accts []*accounts.Account, errs map[string]string, act
 		}
 		for j, f := range folders {
 			lines = append(lines, folderLine(t, f, j == folder, w))
+		}
+		if lastErr, waiting := outbox[a.Name()]; waiting {
+			// Mail that is not sent yet, and why, stays in view.
+			label := "  Outbox (waiting)"
+			if lastErr != "" {
+				label = "  Outbox: " + lastErr
+			}
+			lines = append(lines, t.Sidebar.Error.Render(pad(ansi.Truncate(label, w, "…"), w)))
 		}
 	}
 	for len(lines) < height {

@@ -113,6 +113,10 @@ func (m Model) indexKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			d.Body = "\n\n-- \n" + sig
 		}
 		return m, editorCmd(m.opts.Editor, d, m.opts.DraftDir)
+	case is("toggle_threads"):
+		m.threaded = !m.threaded
+		m.index = index{height: m.index.height}
+		m.index.load(m.listing())
 	case is("sync"):
 		m.setInfo("Syncing…")
 		return m, tea.Batch(m.syncAll()...)
