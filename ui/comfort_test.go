@@ -113,3 +113,15 @@ func TestMouseSelectsAndScrolls(t *testing.T) {
 	tm.Type("q")
 	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
 }
+
+func TestThreadToggleIndentsReplies(t *testing.T) {
+	set, _ := demoSet(t, 40)
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true}), teatest.WithInitialTermSize(100, 40))
+	waitFor(t, tm, "work · INBOX · 40 messages")
+	tm.Type("t")
+	waitFor(t, tm, "└─Re:")
+	tm.Type("t")
+	waitFor(t, tm, "work · INBOX · 40 messages")
+	tm.Type("q")
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+}
