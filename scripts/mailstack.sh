@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# mailstack.sh up|down|env — a closed Dovecot + Postfix test stack on 127.0.0.1.
+# mailstack.sh up|down|env|stop-postfix|start-postfix — a closed Dovecot +
+# Postfix test stack on 127.0.0.1.
 #
 #   up    installs Debian's dovecot-imapd/-pop3d/-lmtpd and postfix if missing,
 #         writes every configuration file into the state folder (never /etc),
@@ -7,6 +8,9 @@
 #         high loopback ports and waits until every port accepts connections.
 #   down  stops what `up` started and removes the state folder.
 #   env   prints the `export MAILSTACK_*=...` lines the interop tests read.
+#   stop-postfix / start-postfix
+#         stop or start only Postfix of a stack that is up (for outbox retry
+#         tests); each waits until the SMTP ports are closed / accepting.
 #
 # State folder: ${MAILSTACK_DIR:-/tmp/posta-mailstack}. Must run as root
 # (package installation, and Postfix/Dovecot drop privileges themselves).
@@ -401,6 +405,45 @@ cmd_down() {
 	log "down"
 }
 
+SMTP_PORTS="$PORT_SUBMISSION $PORT_SMTPS"
+
+cmd_stop_postfix() {
+	[ -d "$DIR/postfix" ] || die "no stack in $DIR: run up first"
+	if postfix_running; then
+		postfix -c "$DIR/postfix" stop >/dev/null 2>&1 || die "postfix stop failed"
+	fi
+	local deadline=$((SECONDS + WAIT_SECONDS)) p open
+	while :; do
+		open=""
+		postfix_running && open=" master"
+		for p in $SMTP_PORTS; do port_open "$p" && open="$open $p"; done
+		[ -z "$open" ] && break
+		[ "$SECONDS" -ge "$deadline" ] && die "postfix still running after ${WAIT_SECONDS}s:$open"
+		sleep 0.1
+	done
+	log "postfix stopped"
+}
+
+cmd_start_postfix() {
+	[ -d "$DIR/postfix" ] || die "no stack in $DIR: run up first"
+	if ! postfix_running; then
+		postfix -c "$DIR/postfix" start >"$DIR/postfix-start.log" 2>&1 ||
+			{ print_logs; die "postfix failed to start"; }
+	fi
+	local deadline=$((SECONDS + WAIT_SECONDS)) p pending
+	while :; do
+		pending=""
+		for p in $SMTP_PORTS; do port_open "$p" || pending="$pending $p"; done
+		[ -z "$pending" ] && break
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			print_logs
+			die "SMTP ports not accepting connections after ${WAIT_SECONDS}s:$pending"
+		fi
+		sleep 0.1
+	done
+	log "postfix started"
+}
+
 cmd_env() {
 	cat <<-EOF
 		export MAILSTACK_DIR=$DIR
@@ -418,8 +461,10 @@ case "${1:-}" in
 up) cmd_up ;;
 down) cmd_down ;;
 env) cmd_env ;;
+stop-postfix) cmd_stop_postfix ;;
+start-postfix) cmd_start_postfix ;;
 *)
-	echo "usage: $0 up|down|env" >&2
+	echo "usage: $0 up|down|env|stop-postfix|start-postfix" >&2
 	exit 2
 	;;
 esac
