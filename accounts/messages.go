@@ -3,14 +3,11 @@ package accounts
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/mail"
@@ -143,47 +140,6 @@ func (a *Account) SetFlag(ctx context.Context, id int64, flag mail.Flag, add boo
 		flags = m.Flags.With(flag)
 	}
 	return a.cache.SetFlags(id, flags)
-}
-
-// keepSent files a copy of a sent message in the account's Sent folder:
-// appended on the IMAP server, or filed in the local Sent folder of a
-// POP3 account. Failing to keep a copy does not undo the send, so the
-// error is returned for the caller to show, not to retry.
-func (a *Account) keepSent(ctx context.Context, raw []byte) error {
-	if a.fetcher.Caps().LocalIsRecord {
-		sum := sha256.Sum256(raw)
-		h, _ := message.ParseHeader(bytes.NewReader(raw))
-		h.Folder = "INBOX"
-		h.Size = int64(len(raw))
-		h.Flags = mail.Flags{mail.FlagSeen}
-		m, err := a.cache.DeliverPOP(a.Name(), "local-sent:"+hex.EncodeToString(sum[:16]), h, bytes.NewReader(raw))
-		if err != nil {
-			return err
-		}
-		a.indexBody(m.ID, raw)
-		return a.cache.MovePOP(m.ID, "Sent")
-	}
-	if a.cfg.Fetch.AppendSent != nil && !*a.cfg.Fetch.AppendSent {
-		return nil // the server files sent mail itself
-	}
-	ap, ok := a.fetcher.(interface {
-		Append(ctx context.Context, folder string, flags []mail.Flag, date time.Time, raw []byte) error
-	})
-	if !ok {
-		return nil
-	}
-	folders, err := a.cache.Folders(a.Name())
-	if err != nil {
-		return err
-	}
-	for _, f := range folders {
-		if f.Role == mail.RoleSent {
-			a.net.Lock()
-			defer a.net.Unlock()
-			return ap.Append(ctx, f.Name, []mail.Flag{mail.FlagSeen}, time.Now(), raw)
-		}
-	}
-	return nil
 }
 
 // SentCopyError means a message was sent but no copy could be filed in

@@ -51,6 +51,7 @@ func defaults() map[Context][]Action {
 			{"move", "move to a folder", []string{"M"}},
 			{"search", "search all accounts (esc: back)", []string{"/"}},
 			{"toggle_threads", "threads or date order", []string{"t"}},
+			{"resume", "edit as new (resume a draft)", []string{"E"}},
 			{"sync", "sync now", []string{"$"}},
 			{"help", "toggle help", []string{"?"}},
 			{"quit", "quit", []string{"q", "ctrl+c"}},
@@ -77,6 +78,7 @@ func defaults() map[Context][]Action {
 			{"toggle_flag", "toggle flag", []string{"F"}},
 			{"delete", "delete (to Trash)", []string{"d"}},
 			{"archive", "archive", []string{"a"}},
+			{"resume", "edit as new (resume a draft)", []string{"E"}},
 			{"save_attachment", "save an attachment", []string{"s"}},
 			{"open_attachment", "open an attachment", []string{"o"}},
 			{"back", "back to the index", []string{"q", "esc"}},
@@ -84,7 +86,8 @@ func defaults() map[Context][]Action {
 		Compose: {
 			{"send", "send", []string{"y"}},
 			{"edit", "edit again", []string{"e"}},
-			{"abort", "discard", []string{"q", "esc"}},
+			{"postpone", "close, kept in Drafts", []string{"q", "esc"}},
+			{"discard", "discard", []string{"x"}},
 		},
 	}
 }

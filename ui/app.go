@@ -300,14 +300,25 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.setError(msg.err)
 			return m, nil
 		}
-		m.compose = compose{account: msg.account, orig: msg.draft}
+		m.compose = compose{account: msg.account, orig: msg.draft, resumeOf: msg.resumeOf}
 		return m, editorCmd(m.opts.Editor, msg.draft, m.opts.DraftDir)
 	case editorDoneMsg:
 		return m.handleEditorDone(msg), nil
 	case sentMsg:
-		return m.handleSent(msg), nil
+		return m.handleSent(msg)
 	case attachmentDoneMsg:
 		return m.handleAttachmentDone(msg), nil
+	case draftSavedMsg:
+		m.compose.sending = false
+		if msg.err != nil {
+			m.setError(msg.err) // stay on the draft: nothing is lost
+			return m, nil
+		}
+		m.compose.discard()
+		m.mode = modeIndex
+		m.setInfo("Saved to Drafts of " + sanitize.Line(msg.account))
+		m.refresh()
+		return m, nil
 	case actionDoneMsg:
 		var pending *accounts.PendingError
 		switch {
@@ -400,7 +411,7 @@ func (m Model) handleEditorDone(msg editorDoneMsg) Model {
 	return m
 }
 
-func (m Model) handleSent(msg sentMsg) Model {
+func (m Model) handleSent(msg sentMsg) (Model, tea.Cmd) {
 	m.compose.sending = false
 	var (
 		copyErr  *accounts.SentCopyError
@@ -409,7 +420,7 @@ func (m Model) handleSent(msg sentMsg) Model {
 	if msg.err != nil && !errors.As(msg.err, &copyErr) && !errors.As(msg.err, &queueErr) {
 		// Nothing was saved: stay on the draft so the user can retry.
 		m.setError(msg.err)
-		return m
+		return m, nil
 	}
 	// Sent, or safe in the outbox: the draft file is no longer needed.
 	m.compose.discard()
@@ -420,7 +431,12 @@ func (m Model) handleSent(msg sentMsg) Model {
 		m.setInfo(fmt.Sprintf("Sent from %s to %s", msg.account, strings.Join(msg.to, ", ")))
 	}
 	m.refresh()
-	return m
+	if id := m.compose.resumeOf; id != 0 {
+		if a, err := m.set.Get(msg.account); err == nil {
+			return m, actionCmd(m.ctx, a, id, "Sent; the draft went to the Trash", func(c ctxT) error { return a.Delete(c, id) })
+		}
+	}
+	return m, nil
 }
 
 // View draws the screen.

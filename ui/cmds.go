@@ -47,9 +47,10 @@ type (
 		err  error
 	}
 	replyReadyMsg struct {
-		account string
-		draft   message.Draft
-		err     error
+		account  string
+		draft    message.Draft
+		resumeOf int64 // the draft message this resumes, 0 if none
+		err      error
 	}
 	syncTickMsg struct{}
 	// actionDoneMsg reports a delete, archive or move.
@@ -207,4 +208,54 @@ func forwardCmd(ctx context.Context, a *accounts.Account, m accounts.Message) te
 		}
 		return replyReadyMsg{account: a.Name(), draft: message.ForwardDraft(m.Header, raw, a.From(), false)}
 	}
+}
+
+// draftSavedMsg reports a postponed message filed in Drafts.
+type draftSavedMsg struct {
+	account string
+	err     error
+}
+
+func saveDraftCmd(ctx context.Context, a *accounts.Account, d message.Draft) tea.Cmd {
+	return func() tea.Msg {
+		raw, err := d.BuildDraft(time.Now())
+		if err == nil {
+			err = a.SaveDraft(ctx, raw)
+		}
+		return draftSavedMsg{account: a.Name(), err: err}
+	}
+}
+
+// resumeCmd opens a saved message (a draft, or any message to edit as
+// new) in the composer.
+func resumeCmd(ctx context.Context, a *accounts.Account, m accounts.Message) tea.Cmd {
+	return func() tea.Msg {
+		raw, err := a.Body(ctx, m.ID)
+		if err != nil {
+			return replyReadyMsg{account: a.Name(), err: err}
+		}
+		d, err := message.DraftFromMessage(raw)
+		if err != nil {
+			return replyReadyMsg{account: a.Name(), err: err}
+		}
+		if d.From == "" {
+			d.From = a.From()
+		}
+		var of int64
+		if m.Flags.Has(mail.FlagDraft) || m.Folder == draftsFolder(a) {
+			of = m.ID // sending it replaces the saved draft
+		}
+		return replyReadyMsg{account: a.Name(), draft: d, resumeOf: of}
+	}
+}
+
+// draftsFolder names the account's Drafts folder, "" if it has none.
+func draftsFolder(a *accounts.Account) string {
+	fs, _ := a.Folders()
+	for _, f := range fs {
+		if f.Role == mail.RoleDrafts {
+			return f.Name
+		}
+	}
+	return ""
 }

@@ -125,3 +125,70 @@ func TestThreadToggleIndentsReplies(t *testing.T) {
 	tm.Type("q")
 	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
 }
+
+// TestPostponeAndResumeDraft leaves the composer with q (the draft goes to
+// the IMAP Drafts folder), resumes it with E, sends it, and checks that
+// it arrived and that the saved draft left Drafts.
+func TestPostponeAndResumeDraft(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the scripted editor is a shell script")
+	}
+	set, _ := demoSet(t, 2)
+	work, _ := set.Get("work")
+	subject := "draft " + time.Now().Format("150405.000000")
+	editor := filepath.Join(t.TempDir(), "editor.sh")
+	// The editor keeps whatever it is given, except an empty To and
+	// Subject, which it fills in.
+	script := "#!/bin/sh\nsed -i -e 's/^To: *$/To: bob@home.example/' -e 's/^Subject: *$/Subject: " + subject + "/' \"$1\"\n"
+	if err := os.WriteFile(editor, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true, Editor: editor, DraftDir: t.TempDir()}),
+		teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "work · INBOX")
+	tm.Type("m")
+	waitFor(t, tm, "Send this message from work?")
+	tm.Type("q")
+	waitFor(t, tm, "Saved to Drafts of work")
+
+	// The draft is on the server: sync it in and open the Drafts folder.
+	tm.Type("$")
+	waitFor(t, tm, "work: 1 new")
+	var draftsIdx int
+	folders, _ := work.Folders()
+	for i, f := range folders {
+		if f.Name == "Drafts" {
+			draftsIdx = i
+		}
+	}
+	for i := 0; i < draftsIdx; i++ {
+		tm.Type("J")
+	}
+	waitFor(t, tm, "work · Drafts")
+	msgs, _ := work.List("Drafts", 0, 0)
+	pos := -1
+	for i, m := range msgs {
+		if m.Subject == subject {
+			pos = i
+		}
+	}
+	if pos < 0 {
+		t.Fatalf("the postponed draft %q is not in Drafts after a sync", subject)
+	}
+	for i := 0; i < pos; i++ {
+		tm.Type("j")
+	}
+	tm.Type("E")
+	waitFor(t, tm, "Send this message from work?")
+	tm.Type("y")
+	waitFor(t, tm, "the draft went to the Trash")
+	tm.Type("q")
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+
+	after, _ := work.List("Drafts", 0, 0)
+	for _, m := range after {
+		if m.Subject == subject {
+			t.Errorf("the sent draft is still in Drafts")
+		}
+	}
+}

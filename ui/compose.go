@@ -18,6 +18,9 @@ type compose struct {
 	draft   message.Draft
 	err     error // why the draft cannot be sent as it is
 	sending bool
+	// resumeOf is the saved draft this message came from: it goes to the
+	// Trash once the message is sent.
+	resumeOf int64
 }
 
 // load reads back what the editor left in the draft file.
@@ -66,7 +69,7 @@ func (c *compose) view(t Theme, k KeyMap, width, height int) string {
 		b.WriteString("Sending…")
 	case c.err != nil:
 		b.WriteString(t.Status.Error.Render(" "+sanitize.Line(c.err.Error())+" ") + "\n")
-		b.WriteString(helpLine(k.binding(keymap.Compose, "edit"), k.binding(keymap.Compose, "abort")))
+		b.WriteString(helpLine(k.binding(keymap.Compose, "edit"), k.binding(keymap.Compose, "discard")))
 	default:
 		b.WriteString(helpLine(k.section(keymap.Compose)...))
 	}

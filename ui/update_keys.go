@@ -151,6 +151,9 @@ func (m Model) messageAction(msg tea.KeyMsg, ctx keymap.Context, sel messageRef)
 		return m.leavePager(ctx), actionCmd(m.ctx, a, sel.ID, "Deleted", func(c ctxT) error { return a.Delete(c, sel.ID) })
 	case is("archive"):
 		return m.leavePager(ctx), actionCmd(m.ctx, a, sel.ID, "Archived", func(c ctxT) error { return a.Archive(c, sel.ID) })
+	case is("resume"):
+		m.setInfo("Opening the draft…")
+		return m, resumeCmd(m.ctx, a, sel)
 	case is("move"):
 		m.prompt = newPrompt(promptMove, "Move to folder: ", "")
 		m.moveTarget = sel
@@ -255,7 +258,21 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, sendCmd(m.ctx, a, m.compose.draft)
 	case is("edit"):
 		return m, reopenEditorCmd(m.opts.Editor, m.compose.path)
-	case is("abort"):
+	case is("postpone"):
+		if m.compose.err != nil {
+			// Nothing parseable to file: keep the file for the user.
+			m.mode = modeIndex
+			m.setInfo("Draft left in " + m.compose.path)
+			return m, nil
+		}
+		a, err := m.set.Get(m.compose.account)
+		if err != nil {
+			m.setError(err)
+			return m, nil
+		}
+		m.compose.sending = true
+		return m, saveDraftCmd(m.ctx, a, m.compose.draft)
+	case is("discard"):
 		m.compose.discard()
 		m.mode = modeIndex
 		m.setInfo("Message discarded")

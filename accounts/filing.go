@@ -1,0 +1,80 @@
+package accounts
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/posta-mail/posta/cache"
+	"github.com/posta-mail/posta/mail"
+	"github.com/posta-mail/posta/message"
+)
+
+// keepSent files a copy of a sent message in the account's Sent folder:
+// appended on the IMAP server (unless append_sent = false: some servers
+// file it themselves), or in the local Sent folder of a POP3 account.
+// Failing to keep a copy does not undo the send, so the error is returned
+// for the caller to show, not to retry.
+func (a *Account) keepSent(ctx context.Context, raw []byte) error {
+	if !a.fetcher.Caps().LocalIsRecord && a.cfg.Fetch.AppendSent != nil && !*a.cfg.Fetch.AppendSent {
+		return nil
+	}
+	return a.file(ctx, raw, mail.RoleSent, mail.Flags{mail.FlagSeen})
+}
+
+// SaveDraft files an unfinished message in the Drafts folder, on the
+// IMAP server or in the local mailbox, from where it can be resumed.
+func (a *Account) SaveDraft(ctx context.Context, raw []byte) error {
+	if err := a.file(ctx, raw, mail.RoleDrafts, mail.Flags{mail.FlagSeen, mail.FlagDraft}); err != nil {
+		return fmt.Errorf("%s: save draft: %w", a.Name(), err)
+	}
+	return nil
+}
+
+// file stores raw in the account's folder with the given role.
+func (a *Account) file(ctx context.Context, raw []byte, role mail.Role, flags mail.Flags) error {
+	if a.fetcher.Caps().LocalIsRecord {
+		sum := sha256.Sum256(raw)
+		h, _ := message.ParseHeader(bytes.NewReader(raw))
+		h.Folder = localFolderFor(role)
+		h.Size = int64(len(raw))
+		h.Flags = flags
+		m, err := a.cache.DeliverPOP(a.Name(), "local-"+string(role)+":"+hex.EncodeToString(sum[:16]), h, bytes.NewReader(raw))
+		if err != nil {
+			return err
+		}
+		a.indexBody(m.ID, raw)
+		return nil
+	}
+	ap, ok := a.fetcher.(interface {
+		Append(ctx context.Context, folder string, flags []mail.Flag, date time.Time, raw []byte) error
+	})
+	if !ok {
+		return nil
+	}
+	folder, err := a.roleFolder(role)
+	if err != nil {
+		return err
+	}
+	a.net.Lock()
+	defer a.net.Unlock()
+	return ap.Append(ctx, folder, flags, time.Now(), raw)
+}
+
+// localFolderFor names the local folder of a POP3 account with a role.
+func localFolderFor(role mail.Role) string {
+	switch role {
+	case mail.RoleSent:
+		return cache.FolderSent
+	case mail.RoleDrafts:
+		return cache.FolderDrafts
+	case mail.RoleArchive:
+		return cache.FolderArchive
+	case mail.RoleTrash:
+		return cache.FolderTrash
+	}
+	return cache.FolderInbox
+}
