@@ -35,7 +35,7 @@ func TestBuild(t *testing.T) {
 			wantMsg: `key "d" is also bound to`},
 		{name: "conflict index and sidebar", overrides: map[string]map[string][]string{"sidebar": {"next_account": {"j"}}},
 			wantMsg: `key "j" is also bound to index.down`},
-		{name: "same key in two scopes is fine", overrides: map[string]map[string][]string{"pager": {"back": {"x"}}, "compose": {"abort": {"x"}}}},
+		{name: "same key in two scopes is fine", overrides: map[string]map[string][]string{"pager": {"back": {"x"}}, "compose": {"discard": {"z"}}, "index": {"sync": {"z"}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
