@@ -78,6 +78,15 @@ type ServerConfig struct {
 	// OAuth2TokenCommand prints an OAuth2 access token (used with auth
 	// "xoauth2" or "oauthbearer"); it is rerun when the token is refused.
 	OAuth2TokenCommand []string `toml:"oauth2_token_command"`
+	// OAuth2Provider ("gmail", "microsoft" or "custom") signs in with
+	// OAuth2 itself: `posta oauth ACCOUNT` stores a refresh token in the OS
+	// keyring, and access tokens are refreshed from it (see oauth_source.go).
+	OAuth2Provider     string   `toml:"oauth2_provider"`
+	OAuth2ClientID     string   `toml:"oauth2_client_id"`
+	OAuth2ClientSecret string   `toml:"oauth2_client_secret"`
+	OAuth2AuthURL      string   `toml:"oauth2_auth_url"`
+	OAuth2TokenURL     string   `toml:"oauth2_token_url"`
+	OAuth2Scopes       []string `toml:"oauth2_scopes"`
 	// TLSFingerprint pins the server certificate: its SHA-256 in hex
 	// (colons allowed). A pinned certificate need not chain to a root.
 	TLSFingerprint string `toml:"tls_fingerprint"`
@@ -211,6 +220,7 @@ func (s *ServerConfig) validate(at string) []issue {
 	add := func(key, format string, args ...any) {
 		issues = append(issues, issue{at + "." + key, fmt.Sprintf(format, args...)})
 	}
+	s.applyOAuth2Defaults()
 	if s.Host == "" {
 		add("host", "missing (the server's host name)")
 	}
@@ -232,6 +242,9 @@ func (s *ServerConfig) validate(at string) []issue {
 	}
 	if len(s.PasswordCommand) > 0 && s.PasswordCommand[0] == "" {
 		add("password_command", "the program name is empty")
+	}
+	for _, p := range s.oauth2Problems() {
+		add(p.key, "%s", p.msg)
 	}
 	return issues
 }

@@ -95,6 +95,9 @@ type tokenCache struct {
 	mu     sync.Mutex
 	token  string
 	source func(ctx context.Context) (string, error)
+	// refused, if not nil, tells the source its token was refused (an
+	// oauth2_provider source then refreshes instead of reusing it).
+	refused func()
 }
 
 func (t *tokenCache) get(ctx context.Context) (string, error) {
@@ -115,11 +118,19 @@ func (t *tokenCache) forget() {
 	t.mu.Lock()
 	t.token = ""
 	t.mu.Unlock()
+	if t.refused != nil {
+		t.refused()
+	}
 }
 
 // secret returns the Endpoint.Password function for a server and, for
-// OAuth2 token commands, the cache whose token to forget when refused.
+// OAuth2 (oauth2_provider or a token command), the cache whose token to forget when refused.
 func secret(account string, s ServerConfig) (func(ctx context.Context) (string, error), *tokenCache) {
+	if s.OAuth2Provider != "" {
+		get, refused := oauth2Source(account, s)
+		tc := &tokenCache{source: get, refused: refused}
+		return tc.get, tc
+	}
 	src := passwordSource(account, s)
 	if len(s.OAuth2TokenCommand) == 0 {
 		return src, nil

@@ -92,6 +92,7 @@ seeded with mail and opens the reader on them.`,
 		newConfigCmd(g),
 		newSearchCmd(g),
 		newCacheCmd(g), newOutboxCmd(g),
+		newOAuthCmd(g),
 	)
 	root.AddCommand(newActionCmds(g)...)
 	return root
