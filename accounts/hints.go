@@ -61,6 +61,9 @@ func hint(kind string, s ServerConfig, err error) string {
 	)
 	switch {
 	case errors.Is(err, protocols.ErrAuthFailed):
+		if s.OAuth2Provider != "" {
+			return "the server refused the OAuth2 token, even a refreshed one: sign in again with `posta oauth ACCOUNT` and check the scopes"
+		}
 		if len(s.OAuth2TokenCommand) > 0 {
 			return "the server refused the OAuth2 token, even a fresh one: check oauth2_token_command and the account's scopes"
 		}

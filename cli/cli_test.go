@@ -191,3 +191,13 @@ func TestNoConfigPointsToDemo(t *testing.T) {
 		t.Fatalf("err = %v, want a pointer to posta demo", err)
 	}
 }
+
+func TestAddressesCompletes(t *testing.T) {
+	e := newEnv(t, 30)
+	e.mustRun("", "sync")
+	out := e.mustRun("", "addresses", "--mutt", "pri")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 2 || !strings.HasPrefix(lines[0], "posta: ") || !strings.HasPrefix(lines[1], "priya@example.in\t") {
+		t.Errorf("addresses --mutt pri =\n%s\nwant a first line and priya@example.in", out)
+	}
+}

@@ -85,7 +85,7 @@ seeded with mail and opens the reader on them.`,
 	pf.StringVar(&g.cacheDir, "cache-dir", os.Getenv("POSTA_CACHE_DIR"), "cache folder (env POSTA_CACHE_DIR; default <user cache dir>/posta)")
 	pf.StringVar(&g.dataDir, "data-dir", os.Getenv("POSTA_DATA_DIR"), "folder for POP3 mail, the only copy (env POSTA_DATA_DIR)")
 	pf.StringVar(&g.account, "account", "", "account to use (default: the default account)")
-	root.AddCommand(newManCmd())
+	root.AddCommand(newManCmd(), newAddressesCmd(g))
 	root.AddCommand(
 		newDemoCmd(g), newSyncCmd(g), newListCmd(g), newReadCmd(g),
 		newSendCmd(g), newRenderCmd(g), newAccountsCmd(g), newLoginCmd(g),
