@@ -3,7 +3,6 @@
 package interop
 
 import (
-	"context"
 	"errors"
 	"strconv"
 	"strings"
@@ -89,8 +88,8 @@ func (s *stack) sendToBob(t *testing.T, n int) []string {
 
 // TestAccountsPOP3DeletePolicies runs posta's POP3 account against
 // Dovecot: with leave_on_server (the default) nothing is deleted; with
-// leave_on_server=false a sync cut off after storing one message deletes
-// nothing (Dovecot commits DELE only on QUIT), and the next sync stores
+// leave_on_server=false a sync whose connection drops after storing one
+// message deletes nothing (Dovecot commits DELE only on QUIT), and the next sync stores
 // the rest, then deletes exactly what it stored, each message kept once.
 func TestAccountsPOP3DeletePolicies(t *testing.T) {
 	s := requireStack(t)
@@ -107,16 +106,20 @@ func TestAccountsPOP3DeletePolicies(t *testing.T) {
 		}
 	}
 
-	dir := t.TempDir()
-	set := openAccounts(t, dir, s.pop3Account(t, false))
-	ctx, cancel := context.WithCancel(testCtx(t))
+	// leave_on_server=false, through a relay whose connection drops right
+	// after the first message was stored: Dovecot must not have applied
+	// any DELE, since no QUIT arrived.
+	cut := startRelay(t, s.pop3TLS)
+	cfg := s.pop3Account(t, false)
+	cfg.Fetch.ServerConfig = serverConfig(t, cut.addr(), "tls", bob, bobPass)
+	set := openAccounts(t, t.TempDir(), cfg)
 	progress := func(p protocols.Progress) {
-		if p.Done >= 1 {
-			cancel() // cut the sync right after the first stored message
+		if p.Done == 1 {
+			cut.cut()
 		}
 	}
-	if _, err := set.Default.Sync(ctx, progress); err == nil {
-		t.Fatalf("Sync cancelled after one message: nil error, want the cancellation")
+	if _, err := set.Default.Sync(testCtx(t), progress); err == nil {
+		t.Fatalf("Sync whose connection dropped after one message: nil error, want an error")
 	}
 	storedFirst, err := set.Cache.Count(cacheQuery("bob", "INBOX"))
 	if err != nil {
