@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/textarea"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -66,6 +67,7 @@ const (
 	modePager
 	modeCompose
 	modeHelp
+	modeEditInline
 )
 
 // Model is the root of the TUI.
@@ -87,6 +89,7 @@ type Model struct {
 	index   index
 	pager   pager
 	compose compose
+	inline  inlineEditor
 	prompt  prompt
 	// search, when not nil, replaces the folder in the index.
 	search *searchListing
@@ -302,6 +305,16 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.compose = compose{account: msg.account, orig: msg.draft, resumeOf: msg.resumeOf}
 		return m, editorCmd(m.opts.Editor, msg.draft, m.opts.DraftDir)
+	case inlineEditMsg:
+		ed, err := newInlineEditor(msg.path, m.width, m.height-2)
+		if err != nil {
+			m.setError(err)
+			return m, nil
+		}
+		m.inline = ed
+		m.compose.path = msg.path
+		m.mode = modeEditInline
+		return m, textarea.Blink
 	case editorDoneMsg:
 		return m.handleEditorDone(msg), nil
 	case sentMsg:
@@ -449,6 +462,8 @@ func (m Model) View() string {
 		body = m.pager.vp.View()
 	case modeCompose:
 		body = m.compose.view(m.theme, m.keys, m.width, m.height-1)
+	case modeEditInline:
+		body = m.inlineView()
 	default:
 		side := sidebarView(m.theme, m.set.Accounts, m.acctErr, m.outbox, m.acct, m.folders, m.folder, m.height-1)
 		w := max(m.width-sidebarWidth, 10)

@@ -167,6 +167,9 @@ func editorCmd(editor string, d message.Draft, dir string) tea.Cmd {
 
 func reopenEditorCmd(editor, path string) tea.Cmd {
 	argv := editorArgv(editor)
+	if useBuiltinEditor(argv) {
+		return func() tea.Msg { return inlineEditMsg{path: path} }
+	}
 	c := exec.Command(argv[0], append(argv[1:], path)...)
 	return tea.ExecProcess(c, func(err error) tea.Msg { return editorDoneMsg{path: path, err: err} })
 }

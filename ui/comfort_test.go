@@ -192,3 +192,32 @@ func TestPostponeAndResumeDraft(t *testing.T) {
 		}
 	}
 }
+
+// TestBuiltinEditorCompletesAddresses composes in the built-in editor
+// (the fallback when no external editor is installed): Tab on the To
+// line completes an address from the cache.
+func TestBuiltinEditorCompletesAddresses(t *testing.T) {
+	set, _ := demoSet(t, 30)
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true, Editor: "builtin", DraftDir: t.TempDir()}),
+		teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "work · INBOX")
+	tm.Type("m")
+	waitFor(t, tm, "ctrl+s or esc: done")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlHome})
+	tm.Send(tea.KeyMsg{Type: tea.KeyDown})
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnd})
+	tm.Type("pri")
+	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+	tm.Send(tea.KeyMsg{Type: tea.KeyDown})
+	tm.Send(tea.KeyMsg{Type: tea.KeyDown})
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnd})
+	tm.Type("written inline")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlS})
+	waitFor(t, tm, "Send this message from work?")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	d := fm.compose.draft
+	if len(d.To) != 1 || !strings.Contains(d.To[0], "priya@example.in") || d.Subject != "written inline" {
+		t.Errorf("draft To = %q, Subject = %q; want the completed priya@example.in and the typed subject", d.To, d.Subject)
+	}
+}

@@ -29,6 +29,8 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.pagerKey(msg)
 	case modeCompose:
 		return m.composeKey(msg)
+	case modeEditInline:
+		return m.inlineKey(msg)
 	}
 	if model, cmd, ok := m.sidebarKey(msg); ok {
 		return model, cmd
