@@ -30,6 +30,9 @@ type Config struct {
 	NotifyCommand []string `toml:"notify_command"`
 	// Bell rings the terminal bell on new mail.
 	Bell bool `toml:"bell"`
+	// Editor is the program composing runs ("nvim", "code -w"; split on
+	// spaces, no shell), or "builtin"; "" means $VISUAL, then $EDITOR.
+	Editor string `toml:"editor"`
 
 	// Path is the file the configuration was read from.
 	Path string `toml:"-"`

@@ -44,6 +44,9 @@ func uiOptions(cfg *accounts.Config, o ui.Options) ui.Options {
 	o.Theme = ui.ThemeOptions{Accent: cfg.Theme.Accent, Dim: cfg.Theme.Dim, Warning: cfg.Theme.Warning}
 	o.NotifyCommand = cfg.NotifyCommand
 	o.Bell = cfg.Bell
+	if o.Editor == "" {
+		o.Editor = cfg.Editor
+	}
 	return o
 }
 
