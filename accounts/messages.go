@@ -173,3 +173,7 @@ func (a *Account) indexBody(id int64, raw []byte) {
 		_ = a.cache.IndexBody(id, text)
 	}
 }
+
+// State returns the outcome of the account's last sync, as recorded in
+// the cache (it may come from an earlier run of posta).
+func (a *Account) State() (cache.AccountState, error) { return a.cache.AccountState(a.Name()) }

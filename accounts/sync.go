@@ -29,14 +29,19 @@ type SyncReport struct {
 // Sync brings the account's cache up to date with its server, then sends
 // what waits in its outbox. progress, if not nil, is called from the
 // syncing goroutine.
-func (a *Account) Sync(ctx context.Context, progress func(protocols.Progress)) (SyncReport, error) {
-	rep := SyncReport{Account: a.Name()}
+func (a *Account) Sync(ctx context.Context, progress func(protocols.Progress)) (rep SyncReport, err error) {
+	defer func() {
+		if ctx.Err() == nil { // a cancelled sync says nothing of the server
+			_ = a.cache.RecordSync(a.Name(), time.Now(), err)
+		}
+	}()
+	rep = SyncReport{Account: a.Name()}
 	if err := a.replayPending(ctx, &rep); err != nil {
 		return rep, err
 	}
 	// A refused OAuth2 token is fetched anew once (retryRefusedToken);
 	// errors name the account, the server and the likely fix (explain).
-	err := retryRefusedToken(a.inToken, func() error { return a.fetch(ctx, progress, &rep) })
+	err = retryRefusedToken(a.inToken, func() error { return a.fetch(ctx, progress, &rep) })
 	if err != nil {
 		return rep, explain(a.Name(), a.Kind(), a.cfg.Fetch.ServerConfig, err)
 	}

@@ -195,6 +195,16 @@ CREATE TRIGGER pop_uidls_unstamp AFTER DELETE ON pop_uidls BEGIN
 	DELETE FROM pop_stored WHERE account = old.account AND uidl = old.uidl;
 END;
 `,
+	// 7: the outcome of each account's last sync (accountstate.go), so
+	// `posta accounts` can say which accounts work without connecting.
+	`
+CREATE TABLE account_state (
+	account    TEXT PRIMARY KEY,
+	last_sync  INTEGER NOT NULL DEFAULT 0,
+	last_ok    INTEGER NOT NULL DEFAULT 0,
+	last_error TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+`,
 }
 
 // schemaVersion is the version a fully migrated index has.

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
@@ -26,13 +28,19 @@ func newAccountsCmd(g *globals) *cobra.Command {
 			}
 			defer c.Close()
 			type row struct {
-				Name     string `json:"name"`
-				Kind     string `json:"kind"`
-				Address  string `json:"address"`
-				Default  bool   `json:"default"`
-				Messages int    `json:"messages"`
-				Unread   int    `json:"unread"`
-				Outbox   int    `json:"outbox"`
+				Name        string `json:"name"`
+				Kind        string `json:"kind"`
+				Address     string `json:"address"`
+				Default     bool   `json:"default"`
+				State       string `json:"state"` // "ok", "failing" or "never synced"
+				LastSync    string `json:"last_sync,omitempty"`
+				LastOK      string `json:"last_ok,omitempty"`
+				LastError   string `json:"last_error,omitempty"`
+				InsecureTLS bool   `json:"insecure_tls"`
+				Messages    int    `json:"messages"`
+				Unread      int    `json:"unread"`
+				Outbox      int    `json:"outbox"`
+				Pending     int    `json:"pending"`
 			}
 			var rows []row
 			for _, a := range c.set.Accounts {
@@ -50,19 +58,51 @@ func newAccountsCmd(g *globals) *cobra.Command {
 					return err
 				}
 				r.Outbox = len(out)
+				pending, err := a.Pending()
+				if err != nil {
+					return err
+				}
+				r.Pending = len(pending)
+				r.InsecureTLS = a.InsecureTLS()
+				st, err := a.State()
+				if err != nil {
+					return err
+				}
+				switch {
+				case st.LastSync.IsZero():
+					r.State = "never synced"
+				case st.LastError != "":
+					r.State = "failing"
+				default:
+					r.State = "ok"
+				}
+				if !st.LastSync.IsZero() {
+					r.LastSync = st.LastSync.UTC().Format(time.RFC3339)
+				}
+				if !st.LastOK.IsZero() {
+					r.LastOK = st.LastOK.UTC().Format(time.RFC3339)
+				}
+				r.LastError = st.LastError
 				rows = append(rows, r)
 			}
 			if asJSON {
 				return writeJSON(g.stdout, rows)
 			}
 			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tKIND\tADDRESS\tMESSAGES\tUNREAD\tOUTBOX")
+			fmt.Fprintln(tw, "NAME\tKIND\tADDRESS\tSTATE\tMESSAGES\tUNREAD\tOUTBOX\tPENDING")
 			for _, r := range rows {
 				name := r.Name
 				if r.Default {
 					name += " *"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\n", sanitize.Line(name), r.Kind, sanitize.Line(r.Address), r.Messages, r.Unread, r.Outbox)
+				state := r.State
+				if r.LastError != "" {
+					state += ": " + ansi.Truncate(sanitize.Line(r.LastError), 60, "…")
+				}
+				if r.InsecureTLS {
+					state += " (TLS NOT VERIFIED)"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", sanitize.Line(name), r.Kind, sanitize.Line(r.Address), state, r.Messages, r.Unread, r.Outbox, r.Pending)
 			}
 			return tw.Flush()
 		},

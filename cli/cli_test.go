@@ -201,3 +201,33 @@ func TestAddressesCompletes(t *testing.T) {
 		t.Errorf("addresses --mutt pri =\n%s\nwant a first line and priya@example.in", out)
 	}
 }
+
+func TestAccountsShowsState(t *testing.T) {
+	e := newEnv(t, 2)
+	read := func() map[string]map[string]any {
+		var rows []map[string]any
+		if err := json.Unmarshal([]byte(e.mustRun("", "accounts", "--json")), &rows); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]map[string]any{}
+		for _, r := range rows {
+			out[r["name"].(string)] = r
+		}
+		return out
+	}
+	if got := read()["work"]["state"]; got != "never synced" {
+		t.Errorf("state before any sync = %v", got)
+	}
+	e.mustRun("", "sync")
+	if err := e.srv.StopPOP3(); err != nil {
+		t.Fatal(err)
+	}
+	e.run("", "sync", "--account", "home")
+	rows := read()
+	if rows["work"]["state"] != "ok" || rows["home"]["state"] != "failing" || rows["home"]["last_error"] == "" {
+		t.Errorf("states = work %v, home %v (%v); want ok and failing with the error", rows["work"]["state"], rows["home"]["state"], rows["home"]["last_error"])
+	}
+	if rows["home"]["last_ok"] == nil {
+		t.Error("home lost the time of its last good sync")
+	}
+}

@@ -133,6 +133,12 @@ func New(set *accounts.Set, opts Options) Model {
 	if opts.Keys != nil {
 		m.keys = NewKeyMap(opts.Keys)
 	}
+	for _, a := range set.Accounts {
+		// A failure recorded by an earlier run shows until a sync works.
+		if st, err := a.State(); err == nil && st.LastError != "" {
+			m.acctErr[a.Name()] = sanitize.Line(st.LastError)
+		}
+	}
 	for i, a := range set.Accounts {
 		if a == set.Default {
 			m.acct = i
