@@ -126,19 +126,16 @@ func (a *Account) syncFolder(ctx context.Context, folder string, progress func(p
 			return a.cache.PutHeaders(a.Name(), hs)
 		},
 	}
+	req.OnReset = func() error {
+		// UIDVALIDITY changed: the server's UIDs mean other messages now,
+		// and may reuse the old numbers. Drop the folder's rows and cached
+		// bodies before the new headers arrive.
+		reset = true
+		return a.cache.ResetFolder(a.Name(), folder)
+	}
 	res, err := a.fetcher.Sync(ctx, req)
 	if err != nil {
 		return err
-	}
-	if res.Reset {
-		// The fetcher delivers headers after it noticed the reset, so the
-		// stale rows are those the index had before this sync began.
-		reset = true
-		stale := make([]string, 0, len(knownList))
-		stale = append(stale, knownList...)
-		if err := a.cache.RemoveUIDs(a.Name(), folder, stale); err != nil {
-			return err
-		}
 	}
 	if len(res.Flags) > 0 {
 		if err := a.cache.UpdateFlags(a.Name(), folder, res.Flags); err != nil {

@@ -78,6 +78,11 @@ type SyncRequest struct {
 	// must write r durably (written and synced to disk) before returning
 	// nil: the fetcher may delete the message from the server afterwards.
 	Store func(uid string, r io.Reader) error
+	// OnReset, if not nil, is called when the fetcher finds that the
+	// folder's UIDVALIDITY changed, before it delivers any header: the
+	// caller drops what it cached for the folder, since the new UIDs may
+	// reuse the old numbers. SyncResult.Reset reports it too.
+	OnReset func() error
 	// Headers receives message headers as they arrive, newest first where
 	// the protocol allows, in batches. Fetchers that use Store do not call
 	// it.

@@ -55,6 +55,11 @@ func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.
 	}
 	res := protocols.SyncResult{UIDValidity: sel.UIDValidity, HighestModSeq: sel.HighestModSeq}
 	res.Reset = req.State.UIDValidity != 0 && req.State.UIDValidity != sel.UIDValidity
+	if res.Reset && req.OnReset != nil {
+		if err := req.OnReset(); err != nil {
+			return res, err
+		}
+	}
 	if !res.Reset && condStore && req.State.HighestModSeq != 0 && req.State.HighestModSeq == sel.HighestModSeq {
 		return res, nil // nothing changed since the last sync
 	}
