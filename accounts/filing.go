@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,12 +56,19 @@ func (a *Account) file(ctx context.Context, raw []byte, role mail.Role, flags ma
 	if !ok {
 		return nil
 	}
+	a.net.Lock()
+	defer a.net.Unlock()
 	folder, err := a.roleFolder(role)
+	if errors.Is(err, ErrNoFolder) {
+		// Never synced (or the folder is new): ask the server for its
+		// folders once before giving up on filing the copy.
+		if fs, ferr := a.fetcher.Folders(ctx); ferr == nil && a.cache.PutFolders(a.Name(), fs) == nil {
+			folder, err = a.roleFolder(role)
+		}
+	}
 	if err != nil {
 		return err
 	}
-	a.net.Lock()
-	defer a.net.Unlock()
 	return ap.Append(ctx, folder, flags, time.Now(), raw)
 }
 

@@ -170,3 +170,26 @@ func TestFlagsReachTheServer(t *testing.T) {
 	}
 	t.Errorf("message %s not found after a fresh sync", msgs[0].MessageID)
 }
+
+// TestSendBeforeFirstSyncKeepsSentCopy sends from an IMAP account that
+// never synced: posta learns the folders then and files the copy in Sent.
+func TestSendBeforeFirstSyncKeepsSentCopy(t *testing.T) {
+	f := startDemoFixture(t, 1)
+	set := f.open(t)
+	work, _ := set.Get("work")
+	raw := []byte("From: alice@work.example\r\nTo: bob@home.example\r\nSubject: first thing\r\n\r\nhi\r\n")
+	if err := work.Send(context.Background(), "alice@work.example", []string{"bob@home.example"}, raw); err != nil {
+		t.Fatalf("Send before any sync: %v", err)
+	}
+	if _, err := work.Sync(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	sent, _ := work.List("Sent", 0, 0)
+	found := false
+	for _, m := range sent {
+		found = found || m.Subject == "first thing"
+	}
+	if !found {
+		t.Error("no copy of the message in Sent")
+	}
+}

@@ -180,3 +180,34 @@ func TestUntrustedCertificate(t *testing.T) {
 		t.Errorf("Sync(untrusted cert) error = %v, want a certificate verification error", err)
 	}
 }
+
+// TestSyncCancelledBetweenMessages cancels the context from Store: the
+// sync stops before the next message, keeps what was stored, and says it
+// was cancelled.
+func TestSyncCancelledBetweenMessages(t *testing.T) {
+	srv := startDemo(t, 5)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stored := 0
+	f := New(Options{Endpoint: endpoint(t, srv.POP3Addr, protocols.SecurityTLS, srv.TLSConfig(), "password"), LeaveOnServer: true})
+	res, err := f.Sync(ctx, protocols.SyncRequest{
+		Folder: Inbox,
+		State:  protocols.FolderState{Known: func(string) bool { return false }},
+		Store: func(uid string, r io.Reader) error {
+			if _, err := io.Copy(io.Discard, r); err != nil {
+				return err
+			}
+			stored++
+			if stored == 2 {
+				cancel()
+			}
+			return nil
+		},
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Sync after cancel: err = %v, want context.Canceled", err)
+	}
+	if stored != 2 || res.Added != 2 {
+		t.Errorf("stored %d, Added %d; want 2 and 2", stored, res.Added)
+	}
+}

@@ -158,6 +158,12 @@ func (f *Fetcher) SyncPolicy(ctx context.Context, req protocols.SyncRequest, p P
 	}
 	var storeErr error
 	for _, e := range todo {
+		if err := ctx.Err(); err != nil {
+			// Cancelled between messages: commit what is stored (QUIT
+			// below) and report the cancellation, not success.
+			storeErr = err
+			break
+		}
 		body, err := s.w.retr(e.id, f.opts.MaxMessageBytes, counted)
 		if err != nil {
 			return res, ctxErr(ctx, wrapErr("retr "+strconv.Itoa(e.id), err, s.tc))
