@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/cache"
+	"github.com/posta-mail/posta/demo"
+	"github.com/posta-mail/posta/message"
+	"github.com/posta-mail/posta/protocols"
+)
+
+// fixture is a running demo server set seeded with n messages in each
+// INBOX, and a scratch folder for caches and data.
+type fixture struct {
+	n      int
+	srv    *demo.Servers
+	dir    string
+	caFile string
+	runs   int // fresh caches made so far, to name the next one
+}
+
+func startFixture(n int, scratch string) (*fixture, error) {
+	srv, err := demo.Start(demo.Options{Messages: n})
+	if err != nil {
+		return nil, fmt.Errorf("demo servers: %w", err)
+	}
+	dir := filepath.Join(scratch, strconv.Itoa(n))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		srv.Close()
+		return nil, err
+	}
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, srv.CACertPEM, 0o600); err != nil {
+		srv.Close()
+		return nil, err
+	}
+	return &fixture{n: n, srv: srv, dir: dir, caFile: ca}, nil
+}
+
+func (f *fixture) Close() error { return f.srv.Close() }
+
+// freshDirs returns a new, empty pair of cache and data folders.
+func (f *fixture) freshDirs() (cacheDir, dataDir string) {
+	f.runs++
+	base := filepath.Join(f.dir, "run"+strconv.Itoa(f.runs))
+	return filepath.Join(base, "cache"), filepath.Join(base, "data")
+}
+
+// config describes the two demo accounts over implicit TLS, the IMAP one
+// limited to its INBOX so that only the measured folder is synced.
+func (f *fixture) config() (*accounts.Config, error) {
+	return demoConfig(f.srv.IMAPAddr, f.srv.POP3Addr, f.srv.SMTPAddr, f.caFile)
+}
+
+func demoConfig(imapAddr, pop3Addr, smtpAddr, caFile string) (*accounts.Config, error) {
+	server := func(addr, security, user string) (accounts.ServerConfig, error) {
+		host, p, err := net.SplitHostPort(addr)
+		if err != nil {
+			return accounts.ServerConfig{}, err
+		}
+		port, err := strconv.Atoi(p)
+		if err != nil {
+			return accounts.ServerConfig{}, err
+		}
+		return accounts.ServerConfig{Host: host, Port: port, Security: security,
+			Username: user, Password: "password", CAFile: caFile}, nil
+	}
+	cfg := &accounts.Config{DefaultAccount: "work"}
+	for _, a := range []struct{ name, kind, addr, user, address string }{
+		{"work", "imap", imapAddr, "alice", "alice@work.example"},
+		{"home", "pop3", pop3Addr, "bob", "bob@home.example"},
+	} {
+		fetch, err := server(a.addr, "tls", a.user)
+		if err != nil {
+			return nil, err
+		}
+		smtp, err := server(smtpAddr, "starttls", a.user)
+		if err != nil {
+			return nil, err
+		}
+		ac := accounts.AccountConfig{Name: a.name, Address: a.address,
+			Fetch: accounts.FetchConfig{Kind: a.kind, ServerConfig: fetch}, SMTP: smtp}
+		if a.kind == "imap" {
+			ac.Fetch.Folders = []string{"INBOX"}
+		}
+		cfg.Accounts = append(cfg.Accounts, ac)
+	}
+	return cfg, nil
+}
+
+// openSet opens the cache in the given folders and the accounts over it,
+// as posta does at start. Nothing touches the network.
+func openSet(cfg *accounts.Config, cacheDir, dataDir string) (*cache.Cache, *accounts.Set, error) {
+	c, err := cache.Open(cache.Options{Dir: cacheDir, DataDir: dataDir, ParseHeader: message.ParseHeader})
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err := accounts.Open(cfg, c)
+	if err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	return c, set, nil
+}
+
+// endpoint is the IMAP or POP3 server of the fixture over implicit TLS,
+// trusting exactly the demo certificate.
+func (f *fixture) endpoint(kind string) protocols.Endpoint {
+	addr := f.srv.IMAPAddr
+	user := "alice"
+	if kind == "pop3" {
+		addr, user = f.srv.POP3Addr, "bob"
+	}
+	host, p, _ := net.SplitHostPort(addr)
+	port, _ := strconv.Atoi(p)
+	return protocols.Endpoint{Host: host, Port: port, Security: protocols.SecurityTLS,
+		TLSConfig: f.srv.TLSConfig(), Username: user,
+		Password: func(context.Context) (string, error) { return "password", nil }}
+}

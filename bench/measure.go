@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+)
+
+// sizePlan says how often each measurement is repeated for one folder size.
+type sizePlan struct {
+	n        int
+	runs     int  // repetitions of the quick measurements
+	syncRuns int  // repetitions of the first sync and its baseline
+	pop3Runs int  // repetitions of the POP3 download and its baseline; 0 = skip
+	search   bool // measure search at this size
+	// budget bounds the time spent repeating the first sync and the POP3
+	// download: after it is used up no further run starts (at least one
+	// run is always made), so the whole harness stays under 10 minutes.
+	budget time.Duration
+}
+
+var fullPlan = []sizePlan{
+	{n: 10_000, runs: 5, syncRuns: 5, pop3Runs: 3, search: true, budget: 60 * time.Second},
+	{n: 100_000, runs: 3, syncRuns: 3, search: true, budget: 120 * time.Second},
+}
+
+var quickPlan = []sizePlan{
+	{n: 1_000, runs: 3, syncRuns: 3, pop3Runs: 3, search: true, budget: 30 * time.Second},
+	{n: 10_000, runs: 3, syncRuns: 2, search: true, budget: 30 * time.Second},
+}
+
+// search queries: a word of some subjects, and a sender.
+const (
+	searchWord = "zürich"
+	searchFrom = "from:priya"
+)
+
+func measureSize(ctx context.Context, rep *report, p sizePlan, scratch, only string) error {
+	start := time.Now()
+	f, err := startFixture(p.n, scratch)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	logf("%d messages: demo servers up in %.1f s", p.n, time.Since(start).Seconds())
+	if only == "" || only == "imap" {
+		if err := measureIMAP(ctx, rep, f, p); err != nil {
+			return err
+		}
+	}
+	if p.pop3Runs > 0 && (only == "" || only == "pop3") {
+		if err := measurePOP3(ctx, rep, f, p); err != nil {
+			return err
+		}
+	}
+	return os.RemoveAll(f.dir)
+}
+
+func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error {
+	if _, err := f.rawFetchAll(ctx); err != nil { // warms the server up; not counted
+		return fmt.Errorf("raw fetch: %w", err)
+	}
+	var posta, raw, first samples
+	var synced imapSyncRun
+	began := time.Now()
+	for i := range p.syncRuns {
+		if i > 0 && time.Since(began) > p.budget {
+			rep.note("IMAP first sync at %d messages: %d of %d planned runs (time budget %v)", p.n, i, p.syncRuns, p.budget)
+			break
+		}
+		d, err := f.rawFetchAll(ctx)
+		if err != nil {
+			return fmt.Errorf("raw fetch: %w", err)
+		}
+		raw = append(raw, ms(d))
+		if i > 0 {
+			os.RemoveAll(synced.cacheDir)
+			os.RemoveAll(synced.dataDir)
+		}
+		synced, err = f.syncIMAPFresh(ctx)
+		if err != nil {
+			return err
+		}
+		posta = append(posta, ms(synced.total))
+		first = append(first, ms(synced.firstBatch))
+		logf("%d messages: first sync %.0f ms (first batch %.0f ms), raw FETCH %.0f ms",
+			p.n, ms(synced.total), ms(synced.firstBatch), ms(d))
+	}
+	rep.add(result{ID: "imap_sync", What: "IMAP first header sync (accounts Sync, fresh cache) vs raw UID FETCH 1:*",
+		Messages: p.n, Unit: "ms", Value: posta.median(), Samples: posta, Baseline: raw.median(), BaselineSamples: raw})
+	rep.add(result{ID: "cold_first_batch", What: "cold start: newest headers stored (first batch of the first sync)",
+		Messages: p.n, Unit: "ms", Value: first.median(), Samples: first})
+
+	var trips, proto samples
+	for range p.runs {
+		n, d, err := f.resyncRoundTrips(ctx, synced.cacheDir, synced.dataDir)
+		if err != nil {
+			return fmt.Errorf("resync: %w", err)
+		}
+		trips = append(trips, float64(n))
+		proto = append(proto, ms(d))
+	}
+	rep.add(result{ID: "resync_trips", What: "resync, nothing changed: round trips (protocols/imap Sync, logged in)",
+		Messages: p.n, Unit: "round trips", Value: trips.median(), Samples: trips})
+	rep.add(result{ID: "resync_proto", What: "resync, nothing changed: protocols/imap Sync on an open connection",
+		Messages: p.n, Unit: "ms", Value: proto.median(), Samples: proto})
+	acct, err := repeat(p.runs, func() (time.Duration, error) {
+		return f.resyncAccounts(ctx, synced.cacheDir, synced.dataDir)
+	})
+	if err != nil {
+		return fmt.Errorf("resync through accounts: %w", err)
+	}
+	rep.add(result{ID: "resync_accounts", What: "resync, nothing changed: accounts Sync (connect, LIST, folder, cache)",
+		Messages: p.n, Unit: "ms", Value: acct.median(), Samples: acct})
+	logf("%d messages: resync %v round trips, %.1f ms on an open connection, %.1f ms through accounts",
+		p.n, trips.median(), proto.median(), acct.median())
+
+	want, err := newestSubject(synced.cacheDir, synced.dataDir)
+	if err != nil {
+		return err
+	}
+	cfg, err := f.config()
+	if err != nil {
+		return err
+	}
+	var warm, open, model, paint samples
+	for range p.runs {
+		ph, err := warmStart(cfg, synced.cacheDir, synced.dataDir, want)
+		if err != nil {
+			return fmt.Errorf("warm start: %w", err)
+		}
+		warm = append(warm, ms(ph.total))
+		open, model, paint = append(open, ms(ph.open)), append(model, ms(ph.model)), append(paint, ms(ph.paint))
+	}
+	rep.add(result{ID: "warm_start", What: "warm start to first painted index (cache + accounts + ui.New + View)",
+		Messages: p.n, Unit: "ms", Value: warm.median(), Samples: warm,
+		Note: fmt.Sprintf("medians: cache.Open + accounts.Open %.1f ms, ui.New %.1f ms, size + View %.1f ms", open.median(), model.median(), paint.median())})
+	logf("%d messages: warm start %.1f ms (%s)", p.n, warm.median(), rep.Results[len(rep.Results)-1].Note)
+
+	rss, err := peakRSS(f, synced.cacheDir, synced.dataDir)
+	if err != nil {
+		rep.problem("peak RSS at %d messages: %v", p.n, err)
+	} else {
+		how := fmt.Sprintf("%d × ctrl+d", rss.Pages)
+		if rss.Jumped {
+			how += fmt.Sprintf(" in %v, then G", pagingLimit)
+		}
+		res := result{ID: "peak_rss", What: fmt.Sprintf("peak RSS, index paged end to end (%s)", how),
+			Messages: p.n, Unit: "MiB", Value: float64(rss.PeakKiB) / 1024}
+		if rss.PeakKiB < 0 {
+			res.Value = -1
+			res.Note = "n/a: VmHWM is read on Linux only"
+		}
+		if !rss.ReachedEnd {
+			rep.problem("peak RSS at %d messages: the last frame did not show the oldest message", p.n)
+		}
+		rep.add(res)
+		rep.add(result{ID: "page_down", What: "page down in the index (ctrl+d + View), mean over the paging above",
+			Messages: p.n, Unit: "ms", Value: rss.PageMillis})
+		logf("%d messages: peak RSS %.1f MiB (%d pages, %d ms, end reached: %v)", p.n, res.Value, rss.Pages, rss.Millis, rss.ReachedEnd)
+	}
+
+	if p.search {
+		for _, q := range []struct{ id, text string }{{"search_word", searchWord}, {"search_from", searchFrom}} {
+			s, hits, err := searchTimes(synced.cacheDir, synced.dataDir, q.text, max(p.runs*2-1, 5))
+			if err != nil {
+				return err
+			}
+			rep.add(result{ID: q.id, What: fmt.Sprintf("search `%s` (cache.Search, limit %d; %d results)", q.text, searchLimit, hits),
+				Messages: p.n, Unit: "ms", Value: s.median(), Samples: s})
+			logf("%d messages: search %q %.1f ms (%d results)", p.n, q.text, s.median(), hits)
+		}
+	}
+	return nil
+}
+
+func measurePOP3(ctx context.Context, rep *report, f *fixture, p sizePlan) error {
+	var posta, raw samples
+	began := time.Now()
+	for i := range p.pop3Runs {
+		if i > 0 && time.Since(began) > p.budget {
+			rep.note("POP3 download at %d messages: %d of %d planned runs (time budget %v)", p.n, i, p.pop3Runs, p.budget)
+			break
+		}
+		d, err := f.rawRetrAll(ctx)
+		if err != nil {
+			return fmt.Errorf("raw RETR: %w", err)
+		}
+		raw = append(raw, ms(d))
+		e, err := f.syncPOP3Fresh(ctx)
+		if err != nil {
+			return err
+		}
+		posta = append(posta, ms(e))
+		logf("%d messages: POP3 download %.0f ms, raw RETR %.0f ms", p.n, ms(e), ms(d))
+	}
+	rep.add(result{ID: "pop3_download", What: "POP3 download (accounts Sync, fresh data dir) vs raw RETR loop",
+		Messages: p.n, Unit: "ms", Value: posta.median(), Samples: posta, Baseline: raw.median(), BaselineSamples: raw})
+	return nil
+}
+
+func measureOpen(rep *report, scratch string, runs int) error {
+	for _, size := range []struct {
+		id    string
+		bytes int
+		runs  int
+	}{{"open_1mb", 1 << 20, runs}, {"open_50mb", 50 << 20, max(runs-2, 3)}} {
+		path, err := writeBigMessage(scratch, size.bytes)
+		if err != nil {
+			return err
+		}
+		var times, allocs, heaps samples
+		for range size.runs {
+			st, err := openTime(path)
+			if err != nil {
+				return err
+			}
+			times = append(times, ms(st.d))
+			allocs = append(allocs, float64(st.allocated)/(1<<20))
+			heaps = append(heaps, float64(st.peakHeap)/(1<<20))
+		}
+		os.Remove(path)
+		mib := size.bytes >> 20
+		rep.add(result{ID: size.id, What: fmt.Sprintf("open a %d MB message (message.Render from disk)", mib),
+			Unit: "ms", Value: times.median(), Samples: times})
+		rep.add(result{ID: size.id + "_alloc", What: fmt.Sprintf("… bytes allocated opening the %d MB message", mib),
+			Unit: "MiB", Value: allocs.median(), Samples: allocs})
+		rep.add(result{ID: size.id + "_heap", What: fmt.Sprintf("… peak live heap opening the %d MB message", mib),
+			Unit: "MiB", Value: heaps.median(), Samples: heaps})
+		logf("open %d MB: %.0f ms, %.1f MiB allocated, %.1f MiB peak heap", mib, times.median(), allocs.median(), heaps.median())
+	}
+	return nil
+}
