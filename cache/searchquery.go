@@ -181,3 +181,18 @@ func isKey(s string) bool {
 	}
 	return s != ""
 }
+
+// TextTerms returns the words and phrases of a query when it has nothing
+// else (no key:value operator), for searching a server's copy too; ok is
+// false when the query uses operators, which only the local index knows.
+func TextTerms(query string) (terms []string, ok bool) {
+	for _, t := range splitSearch(query) {
+		if t.key != "" {
+			return nil, false
+		}
+		if strings.TrimSpace(t.value) != "" {
+			terms = append(terms, t.value)
+		}
+	}
+	return terms, len(terms) > 0
+}

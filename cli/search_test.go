@@ -136,3 +136,28 @@ func TestSearchAcrossAccounts(t *testing.T) {
 		t.Errorf("list changed after searches")
 	}
 }
+
+// TestSearchAsksTheServerForUncachedBodies finds a word that only the
+// body of an IMAP message holds, before that body was ever downloaded:
+// the local index cannot know it, the server's UID SEARCH does.
+func TestSearchAsksTheServerForUncachedBodies(t *testing.T) {
+	e := newEnv(t, 3)
+	raw := "From: Zed <zed@example.com>\r\nTo: alice@work.example\r\nSubject: nothing special\r\n\r\nthe xylophonic answer\r\n"
+	if err := e.srv.Deliver("alice@work.example", []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	e.mustRun("", "sync")
+	var local, merged []messageJSON
+	if err := json.Unmarshal([]byte(e.mustRun("", "search", "--local", "--json", "xylophonic")), &local); err != nil {
+		t.Fatal(err)
+	}
+	if len(local) != 0 {
+		t.Fatalf("local search found %d messages for a word only in an uncached body", len(local))
+	}
+	if err := json.Unmarshal([]byte(e.mustRun("", "search", "--json", "xylophonic")), &merged); err != nil {
+		t.Fatal(err)
+	}
+	if len(merged) != 1 || merged[0].Subject != "nothing special" || merged[0].Account != "work" {
+		t.Errorf("search with the server = %+v, want the one work message", merged)
+	}
+}

@@ -327,6 +327,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleSent(msg)
 	case attachmentDoneMsg:
 		return m.handleAttachmentDone(msg), nil
+	case serverResultsMsg:
+		return m.mergeServerResults(msg), nil
 	case draftSavedMsg:
 		m.compose.sending = false
 		if msg.err != nil {

@@ -221,3 +221,28 @@ func TestBuiltinEditorCompletesAddresses(t *testing.T) {
 		t.Errorf("draft To = %q, Subject = %q; want the completed priya@example.in and the typed subject", d.To, d.Subject)
 	}
 }
+
+// TestSearchMergesServerResults searches a word that only an uncached
+// IMAP body holds: the servers' answer joins the local results.
+func TestSearchMergesServerResults(t *testing.T) {
+	set, srv := demoSet(t, 3)
+	raw := "From: Zed <zed@example.com>\r\nTo: alice@work.example\r\nSubject: plain subject\r\n\r\nthe xylophonic answer\r\n"
+	if err := srv.Deliver("alice@work.example", []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	work, _ := set.Get("work")
+	if _, err := work.Sync(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true}), teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "work · INBOX")
+	tm.Type("/")
+	tm.Type("xylophonic")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "plain subject")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if fm.search == nil || len(fm.search.results) != 1 {
+		t.Errorf("search results = %v, want the one message the server found", fm.search)
+	}
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/message"
 	"github.com/posta-mail/posta/sanitize"
 )
@@ -127,7 +129,12 @@ func (m Model) submitPrompt() (tea.Model, tea.Cmd) {
 		m.search = &searchListing{query: value, results: results}
 		m.index = index{height: m.index.height}
 		m.index.load(m.listing())
-		m.setInfo(fmt.Sprintf("%d found · q or esc back to the folder", len(results)))
+		if !accounts.ServerSearchable(value) {
+			m.setInfo(fmt.Sprintf("%d found · q or esc back to the folder", len(results)))
+			return m, nil
+		}
+		m.setInfo(fmt.Sprintf("%d found · asking the servers… · q or esc back to the folder", len(results)))
+		return m, serverSearchCmd(m.ctx, m.set, value)
 	case promptMove:
 		if value == "" {
 			return m, nil
@@ -177,6 +184,43 @@ func (m Model) handleAttachmentDone(msg attachmentDoneMsg) Model {
 		m.setInfo("Opened " + sanitize.Line(filepath.Base(msg.path)))
 	default:
 		m.setInfo("Saved to " + sanitize.Line(msg.path))
+	}
+	return m
+}
+
+// serverResultsMsg brings what the IMAP servers found for a search.
+type serverResultsMsg struct {
+	query string
+	found []accounts.Message
+	err   error
+}
+
+// serverSearchCmd asks the IMAP servers about a text query, for mail
+// whose body the local index does not have.
+func serverSearchCmd(ctx context.Context, set *accounts.Set, query string) tea.Cmd {
+	return func() tea.Msg {
+		found, err := set.SearchServers(ctx, query, "")
+		return serverResultsMsg{query: query, found: found, err: err}
+	}
+}
+
+// mergeServerResults adds the servers' finds to the search on screen.
+func (m Model) mergeServerResults(msg serverResultsMsg) Model {
+	if m.search == nil || m.search.query != msg.query {
+		return m // the user moved on
+	}
+	before := len(m.search.results)
+	m.search.results = accounts.MergeResults(m.search.results, msg.found)
+	if len(m.search.results) > searchLimit {
+		m.search.results = m.search.results[:searchLimit]
+	}
+	m.index.load(m.listing())
+	more := len(m.search.results) - before
+	switch {
+	case msg.err != nil:
+		m.setError(fmt.Errorf("%d found here; server search: %w", before, msg.err))
+	default:
+		m.setInfo(fmt.Sprintf("%d found (%d more from the servers) · q or esc back to the folder", len(m.search.results), more))
 	}
 	return m
 }
