@@ -77,6 +77,21 @@ func (b *bodyReader) Close() error {
 
 // SetFlags adds or removes flags on messages with UID STORE ±FLAGS.SILENT.
 func (f *Fetcher) SetFlags(ctx context.Context, folder string, uids []string, flags []mail.Flag, add bool) error {
+	return f.onUIDs(ctx, folder, uids, func(c *imapclient.Client, set imap.UIDSet) error {
+		op := imap.StoreFlagsDel
+		if add {
+			op = imap.StoreFlagsAdd
+		}
+		if err := c.Store(set, &imap.StoreFlags{Op: op, Silent: true, Flags: imapFlags(flags)}, nil).Close(); err != nil {
+			return fmt.Errorf("imap: store flags in %s: %w", folder, err)
+		}
+		return nil
+	})
+}
+
+// onUIDs runs fn with folder selected read-write on a live connection,
+// for the messages with the given UIDs.
+func (f *Fetcher) onUIDs(ctx context.Context, folder string, uids []string, fn func(*imapclient.Client, imap.UIDSet) error) error {
 	set, err := uidSet(uids)
 	if err != nil {
 		return err
@@ -88,58 +103,32 @@ func (f *Fetcher) SetFlags(ctx context.Context, folder string, uids []string, fl
 	if err := f.selectFolder(c, folder, false); err != nil {
 		return end(err)
 	}
-	op := imap.StoreFlagsDel
-	if add {
-		op = imap.StoreFlagsAdd
-	}
-	err = c.Store(set, &imap.StoreFlags{Op: op, Silent: true, Flags: imapFlags(flags)}, nil).Close()
-	if err != nil {
-		err = fmt.Errorf("imap: store flags in %s: %w", folder, err)
-	}
-	return end(err)
+	return end(fn(c, set))
 }
 
 // Move moves messages to dest with MOVE, or COPY + \Deleted + EXPUNGE on
 // servers without it.
 func (f *Fetcher) Move(ctx context.Context, folder string, uids []string, dest string) error {
-	set, err := uidSet(uids)
-	if err != nil {
-		return err
-	}
-	c, end, err := f.begin(ctx)
-	if err != nil {
-		return err
-	}
-	if err := f.selectFolder(c, folder, false); err != nil {
-		return end(err)
-	}
-	if c.Caps().Has(imap.CapMove) {
-		if _, err := c.Move(set, dest).Wait(); err != nil {
-			return end(notFound(err, fmt.Sprintf("move %s to %s", folder, dest)))
+	return f.onUIDs(ctx, folder, uids, func(c *imapclient.Client, set imap.UIDSet) error {
+		if c.Caps().Has(imap.CapMove) {
+			if _, err := c.Move(set, dest).Wait(); err != nil {
+				return notFound(err, fmt.Sprintf("move %s to %s", folder, dest))
+			}
+			return nil
 		}
-		return end(nil)
-	}
-	if _, err := c.Copy(set, dest).Wait(); err != nil {
-		return end(notFound(err, fmt.Sprintf("copy %s to %s", folder, dest)))
-	}
-	return end(expungeUIDs(c, set, folder))
+		if _, err := c.Copy(set, dest).Wait(); err != nil {
+			return notFound(err, fmt.Sprintf("copy %s to %s", folder, dest))
+		}
+		return expungeUIDs(c, set, folder)
+	})
 }
 
 // Delete marks messages \Deleted and expunges them (only them, when the
 // server has UIDPLUS).
 func (f *Fetcher) Delete(ctx context.Context, folder string, uids []string) error {
-	set, err := uidSet(uids)
-	if err != nil {
-		return err
-	}
-	c, end, err := f.begin(ctx)
-	if err != nil {
-		return err
-	}
-	if err := f.selectFolder(c, folder, false); err != nil {
-		return end(err)
-	}
-	return end(expungeUIDs(c, set, folder))
+	return f.onUIDs(ctx, folder, uids, func(c *imapclient.Client, set imap.UIDSet) error {
+		return expungeUIDs(c, set, folder)
+	})
 }
 
 func expungeUIDs(c *imapclient.Client, set imap.UIDSet, folder string) error {
