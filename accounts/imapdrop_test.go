@@ -5,12 +5,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"io"
-	"net"
 	"sort"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,83 +14,9 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/posta-mail/posta/cache"
+	"github.com/posta-mail/posta/internal/tcprelay"
 	"github.com/posta-mail/posta/mail"
 )
-
-// cuttingRelay forwards TCP connections from a 127.0.0.1 listener to a
-// target and, while a limit is set, cuts every connection (both sides)
-// once the server has sent that many bytes towards the client.
-type cuttingRelay struct {
-	ln     net.Listener
-	target string
-	limit  atomic.Int64 // server-to-client bytes before the cut; 0 = never
-	cuts   atomic.Int32 // connections cut so far
-
-	mu    sync.Mutex
-	conns []net.Conn
-	wg    sync.WaitGroup
-}
-
-func startCuttingRelay(t *testing.T, target string) *cuttingRelay {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &cuttingRelay{ln: ln, target: target}
-	r.wg.Add(1)
-	go r.serve()
-	t.Cleanup(r.close)
-	return r
-}
-
-func (r *cuttingRelay) addr() string { return r.ln.Addr().String() }
-
-func (r *cuttingRelay) serve() {
-	defer r.wg.Done()
-	for {
-		client, err := r.ln.Accept()
-		if err != nil {
-			return
-		}
-		server, err := net.DialTimeout("tcp", r.target, 5*time.Second)
-		if err != nil {
-			client.Close()
-			continue
-		}
-		r.mu.Lock()
-		r.conns = append(r.conns, client, server)
-		r.mu.Unlock()
-		r.wg.Add(2)
-		go r.pipe(client, server, -1) // client to server: never cut here
-		go r.pipe(server, client, r.limit.Load())
-	}
-}
-
-// pipe copies from src to dst; with limit > 0 it closes both once limit
-// bytes went through (the bytes up to the limit are delivered).
-func (r *cuttingRelay) pipe(src, dst net.Conn, limit int64) {
-	defer r.wg.Done()
-	defer src.Close()
-	defer dst.Close()
-	if limit <= 0 {
-		io.Copy(dst, src)
-		return
-	}
-	if n, err := io.CopyN(dst, src, limit); err == nil && n == limit {
-		r.cuts.Add(1)
-	}
-}
-
-func (r *cuttingRelay) close() {
-	r.ln.Close()
-	r.mu.Lock()
-	for _, c := range r.conns {
-		c.Close()
-	}
-	r.mu.Unlock()
-	r.wg.Wait()
-}
 
 // serverUIDs lists every folder of the demo IMAP user with its UIDs, read
 // through a separate client.
@@ -212,9 +134,13 @@ func checkCacheConsistent(t *testing.T, c *cache.Cache, account string) map[stri
 // what the server holds.
 func TestSyncSurvivesDroppedConnection(t *testing.T) {
 	f := startDemoFixture(t, 3000)
-	relay := startCuttingRelay(t, f.srv.IMAPAddr)
-	relay.limit.Store(600 << 10) // past login and a few header batches of INBOX
-	host, port := splitFixtureAddr(t, relay.addr())
+	relay, err := tcprelay.Start(f.srv.IMAPAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(relay.Close)
+	relay.Limit.Store(600 << 10) // past login and a few header batches of INBOX
+	host, port := splitFixtureAddr(t, relay.Addr())
 	f.cfg.Accounts[0].Fetch.Host, f.cfg.Accounts[0].Fetch.Port = host, port
 	set := f.open(t)
 	work, err := set.Get("work")
@@ -232,7 +158,7 @@ func TestSyncSurvivesDroppedConnection(t *testing.T) {
 	if errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Sync hung until the deadline instead of failing on the cut: %v", err)
 	}
-	if relay.cuts.Load() == 0 {
+	if relay.Cuts.Load() == 0 {
 		t.Fatalf("Sync failed before the relay cut anything: %v", err)
 	}
 	t.Logf("cut sync failed after %v with %q (%d added in folders that finished)", time.Since(start), err, rep.Added)
@@ -244,7 +170,7 @@ func TestSyncSurvivesDroppedConnection(t *testing.T) {
 	}
 	t.Logf("after the cut: %d of %d INBOX headers cached", len(partial["INBOX"]), len(want["INBOX"]))
 
-	relay.limit.Store(0) // the network is back
+	relay.Limit.Store(0) // the network is back
 	rep, err = work.Sync(ctx, nil)
 	if err != nil {
 		t.Fatalf("Sync after the connection came back: %v", err)

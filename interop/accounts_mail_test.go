@@ -111,11 +111,11 @@ func TestAccountsPOP3DeletePolicies(t *testing.T) {
 	// any DELE, since no QUIT arrived.
 	cut := startRelay(t, s.pop3TLS)
 	cfg := s.pop3Account(t, false)
-	cfg.Fetch.ServerConfig = serverConfig(t, cut.addr(), "tls", bob, bobPass)
+	cfg.Fetch.ServerConfig = serverConfig(t, cut.Addr(), "tls", bob, bobPass)
 	set := openAccounts(t, t.TempDir(), cfg)
 	progress := func(p protocols.Progress) {
 		if p.Done == 1 {
-			cut.cut()
+			cut.Cut()
 		}
 	}
 	if _, err := set.Default.Sync(testCtx(t), progress); err == nil {

@@ -1,0 +1,98 @@
+// Package tcprelay is a TCP relay on 127.0.0.1 for tests that need a
+// network that fails: it forwards connections to a target and can cut
+// them all at once, or each after the server sent a number of bytes.
+package tcprelay
+
+import (
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Relay forwards connections from its listener to a target.
+type Relay struct {
+	// Limit is how many bytes the server may send on a connection before
+	// the relay cuts it (both sides); 0 means never. It applies to
+	// connections opened after it is set.
+	Limit atomic.Int64
+	// Cuts counts the connections cut by Limit.
+	Cuts atomic.Int32
+
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	conns  []net.Conn
+	wg     sync.WaitGroup
+}
+
+// Start listens on 127.0.0.1 with a free port and relays to target until
+// Close.
+func Start(target string) (*Relay, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r := &Relay{ln: ln, target: target}
+	r.wg.Add(1)
+	go r.serve()
+	return r, nil
+}
+
+// Addr is the relay's host:port, to dial instead of the target.
+func (r *Relay) Addr() string { return r.ln.Addr().String() }
+
+func (r *Relay) serve() {
+	defer r.wg.Done()
+	for {
+		client, err := r.ln.Accept()
+		if err != nil {
+			return
+		}
+		server, err := net.DialTimeout("tcp", r.target, 5*time.Second)
+		if err != nil {
+			client.Close()
+			continue
+		}
+		r.mu.Lock()
+		r.conns = append(r.conns, client, server)
+		r.mu.Unlock()
+		r.wg.Add(2)
+		go r.pipe(client, server, 0) // client to server: never cut here
+		go r.pipe(server, client, r.Limit.Load())
+	}
+}
+
+// pipe copies src to dst; with limit > 0 it closes both once limit bytes
+// went through (the bytes up to the limit are delivered).
+func (r *Relay) pipe(src, dst net.Conn, limit int64) {
+	defer r.wg.Done()
+	defer src.Close()
+	defer dst.Close()
+	if limit <= 0 {
+		io.Copy(dst, src)
+		return
+	}
+	if n, err := io.CopyN(dst, src, limit); err == nil && n == limit {
+		r.Cuts.Add(1)
+	}
+}
+
+// Cut closes every connection open through the relay, as a dropped
+// network would; new connections are still relayed.
+func (r *Relay) Cut() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.conns {
+		c.Close()
+	}
+	r.conns = nil
+}
+
+// Close stops the relay and closes its connections.
+func (r *Relay) Close() {
+	r.ln.Close()
+	r.Cut()
+	r.wg.Wait()
+}
