@@ -73,6 +73,9 @@ func (a *Account) fetch(ctx context.Context, progress func(protocols.Progress), 
 		if err := a.prefetch(ctx, f.Name, time.Now()); err != nil {
 			return fmt.Errorf("%s: %w", f.Name, err)
 		}
+		if err := a.cache.Thread(a.Name(), f.Name); err != nil {
+			return fmt.Errorf("%s: %w", f.Name, err)
+		}
 	}
 	return nil
 }
@@ -157,7 +160,13 @@ func (a *Account) syncFolder(ctx context.Context, folder string, progress func(p
 // is streamed to disk, fsynced and indexed before the fetcher may delete
 // it on the server.
 func (a *Account) fetchPOP(ctx context.Context, progress func(protocols.Progress), rep *SyncReport) error {
-	return a.fetchPOPWith(ctx, progress, rep, popPolicyFor(a.cfg.Fetch))
+	err := a.fetchPOPWith(ctx, progress, rep, popPolicyFor(a.cfg.Fetch))
+	// Thread what arrived (and what is stored even if the sync failed
+	// midway), so the threaded view finds the work done.
+	if terr := a.cache.Thread(a.Name(), cache.FolderInbox); err == nil {
+		err = terr
+	}
+	return err
 }
 
 // popHeadBytes is how much of a message's start fetchPOP keeps while it

@@ -34,7 +34,11 @@ func (c *Cache) PutHeaders(account string, hs []postamail.Header) error {
 				return err
 			}
 		}
-		return threadBatch(tx, account, hs)
+		// Threads are computed when a threaded listing asks for them
+		// (threadFolders), not here: a first sync stores headers in many
+		// batches, and threading each batch rewrote the threads it joined
+		// again and again (quadratic in big folders).
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("cache: put headers: %w", err)

@@ -80,10 +80,9 @@ func (c *Cache) indexDelivered(account, uidl, rel string, h postamail.Header) (M
 			return err
 		}
 		var err error
-		if id, err = insertPOPRow(tx, account, rel, h); err != nil {
-			return err
-		}
-		return threadPending(tx, account, h.Folder)
+		// Threaded lazily, like PutHeaders (see threadFolders).
+		id, err = insertPOPRow(tx, account, rel, h)
+		return err
 	})
 	if err != nil {
 		if c.unindexed == nil {

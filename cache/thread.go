@@ -6,13 +6,11 @@ import (
 	"hash/fnv"
 	"slices"
 	"strings"
-
-	postamail "github.com/posta-mail/posta/mail"
 )
 
 // Threads are computed per (account, folder) and incrementally: a new
-// message has thread_id 0 until threadPending runs (in the transaction
-// that inserted it). threadPending finds the threads the new messages may
+// message has thread_id 0 until threadPending runs, when a threaded
+// listing of its folder is asked for (threadFolders). threadPending finds the threads the new messages may
 // join through thread_keys (a hash of every message id a thread contains or
 // refers to, and of its root's base subject), re-runs the JWZ algorithm (jwz.go) over
 // those threads plus the new messages, and writes back only rows whose
@@ -319,16 +317,9 @@ func (c *Cache) threadFolders(q Query) error {
 	return nil
 }
 
-// threadBatch threads the new messages of every folder in hs.
-func threadBatch(tx *sql.Tx, account string, hs []postamail.Header) error {
-	done := map[string]bool{}
-	for _, h := range hs {
-		if !done[h.Folder] {
-			done[h.Folder] = true
-			if err := threadPending(tx, account, h.Folder); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+// Thread computes the threads of a folder's messages that have none yet.
+// Syncs call it once after storing a folder's new headers, off the UI's
+// goroutine, so a threaded listing finds the work done.
+func (c *Cache) Thread(account, folder string) error {
+	return c.threadFolders(Query{Account: account, Folder: folder})
 }

@@ -235,3 +235,35 @@ func BenchmarkListThreaded(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSyncBatchesThenThreads stores 100k headers the way a first
+// sync does (batches of 500, few distinct subjects, replies), then opens
+// the threaded view once: the cost of threading moved from every batch
+// to that first view.
+func BenchmarkSyncBatchesThenThreads(b *testing.B) {
+	hs := benchHeaders(100_000)
+	for i := range hs {
+		hs[i].Subject = fmt.Sprintf("topic %d", i%16)
+		if i%4 != 0 {
+			hs[i].Subject = "Re: " + hs[i].Subject
+			hs[i].InReplyTo = fmt.Sprintf("%d@example.org", i)
+		}
+	}
+	for b.Loop() {
+		c := openTest(b, testOptions(b))
+		start := time.Now()
+		for i := 0; i < len(hs); i += 500 {
+			if err := c.PutHeaders("bench", hs[i:min(i+500, len(hs))]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		stored := time.Since(start)
+		start = time.Now()
+		if _, err := c.List(Query{Account: "bench", Folder: "INBOX", Limit: 50, Threaded: true}); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(stored.Seconds(), "store-s")
+		b.ReportMetric(time.Since(start).Seconds(), "first-threaded-view-s")
+		c.Close()
+	}
+}
