@@ -102,7 +102,8 @@ type Cache struct {
 }
 
 // Open opens (or creates) the cache in opts.Dir and opts.DataDir, runs the
-// schema migrations and checks the index with PRAGMA quick_check. A damaged
+// schema migrations and, unless the last session closed it cleanly (Close
+// leaves a mark), checks the index with PRAGMA quick_check. A damaged
 // index is moved aside (index.db.damaged-<time>) and a fresh one is built
 // from the Maildirs; Rebuilt then reports true. Maildir files are never
 // touched by that. Finally Open reconciles the Maildirs with the index.
@@ -128,7 +129,11 @@ func Open(opts Options) (*Cache, error) {
 	if c.now == nil {
 		c.now = time.Now
 	}
-	db, err := openIndex(c.dbPath())
+	// The integrity check reads the whole index (about half a second at
+	// 100,000 messages): it runs only when the last session did not close
+	// the index cleanly, which is when damage can happen.
+	clean := c.takeCleanMark()
+	db, err := openIndex(c.dbPath(), !clean)
 	if err != nil {
 		if !isDamage(err) {
 			return nil, err
@@ -156,7 +161,25 @@ func (c *Cache) Close() error {
 	}
 	c.stmts = nil
 	c.stmtMu.Unlock()
-	return c.db.Close()
+	if err := c.db.Close(); err != nil {
+		return err
+	}
+	return c.putCleanMark()
+}
+
+// cleanMark is the file that says the index was closed cleanly; Open
+// removes it, Close writes it.
+func (c *Cache) cleanMarkPath() string { return filepath.Join(c.dir, "index.clean") }
+
+// takeCleanMark reports whether the last session closed the index, and
+// removes the mark so that a crash in this session leaves none.
+func (c *Cache) takeCleanMark() bool {
+	err := os.Remove(c.cleanMarkPath())
+	return err == nil
+}
+
+func (c *Cache) putCleanMark() error {
+	return os.WriteFile(c.cleanMarkPath(), nil, fileMode)
 }
 
 func (c *Cache) dbPath() string { return filepath.Join(c.dir, dbName) }
@@ -178,7 +201,7 @@ func (c *Cache) startFresh() (*sql.DB, error) {
 	if err := resetDir(bodiesDir(c.dir)); err != nil {
 		return nil, err
 	}
-	db, err := openIndex(c.dbPath())
+	db, err := openIndex(c.dbPath(), false) // a new, empty file
 	if err != nil {
 		return nil, fmt.Errorf("cache: fresh index: %w", err)
 	}
@@ -186,8 +209,9 @@ func (c *Cache) startFresh() (*sql.DB, error) {
 	return db, nil
 }
 
-// openIndex opens the database file, migrates it and runs quick_check.
-func openIndex(path string) (*sql.DB, error) {
+// openIndex opens the database file, runs quick_check when check is set,
+// and migrates it.
+func openIndex(path string, check bool) (*sql.DB, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, fileMode)
 	if err != nil {
 		return nil, fmt.Errorf("cache: create index: %w", err)
@@ -208,9 +232,11 @@ func openIndex(path string) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cache: open index: %w", err)
 	}
-	if err := checkIntegrity(db); err != nil {
-		db.Close()
-		return nil, err
+	if check {
+		if err := checkIntegrity(db); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	if err := migrate(db); err != nil {
 		db.Close()

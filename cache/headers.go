@@ -59,7 +59,10 @@ func (c *Cache) KnownUIDs(account, folder string) (map[string]struct{}, error) {
 // the server), in one transaction. Unknown UIDs are ignored.
 func (c *Cache) UpdateFlags(account, folder string, flags map[string]postamail.Flags) error {
 	err := c.inTx(func(tx *sql.Tx) error {
-		s, err := tx.Prepare(`UPDATE messages SET flags = ?, seen = ? WHERE account = ? AND folder = ? AND uid = ?`)
+		// Only rows whose flags differ are written: a resync reports every
+		// message's flags, and rewriting unchanged rows fired the counter
+		// triggers for nothing.
+		s, err := tx.Prepare(`UPDATE messages SET flags = ?1, seen = ?2 WHERE account = ?3 AND folder = ?4 AND uid = ?5 AND flags != ?1`)
 		if err != nil {
 			return err
 		}

@@ -34,6 +34,13 @@ func (x *index) load(src listing) {
 		return
 	}
 	x.total = n
+	x.scroll(src)
+}
+
+// scroll reads the visible page for the cursor's position without
+// counting the folder again: moving through 100,000 messages costs a page
+// read per key, not a COUNT over the folder.
+func (x *index) scroll(src listing) {
 	x.clamp()
 	rows, err := src.page(max(x.height, 1), x.top)
 	if err != nil {

@@ -175,8 +175,7 @@ func (m Model) leavePager(ctx keymap.Context) Model {
 
 func (m *Model) moveCursor(delta int) {
 	m.index.cursor += delta
-	m.index.clamp()
-	m.index.load(m.listing())
+	m.index.scroll(m.listing())
 }
 
 // promptKey edits the status-line prompt: Enter submits, Esc cancels.
