@@ -97,7 +97,10 @@ func endpoint(account string, s ServerConfig) (protocols.Endpoint, *tokenCache, 
 	}
 	tc, err := tlsConfig(s)
 	if err != nil {
-		return e, nil, err
+		// A missing or broken ca_file must not keep the cached mail from
+		// being read: the account opens, and every connection to this
+		// server fails with the reason instead.
+		tc = refusingTLS(fmt.Errorf("%s: %w", account, err))
 	}
 	e.TLSConfig = tc
 	return e, tokens, nil

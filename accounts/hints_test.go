@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -85,5 +86,29 @@ func TestPinnedFingerprintAccepted(t *testing.T) {
 	}
 	if n, _ := work.Count("INBOX"); n != 2 {
 		t.Errorf("INBOX has %d messages, want 2", n)
+	}
+}
+
+// TestMissingCAFileKeepsCacheReadable: a ca_file that disappeared (the
+// demo removes its own) must not stop posta from opening the account and
+// reading what is cached; connecting fails and says why.
+func TestMissingCAFileKeepsCacheReadable(t *testing.T) {
+	f := startDemoFixture(t, 2)
+	set := f.open(t)
+	work, _ := set.Get("work")
+	if _, err := work.Sync(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	set.Close()
+	set.Cache.Close()
+	f.cfg.Accounts[0].Fetch.CAFile = filepath.Join(t.TempDir(), "gone.pem")
+	set = f.open(t)
+	work, _ = set.Get("work")
+	if n, err := work.Count("INBOX"); err != nil || n != 2 {
+		t.Errorf("cached INBOX = %d, %v; want 2", n, err)
+	}
+	_, err := work.Sync(context.Background(), nil)
+	if err == nil || !strings.Contains(err.Error(), "gone.pem") {
+		t.Errorf("Sync error = %v, want one naming the missing ca_file", err)
 	}
 }

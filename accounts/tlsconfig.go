@@ -73,3 +73,14 @@ func parseFingerprint(s string) ([]byte, error) {
 func (a *Account) InsecureTLS() bool {
 	return a.cfg.Fetch.TLSInsecureSkipVerify || a.cfg.SMTP.TLSInsecureSkipVerify
 }
+
+// refusingTLS is a TLS configuration whose every handshake fails with
+// err, before any credential is sent.
+func refusingTLS(err error) *tls.Config {
+	return &tls.Config{
+		// Verification is not skipped: VerifyConnection refuses every
+		// server, so the chain check is moot.
+		InsecureSkipVerify: true,
+		VerifyConnection:   func(tls.ConnectionState) error { return err },
+	}
+}

@@ -32,7 +32,15 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	only := flag.String("only", "", "measure only this part: imap, pop3, open (default: all)")
 	rssChild := flag.String("rss-child", "", "internal: run as the memory-measuring child")
+	rerender := flag.String("rerender", "", "rewrite the report FILE from its raw numbers with the current notes (no measuring)")
 	flag.Parse()
+	if *rerender != "" {
+		if err := rerenderReport(*rerender); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *rssChild != "" {
 		json.NewEncoder(os.Stdout).Encode(runRSSChild(*rssChild))
 		return

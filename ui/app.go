@@ -103,7 +103,8 @@ type Model struct {
 	// is shown, so switching back returns to the same place.
 	saved map[int]position
 
-	newMail  int // messages arrived since start, for the status line
+	newMail  int             // messages arrived since start, for the status line
+	primed   map[string]bool // accounts that had synced once: later mail is news
 	syncing  map[string]bool
 	acctErr  map[string]string // last sync error per account
 	outbox   map[string]string // accounts with mail waiting to be sent: the last error
@@ -133,11 +134,17 @@ func New(set *accounts.Set, opts Options) Model {
 	if opts.Keys != nil {
 		m.keys = NewKeyMap(opts.Keys)
 	}
+	m.primed = map[string]bool{}
 	for _, a := range set.Accounts {
+		st, err := a.State()
+		if err != nil {
+			continue
+		}
 		// A failure recorded by an earlier run shows until a sync works.
-		if st, err := a.State(); err == nil && st.LastError != "" {
+		if st.LastError != "" {
 			m.acctErr[a.Name()] = sanitize.Line(st.LastError)
 		}
+		m.primed[a.Name()] = !st.LastOK.IsZero()
 	}
 	for i, a := range set.Accounts {
 		if a == set.Default {
@@ -368,15 +375,24 @@ func (m Model) handleSyncDone(msg syncDoneMsg) (Model, tea.Cmd) {
 		m.progress = ""
 	}
 	var copyErr *accounts.SentCopyError
+	defer func() {
+		if msg.err == nil {
+			m.primed[msg.report.Account] = true
+		}
+	}()
 	delete(m.acctErr, msg.report.Account)
 	switch {
 	case msg.err != nil && !errors.As(msg.err, &copyErr):
 		m.acctErr[msg.report.Account] = sanitize.Line(msg.err.Error())
 		m.setError(msg.err)
 	case msg.report.Added > 0:
-		m.newMail += msg.report.Added
 		m.setInfo(fmt.Sprintf("%s: %d new", msg.report.Account, msg.report.Added))
-		notify = m.notifyCmd(msg.report)
+		if m.primed[msg.report.Account] {
+			// Not on an account's very first download: all of it is
+			// "new" then, and none of it is news.
+			m.newMail += msg.report.Added
+			notify = m.notifyCmd(msg.report)
+		}
 	case m.status == "" || !m.isError:
 		m.setInfo(fmt.Sprintf("%s: up to date", msg.report.Account))
 	}
@@ -482,7 +498,7 @@ func (m Model) View() string {
 		} else {
 			title = m.theme.Title.Render(title)
 		}
-		list := lipgloss.NewStyle().Width(w).Height(m.height - 2).Render(m.index.view(m.theme, w, m.opts.Now(), m.search != nil || m.unified))
+		list := lipgloss.NewStyle().Width(w).Height(m.height - 2).Render(m.index.view(m.theme, w, m.opts.Now(), m.search != nil || m.unified, m.threaded && m.search == nil && !m.unified))
 		body = lipgloss.JoinHorizontal(lipgloss.Top, side, lipgloss.JoinVertical(lipgloss.Left, title, list))
 	}
 	body = lipgloss.NewStyle().Height(m.height - 1).MaxHeight(m.height - 1).Render(body)

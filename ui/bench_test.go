@@ -80,7 +80,7 @@ func BenchmarkIndexScreen100k(b *testing.B) {
 			x.cursor = x.top
 			step++
 			x.load(src)
-			if out := x.view(m.theme, 100, now, false); !strings.Contains(out, "Weekly report") {
+			if out := x.view(m.theme, 100, now, false, false); !strings.Contains(out, "Weekly report") {
 				b.Fatalf("view() = %q", out)
 			}
 		}

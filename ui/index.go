@@ -81,7 +81,7 @@ func (x *index) selected() (accounts.Message, bool) {
 
 // view draws the visible rows; showAccount adds each row's account, for
 // listings that mix accounts.
-func (x *index) view(t Theme, width int, now time.Time, showAccount bool) string {
+func (x *index) view(t Theme, width int, now time.Time, showAccount, threaded bool) string {
 	if x.err != nil {
 		return t.Index.Empty.Render(sanitize.Line(x.err.Error()))
 	}
@@ -90,6 +90,9 @@ func (x *index) view(t Theme, width int, now time.Time, showAccount bool) string
 	}
 	lines := make([]string, 0, len(x.rows))
 	for i, m := range x.rows {
+		if !threaded {
+			m.Depth = 0 // depth means something only in thread order
+		}
 		row := formatRow(m, width, now)
 		if showAccount {
 			row = row[:4] + pad(ansi.Truncate(sanitize.Line(m.Account), 8, "…"), 9) + row[4:]
