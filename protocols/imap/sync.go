@@ -5,19 +5,18 @@ package imap
 // 50-message folder, TLS bytes on the wire, connection already open):
 //
 //	                   CONDSTORE (this code)   no modseq (fallback)   SELECT (QRESYNC ...)
-//	no change          1 RT,  396 B read       3 RT, 2514 B read      1 RT, 397 B read
-//	1 flag change      3 RT,  733 B read       3 RT, 2174 B read      1 RT, 486 B read
-//	1 expunge          3 RT,  703 B read       3 RT, 2141 B read      1 RT, 461 B read
+//	no change          1 RT,  396 B read       2 RT, 2492 B read      1 RT, 397 B read
+//	1 flag change      2 RT,  711 B read       2 RT, 2152 B read      1 RT, 486 B read
+//	1 expunge          2 RT,  681 B read       2 RT, 2119 B read      1 RT, 461 B read
 //
-// The target (an unchanged resync in at most two round trips on a
-// CONDSTORE server) is met by the HIGHESTMODSEQ shortcut: one SELECT.
-// QRESYNC would only save two round trips (~250 B) when something
-// changed, and go-imap v2.0.0-beta.8's client cannot carry it without a
-// fork: Enable refuses QRESYNC, there is no raw command API, and a
-// VANISHED response is "unsupported response type", which closes the
-// connection. So a changed folder costs SELECT, UID SEARCH (expunges) and
-// UID FETCH CHANGEDSINCE (flags); the fallback without CONDSTORE fetches
-// every flag. Revisit when imapclient parses VANISHED.
+// The target (an unchanged resync in at most two round trips) is met: one
+// SELECT with the HIGHESTMODSEQ shortcut on a CONDSTORE server, and
+// SELECT plus UID SEARCH and the FLAGS fetch sent together without it.
+// QRESYNC would save one round trip (~250 B) only when something changed,
+// and go-imap v2.0.0-beta.8's client cannot carry it without a fork:
+// Enable refuses QRESYNC, there is no raw command API, and a VANISHED
+// response is "unsupported response type", which closes the connection.
+// Revisit when imapclient parses VANISHED.
 
 import (
 	"context"
@@ -72,13 +71,51 @@ func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.
 		knownUIDs = parseUIDs(req.State.KnownUIDs)
 	}
 
-	var onServer []imap.UID
+	// The UID SEARCH (for expunges and new UIDs) and the FLAGS fetch of
+	// known messages are sent together and answered in one round trip;
+	// the flags are read right after the search, before any header fetch.
+	var searchCmd *imapclient.SearchCommand
 	if sel.NumMessages > 0 {
-		sd, err := c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
-		if err != nil {
-			return res, fmt.Errorf("imap: search %s: %w", req.Folder, err)
+		searchCmd = c.UIDSearch(&imap.SearchCriteria{}, nil)
+	}
+	type flagsResult struct {
+		flags map[string]mail.Flags
+		err   error
+	}
+	var flagsDone chan flagsResult
+	if len(knownUIDs) > 0 && sel.NumMessages > 0 {
+		var since uint64
+		if condStore && !res.Reset {
+			since = req.State.HighestModSeq
 		}
-		onServer = sd.AllUIDs()
+		fc := startKnownFlags(c, slices.Max(knownUIDs), since)
+		// Read the flags while the search is awaited, whatever order the
+		// server answers in.
+		flagsDone = make(chan flagsResult, 1)
+		go func() {
+			flags, err := collectKnownFlags(fc, known)
+			flagsDone <- flagsResult{flags, err}
+		}()
+	}
+	var onServer []imap.UID
+	var searchErr error
+	if searchCmd != nil {
+		sd, err := searchCmd.Wait()
+		if err != nil {
+			searchErr = fmt.Errorf("imap: search %s: %w", req.Folder, err)
+		} else {
+			onServer = sd.AllUIDs()
+		}
+	}
+	if flagsDone != nil {
+		fr := <-flagsDone
+		if fr.err != nil && searchErr == nil {
+			return res, fmt.Errorf("imap: flags %s: %w", req.Folder, fr.err)
+		}
+		res.Flags = fr.flags
+	}
+	if searchErr != nil {
+		return res, searchErr
 	}
 	present := make(map[imap.UID]bool, len(onServer))
 	var fresh []imap.UID
@@ -99,16 +136,6 @@ func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.
 	for _, uid := range knownUIDs {
 		if !present[uid] {
 			res.Vanished = append(res.Vanished, formatUID(uid))
-		}
-	}
-	if len(knownUIDs) > 0 {
-		var since uint64
-		if condStore && !res.Reset {
-			since = req.State.HighestModSeq
-		}
-		res.Flags, err = fetchKnownFlags(c, slices.Max(knownUIDs), since, known)
-		if err != nil {
-			return res, fmt.Errorf("imap: flags %s: %w", req.Folder, err)
 		}
 	}
 	return res, nil
@@ -142,12 +169,17 @@ func (f *Fetcher) fetchNewHeaders(ctx context.Context, c *imapclient.Client, req
 	return done, nil
 }
 
-// fetchKnownFlags fetches the flags of messages up to maxUID (changed
-// since modSeq if it is not 0) and keeps those the cache knows.
-func fetchKnownFlags(c *imapclient.Client, maxUID imap.UID, modSeq uint64, known func(string) bool) (map[string]mail.Flags, error) {
+// startKnownFlags sends the fetch of the flags of messages up to maxUID
+// (changed since modSeq if it is not 0) without waiting for the answer.
+func startKnownFlags(c *imapclient.Client, maxUID imap.UID, modSeq uint64) *imapclient.FetchCommand {
 	var set imap.UIDSet
 	set.AddRange(1, maxUID)
-	fc := c.Fetch(set, &imap.FetchOptions{UID: true, Flags: true, ChangedSince: modSeq})
+	return c.Fetch(set, &imap.FetchOptions{UID: true, Flags: true, ChangedSince: modSeq})
+}
+
+// collectKnownFlags reads a flags fetch and keeps the messages the cache
+// knows.
+func collectKnownFlags(fc *imapclient.FetchCommand, known func(string) bool) (map[string]mail.Flags, error) {
 	defer fc.Close()
 	flags := make(map[string]mail.Flags)
 	for m := fc.Next(); m != nil; m = fc.Next() {
