@@ -106,3 +106,29 @@ func ServerSearchable(query string) bool {
 	_, ok := cache.TextTerms(query)
 	return ok
 }
+
+// SearchIDs is Search returning only message ids, newest first: a listing
+// pages through them with MessagesByID instead of building every row.
+func (s *Set) SearchIDs(query string, limit int) ([]int64, error) {
+	return s.Cache.SearchIDs(cache.SearchQuery{Text: query, Limit: limit})
+}
+
+// MessagesByID returns the cached messages with these ids, in order.
+func (s *Set) MessagesByID(ids []int64) ([]Message, error) { return s.Cache.MessagesByID(ids) }
+
+// MergeIDs adds the ids of remote that local lacks and orders them all
+// newest first.
+func (s *Set) MergeIDs(local []int64, remote []Message) ([]int64, error) {
+	seen := make(map[int64]bool, len(local))
+	all := append([]int64(nil), local...)
+	for _, id := range local {
+		seen[id] = true
+	}
+	for _, m := range remote {
+		if !seen[m.ID] {
+			seen[m.ID] = true
+			all = append(all, m.ID)
+		}
+	}
+	return s.Cache.SortByDate(all)
+}

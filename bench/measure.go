@@ -167,7 +167,7 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 			if err != nil {
 				return err
 			}
-			rep.add(result{ID: q.id, What: fmt.Sprintf("search `%s` (cache.Search, limit %d; %d results)", q.text, searchLimit, hits),
+			rep.add(result{ID: q.id, What: fmt.Sprintf("search `%s` (as the TUI: ids of up to %d results, then one screen of rows; %d results)", q.text, searchLimit, hits),
 				Messages: p.n, Unit: "ms", Value: s.median(), Samples: s})
 			logf("%d messages: search %q %.1f ms (%d results)", p.n, q.text, s.median(), hits)
 		}

@@ -36,3 +36,28 @@ func TestAddressesCompletesFromNamesAndAddresses(t *testing.T) {
 		}
 	}
 }
+
+func TestMessagesByIDAndSortByDate(t *testing.T) {
+	c := openTest(t, testOptions(t))
+	if err := c.PutHeaders("a", []postamail.Header{
+		header("INBOX", "1", time.Unix(100, 0)), header("INBOX", "2", time.Unix(300, 0)), header("INBOX", "3", time.Unix(200, 0)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := c.List(Query{Account: "a"})
+	ids := map[string]int64{}
+	for _, m := range all {
+		ids[m.UID] = m.ID
+	}
+	sorted, err := c.SortByDate([]int64{ids["1"], ids["3"], ids["2"], 999999})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sorted) != 3 || sorted[0] != ids["2"] || sorted[1] != ids["3"] || sorted[2] != ids["1"] {
+		t.Errorf("SortByDate = %v, want uids 2, 3, 1", sorted)
+	}
+	msgs, err := c.MessagesByID([]int64{ids["3"], ids["1"]})
+	if err != nil || len(msgs) != 2 || msgs[0].UID != "3" || msgs[1].UID != "1" {
+		t.Errorf("MessagesByID = %v, %v; want uids 3 then 1", msgs, err)
+	}
+}

@@ -112,3 +112,49 @@ func (c *Cache) IndexBody(id int64, text string) error {
 	}
 	return nil
 }
+
+// SearchIDs is Search returning only the ids of the matching messages,
+// newest first: what a listing needs to page through the results without
+// building every row (see MessagesByID).
+func (c *Cache) SearchIDs(q SearchQuery) ([]int64, error) {
+	plan, err := parseSearch(q.Text, time.Local)
+	if err != nil {
+		return nil, err
+	}
+	if q.Account != "" {
+		plan.addWhere(`account = ?`, q.Account)
+	}
+	if len(plan.match) == 0 && len(plan.where) == 0 {
+		return nil, nil
+	}
+	var (
+		conds []string
+		args  []any
+	)
+	if len(plan.match) > 0 {
+		conds = append(conds, `id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)`)
+		args = append(args, strings.Join(plan.match, " AND "))
+	}
+	conds = append(conds, plan.where...)
+	args = append(args, plan.args...)
+	limit := q.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	args = append(args, limit, max(q.Offset, 0))
+	rows, err := c.db.Query(`SELECT id FROM messages WHERE `+strings.Join(conds, " AND ")+
+		` ORDER BY date DESC, id DESC LIMIT ? OFFSET ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("cache: search: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("cache: search: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -361,5 +361,13 @@ func BenchmarkSearch100k(b *testing.B) {
 				}
 			}
 		})
+		b.Run(bc.name+"/ids", func(b *testing.B) {
+			for b.Loop() {
+				ids, err := c.SearchIDs(SearchQuery{Text: bc.text, Limit: bc.limit})
+				if err != nil || len(ids) == 0 {
+					b.Fatalf("SearchIDs(%q) = %d, %v", bc.text, len(ids), err)
+				}
+			}
+		})
 	}
 }

@@ -254,7 +254,7 @@ func TestSearchMergesServerResults(t *testing.T) {
 	waitFor(t, tm, "plain subject")
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
-	if fm.search == nil || len(fm.search.results) != 1 {
+	if fm.search == nil || len(fm.search.ids) != 1 {
 		t.Errorf("search results = %v, want the one message the server found", fm.search)
 	}
 }

@@ -40,22 +40,24 @@ func (l folderListing) title() string {
 	return t
 }
 
-// searchListing holds the results of one search across all accounts.
+// searchListing holds the results of one search across all accounts:
+// their ids only, newest first; rows are read a screen at a time.
 type searchListing struct {
-	query   string
-	results []accounts.Message
+	set   *accounts.Set
+	query string
+	ids   []int64
 }
 
 // searchLimit bounds how many results a search keeps.
 const searchLimit = 5000
 
-func (l *searchListing) count() (int, error) { return len(l.results), nil }
+func (l *searchListing) count() (int, error) { return len(l.ids), nil }
 
 func (l *searchListing) page(limit, offset int) ([]accounts.Message, error) {
-	if offset >= len(l.results) {
+	if offset >= len(l.ids) {
 		return nil, nil
 	}
-	return l.results[offset:min(offset+limit, len(l.results))], nil
+	return l.set.MessagesByID(l.ids[offset:min(offset+limit, len(l.ids))])
 }
 
 func (l *searchListing) title() string {

@@ -121,19 +121,19 @@ func (m Model) submitPrompt() (tea.Model, tea.Cmd) {
 		if value == "" {
 			return m, nil
 		}
-		results, err := m.set.Search(value, searchLimit)
+		ids, err := m.set.SearchIDs(value, searchLimit)
 		if err != nil {
 			m.setError(err)
 			return m, nil
 		}
-		m.search = &searchListing{query: value, results: results}
+		m.search = &searchListing{set: m.set, query: value, ids: ids}
 		m.index = index{height: m.index.height}
 		m.index.load(m.listing())
 		if !accounts.ServerSearchable(value) {
-			m.setInfo(fmt.Sprintf("%d found · q or esc back to the folder", len(results)))
+			m.setInfo(fmt.Sprintf("%d found · q or esc back to the folder", len(ids)))
 			return m, nil
 		}
-		m.setInfo(fmt.Sprintf("%d found · asking the servers… · q or esc back to the folder", len(results)))
+		m.setInfo(fmt.Sprintf("%d found · asking the servers… · q or esc back to the folder", len(ids)))
 		return m, serverSearchCmd(m.ctx, m.set, value)
 	case promptMove:
 		if value == "" {
@@ -209,18 +209,20 @@ func (m Model) mergeServerResults(msg serverResultsMsg) Model {
 	if m.search == nil || m.search.query != msg.query {
 		return m // the user moved on
 	}
-	before := len(m.search.results)
-	m.search.results = accounts.MergeResults(m.search.results, msg.found)
-	if len(m.search.results) > searchLimit {
-		m.search.results = m.search.results[:searchLimit]
+	before := len(m.search.ids)
+	ids, err := m.set.MergeIDs(m.search.ids, msg.found)
+	if err != nil {
+		m.setError(err)
+		return m
 	}
+	m.search.ids = ids[:min(len(ids), searchLimit)]
 	m.index.load(m.listing())
-	more := len(m.search.results) - before
+	more := len(m.search.ids) - before
 	switch {
 	case msg.err != nil:
 		m.setError(fmt.Errorf("%d found here; server search: %w", before, msg.err))
 	default:
-		m.setInfo(fmt.Sprintf("%d found (%d more from the servers) · q or esc back to the folder", len(m.search.results), more))
+		m.setInfo(fmt.Sprintf("%d found (%d more from the servers) · q or esc back to the folder", len(m.search.ids), more))
 	}
 	return m
 }
