@@ -52,9 +52,7 @@ func uiOptions(cfg *accounts.Config, o ui.Options) ui.Options {
 
 // startTUI runs the Bubble Tea program until the user quits.
 func startTUI(ctx context.Context, set *accounts.Set, opts ui.Options) error {
-	if os.Getenv("NO_COLOR") != "" {
-		lipgloss.SetColorProfile(termenv.Ascii) // https://no-color.org
-	}
+	applyColorEnv()
 	m := ui.New(set, opts)
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx))
 	final, err := p.Run()
@@ -65,4 +63,12 @@ func startTUI(ctx context.Context, set *accounts.Set, opts ui.Options) error {
 		return fmt.Errorf("tui: %w", err)
 	}
 	return nil
+}
+
+// applyColorEnv turns colours off when NO_COLOR is set
+// (https://no-color.org); styles then fall back to bold and reverse.
+func applyColorEnv() {
+	if os.Getenv("NO_COLOR") != "" {
+		lipgloss.SetColorProfile(termenv.Ascii)
+	}
 }

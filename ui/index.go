@@ -93,9 +93,16 @@ func (x *index) view(t Theme, width int, now time.Time, showAccount, threaded bo
 		if !threaded {
 			m.Depth = 0 // depth means something only in thread order
 		}
-		row := formatRow(m, width, now)
+		// The cursor is marked in the text too, so it shows where styles
+		// do not (NO_COLOR, monochrome terminals).
+		mark := " "
+		if x.top+i == x.cursor {
+			mark = "▸"
+		}
+		row := mark + formatRow(m, width-1, now)
 		if showAccount {
-			row = row[:4] + pad(ansi.Truncate(sanitize.Line(m.Account), 8, "…"), 9) + row[4:]
+			cut := len(mark) + 4 // after the mark and the flags
+			row = row[:cut] + pad(ansi.Truncate(sanitize.Line(m.Account), 8, "…"), 9) + row[cut:]
 		}
 		line := ansi.Truncate(row, width, "…")
 		if pad := width - ansi.StringWidth(line); pad > 0 {

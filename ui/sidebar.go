@@ -69,7 +69,11 @@ func folderLine(t Theme, f mail.Folder, selected bool, w int) string {
 	if f.Unread > 0 {
 		count = fmt.Sprintf("%d", f.Unread)
 	}
-	left := strings.Repeat(" ", 2+2*depth) + name
+	indent := strings.Repeat(" ", 2+2*depth)
+	if selected {
+		indent = " ▸" + indent[2:] // visible without styles too
+	}
+	left := indent + name
 	left = ansi.Truncate(left, w-len(count)-1, "…")
 	line := left + strings.Repeat(" ", max(w-ansi.StringWidth(left)-len(count), 1)) + count
 	if selected {
