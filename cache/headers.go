@@ -59,16 +59,39 @@ func (c *Cache) KnownUIDs(account, folder string) (map[string]struct{}, error) {
 // the server), in one transaction. Unknown UIDs are ignored.
 func (c *Cache) UpdateFlags(account, folder string, flags map[string]postamail.Flags) error {
 	err := c.inTx(func(tx *sql.Tx) error {
-		// Only rows whose flags differ are written: a resync reports every
-		// message's flags, and rewriting unchanged rows fired the counter
-		// triggers for nothing.
-		s, err := tx.Prepare(`UPDATE messages SET flags = ?1, seen = ?2 WHERE account = ?3 AND folder = ?4 AND uid = ?5 AND flags != ?1`)
+		// A resync reports every message's flags; read what the index has
+		// in one pass and write only the rows whose flags changed (one
+		// UPDATE per row was most of an unchanged resync of a big folder).
+		current := make(map[string]string, len(flags))
+		rows, err := tx.Query(`SELECT uid, flags FROM messages WHERE account = ? AND folder = ?`, account, folder)
 		if err != nil {
 			return err
 		}
-		defer s.Close()
+		for rows.Next() {
+			var uid, f string
+			if err := rows.Scan(&uid, &f); err != nil {
+				rows.Close()
+				return err
+			}
+			current[uid] = f
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		var s *sql.Stmt
 		for uid, f := range flags {
-			if _, err := s.Exec(encodeFlags(f), f.Has(postamail.FlagSeen), account, folder, uid); err != nil {
+			enc := encodeFlags(f)
+			if old, ok := current[uid]; !ok || old == enc {
+				continue
+			}
+			if s == nil {
+				if s, err = tx.Prepare(`UPDATE messages SET flags = ?, seen = ? WHERE account = ? AND folder = ? AND uid = ?`); err != nil {
+					return err
+				}
+				defer s.Close()
+			}
+			if _, err := s.Exec(enc, f.Has(postamail.FlagSeen), account, folder, uid); err != nil {
 				return err
 			}
 		}
