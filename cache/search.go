@@ -39,37 +39,16 @@ type SearchQuery struct {
 // descending). Body words are found only in messages whose text was given
 // to IndexBody.
 func (c *Cache) Search(q SearchQuery) ([]Message, error) {
-	plan, err := parseSearch(q.Text, time.Local)
-	if err != nil {
+	where, args, err := searchWhere(q)
+	if err != nil || where == "" {
 		return nil, err
 	}
-	if q.Account != "" {
-		plan.addWhere(`account = ?`, q.Account)
-	}
-	if len(plan.match) == 0 && len(plan.where) == 0 {
-		return nil, nil // only unsearchable words: nothing can match
-	}
-	var (
-		conds []string
-		args  []any
-	)
-	if len(plan.match) > 0 {
-		conds = append(conds, `id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)`)
-		args = append(args, strings.Join(plan.match, " AND "))
-	}
-	conds = append(conds, plan.where...)
-	args = append(args, plan.args...)
-	limit := q.Limit
-	if limit <= 0 {
-		limit = -1
-	}
-	args = append(args, limit, max(q.Offset, 0))
 	// Not c.stmt: the statement's shape depends on the query, and the
 	// prepared-statement cache must not grow with every query typed.
 	// The inner query sorts only (date, id) pairs; whole rows are read for
 	// the selected page only.
 	rows, err := c.db.Query(`SELECT `+messageColumns+` FROM messages WHERE id IN (SELECT id FROM messages WHERE `+
-		strings.Join(conds, " AND ")+` ORDER BY date DESC, id DESC LIMIT ? OFFSET ?) ORDER BY date DESC, id DESC`, args...)
+		where+` ORDER BY date DESC, id DESC LIMIT ? OFFSET ?) ORDER BY date DESC, id DESC`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("cache: search: %w", err)
 	}
@@ -117,15 +96,40 @@ func (c *Cache) IndexBody(id int64, text string) error {
 // newest first: what a listing needs to page through the results without
 // building every row (see MessagesByID).
 func (c *Cache) SearchIDs(q SearchQuery) ([]int64, error) {
+	where, args, err := searchWhere(q)
+	if err != nil || where == "" {
+		return nil, err
+	}
+	rows, err := c.db.Query(`SELECT id FROM messages WHERE `+where+
+		` ORDER BY date DESC, id DESC LIMIT ? OFFSET ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("cache: search: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("cache: search: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// searchWhere turns a query into the WHERE clause over messages and its
+// arguments, LIMIT and OFFSET last. An empty clause means nothing can
+// match (only unsearchable words).
+func searchWhere(q SearchQuery) (string, []any, error) {
 	plan, err := parseSearch(q.Text, time.Local)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	if q.Account != "" {
 		plan.addWhere(`account = ?`, q.Account)
 	}
 	if len(plan.match) == 0 && len(plan.where) == 0 {
-		return nil, nil
+		return "", nil, nil
 	}
 	var (
 		conds []string
@@ -141,20 +145,5 @@ func (c *Cache) SearchIDs(q SearchQuery) ([]int64, error) {
 	if limit <= 0 {
 		limit = -1
 	}
-	args = append(args, limit, max(q.Offset, 0))
-	rows, err := c.db.Query(`SELECT id FROM messages WHERE `+strings.Join(conds, " AND ")+
-		` ORDER BY date DESC, id DESC LIMIT ? OFFSET ?`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("cache: search: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("cache: search: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return strings.Join(conds, " AND "), append(args, limit, max(q.Offset, 0)), nil
 }
