@@ -171,15 +171,43 @@ func (c *Cache) Close() error {
 // removes it, Close writes it.
 func (c *Cache) cleanMarkPath() string { return filepath.Join(c.dir, "index.clean") }
 
-// takeCleanMark reports whether the last session closed the index, and
-// removes the mark so that a crash in this session leaves none.
+// takeCleanMark reports whether the last session closed the index and
+// nothing touched the file since (its size and modification time are
+// those the mark recorded: a truncated or overwritten index is checked),
+// and removes the mark so that a crash in this session leaves none.
 func (c *Cache) takeCleanMark() bool {
-	err := os.Remove(c.cleanMarkPath())
-	return err == nil
+	mark, err := os.ReadFile(c.cleanMarkPath())
+	if err != nil {
+		return false
+	}
+	if err := os.Remove(c.cleanMarkPath()); err != nil {
+		return false
+	}
+	now, err := indexStamp(c.dbPath())
+	return err == nil && string(mark) == now
 }
 
 func (c *Cache) putCleanMark() error {
-	return os.WriteFile(c.cleanMarkPath(), nil, fileMode)
+	stamp, err := indexStamp(c.dbPath())
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(c.cleanMarkPath(), []byte(stamp), fileMode)
+}
+
+// indexStamp identifies the index file's state: its size and modification
+// time, and whether a write-ahead log is beside it (a clean close leaves
+// none).
+func indexStamp(path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	wal := "no-wal"
+	if w, err := os.Stat(path + "-wal"); err == nil && w.Size() > 0 {
+		wal = fmt.Sprintf("wal %d", w.Size())
+	}
+	return fmt.Sprintf("%d %d %s", fi.Size(), fi.ModTime().UnixNano(), wal), nil
 }
 
 func (c *Cache) dbPath() string { return filepath.Join(c.dir, dbName) }
