@@ -202,14 +202,15 @@ func actionCmd(ctx context.Context, a *accounts.Account, id int64, done string, 
 	}
 }
 
-// forwardCmd loads the original and builds an inline forward.
-func forwardCmd(ctx context.Context, a *accounts.Account, m accounts.Message) tea.Cmd {
+// forwardCmd loads the original and builds a forward: inline, or with
+// the original attached as message/rfc822.
+func forwardCmd(ctx context.Context, a *accounts.Account, m accounts.Message, asAttachment bool) tea.Cmd {
 	return func() tea.Msg {
 		raw, err := a.Body(ctx, m.ID)
 		if err != nil {
 			return replyReadyMsg{account: a.Name(), err: err}
 		}
-		return replyReadyMsg{account: a.Name(), draft: message.ForwardDraft(m.Header, raw, a.From(), false)}
+		return replyReadyMsg{account: a.Name(), draft: message.ForwardDraft(m.Header, raw, a.From(), asAttachment)}
 	}
 }
 

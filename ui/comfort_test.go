@@ -258,3 +258,19 @@ func TestSearchMergesServerResults(t *testing.T) {
 		t.Errorf("search results = %v, want the one message the server found", fm.search)
 	}
 }
+
+// TestForwardAsAttachment forwards a message with ctrl+f: the review
+// screen lists the original as an attachment.
+func TestForwardAsAttachment(t *testing.T) {
+	set, _ := demoSet(t, 3)
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true, Editor: "true", DraftDir: t.TempDir()}),
+		teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "work · INBOX")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlF})
+	waitFor(t, tm, "Attach:")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if a := fm.compose.draft.Attachments; len(a) != 1 || a[0].ContentType != "message/rfc822" {
+		t.Errorf("forward attachments = %+v, want the original as message/rfc822", a)
+	}
+}

@@ -142,9 +142,9 @@ func (m Model) messageAction(msg tea.KeyMsg, ctx keymap.Context, sel messageRef)
 	case is("reply"), is("reply_all"):
 		m.setInfo("Preparing reply…")
 		return m, replyCmd(m.ctx, a, sel, is("reply_all"))
-	case is("forward"):
+	case is("forward"), is("forward_attachment"):
 		m.setInfo("Preparing forward…")
-		return m, forwardCmd(m.ctx, a, sel)
+		return m, forwardCmd(m.ctx, a, sel, is("forward_attachment"))
 	case is("toggle_read"):
 		return m, flagCmd(m.ctx, a, sel.ID, mail.FlagSeen, !sel.Flags.Has(mail.FlagSeen))
 	case is("toggle_flag"):
