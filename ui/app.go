@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/textarea"
+	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -91,6 +92,7 @@ type Model struct {
 	compose compose
 	inline  inlineEditor
 	prompt  prompt
+	help    viewport.Model // the help screen, scrollable
 	// search, when not nil, replaces the folder in the index.
 	search *searchListing
 	// unified shows every account's inbox merged, instead of a folder.
@@ -481,7 +483,7 @@ func (m Model) View() string {
 	var body string
 	switch m.mode {
 	case modeHelp:
-		body = helpView(m.theme, m.keys, m.width)
+		body = m.help.View()
 	case modePager:
 		body = m.pager.vp.View()
 	case modeCompose:
@@ -520,6 +522,8 @@ func (m Model) statusView() string {
 	switch m.mode {
 	case modePager:
 		right = fmt.Sprintf("%d%% · q back · r reply", int(m.pager.vp.ScrollPercent()*100))
+	case modeHelp:
+		right = fmt.Sprintf("%d%% · j/k scroll · ? or q close", int(m.help.ScrollPercent()*100))
 	case modeIndex:
 		if m.index.total > 0 {
 			right = fmt.Sprintf("%d/%d · ? help", m.index.cursor+1, m.index.total)
@@ -535,6 +539,13 @@ func (m Model) statusView() string {
 		style = m.theme.Status.Error
 	}
 	return style.Render(truncate(line, w))
+}
+
+// openHelp shows the help screen, generated from the live key map.
+func (m *Model) openHelp() {
+	m.back, m.mode = m.mode, modeHelp
+	m.help = viewport.New(m.width, max(m.height-1, 1))
+	m.help.SetContent(helpView(m.theme, m.keys, m.width))
 }
 
 // Quit ends background work; call it after the program returns.

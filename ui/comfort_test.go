@@ -274,3 +274,19 @@ func TestForwardAsAttachment(t *testing.T) {
 		t.Errorf("forward attachments = %+v, want the original as message/rfc822", a)
 	}
 }
+
+// TestHelpScrollsOnSmallTerminals: at 80×24 the help is taller than the
+// screen; G reaches its end (the compose keys).
+func TestHelpScrollsOnSmallTerminals(t *testing.T) {
+	set, _ := demoSet(t, 2)
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true}), teatest.WithInitialTermSize(80, 24))
+	waitFor(t, tm, "work · INBOX")
+	tm.Type("?")
+	waitFor(t, tm, "j/k scroll")
+	tm.Type("G")
+	waitFor(t, tm, "close, kept in Drafts")
+	tm.Type("q")
+	waitFor(t, tm, "work · INBOX")
+	tm.Type("q")
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+}

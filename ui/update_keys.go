@@ -23,8 +23,20 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case modeHelp:
 		if m.keys.is(msg, keymap.Index, "help") || m.keys.is(msg, keymap.Pager, "back") {
 			m.mode = m.back
+			return m, nil
 		}
-		return m, nil
+		// The help may be taller than the terminal: it scrolls.
+		switch {
+		case m.keys.is(msg, keymap.Pager, "bottom"):
+			m.help.GotoBottom()
+			return m, nil
+		case m.keys.is(msg, keymap.Pager, "top"):
+			m.help.GotoTop()
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.help, cmd = m.help.Update(msg)
+		return m, cmd
 	case modePager:
 		return m.pagerKey(msg)
 	case modeCompose:
@@ -92,7 +104,7 @@ func (m Model) indexKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.cancel()
 		return m, tea.Quit
 	case is("help"):
-		m.back, m.mode = m.mode, modeHelp
+		m.openHelp()
 	case is("search"):
 		m.prompt = newPrompt(promptSearch, "Search: ", "")
 		return m, textinput.Blink
@@ -199,7 +211,7 @@ func (m Model) pagerKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.mode = modeIndex
 		m.refresh()
 	case m.keys.is(msg, keymap.Index, "help"):
-		m.back, m.mode = m.mode, modeHelp
+		m.openHelp()
 	case is("next_message"), is("prev_message"):
 		step := 1
 		if is("prev_message") {
