@@ -6,7 +6,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -14,7 +13,6 @@ import (
 	"github.com/charmbracelet/bubbles/textarea"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/keymap"
@@ -368,177 +366,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	}
 	return m, nil
-}
-
-func (m Model) handleSyncDone(msg syncDoneMsg) (Model, tea.Cmd) {
-	var notify tea.Cmd
-	delete(m.syncing, msg.report.Account)
-	if len(m.syncing) == 0 {
-		m.progress = ""
-	}
-	var copyErr *accounts.SentCopyError
-	defer func() {
-		if msg.err == nil {
-			m.primed[msg.report.Account] = true
-		}
-	}()
-	delete(m.acctErr, msg.report.Account)
-	switch {
-	case msg.err != nil && !errors.As(msg.err, &copyErr):
-		m.acctErr[msg.report.Account] = sanitize.Line(msg.err.Error())
-		m.setError(msg.err)
-	case msg.report.Added > 0:
-		m.setInfo(fmt.Sprintf("%s: %d new", msg.report.Account, msg.report.Added))
-		if m.primed[msg.report.Account] {
-			// Not on an account's very first download: all of it is
-			// "new" then, and none of it is news.
-			m.newMail += msg.report.Added
-			notify = m.notifyCmd(msg.report)
-		}
-	case m.status == "" || !m.isError:
-		m.setInfo(fmt.Sprintf("%s: up to date", msg.report.Account))
-	}
-	m.refresh()
-	return m, notify
-}
-
-// refresh re-reads the folder list, the outbox and the visible rows from
-// the cache.
-func (m *Model) refresh() {
-	m.reloadFolders()
-	m.outbox = map[string]string{}
-	if items, err := m.set.Cache.Outbox(""); err == nil {
-		for _, it := range items {
-			if it.LastError != "" {
-				m.outbox[it.Account] = sanitize.Line(it.LastError)
-			} else if _, ok := m.outbox[it.Account]; !ok {
-				m.outbox[it.Account] = ""
-			}
-		}
-	}
-	m.index.load(m.listing())
-}
-
-func (m Model) handleBody(msg bodyMsg) (tea.Model, tea.Cmd) {
-	if m.mode != modePager || m.pager.msg.ID != msg.id {
-		return m, nil // the user moved on
-	}
-	if msg.err != nil {
-		m.pager.loading = false
-		m.pager.vp.SetContent("Cannot load this message: " + sanitize.Line(msg.err.Error()))
-		m.setError(msg.err)
-		return m, nil
-	}
-	m.pager.setRaw(m.theme, msg.raw)
-	if !m.pager.msg.Flags.Has(mail.FlagSeen) {
-		m.pager.msg.Flags = m.pager.msg.Flags.With(mail.FlagSeen)
-		return m, flagCmd(m.ctx, m.accountOf(m.pager.msg), msg.id, mail.FlagSeen, true)
-	}
-	return m, nil
-}
-
-func (m Model) handleEditorDone(msg editorDoneMsg) Model {
-	m.compose.path = msg.path
-	if msg.err != nil {
-		m.setError(fmt.Errorf("editor: %w", msg.err))
-		if msg.path == "" {
-			return m
-		}
-	}
-	m.compose.load()
-	m.mode = modeCompose
-	return m
-}
-
-func (m Model) handleSent(msg sentMsg) (Model, tea.Cmd) {
-	m.compose.sending = false
-	var (
-		copyErr  *accounts.SentCopyError
-		queueErr *accounts.QueuedError
-	)
-	if msg.err != nil && !errors.As(msg.err, &copyErr) && !errors.As(msg.err, &queueErr) {
-		// Nothing was saved: stay on the draft so the user can retry.
-		m.setError(msg.err)
-		return m, nil
-	}
-	// Sent, or safe in the outbox: the draft file is no longer needed.
-	m.compose.discard()
-	m.mode = modeIndex
-	if msg.err != nil {
-		m.setError(msg.err)
-	} else {
-		m.setInfo(fmt.Sprintf("Sent from %s to %s", msg.account, strings.Join(msg.to, ", ")))
-	}
-	m.refresh()
-	if id := m.compose.resumeOf; id != 0 {
-		if a, err := m.set.Get(msg.account); err == nil {
-			return m, actionCmd(m.ctx, a, id, "Sent; the draft went to the Trash", func(c ctxT) error { return a.Delete(c, id) })
-		}
-	}
-	return m, nil
-}
-
-// View draws the screen.
-func (m Model) View() string {
-	var body string
-	switch m.mode {
-	case modeHelp:
-		body = m.help.View()
-	case modePager:
-		body = m.pager.vp.View()
-	case modeCompose:
-		body = m.compose.view(m.theme, m.keys, m.width, m.height-1)
-	case modeEditInline:
-		body = m.inlineView()
-	default:
-		side := sidebarView(m.theme, m.set.Accounts, m.acctErr, m.outbox, m.acct, m.folders, m.folder, m.height-1)
-		w := max(m.width-sidebarWidth, 10)
-		title := pad(fmt.Sprintf(" %s · %d messages", m.listing().title(), m.index.total), w)
-		if m.account().InsecureTLS() && m.search == nil && !m.unified {
-			// The user turned certificate checks off: never hide it.
-			title = m.theme.Status.Error.Render(truncate(title+" · TLS NOT VERIFIED", w))
-		} else {
-			title = m.theme.Title.Render(title)
-		}
-		list := lipgloss.NewStyle().Width(w).Height(m.height - 2).Render(m.index.view(m.theme, w, m.opts.Now(), m.search != nil || m.unified, m.threaded && m.search == nil && !m.unified))
-		body = lipgloss.JoinHorizontal(lipgloss.Top, side, lipgloss.JoinVertical(lipgloss.Left, title, list))
-	}
-	body = lipgloss.NewStyle().Height(m.height - 1).MaxHeight(m.height - 1).Render(body)
-	return body + "\n" + m.statusView()
-}
-
-func (m Model) statusView() string {
-	if m.prompt.kind != promptNone {
-		return pad(truncate(m.prompt.input.View(), m.width), m.width)
-	}
-	left := m.status
-	if m.progress != "" {
-		left = m.progress
-	}
-	right := "? help"
-	if m.newMail > 0 {
-		left = fmt.Sprintf("[%d new] %s", m.newMail, left)
-	}
-	switch m.mode {
-	case modePager:
-		right = fmt.Sprintf("%d%% · q back · r reply", int(m.pager.vp.ScrollPercent()*100))
-	case modeHelp:
-		right = fmt.Sprintf("%d%% · j/k scroll · ? or q close", int(m.help.ScrollPercent()*100))
-	case modeIndex:
-		if m.index.total > 0 {
-			right = fmt.Sprintf("%d/%d · ? help", m.index.cursor+1, m.index.total)
-		}
-	}
-	w := max(m.width, 1)
-	line := " " + left
-	if space := w - len([]rune(right)) - 1; space > 0 {
-		line = pad(truncate(line, space), space) + right + " "
-	}
-	style := m.theme.Status.Info
-	if m.isError && m.progress == "" {
-		style = m.theme.Status.Error
-	}
-	return style.Render(truncate(line, w))
 }
 
 // openHelp shows the help screen, generated from the live key map.

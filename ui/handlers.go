@@ -1,0 +1,126 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/mail"
+	"github.com/posta-mail/posta/sanitize"
+)
+
+// This file holds the handlers of the messages that background work
+// sends back (see cmds.go).
+
+// handleSyncDone records a finished sync: status, new-mail count,
+// notifications and the account's error mark.
+func (m Model) handleSyncDone(msg syncDoneMsg) (Model, tea.Cmd) {
+	var notify tea.Cmd
+	delete(m.syncing, msg.report.Account)
+	if len(m.syncing) == 0 {
+		m.progress = ""
+	}
+	var copyErr *accounts.SentCopyError
+	defer func() {
+		if msg.err == nil {
+			m.primed[msg.report.Account] = true
+		}
+	}()
+	delete(m.acctErr, msg.report.Account)
+	switch {
+	case msg.err != nil && !errors.As(msg.err, &copyErr):
+		m.acctErr[msg.report.Account] = sanitize.Line(msg.err.Error())
+		m.setError(msg.err)
+	case msg.report.Added > 0:
+		m.setInfo(fmt.Sprintf("%s: %d new", msg.report.Account, msg.report.Added))
+		if m.primed[msg.report.Account] {
+			// Not on an account's very first download: all of it is
+			// "new" then, and none of it is news.
+			m.newMail += msg.report.Added
+			notify = m.notifyCmd(msg.report)
+		}
+	case m.status == "" || !m.isError:
+		m.setInfo(fmt.Sprintf("%s: up to date", msg.report.Account))
+	}
+	m.refresh()
+	return m, notify
+}
+
+// refresh re-reads the folder list, the outbox and the visible rows from
+// the cache.
+func (m *Model) refresh() {
+	m.reloadFolders()
+	m.outbox = map[string]string{}
+	if items, err := m.set.Cache.Outbox(""); err == nil {
+		for _, it := range items {
+			if it.LastError != "" {
+				m.outbox[it.Account] = sanitize.Line(it.LastError)
+			} else if _, ok := m.outbox[it.Account]; !ok {
+				m.outbox[it.Account] = ""
+			}
+		}
+	}
+	m.index.load(m.listing())
+}
+
+func (m Model) handleBody(msg bodyMsg) (tea.Model, tea.Cmd) {
+	if m.mode != modePager || m.pager.msg.ID != msg.id {
+		return m, nil // the user moved on
+	}
+	if msg.err != nil {
+		m.pager.loading = false
+		m.pager.vp.SetContent("Cannot load this message: " + sanitize.Line(msg.err.Error()))
+		m.setError(msg.err)
+		return m, nil
+	}
+	m.pager.setRaw(m.theme, msg.raw)
+	if !m.pager.msg.Flags.Has(mail.FlagSeen) {
+		m.pager.msg.Flags = m.pager.msg.Flags.With(mail.FlagSeen)
+		return m, flagCmd(m.ctx, m.accountOf(m.pager.msg), msg.id, mail.FlagSeen, true)
+	}
+	return m, nil
+}
+
+func (m Model) handleEditorDone(msg editorDoneMsg) Model {
+	m.compose.path = msg.path
+	if msg.err != nil {
+		m.setError(fmt.Errorf("editor: %w", msg.err))
+		if msg.path == "" {
+			return m
+		}
+	}
+	m.compose.load()
+	m.mode = modeCompose
+	return m
+}
+
+func (m Model) handleSent(msg sentMsg) (Model, tea.Cmd) {
+	m.compose.sending = false
+	var (
+		copyErr  *accounts.SentCopyError
+		queueErr *accounts.QueuedError
+	)
+	if msg.err != nil && !errors.As(msg.err, &copyErr) && !errors.As(msg.err, &queueErr) {
+		// Nothing was saved: stay on the draft so the user can retry.
+		m.setError(msg.err)
+		return m, nil
+	}
+	// Sent, or safe in the outbox: the draft file is no longer needed.
+	m.compose.discard()
+	m.mode = modeIndex
+	if msg.err != nil {
+		m.setError(msg.err)
+	} else {
+		m.setInfo(fmt.Sprintf("Sent from %s to %s", msg.account, strings.Join(msg.to, ", ")))
+	}
+	m.refresh()
+	if id := m.compose.resumeOf; id != 0 {
+		if a, err := m.set.Get(msg.account); err == nil {
+			return m, actionCmd(m.ctx, a, id, "Sent; the draft went to the Trash", func(c ctxT) error { return a.Delete(c, id) })
+		}
+	}
+	return m, nil
+}
