@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
+	"github.com/posta-mail/posta/internal/syncbuf"
 	"github.com/posta-mail/posta/protocols"
 )
 
@@ -25,7 +26,7 @@ func TestStartTLSNotOfferedIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	mem.AddUser(user)
-	var received lockedBuffer
+	var received syncbuf.Buffer
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return mem.NewSession(), nil, nil

@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
 	"github.com/posta-mail/posta/internal/selfsigned"
+	"github.com/posta-mail/posta/internal/syncbuf"
 	"github.com/posta-mail/posta/protocols"
 )
 
@@ -32,25 +32,7 @@ type testServer struct {
 	tlsAddr  *net.TCPAddr
 	tcpAddr  *net.TCPAddr
 	roots    *x509.CertPool
-	received lockedBuffer // everything the server read and wrote
-}
-
-// lockedBuffer is a bytes.Buffer shared by server connections.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	received syncbuf.Buffer // everything the server read and wrote
 }
 
 func startServer(t *testing.T) *testServer {

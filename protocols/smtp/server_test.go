@@ -1,7 +1,6 @@
 package smtp
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -17,6 +16,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/posta-mail/posta/internal/selfsigned"
+	"github.com/posta-mail/posta/internal/syncbuf"
 	"github.com/posta-mail/posta/protocols"
 )
 
@@ -40,27 +40,10 @@ type delivery struct {
 type testServer struct {
 	tcpAddr, tlsAddr *net.TCPAddr
 	roots            *x509.CertPool
-	transcript       lockedBuffer // every byte the server read or wrote
+	transcript       syncbuf.Buffer // every byte the server read or wrote
 
 	mu         sync.Mutex
 	deliveries []delivery
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func startServer(t *testing.T) *testServer {
