@@ -104,20 +104,7 @@ func (a *Account) Body(ctx context.Context, id int64) ([]byte, error) {
 	}
 	a.net.Lock()
 	defer a.net.Unlock()
-	rc, err := a.fetcher.FetchBody(ctx, m.Folder, m.UID)
-	if err != nil {
-		return nil, fmt.Errorf("%s: fetch message %d: %w", a.Name(), id, err)
-	}
-	defer rc.Close()
-	raw, err := io.ReadAll(rc)
-	if err != nil {
-		return nil, fmt.Errorf("%s: fetch message %d: %w", a.Name(), id, err)
-	}
-	if err := a.cache.PutBody(id, bytes.NewReader(raw)); err != nil {
-		return raw, err
-	}
-	a.indexBody(id, raw)
-	return raw, nil
+	return a.fetchBodyLocked(ctx, id, m.Header)
 }
 
 // SetFlag adds or removes a flag on a message, in the cache and, where

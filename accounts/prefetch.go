@@ -36,8 +36,8 @@ func (a *Account) prefetch(ctx context.Context, folder string, now time.Time) er
 			if m.HasBody {
 				continue
 			}
-			if err := a.fetchBodyLocked(ctx, m.ID, m.Header); err != nil {
-				return fmt.Errorf("prefetch message %d: %w", m.ID, err)
+			if _, err := a.fetchBodyLocked(ctx, m.ID, m.Header); err != nil {
+				return fmt.Errorf("prefetch: %w", err)
 			}
 		}
 		if len(msgs) < prefetchPage {
@@ -47,20 +47,21 @@ func (a *Account) prefetch(ctx context.Context, folder string, now time.Time) er
 }
 
 // fetchBodyLocked downloads one body into the cache and the search
-// index. The caller holds a.net.
-func (a *Account) fetchBodyLocked(ctx context.Context, id int64, h mail.Header) error {
+// index and returns it. The caller holds a.net. If the cache cannot keep
+// the body, it is returned with the error.
+func (a *Account) fetchBodyLocked(ctx context.Context, id int64, h mail.Header) ([]byte, error) {
 	rc, err := a.fetcher.FetchBody(ctx, h.Folder, h.UID)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("%s: fetch message %d: %w", a.Name(), id, err)
 	}
 	raw, err := io.ReadAll(rc)
 	rc.Close()
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("%s: fetch message %d: %w", a.Name(), id, err)
 	}
 	if err := a.cache.PutBody(id, bytes.NewReader(raw)); err != nil {
-		return err
+		return raw, err
 	}
 	a.indexBody(id, raw)
-	return nil
+	return raw, nil
 }
