@@ -57,15 +57,32 @@ func addrs(as []mail.Address) []string {
 	return out
 }
 
-// writeJSON writes v as indented JSON. Besides what encoding/json escapes
-// already (C0 controls), DEL, C1 controls and bidi overrides are written
-// as \u escapes, so the output is safe to print on a terminal and still
-// carries the exact strings.
+// writeJSON writes v as indented JSON, safe for a terminal (see
+// terminalSafe).
 func writeJSON(w io.Writer, v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
+	_, err = w.Write(append(terminalSafe(data), '\n'))
+	return err
+}
+
+// jsonLine encodes v as one line of JSON, safe for a terminal as
+// writeJSON is.
+func jsonLine(v any) ([]byte, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(terminalSafe(data), '\n'), nil
+}
+
+// terminalSafe rewrites encoded JSON so that, besides what encoding/json
+// escapes already (C0 controls), DEL, C1 controls and bidi overrides are
+// \u escapes: the output is safe to print on a terminal and still
+// carries the exact strings.
+func terminalSafe(data []byte) []byte {
 	var b bytes.Buffer
 	for len(data) > 0 {
 		r, n := utf8.DecodeRune(data)
@@ -76,20 +93,5 @@ func writeJSON(w io.Writer, v any) error {
 		}
 		data = data[n:]
 	}
-	b.WriteByte('\n')
-	_, err = w.Write(b.Bytes())
-	return err
-}
-
-// jsonLine encodes v as one line of JSON, safe for a terminal as
-// writeJSON is.
-func jsonLine(v any) ([]byte, error) {
-	var b bytes.Buffer
-	data, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	b.Write(data)
-	b.WriteByte('\n')
-	return b.Bytes(), nil
+	return b.Bytes()
 }
