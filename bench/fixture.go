@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/cache"
@@ -107,6 +108,33 @@ func openSet(cfg *accounts.Config, cacheDir, dataDir string) (*cache.Cache, *acc
 		return nil, nil, err
 	}
 	return c, set, nil
+}
+
+// timedSync opens the accounts over cacheDir and dataDir and times one
+// Sync of account, as `posta sync` runs it. onProgress, if not nil, gets
+// each progress report with the time since the sync began.
+func (f *fixture) timedSync(ctx context.Context, account, cacheDir, dataDir string, onProgress func(time.Duration, protocols.Progress)) (accounts.SyncReport, time.Duration, error) {
+	cfg, err := f.config()
+	if err != nil {
+		return accounts.SyncReport{}, 0, err
+	}
+	c, set, err := openSet(cfg, cacheDir, dataDir)
+	if err != nil {
+		return accounts.SyncReport{}, 0, err
+	}
+	defer c.Close()
+	defer set.Close()
+	a, err := set.Get(account)
+	if err != nil {
+		return accounts.SyncReport{}, 0, err
+	}
+	start := time.Now()
+	var progress func(protocols.Progress)
+	if onProgress != nil {
+		progress = func(p protocols.Progress) { onProgress(time.Since(start), p) }
+	}
+	rep, err := a.Sync(ctx, progress)
+	return rep, time.Since(start), err
 }
 
 // endpoint is the IMAP or POP3 server of the fixture over implicit TLS,

@@ -26,30 +26,14 @@ type imapSyncRun struct {
 // syncIMAPFresh runs the accounts layer's Sync of the work account into
 // a fresh cache, as `posta sync` does on first start.
 func (f *fixture) syncIMAPFresh(ctx context.Context) (imapSyncRun, error) {
-	cfg, err := f.config()
-	if err != nil {
-		return imapSyncRun{}, err
-	}
 	cacheDir, dataDir := f.freshDirs()
-	c, set, err := openSet(cfg, cacheDir, dataDir)
-	if err != nil {
-		return imapSyncRun{}, err
-	}
-	defer c.Close()
-	defer set.Close()
-	a, err := set.Get("work")
-	if err != nil {
-		return imapSyncRun{}, err
-	}
 	run := imapSyncRun{cacheDir: cacheDir, dataDir: dataDir}
-	start := time.Now()
-	progress := func(p protocols.Progress) {
+	rep, d, err := f.timedSync(ctx, "work", cacheDir, dataDir, func(elapsed time.Duration, p protocols.Progress) {
 		if run.firstBatch == 0 && p.Done > 0 {
-			run.firstBatch = time.Since(start)
+			run.firstBatch = elapsed
 		}
-	}
-	rep, err := a.Sync(ctx, progress)
-	run.total = time.Since(start)
+	})
+	run.total = d
 	if err != nil {
 		return run, fmt.Errorf("imap sync: %w", err)
 	}
@@ -157,23 +141,7 @@ func (f *fixture) resyncRoundTrips(ctx context.Context, cacheDir, dataDir string
 // cache with nothing changed on the server (LIST, SELECT, flag check,
 // cache update), over a fresh connection, as `posta sync` does.
 func (f *fixture) resyncAccounts(ctx context.Context, cacheDir, dataDir string) (time.Duration, error) {
-	cfg, err := f.config()
-	if err != nil {
-		return 0, err
-	}
-	c, set, err := openSet(cfg, cacheDir, dataDir)
-	if err != nil {
-		return 0, err
-	}
-	defer c.Close()
-	defer set.Close()
-	a, err := set.Get("work")
-	if err != nil {
-		return 0, err
-	}
-	start := time.Now()
-	rep, err := a.Sync(ctx, nil)
-	d := time.Since(start)
+	rep, d, err := f.timedSync(ctx, "work", cacheDir, dataDir, nil)
 	if err != nil {
 		return d, err
 	}

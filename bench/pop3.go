@@ -14,24 +14,8 @@ import (
 // account into fresh cache and data folders: every message is streamed
 // to the Maildir, fsynced and indexed.
 func (f *fixture) syncPOP3Fresh(ctx context.Context) (time.Duration, error) {
-	cfg, err := f.config()
-	if err != nil {
-		return 0, err
-	}
 	cacheDir, dataDir := f.freshDirs()
-	c, set, err := openSet(cfg, cacheDir, dataDir)
-	if err != nil {
-		return 0, err
-	}
-	defer c.Close()
-	defer set.Close()
-	a, err := set.Get("home")
-	if err != nil {
-		return 0, err
-	}
-	start := time.Now()
-	rep, err := a.Sync(ctx, nil)
-	d := time.Since(start)
+	rep, d, err := f.timedSync(ctx, "home", cacheDir, dataDir, nil)
 	if err != nil {
 		return d, fmt.Errorf("pop3 sync: %w", err)
 	}
