@@ -155,8 +155,8 @@ func New(set *accounts.Set, opts Options) Model {
 		}
 	}
 	m.layout()
-	m.openAccount(m.acct)
-	m.refresh()
+	m.openAccount(m.acct) // reads the folders and the first page
+	m.reloadOutbox()
 	if opts.Compose != nil {
 		m.compose = compose{account: m.account().Name(), orig: *opts.Compose}
 	}

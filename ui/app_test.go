@@ -146,7 +146,7 @@ func TestSearchAndSaveAttachment(t *testing.T) {
 	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, DownloadDir: dl}), teatest.WithInitialTermSize(100, 30))
 	waitFor(t, tm, "work · INBOX")
 
-	want, err := set.Search("has:attachment", 1)
+	want, err := set.SearchIDs("has:attachment", 1)
 	if err != nil || len(want) == 0 {
 		t.Fatalf("Search: %v %v", want, err)
 	}

@@ -53,6 +53,13 @@ func (m Model) handleSyncDone(msg syncDoneMsg) (Model, tea.Cmd) {
 // the cache.
 func (m *Model) refresh() {
 	m.reloadFolders()
+	m.reloadOutbox()
+	m.index.load(m.listing())
+}
+
+// reloadOutbox notes which accounts have mail waiting to be sent, with
+// the last error of each.
+func (m *Model) reloadOutbox() {
 	m.outbox = map[string]string{}
 	if items, err := m.set.Cache.Outbox(""); err == nil {
 		for _, it := range items {
@@ -63,7 +70,6 @@ func (m *Model) refresh() {
 			}
 		}
 	}
-	m.index.load(m.listing())
 }
 
 func (m Model) handleBody(msg bodyMsg) (tea.Model, tea.Cmd) {
