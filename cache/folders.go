@@ -13,6 +13,10 @@ import (
 type FolderMeta struct {
 	UIDValidity   uint32
 	HighestModSeq uint64
+	// Status is the fetcher's summary of the folder's state (STATUS:
+	// UIDNEXT, MESSAGES, UNSEEN, ...) when it was last synced whole; ""
+	// when unknown. A resync skips the folder while it stays the same.
+	Status string
 }
 
 // PutFolders replaces the account's folder list with folders (in that
@@ -93,13 +97,13 @@ func (c *Cache) Folders(account string) ([]postamail.Folder, error) {
 
 // FolderMeta returns the stored sync state of a folder (zero if unknown).
 func (c *Cache) FolderMeta(account, folder string) (FolderMeta, error) {
-	s, err := c.stmt(`SELECT uidvalidity, highest_modseq FROM folders WHERE account = ? AND name = ?`)
+	s, err := c.stmt(`SELECT uidvalidity, highest_modseq, status FROM folders WHERE account = ? AND name = ?`)
 	if err != nil {
 		return FolderMeta{}, fmt.Errorf("cache: folder meta: %w", err)
 	}
 	var m FolderMeta
 	var modseq int64
-	err = s.QueryRow(account, folder).Scan(&m.UIDValidity, &modseq)
+	err = s.QueryRow(account, folder).Scan(&m.UIDValidity, &modseq, &m.Status)
 	if errors.Is(err, sql.ErrNoRows) {
 		return FolderMeta{}, nil
 	}
@@ -113,12 +117,13 @@ func (c *Cache) FolderMeta(account, folder string) (FolderMeta, error) {
 // SetFolderMeta stores the sync state of a folder, creating the folder row
 // if needed.
 func (c *Cache) SetFolderMeta(account, folder string, m FolderMeta) error {
-	s, err := c.stmt(`INSERT INTO folders (account, name, uidvalidity, highest_modseq, position)
-		VALUES (?, ?, ?, ?, (SELECT COUNT(*) FROM folders WHERE account = ?))
-		ON CONFLICT (account, name) DO UPDATE SET uidvalidity = excluded.uidvalidity, highest_modseq = excluded.highest_modseq`)
+	s, err := c.stmt(`INSERT INTO folders (account, name, uidvalidity, highest_modseq, status, position)
+		VALUES (?, ?, ?, ?, ?, (SELECT COUNT(*) FROM folders WHERE account = ?))
+		ON CONFLICT (account, name) DO UPDATE SET uidvalidity = excluded.uidvalidity,
+			highest_modseq = excluded.highest_modseq, status = excluded.status`)
 	if err == nil {
 		// SQLite integers are signed 64-bit; mod-sequences fit in 63 bits (RFC 7162).
-		_, err = s.Exec(account, folder, m.UIDValidity, int64(m.HighestModSeq&(1<<63-1)), account)
+		_, err = s.Exec(account, folder, m.UIDValidity, int64(m.HighestModSeq&(1<<63-1)), m.Status, account)
 	}
 	if err != nil {
 		return fmt.Errorf("cache: set folder meta: %w", err)
@@ -136,7 +141,7 @@ func (c *Cache) ResetFolder(account, folder string) error {
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(`UPDATE folders SET uidvalidity = 0, highest_modseq = 0 WHERE account = ? AND name = ?`, account, folder)
+		_, err = tx.Exec(`UPDATE folders SET uidvalidity = 0, highest_modseq = 0, status = '' WHERE account = ? AND name = ?`, account, folder)
 		return err
 	})
 	if err != nil {

@@ -205,6 +205,12 @@ CREATE TABLE account_state (
 	last_error TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 `,
+	// 8: what STATUS said of each folder at its last complete sync
+	// (folders.go FolderMeta.Status), so a periodic resync skips the
+	// folders whose state has not changed.
+	`
+ALTER TABLE folders ADD COLUMN status TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // schemaVersion is the version a fully migrated index has.
