@@ -54,6 +54,9 @@ type Fetcher struct {
 }
 
 var _ protocols.Fetcher = (*Fetcher)(nil)
+var _ protocols.Appender = (*Fetcher)(nil)
+var _ protocols.Searcher = (*Fetcher)(nil)
+var _ protocols.Idler = (*Fetcher)(nil)
 
 // New returns a Fetcher for opts. It does not connect.
 func New(opts Options) *Fetcher {

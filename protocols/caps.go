@@ -1,0 +1,45 @@
+package protocols
+
+import (
+	"context"
+	"time"
+
+	"github.com/posta-mail/posta/mail"
+)
+
+// Optional capabilities of a Fetcher. A fetcher implements the ones its
+// protocol has; accounts finds them by type assertion, once, when it
+// builds the account. POP3 implements none of them.
+
+// Appender stores a message in a folder on the server (IMAP APPEND), for
+// a copy of sent mail, a draft, or a copy between folders.
+type Appender interface {
+	// Append stores raw in folder with the given flags and internal date
+	// (zero means now).
+	Append(ctx context.Context, folder string, flags []mail.Flag, date time.Time, raw []byte) error
+}
+
+// Copier copies messages to another folder on the server without
+// downloading them (IMAP UID COPY). Without it a copy is a FetchBody and
+// an Append.
+type Copier interface {
+	Copy(ctx context.Context, folder string, uids []string, dest string) error
+}
+
+// Searcher searches the text (headers and body) of a folder's messages on
+// the server (IMAP UID SEARCH TEXT), which finds mail whose body was never
+// downloaded.
+type Searcher interface {
+	// SearchText returns the UIDs of the messages of folder that contain
+	// every term.
+	SearchText(ctx context.Context, folder string, terms []string) ([]string, error)
+}
+
+// Idler waits for the server to announce changes to a folder (IMAP IDLE)
+// instead of being polled.
+type Idler interface {
+	// Idle calls onChange when folder gains or loses messages, until ctx
+	// is done (then it returns nil) or the connection fails. It returns
+	// ErrUnsupported if the server cannot idle.
+	Idle(ctx context.Context, folder string, onChange func()) error
+}
