@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"strings"
-	"time"
 
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/mail"
@@ -330,16 +329,6 @@ func (a *Account) probeQueued(ctx context.Context, acts []PendingAction, fresh i
 	return gone, nil
 }
 
-// copier is the optional server-side copy of a Fetcher.
-type copier interface {
-	Copy(ctx context.Context, folder string, uids []string, dest string) error
-}
-
-// appender stores a message in a folder (IMAP APPEND).
-type appender interface {
-	Append(ctx context.Context, folder string, flags []mail.Flag, date time.Time, raw []byte) error
-}
-
 // doAction carries out one queued action on the server. a.net must be held.
 func (a *Account) doAction(ctx context.Context, act PendingAction) error {
 	uids := []string{act.UID}
@@ -359,10 +348,10 @@ func (a *Account) doAction(ctx context.Context, act PendingAction) error {
 // copyOnServer copies with the fetcher's Copy when it has one, else by
 // fetching the message and appending it to the target folder.
 func (a *Account) copyOnServer(ctx context.Context, act PendingAction) error {
-	if c, ok := a.fetcher.(copier); ok {
+	if c, ok := a.fetcher.(protocols.Copier); ok {
 		return c.Copy(ctx, act.Folder, []string{act.UID}, act.Args.Dest)
 	}
-	ap, ok := a.fetcher.(appender)
+	ap, ok := a.fetcher.(protocols.Appender)
 	if !ok {
 		return protocols.ErrUnsupported
 	}

@@ -12,13 +12,16 @@ import (
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/message"
+	"github.com/posta-mail/posta/protocols"
 )
 
 // keepSent files a copy of a sent message in the account's Sent folder:
 // appended on the IMAP server (unless append_sent = false: some servers
 // file it themselves), or in the local Sent folder of a POP3 account.
 // Failing to keep a copy does not undo the send, so the error is returned
-// for the caller to show, not to retry.
+// for the caller to show, not to retry; a server that cannot store
+// messages at all is such an error (errNoAppend), unless append_sent =
+// false.
 func (a *Account) keepSent(ctx context.Context, raw []byte) error {
 	if !a.fetcher.Caps().LocalIsRecord && a.cfg.Fetch.AppendSent != nil && !*a.cfg.Fetch.AppendSent {
 		return nil
@@ -50,11 +53,9 @@ func (a *Account) file(ctx context.Context, raw []byte, role mail.Role, flags ma
 		a.indexBody(m.ID, raw)
 		return nil
 	}
-	ap, ok := a.fetcher.(interface {
-		Append(ctx context.Context, folder string, flags []mail.Flag, date time.Time, raw []byte) error
-	})
+	ap, ok := a.fetcher.(protocols.Appender)
 	if !ok {
-		return nil
+		return errNoAppend
 	}
 	a.net.Lock()
 	defer a.net.Unlock()
@@ -71,6 +72,11 @@ func (a *Account) file(ctx context.Context, raw []byte, role mail.Role, flags ma
 	}
 	return ap.Append(ctx, folder, flags, time.Now(), raw)
 }
+
+// errNoAppend is returned when a message should be filed on a server
+// that cannot store messages (no APPEND), so that a copy of sent mail or
+// a draft is not lost silently.
+var errNoAppend = errors.New("this server cannot store messages in its folders (no APPEND)")
 
 // localFolderFor names the local folder of a POP3 account with a role.
 func localFolderFor(role mail.Role) string {

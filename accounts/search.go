@@ -7,6 +7,7 @@ import (
 
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/mail"
+	"github.com/posta-mail/posta/protocols"
 )
 
 // Addresses completes a name or address from the mail in the cache, the
@@ -44,9 +45,7 @@ func (s *Set) SearchServers(ctx context.Context, query, account string) ([]Messa
 }
 
 func (a *Account) searchServer(ctx context.Context, terms []string) ([]Message, error) {
-	srch, ok := a.fetcher.(interface {
-		SearchText(ctx context.Context, folder string, terms []string) ([]string, error)
-	})
+	srch, ok := a.fetcher.(protocols.Searcher)
 	if !ok {
 		return nil, nil // POP3: everything is local already
 	}

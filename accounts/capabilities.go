@@ -1,0 +1,24 @@
+package accounts
+
+import "github.com/posta-mail/posta/protocols"
+
+// fetcherCaps holds the optional capabilities of one fetcher, found by
+// type assertion once, when the fetcher is built. A nil field means the
+// fetcher lacks that capability. The values are bound to that fetcher:
+// an account with two connections (lanes) resolves each one's own.
+type fetcherCaps struct {
+	appender protocols.Appender // store a message in a server folder
+	copier   protocols.Copier   // copy on the server, without downloading
+	searcher protocols.Searcher // search message text on the server
+	idler    protocols.Idler    // hear about new mail without polling
+}
+
+// resolveCaps finds which optional capabilities f has.
+func resolveCaps(f protocols.Fetcher) fetcherCaps {
+	var c fetcherCaps
+	c.appender, _ = f.(protocols.Appender)
+	c.copier, _ = f.(protocols.Copier)
+	c.searcher, _ = f.(protocols.Searcher)
+	c.idler, _ = f.(protocols.Idler)
+	return c
+}
