@@ -110,7 +110,7 @@ func endpoint(account string, s ServerConfig) (protocols.Endpoint, *tokenCache, 
 type Set struct {
 	Accounts []*Account
 	Default  *Account
-	Cache    *cache.Cache
+	cache    *cache.Cache
 }
 
 // Open builds the accounts of cfg over an open cache. No network
@@ -119,7 +119,7 @@ func Open(cfg *Config, c *cache.Cache) (*Set, error) {
 	if len(cfg.Accounts) == 0 {
 		return nil, errors.New("the configuration has no [[account]]")
 	}
-	s := &Set{Cache: c}
+	s := &Set{cache: c}
 	for _, ac := range cfg.Accounts {
 		a, err := newAccount(ac, c)
 		if err != nil {

@@ -186,7 +186,7 @@ func TestMoveToMissingFolder(t *testing.T) {
 func TestMoveToFolderRemovedOnServer(t *testing.T) {
 	f := startDemoFixture(t, 2)
 	set, work, msgs := syncedWork(t, f)
-	if err := set.Cache.PutFolders("work", append(mustFolders(t, work), mail.Folder{Name: "Gone"})); err != nil {
+	if err := set.cache.PutFolders("work", append(mustFolders(t, work), mail.Folder{Name: "Gone"})); err != nil {
 		t.Fatal(err)
 	}
 	err := work.Move(context.Background(), msgs[0].ID, "Gone")
@@ -223,7 +223,7 @@ func TestOfflineActionsReplayInOrder(t *testing.T) {
 	f := startDemoFixture(t, 4)
 	set, _, msgs := syncedWork(t, f)
 	set.Close()
-	set.Cache.Close()
+	set.cache.Close()
 
 	online := goOffline(t, f, 0)
 	set = f.open(t)
@@ -260,7 +260,7 @@ func TestOfflineActionsReplayInOrder(t *testing.T) {
 		t.Fatalf("after a failed sync Pending = %d actions, want 3", len(p))
 	}
 	set.Close()
-	set.Cache.Close()
+	set.cache.Close()
 
 	online()
 	set = f.open(t)
@@ -291,7 +291,7 @@ func TestOfflineConflictReported(t *testing.T) {
 	f := startDemoFixture(t, 3)
 	set, _, msgs := syncedWork(t, f)
 	set.Close()
-	set.Cache.Close()
+	set.cache.Close()
 
 	online := goOffline(t, f, 0)
 	set = f.open(t)
@@ -305,7 +305,7 @@ func TestOfflineConflictReported(t *testing.T) {
 		t.Fatalf("Move offline: err = %v, want *PendingError", err)
 	}
 	set.Close()
-	set.Cache.Close()
+	set.cache.Close()
 	online()
 
 	// Another client deletes the first message meanwhile.
@@ -344,7 +344,7 @@ func TestPOP3ActionsWorkOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	set.Close()
-	set.Cache.Close()
+	set.cache.Close()
 
 	online := goOffline(t, f, 1)
 	set = f.open(t)
@@ -391,7 +391,7 @@ func TestPOP3ActionsWorkOffline(t *testing.T) {
 		t.Errorf("POP3 Pending = %+v, want none", p)
 	}
 	set.Close()
-	set.Cache.Close()
+	set.cache.Close()
 
 	online()
 	set = f.open(t)

@@ -100,7 +100,7 @@ func TestMissingCAFileKeepsCacheReadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	set.Close()
-	set.Cache.Close()
+	set.cache.Close()
 	f.cfg.Accounts[0].Fetch.CAFile = filepath.Join(t.TempDir(), "gone.pem")
 	set = f.open(t)
 	work, _ = set.Get("work")

@@ -163,7 +163,7 @@ func TestSyncSurvivesDroppedConnection(t *testing.T) {
 	}
 	t.Logf("cut sync failed after %v with %q (%d added in folders that finished)", time.Since(start), err, rep.Added)
 
-	partial := checkCacheConsistent(t, set.Cache, "work")
+	partial := checkCacheConsistent(t, set.cache, "work")
 	want := serverUIDs(t, f)
 	if n := len(partial["INBOX"]); n == 0 || n >= len(want["INBOX"]) {
 		t.Fatalf("after the cut the cache holds %d of %d INBOX messages; want a partial INBOX (cut too early or too late)", n, len(want["INBOX"]))
@@ -175,7 +175,7 @@ func TestSyncSurvivesDroppedConnection(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Sync after the connection came back: %v", err)
 	}
-	got := checkCacheConsistent(t, set.Cache, "work")
+	got := checkCacheConsistent(t, set.cache, "work")
 	for folder, uids := range want {
 		if !equalStrings(got[folder], uids) {
 			t.Errorf("folder %s: cache holds %d UIDs, server %d; want the same set", folder, len(got[folder]), len(uids))

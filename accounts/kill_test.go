@@ -179,7 +179,7 @@ func finalSyncAndCompare(t *testing.T, f *demoFixture, original map[string][]byt
 	if left := f.srv.POP3.Messages("bob"); len(left) != 0 {
 		t.Errorf("%d messages still on the server after a full sync", len(left))
 	}
-	msgs, err := set.Cache.List(cache.Query{Account: "home", Folder: "INBOX"})
+	msgs, err := set.cache.List(cache.Query{Account: "home", Folder: "INBOX"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func finalSyncAndCompare(t *testing.T, f *demoFixture, original map[string][]byt
 			t.Errorf("local message %s was never on the server", m.UID)
 			continue
 		}
-		rc, err := set.Cache.OpenBody(m.ID)
+		rc, err := set.cache.OpenBody(m.ID)
 		if err != nil {
 			t.Errorf("message %s: %v", m.UID, err)
 			continue

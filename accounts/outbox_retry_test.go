@@ -29,7 +29,7 @@ func countDelivered(t *testing.T, set *Set, subject string) int {
 	if _, err := home.Sync(context.Background(), nil); err != nil {
 		t.Fatalf("home Sync: %v", err)
 	}
-	msgs, err := set.Cache.List(cache.Query{Account: "home", Folder: "INBOX"})
+	msgs, err := set.cache.List(cache.Query{Account: "home", Folder: "INBOX"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,13 +62,13 @@ func TestOutboxRetriesWithBackoffAndSendsOnce(t *testing.T) {
 	if sent, err := work.FlushOutbox(ctx); sent != 0 || err == nil {
 		t.Fatalf("FlushOutbox with the server down = %d, %v; want 0 and an error", sent, err)
 	}
-	items, _ := set.Cache.Outbox("work")
+	items, _ := set.cache.Outbox("work")
 	if len(items) != 1 || items[0].Attempts != 2 || items[0].Permanent || items[0].LastError == "" ||
 		!items[0].NextAttempt.After(time.Now()) {
 		t.Fatalf("outbox after two failures = %+v, want 2 attempts, an error and a retry time ahead", items)
 	}
 	set.Close()
-	set.Cache.Close()
+	set.cache.Close()
 
 	f.cfg.Accounts[0].SMTP = goodSMTP
 	set = f.open(t)
@@ -86,7 +86,7 @@ func TestOutboxRetriesWithBackoffAndSendsOnce(t *testing.T) {
 	if rep, _ := work.Sync(ctx, nil); rep.Sent != 0 {
 		t.Errorf("Sync after the send sent %d more", rep.Sent)
 	}
-	if items, _ := set.Cache.Outbox("work"); len(items) != 0 {
+	if items, _ := set.cache.Outbox("work"); len(items) != 0 {
 		t.Errorf("outbox after the send = %+v, want empty", items)
 	}
 	if n := countDelivered(t, set, subject); n != 1 {
@@ -110,7 +110,7 @@ func TestOutboxPermanentRejectionStopsRetrying(t *testing.T) {
 	}
 	check := func(when string, attempts int) {
 		t.Helper()
-		items, _ := set.Cache.Outbox("work")
+		items, _ := set.cache.Outbox("work")
 		if len(items) != 1 || !items[0].Permanent || items[0].Attempts != attempts ||
 			!strings.Contains(items[0].LastError, "550") {
 			t.Fatalf("%s: outbox = %+v, want one refused item, %d attempts, the 550 error", when, items, attempts)

@@ -27,11 +27,11 @@ func TestOutboxKeepsMessageUntilAccepted(t *testing.T) {
 	if !errors.As(err, &queued) {
 		t.Fatalf("Send with the server down: err = %v, want *QueuedError", err)
 	}
-	if items, _ := set.Cache.Outbox("work"); len(items) != 1 || items[0].Attempts != 1 {
+	if items, _ := set.cache.Outbox("work"); len(items) != 1 || items[0].Attempts != 1 {
 		t.Fatalf("outbox after failed send = %+v, want one item with one attempt", items)
 	}
 	set.Close()
-	set.Cache.Close()
+	set.cache.Close()
 
 	// Restart with the server reachable: the sync sends the queued message.
 	f.cfg.Accounts[0].SMTP = goodSMTP
@@ -44,14 +44,14 @@ func TestOutboxKeepsMessageUntilAccepted(t *testing.T) {
 	if rep.Sent != 1 {
 		t.Errorf("Sync sent %d outbox messages, want 1", rep.Sent)
 	}
-	if items, _ := set.Cache.Outbox("work"); len(items) != 0 {
+	if items, _ := set.cache.Outbox("work"); len(items) != 0 {
 		t.Errorf("outbox after a successful send = %+v, want empty", items)
 	}
 	home, _ := set.Get("home")
 	if _, err := home.Sync(context.Background(), nil); err != nil {
 		t.Fatalf("home Sync: %v", err)
 	}
-	msgs, err := set.Cache.List(cache.Query{Account: "home", Folder: "INBOX"})
+	msgs, err := set.cache.List(cache.Query{Account: "home", Folder: "INBOX"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestBodyReadableOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	set.Close()
-	set.Cache.Close()
+	set.cache.Close()
 
 	f.cfg.Accounts[0].Fetch.Host, f.cfg.Accounts[0].Fetch.Port = deadAddr(t)
 	set = f.open(t)
@@ -126,7 +126,7 @@ func TestPOPDeletesOnlyWhatIsStored(t *testing.T) {
 		t.Errorf("%d messages left on the server, want 0", len(left))
 	}
 	for _, m := range before {
-		known, _ := set.Cache.KnownUIDLs("home")
+		known, _ := set.cache.KnownUIDLs("home")
 		if _, ok := known[m.UID]; !ok {
 			t.Errorf("UIDL %s deleted on the server but not stored locally", m.UID)
 		}

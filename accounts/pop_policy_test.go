@@ -89,7 +89,7 @@ func TestPOPStreams50MB(t *testing.T) {
 	if reports < 40 {
 		t.Errorf("%d progress reports for 50 MB, want byte progress while streaming", reports)
 	}
-	msgs, err := set.Cache.List(cache.Query{Account: "home", Folder: "INBOX"})
+	msgs, err := set.cache.List(cache.Query{Account: "home", Folder: "INBOX"})
 	if err != nil || len(msgs) != 2 {
 		t.Fatalf("List() = %d messages, %v", len(msgs), err)
 	}
@@ -100,7 +100,7 @@ func TestPOPStreams50MB(t *testing.T) {
 	if big.Subject != "a big one" || big.Size != int64(len(raw)) {
 		t.Errorf("indexed big message: subject %q, size %d", big.Subject, big.Size)
 	}
-	rc, err := set.Cache.OpenBody(big.ID)
+	rc, err := set.cache.OpenBody(big.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestPOPDeletePolicies(t *testing.T) {
 			if rep.Added != 0 {
 				t.Errorf("second sync added %d, want 0 (UIDL)", rep.Added)
 			}
-			if local := localUIDLs(t, set.Cache); len(local) != 3 {
+			if local := localUIDLs(t, set.cache); len(local) != 3 {
 				t.Errorf("%d messages stored locally, want 3", len(local))
 			}
 		})

@@ -13,7 +13,7 @@ import (
 // Addresses completes a name or address from the mail in the cache, the
 // most frequent correspondents first.
 func (s *Set) Addresses(prefix string, limit int) ([]mail.Address, error) {
-	return s.Cache.Addresses(prefix, limit)
+	return s.cache.Addresses(prefix, limit)
 }
 
 // SearchServers runs a text query on the IMAP servers too (UID SEARCH
@@ -103,11 +103,11 @@ func ServerSearchable(query string) bool {
 // SearchIDs is Search returning only message ids, newest first: a listing
 // pages through them with MessagesByID instead of building every row.
 func (s *Set) SearchIDs(query string, limit int) ([]int64, error) {
-	return s.Cache.SearchIDs(cache.SearchQuery{Text: query, Limit: limit})
+	return s.cache.SearchIDs(cache.SearchQuery{Text: query, Limit: limit})
 }
 
 // MessagesByID returns the cached messages with these ids, in order.
-func (s *Set) MessagesByID(ids []int64) ([]Message, error) { return s.Cache.MessagesByID(ids) }
+func (s *Set) MessagesByID(ids []int64) ([]Message, error) { return s.cache.MessagesByID(ids) }
 
 // MergeIDs adds the ids of remote that local lacks and orders them all
 // newest first.
@@ -123,5 +123,5 @@ func (s *Set) MergeIDs(local []int64, remote []Message) ([]int64, error) {
 			all = append(all, m.ID)
 		}
 	}
-	return s.Cache.SortByDate(all)
+	return s.cache.SortByDate(all)
 }

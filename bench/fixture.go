@@ -10,9 +10,7 @@ import (
 	"time"
 
 	"github.com/posta-mail/posta/accounts"
-	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/demo"
-	"github.com/posta-mail/posta/message"
 	"github.com/posta-mail/posta/protocols"
 )
 
@@ -97,8 +95,8 @@ func demoConfig(imapAddr, pop3Addr, smtpAddr, caFile string) (*accounts.Config, 
 
 // openSet opens the cache in the given folders and the accounts over it,
 // as posta does at start. Nothing touches the network.
-func openSet(cfg *accounts.Config, cacheDir, dataDir string) (*cache.Cache, *accounts.Set, error) {
-	c, err := cache.Open(cache.Options{Dir: cacheDir, DataDir: dataDir, ParseHeader: message.ParseHeader})
+func openSet(cfg *accounts.Config, cacheDir, dataDir string) (*accounts.Cache, *accounts.Set, error) {
+	c, err := accounts.OpenCache(cacheDir, dataDir)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -133,7 +133,11 @@ func runRSSChild(spec string) rssReport {
 	}
 	defer c.Close()
 	defer set.Close()
-	total, err := c.Count(cache.Query{Account: "work", Folder: "INBOX"})
+	work, err := set.Get("work")
+	if err != nil {
+		return rssReport{Error: err.Error()}
+	}
+	total, err := work.Count("INBOX")
 	if err != nil {
 		return rssReport{Error: err.Error()}
 	}
@@ -141,7 +145,7 @@ func runRSSChild(spec string) rssReport {
 	_ = m.Init()
 	m, _ = m.Update(screen)
 	_ = m.View()
-	oldest, err := c.List(cache.Query{Account: "work", Folder: "INBOX", Limit: 1, Offset: total - 1})
+	oldest, err := work.List("INBOX", 1, total-1)
 	if err != nil || len(oldest) != 1 {
 		return rssReport{Error: fmt.Sprintf("oldest message: %d rows, %v", len(oldest), err)}
 	}

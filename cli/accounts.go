@@ -53,7 +53,7 @@ func newAccountsCmd(g *globals) *cobra.Command {
 					r.Messages += f.Total
 					r.Unread += f.Unread
 				}
-				out, err := c.cache.Outbox(a.Name())
+				out, err := c.set.Outbox(a.Name())
 				if err != nil {
 					return err
 				}

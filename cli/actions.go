@@ -87,7 +87,7 @@ func actionCmd(g *globals, use, short, long string, nargs int,
 				return err
 			}
 			defer c.Close()
-			m, err := c.cache.Get(id)
+			m, err := c.set.Message(id)
 			if err != nil {
 				return fmt.Errorf("%s: message %d: %w", name, id, err)
 			}
@@ -177,7 +177,7 @@ server could not be reached, oldest first, of every account or of
 				return err
 			}
 			defer c.Close()
-			acts, err := c.cache.PendingActions(g.account)
+			acts, err := c.set.Pending(g.account)
 			if err != nil {
 				return err
 			}

@@ -5,8 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/posta-mail/posta/cache"
-	"github.com/posta-mail/posta/message"
+	"github.com/posta-mail/posta/accounts"
 )
 
 func newCacheCmd(g *globals) *cobra.Command {
@@ -28,30 +27,19 @@ It needs no configuration, only the cache and data folders.`,
 			if err != nil {
 				return err
 			}
-			c, err := cache.Open(cache.Options{Dir: cacheDir, DataDir: dataDir, ParseHeader: message.ParseHeader})
+			c, err := accounts.OpenCache(cacheDir, dataDir)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			before, err := c.Count(cache.Query{})
-			if err != nil {
-				return err
-			}
-			if err := c.Rebuild(); err != nil {
-				return err
-			}
-			after, err := c.Count(cache.Query{})
-			if err != nil {
-				return err
-			}
-			out, err := c.Outbox("")
+			r, err := accounts.RebuildCache(c)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(g.stdout, "index rebuilt in %s\n", cacheDir)
-			fmt.Fprintf(g.stdout, "  %d messages indexed before, %d after (from the Maildirs in %s)\n", before, after, dataDir)
+			fmt.Fprintf(g.stdout, "  %d messages indexed before, %d after (from the Maildirs in %s)\n", r.Before, r.After, dataDir)
 			fmt.Fprintf(g.stdout, "  IMAP headers and bodies dropped: \"posta sync\" fetches them again\n")
-			fmt.Fprintf(g.stdout, "  %d messages waiting in the outbox, kept\n", len(out))
+			fmt.Fprintf(g.stdout, "  %d messages waiting in the outbox, kept\n", r.Outbox)
 			return nil
 		},
 	})

@@ -9,7 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/cobra"
 
-	"github.com/posta-mail/posta/cache"
+	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/sanitize"
 )
 
@@ -33,7 +33,7 @@ objects (see the README for the fields).`,
 				return err
 			}
 			defer c.Close()
-			msgs, err := c.cache.List(cache.Query{Account: g.account, Folder: folder, Limit: limit})
+			msgs, err := c.set.List(g.account, folder, limit, 0)
 			if err != nil {
 				return err
 			}
@@ -48,7 +48,7 @@ objects (see the README for the fields).`,
 
 // printMessages prints msgs as `list` and `search` do: a table, or with
 // asJSON an array of messageJSON.
-func printMessages(w io.Writer, msgs []cache.Message, asJSON bool) error {
+func printMessages(w io.Writer, msgs []accounts.Message, asJSON bool) error {
 	if asJSON {
 		rows := make([]messageJSON, 0, len(msgs))
 		for _, m := range msgs {

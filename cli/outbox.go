@@ -12,8 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/posta-mail/posta/accounts"
-	"github.com/posta-mail/posta/cache"
-	"github.com/posta-mail/posta/message"
 	"github.com/posta-mail/posta/sanitize"
 )
 
@@ -49,13 +47,13 @@ again).`,
 				return err
 			}
 			defer c.Close()
-			items, err := c.cache.Outbox(g.account)
+			items, err := c.set.Outbox(g.account)
 			if err != nil {
 				return err
 			}
 			rows := make([]outboxJSON, 0, len(items))
 			for _, it := range items {
-				rows = append(rows, outboxRow(c.cache, it))
+				rows = append(rows, outboxRow(c.set, it))
 			}
 			if asJSON {
 				return writeJSON(g.stdout, rows)
@@ -102,7 +100,7 @@ message is still not sent.`,
 					errs = append(errs, fmt.Errorf("%s: %w", a.Name(), err))
 				}
 			}
-			left, err := c.cache.Outbox(g.account)
+			left, err := c.set.Outbox(g.account)
 			if err != nil {
 				return err
 			}
@@ -116,7 +114,7 @@ message is still not sent.`,
 	return cmd
 }
 
-func outboxRow(c *cache.Cache, it cache.OutboxItem) outboxJSON {
+func outboxRow(set *accounts.Set, it accounts.OutboxItem) outboxJSON {
 	row := outboxJSON{ID: it.ID, Account: it.Account, From: it.From, To: it.To, Attempts: it.Attempts,
 		LastError: it.LastError, Created: it.Created.Format(time.RFC3339), State: "waiting"}
 	if row.To == nil {
@@ -131,11 +129,7 @@ func outboxRow(c *cache.Cache, it cache.OutboxItem) outboxJSON {
 			row.NextAttempt = it.NextAttempt.Format(time.RFC3339)
 		}
 	}
-	if rc, err := c.OutboxOpen(it.ID); err == nil {
-		h, _ := message.ParseHeader(io.LimitReader(rc, 1<<20))
-		rc.Close()
-		row.Subject = h.Subject
-	}
+	row.Subject = set.OutboxSubject(it.ID)
 	return row
 }
 

@@ -34,7 +34,7 @@ terminal they are made safe first.`,
 				return err
 			}
 			defer c.Close()
-			m, err := c.cache.Get(id)
+			m, err := c.set.Message(id)
 			if err != nil {
 				return fmt.Errorf("read: message %d: %w", id, err)
 			}

@@ -17,8 +17,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/posta-mail/posta/accounts"
-	"github.com/posta-mail/posta/cache"
-	"github.com/posta-mail/posta/message"
 	"github.com/posta-mail/posta/sanitize"
 )
 
@@ -153,7 +151,7 @@ func defaultDataDir() (string, error) {
 // accounts.
 type core struct {
 	cfg   *accounts.Config
-	cache *cache.Cache
+	cache *accounts.Cache
 	set   *accounts.Set
 }
 
@@ -179,7 +177,7 @@ func (g *globals) openCore() (*core, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := cache.Open(cache.Options{Dir: cacheDir, DataDir: dataDir, ParseHeader: message.ParseHeader})
+	c, err := accounts.OpenCache(cacheDir, dataDir)
 	if err != nil {
 		return nil, err
 	}

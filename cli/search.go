@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/posta-mail/posta/accounts"
-	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/sanitize"
 )
 
@@ -50,7 +49,7 @@ downloaded; the servers search all of it.`,
 			}
 			defer c.Close()
 			query := strings.Join(args, " ")
-			msgs, err := c.cache.Search(cache.SearchQuery{Text: query, Account: g.account, Limit: limit})
+			msgs, err := c.set.Search(query, g.account, limit)
 			if err != nil {
 				return err
 			}

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/posta-mail/posta/accounts"
-	"github.com/posta-mail/posta/protocols"
 	"github.com/posta-mail/posta/sanitize"
 )
 
@@ -34,7 +33,7 @@ goes to stderr. The exit status is non-zero when a server fails.`,
 			live := isTerminal(g.stderr)
 			for _, a := range targets {
 				last := ""
-				rep, err := a.Sync(cmd.Context(), func(p protocols.Progress) {
+				rep, err := a.Sync(cmd.Context(), func(p accounts.Progress) {
 					line := fmt.Sprintf("%s: %s %d/%d (%.1f MB)", sanitize.Line(a.Name()), sanitize.Line(p.Folder), p.Done, p.Total, float64(p.Bytes)/(1<<20))
 					switch {
 					case line == last:

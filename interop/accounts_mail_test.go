@@ -12,13 +12,19 @@ import (
 	goimap "github.com/emersion/go-imap/v2"
 
 	"github.com/posta-mail/posta/accounts"
-	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/protocols"
 )
 
-func cacheQuery(account, folder string) cache.Query {
-	return cache.Query{Account: account, Folder: folder}
+// cachedCount returns how many messages an account's folder holds in
+// the cache.
+func cachedCount(t *testing.T, set *accounts.Set, account, folder string) (int, error) {
+	t.Helper()
+	a, err := set.Get(account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Count(folder)
 }
 
 func mustFolders(t *testing.T, set *accounts.Set) []mail.Folder {
@@ -121,7 +127,7 @@ func TestAccountsPOP3DeletePolicies(t *testing.T) {
 	if _, err := set.Default.Sync(testCtx(t), progress); err == nil {
 		t.Fatalf("Sync whose connection dropped after one message: nil error, want an error")
 	}
-	storedFirst, err := set.Cache.Count(cacheQuery("bob", "INBOX"))
+	storedFirst, err := cachedCount(t, set, "bob", "INBOX")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +187,7 @@ func TestAccountsOutboxAcrossPostfixRestart(t *testing.T) {
 	if !errors.As(err, &queued) {
 		t.Fatalf("Send with Postfix stopped: err = %v, want *accounts.QueuedError", err)
 	}
-	items, err := set.Cache.Outbox("alice")
+	items, err := set.Outbox("alice")
 	if err != nil || len(items) != 1 {
 		t.Fatalf("outbox after the failed send: %d items, %v; want 1", len(items), err)
 	}
@@ -195,7 +201,7 @@ func TestAccountsOutboxAcrossPostfixRestart(t *testing.T) {
 	if rep.Sent != 1 {
 		t.Errorf("Sync report Sent = %d, want 1", rep.Sent)
 	}
-	if items, _ := set.Cache.Outbox("alice"); len(items) != 0 {
+	if items, _ := set.Outbox("alice"); len(items) != 0 {
 		t.Errorf("outbox after the flush holds %d items, want none", len(items))
 	}
 

@@ -27,7 +27,7 @@ func TestAccountsUIDValidityChange(t *testing.T) {
 	appendRaw(t, other, folder, folder+" old 1", folder+" old 2", folder+" old 3")
 	before := uidValidity(t, other, folder)
 
-	set := openAccounts(t, t.TempDir(), s.imapAccount(t, folder, "Junk"))
+	set, c := openAccountsCache(t, t.TempDir(), s.imapAccount(t, folder, "Junk"))
 	a := set.Default
 	if _, err := a.Sync(ctx, nil); err != nil {
 		t.Fatalf("first Sync: %v", err)
@@ -41,7 +41,7 @@ func TestAccountsUIDValidityChange(t *testing.T) {
 	if _, err := a.Body(ctx, old.ID); err != nil {
 		t.Fatalf("Body(old 1): %v", err)
 	}
-	junkBefore, err := set.Cache.Count(cacheQuery("alice", "Junk"))
+	junkBefore, err := cachedCount(t, set, "alice", "Junk")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestAccountsUIDValidityChange(t *testing.T) {
 			t.Errorf("Body(new 1) after the reset = %q, %v; want the new message's body, not a stale one", body, err)
 		}
 	}
-	meta, err := set.Cache.FolderMeta("alice", folder)
+	meta, err := c.FolderMeta("alice", folder)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestAccountsUIDValidityChange(t *testing.T) {
 	if rep.Added != 2 {
 		t.Errorf("Sync after reset: Added = %d, want 2", rep.Added)
 	}
-	if n, _ := set.Cache.Count(cacheQuery("alice", "Junk")); n < junkBefore {
+	if n, _ := cachedCount(t, set, "alice", "Junk"); n < junkBefore {
 		t.Errorf("Junk lost cached rows across another folder's reset: %d -> %d", junkBefore, n)
 	}
 	for _, f := range mustFolders(t, set) {

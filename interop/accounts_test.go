@@ -18,8 +18,6 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/posta-mail/posta/accounts"
-	"github.com/posta-mail/posta/cache"
-	"github.com/posta-mail/posta/message"
 )
 
 // serverConfig points a posta server configuration at addr, trusting
@@ -65,8 +63,15 @@ func (s *stack) pop3Account(t *testing.T, leaveOnServer bool) accounts.AccountCo
 // the test reuses dir) and the accounts of cfgs over it.
 func openAccounts(t *testing.T, dir string, cfgs ...accounts.AccountConfig) *accounts.Set {
 	t.Helper()
-	c, err := cache.Open(cache.Options{Dir: filepath.Join(dir, "cache"), DataDir: filepath.Join(dir, "data"),
-		ParseHeader: message.ParseHeader})
+	set, _ := openAccountsCache(t, dir, cfgs...)
+	return set
+}
+
+// openAccountsCache is openAccounts also returning the cache, for tests
+// that check what it stores below what accounts shows.
+func openAccountsCache(t *testing.T, dir string, cfgs ...accounts.AccountConfig) (*accounts.Set, *accounts.Cache) {
+	t.Helper()
+	c, err := accounts.OpenCache(filepath.Join(dir, "cache"), filepath.Join(dir, "data"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,14 +81,14 @@ func openAccounts(t *testing.T, dir string, cfgs ...accounts.AccountConfig) *acc
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { set.Close(); c.Close() })
-	return set
+	return set, c
 }
 
 // cachedSubjects counts the cached messages of an account's folder by
 // subject.
 func cachedSubjects(t *testing.T, set *accounts.Set, account, folder string) map[string]int {
 	t.Helper()
-	msgs, err := set.Cache.List(cache.Query{Account: account, Folder: folder})
+	msgs, err := set.List(account, folder, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +102,7 @@ func cachedSubjects(t *testing.T, set *accounts.Set, account, folder string) map
 // cachedBySubject returns the one cached message with subject.
 func cachedBySubject(t *testing.T, set *accounts.Set, account, folder, subject string) accounts.Message {
 	t.Helper()
-	msgs, err := set.Cache.List(cache.Query{Account: account, Folder: folder})
+	msgs, err := set.List(account, folder, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func TestPOP3KillHarnessAgainstDovecot(t *testing.T) {
 		t.Logf("round %d: %d stored locally, %d on the server", round, len(local), len(server))
 	}
 
-	set := openAccounts(t, dir, s.pop3Account(t, false))
+	set, c := openAccountsCache(t, dir, s.pop3Account(t, false))
 	a, _ := set.Get("bob")
 	if _, err := a.Sync(testCtx(t), nil); err != nil {
 		t.Fatalf("final sync: %v", err)
@@ -77,7 +77,7 @@ func TestPOP3KillHarnessAgainstDovecot(t *testing.T) {
 	if left := s.maildrop(t); len(left) != 0 {
 		t.Errorf("%d messages left on the server after the final sync", len(left))
 	}
-	msgs, err := set.Cache.List(cache.Query{Account: "bob", Folder: "INBOX"})
+	msgs, err := set.List("bob", "INBOX", 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestPOP3KillHarnessAgainstDovecot(t *testing.T) {
 		if !ok {
 			continue
 		}
-		rc, err := set.Cache.OpenBody(m.ID)
+		rc, err := c.OpenBody(m.ID)
 		if err != nil {
 			t.Errorf("message %s: %v", m.UID, err)
 			continue

@@ -61,7 +61,7 @@ func (m *Model) refresh() {
 // the last error of each.
 func (m *Model) reloadOutbox() {
 	m.outbox = map[string]string{}
-	if items, err := m.set.Cache.Outbox(""); err == nil {
+	if items, err := m.set.Outbox(""); err == nil {
 		for _, it := range items {
 			if it.LastError != "" {
 				m.outbox[it.Account] = sanitize.Line(it.LastError)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/posta-mail/posta/accounts"
-	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/sanitize"
 )
 
@@ -67,12 +66,10 @@ func (l *searchListing) title() string {
 // unifiedListing merges the inboxes of every account by date.
 type unifiedListing struct{ set *accounts.Set }
 
-func (l unifiedListing) count() (int, error) {
-	return l.set.Cache.Count(cache.Query{Folder: "INBOX"})
-}
+func (l unifiedListing) count() (int, error) { return l.set.UnifiedCount() }
 
 func (l unifiedListing) page(limit, offset int) ([]accounts.Message, error) {
-	return l.set.Cache.List(cache.Query{Folder: "INBOX", Limit: limit, Offset: offset})
+	return l.set.UnifiedInbox(limit, offset)
 }
 
 func (l unifiedListing) title() string { return "All inboxes" }
