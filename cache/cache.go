@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -253,10 +254,7 @@ func openIndex(path string, check bool) (*sql.DB, error) {
 	// repairs from the Maildir file names. temp_store(MEMORY) keeps the
 	// per-statement journals that the counter triggers need off the disk
 	// (3x faster bulk inserts).
-	dsn := "file:" + filepath.ToSlash(path) +
-		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sql.Open("sqlite", indexDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("cache: open index: %w", err)
 	}
@@ -276,6 +274,24 @@ func openIndex(path string, check bool) (*sql.DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// indexDSN is the data source name of the index at path. Its settings
+// apply to every connection of the pool (the driver runs them on each
+// new connection, busy_timeout first):
+//   - busy_timeout(10000): a connection that finds the database locked by
+//     another process (or another connection of this one) waits up to 10
+//     seconds for it instead of failing with SQLITE_BUSY;
+//   - _txlock=immediate: every transaction (db.Begin) is BEGIN IMMEDIATE,
+//     which takes the write lock when it starts, where busy_timeout
+//     applies. A deferred transaction that reads and then writes would
+//     have to upgrade its lock, and an upgrade that conflicts with another
+//     writer fails at once with SQLITE_BUSY whatever the timeout.
+//     Read-only work does not use transactions.
+func indexDSN(path string) string {
+	return "file:" + filepath.ToSlash(path) +
+		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 }
 
 // errDamaged marks an index that failed quick_check.
@@ -320,6 +336,39 @@ func isDamage(err error) bool {
 		}
 	}
 	return false
+}
+
+// isBusy reports whether err is SQLite's "database is locked"
+// (SQLITE_BUSY, SQLITE_LOCKED).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED
+			return true
+		}
+	}
+	return false
+}
+
+// busyPatience is how long retryBusy keeps trying.
+const busyPatience = 30 * time.Second
+
+// retryBusy runs fn until it does not fail with SQLITE_BUSY, for at most
+// busyPatience. It is for the steps of Open that can meet another
+// process setting up the same index, where SQLite may report
+// SQLITE_BUSY without waiting for busy_timeout.
+func retryBusy(fn func() error) error {
+	deadline := time.Now().Add(busyPatience)
+	wait := 2 * time.Millisecond
+	for {
+		err := fn()
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(wait + time.Duration(rand.Int64N(int64(wait))))
+		wait = min(2*wait, 100*time.Millisecond)
+	}
 }
 
 // minimalParseHeader is the fallback header parser for reconciliation.

@@ -220,31 +220,67 @@ func schemaVersion() int { return len(migrations) }
 func migrate(db *sql.DB) error { return migrateTo(db, len(migrations)) }
 
 // migrateTo applies the migrations up to version target.
+//
+// Several posta processes may open a new or old index at once. Each step
+// runs in a BEGIN IMMEDIATE transaction (the DSN's _txlock=immediate),
+// which takes SQLite's write lock before it reads anything: a second
+// process waits for the lock (busy_timeout) instead of failing, then
+// reads the schema version again inside its own transaction, finds the
+// step done and applies nothing twice.
+//
+// While another process creates the index, even a read can fail with
+// SQLITE_BUSY without waiting (SQLite does not call the busy handler
+// everywhere a WAL index is being set up), so each step is retried for
+// a while on SQLITE_BUSY (retryBusy).
 func migrateTo(db *sql.DB, target int) error {
 	var version int
-	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
+	err := retryBusy(func() error { return db.QueryRow("PRAGMA user_version").Scan(&version) })
+	if err != nil {
 		return fmt.Errorf("cache: read schema version: %w", err)
 	}
-	if version > len(migrations) {
-		return fmt.Errorf("cache: index schema version %d is newer than this posta (%d)", version, len(migrations))
-	}
-	for i := version; i < target; i++ {
-		tx, err := db.Begin()
+	for {
+		if version > len(migrations) {
+			return fmt.Errorf("cache: index schema version %d is newer than this posta (%d)", version, len(migrations))
+		}
+		if version >= target {
+			return nil
+		}
+		var next int
+		err := retryBusy(func() (err error) {
+			next, err = migrateStep(db, target)
+			return err
+		})
 		if err != nil {
-			return fmt.Errorf("cache: migration %d: %w", i+1, err)
+			return err
 		}
-		if _, err := tx.Exec(migrations[i]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("cache: migration %d: %w", i+1, err)
-		}
-		// PRAGMA cannot take a bound parameter; i+1 is our own integer.
-		if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("cache: migration %d: %w", i+1, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("cache: migration %d: %w", i+1, err)
-		}
+		version = next
 	}
-	return nil
+}
+
+// migrateStep applies the next migration, if one below target is still
+// due once the write lock is held, and returns the version it left.
+func migrateStep(db *sql.DB, target int) (int, error) {
+	tx, err := db.Begin() // BEGIN IMMEDIATE: the write lock, before the version is read
+	if err != nil {
+		return 0, fmt.Errorf("cache: migrate: %w", err)
+	}
+	defer tx.Rollback()
+	var version int
+	if err := tx.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
+		return 0, fmt.Errorf("cache: read schema version: %w", err)
+	}
+	if version >= target || version >= len(migrations) {
+		return version, nil // done by another process meanwhile (or newer: the caller says so)
+	}
+	if _, err := tx.Exec(migrations[version]); err != nil {
+		return 0, fmt.Errorf("cache: migration %d: %w", version+1, err)
+	}
+	// PRAGMA cannot take a bound parameter; version+1 is our own integer.
+	if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", version+1)); err != nil {
+		return 0, fmt.Errorf("cache: migration %d: %w", version+1, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("cache: migration %d: %w", version+1, err)
+	}
+	return version + 1, nil
 }
