@@ -13,20 +13,22 @@ import (
 	"github.com/posta-mail/posta/protocols/smtp"
 )
 
-// Account is one configured mail account, live: its fetcher, its sender
-// and the cache. Its methods may be called from any goroutine; network
-// work is serialised per account, cache reads are not.
+// Account is one configured mail account, live: its fetch lanes, its
+// sender and the cache. Its methods may be called from any goroutine:
+// background syncs run on one lane, what the user waits for on the other
+// (lanes.go), sending under a lock of its own; cache reads take no lock.
 type Account struct {
-	cfg     AccountConfig
-	cache   *cache.Cache
-	fetcher protocols.Fetcher
-	sender  protocols.Sender
-	in      protocols.Endpoint // the fetcher's server, for watchers
+	cfg    AccountConfig
+	cache  *cache.Cache
+	caps   protocols.Caps // what the fetcher can do, read once
+	bg, fg *lane          // the sync lane and the interactive lane
+	sender protocols.Sender
+	sendMu sync.Mutex         // held while the sender is in use
+	syncMu sync.Mutex         // one sync of the account at a time
+	in     protocols.Endpoint // the fetcher's server, for watchers
 	// inToken and outToken hold OAuth2 tokens from a token command (nil
 	// for passwords), to be forgotten when the server refuses them.
 	inToken, outToken *tokenCache
-
-	net sync.Mutex // held while the fetcher or sender is in use
 }
 
 // Name returns the account's name from the configuration.
@@ -47,13 +49,16 @@ func (a *Account) From() string {
 func (a *Account) Signature() string { return a.cfg.Signature }
 
 // Caps reports what the account's fetcher can do.
-func (a *Account) Caps() protocols.Caps { return a.fetcher.Caps() }
+func (a *Account) Caps() protocols.Caps { return a.caps }
 
-// Close logs out of the servers.
+// Close logs out of the servers, waiting for the work in progress on
+// each lane.
 func (a *Account) Close() error {
-	a.net.Lock()
-	defer a.net.Unlock()
-	return a.fetcher.Close()
+	err := a.bg.close()
+	if a.fg != a.bg {
+		err = errors.Join(err, a.fg.close())
+	}
+	return err
 }
 
 // newAccount builds the fetcher and sender for one configured account.
@@ -67,15 +72,20 @@ func newAccount(cfg AccountConfig, c *cache.Cache) (*Account, error) {
 		return nil, fmt.Errorf("account %s: smtp: %w", cfg.Name, err)
 	}
 	a := &Account{cfg: cfg, cache: c, in: in, inToken: inToken, outToken: outToken}
+	var mk func() protocols.Fetcher
 	switch cfg.Fetch.Kind {
 	case "imap":
-		a.fetcher = imap.New(imap.Options{Endpoint: in, SubscribedOnly: cfg.Fetch.SubscribedOnly})
+		mk = func() protocols.Fetcher {
+			return imap.New(imap.Options{Endpoint: in, SubscribedOnly: cfg.Fetch.SubscribedOnly})
+		}
 	case "pop3":
 		leave := cfg.Fetch.LeaveOnServer == nil || *cfg.Fetch.LeaveOnServer
-		a.fetcher = pop3.New(pop3.Options{Endpoint: in, LeaveOnServer: leave})
+		mk = func() protocols.Fetcher { return pop3.New(pop3.Options{Endpoint: in, LeaveOnServer: leave}) }
 	default:
 		return nil, fmt.Errorf("account %s: unknown fetch kind %q", cfg.Name, cfg.Fetch.Kind)
 	}
+	a.bg, a.fg = newLanes(mk)
+	a.caps = a.bg.f.Caps()
 	a.sender = smtp.New(smtp.Options{Endpoint: out})
 	return a, nil
 }

@@ -100,7 +100,7 @@ func (a *Account) Move(ctx context.Context, id int64, folder string) error {
 
 // Copy copies a message to another folder (IMAP accounts only).
 func (a *Account) Copy(ctx context.Context, id int64, folder string) error {
-	if a.fetcher.Caps().LocalIsRecord {
+	if a.caps.LocalIsRecord {
 		return fmt.Errorf("%s: copy: %w", a.Name(), protocols.ErrUnsupported)
 	}
 	return a.moveTo(ctx, id, folder, cache.ActionCopy)
@@ -128,7 +128,7 @@ func (a *Account) Delete(ctx context.Context, id int64) error {
 		return err
 	}
 	if m.Folder == trash {
-		if a.fetcher.Caps().LocalIsRecord {
+		if a.caps.LocalIsRecord {
 			return a.cache.PurgePOP(id)
 		}
 		return a.perform(ctx, cache.PendingAction{Kind: cache.ActionExpunge, MessageID: id})
@@ -148,7 +148,7 @@ func (a *Account) moveTo(ctx context.Context, id int64, folder string, kind cach
 	if dest == m.Folder && kind != cache.ActionCopy {
 		return nil
 	}
-	if a.fetcher.Caps().LocalIsRecord {
+	if a.caps.LocalIsRecord {
 		return a.cache.MovePOP(id, dest)
 	}
 	return a.perform(ctx, cache.PendingAction{Kind: kind, MessageID: id, Args: cache.ActionArgs{Dest: dest}})
@@ -193,8 +193,8 @@ func (a *Account) perform(ctx context.Context, act PendingAction) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", a.Name(), err)
 	}
-	a.net.Lock()
-	defer a.net.Unlock()
+	a.lockFG()
+	defer a.fg.mu.Unlock()
 	conflicts, err := a.replayQueue(ctx, queued.ID)
 	var errs []error
 	for _, c := range conflicts {
@@ -211,11 +211,11 @@ func (a *Account) perform(ctx context.Context, act PendingAction) error {
 // returns an error only when the server cannot be reached: the remaining
 // actions stay queued, in order.
 func (a *Account) replayPending(ctx context.Context, rep *SyncReport) error {
-	if a.fetcher.Caps().LocalIsRecord {
+	if a.caps.LocalIsRecord {
 		return nil
 	}
-	a.net.Lock()
-	defer a.net.Unlock()
+	a.lockFG()
+	defer a.fg.mu.Unlock()
 	conflicts, err := a.replayQueue(ctx, 0)
 	for _, c := range conflicts {
 		rep.Conflicts = append(rep.Conflicts, c.Error())
@@ -233,7 +233,7 @@ func (a *Account) replayPending(ctx context.Context, rep *SyncReport) error {
 // since a UID STORE or MOVE on a missing UID succeeds silently. It stops
 // at the first action the server cannot be reached for, and returns that
 // error; every action the server refused is dropped and returned as a
-// conflict. a.net must be held.
+// conflict. the interactive lane (a.fg) must be held.
 func (a *Account) replayQueue(ctx context.Context, fresh int64) ([]*ConflictError, error) {
 	acts, err := a.cache.PendingActions(a.Name())
 	if err != nil {
@@ -293,7 +293,7 @@ func (a *Account) probeQueued(ctx context.Context, acts []PendingAction, fresh i
 		if err != nil {
 			return nil, err
 		}
-		res, err := a.fetcher.Sync(ctx, protocols.SyncRequest{
+		res, err := a.fg.f.Sync(ctx, protocols.SyncRequest{
 			Folder: folder,
 			State: protocols.FolderState{
 				UIDValidity: meta.UIDValidity,
@@ -329,16 +329,16 @@ func (a *Account) probeQueued(ctx context.Context, acts []PendingAction, fresh i
 	return gone, nil
 }
 
-// doAction carries out one queued action on the server. a.net must be held.
+// doAction carries out one queued action on the server. the interactive lane (a.fg) must be held.
 func (a *Account) doAction(ctx context.Context, act PendingAction) error {
 	uids := []string{act.UID}
 	switch act.Kind {
 	case cache.ActionFlag, cache.ActionUnflag:
-		return a.fetcher.SetFlags(ctx, act.Folder, uids, []mail.Flag{act.Args.Flag}, act.Kind == cache.ActionFlag)
+		return a.fg.f.SetFlags(ctx, act.Folder, uids, []mail.Flag{act.Args.Flag}, act.Kind == cache.ActionFlag)
 	case cache.ActionMove, cache.ActionDelete:
-		return a.fetcher.Move(ctx, act.Folder, uids, act.Args.Dest)
+		return a.fg.f.Move(ctx, act.Folder, uids, act.Args.Dest)
 	case cache.ActionExpunge:
-		return a.fetcher.Delete(ctx, act.Folder, uids)
+		return a.fg.f.Delete(ctx, act.Folder, uids)
 	case cache.ActionCopy:
 		return a.copyOnServer(ctx, act)
 	}
@@ -348,14 +348,14 @@ func (a *Account) doAction(ctx context.Context, act PendingAction) error {
 // copyOnServer copies with the fetcher's Copy when it has one, else by
 // fetching the message and appending it to the target folder.
 func (a *Account) copyOnServer(ctx context.Context, act PendingAction) error {
-	if c, ok := a.fetcher.(protocols.Copier); ok {
+	if c, ok := a.fg.f.(protocols.Copier); ok {
 		return c.Copy(ctx, act.Folder, []string{act.UID}, act.Args.Dest)
 	}
-	ap, ok := a.fetcher.(protocols.Appender)
+	ap, ok := a.fg.f.(protocols.Appender)
 	if !ok {
 		return protocols.ErrUnsupported
 	}
-	rc, err := a.fetcher.FetchBody(ctx, act.Folder, act.UID)
+	rc, err := a.fg.f.FetchBody(ctx, act.Folder, act.UID)
 	if err != nil {
 		return err
 	}

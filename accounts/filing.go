@@ -23,7 +23,7 @@ import (
 // messages at all is such an error (errNoAppend), unless append_sent =
 // false.
 func (a *Account) keepSent(ctx context.Context, raw []byte) error {
-	if !a.fetcher.Caps().LocalIsRecord && a.cfg.Fetch.AppendSent != nil && !*a.cfg.Fetch.AppendSent {
+	if !a.caps.LocalIsRecord && a.cfg.Fetch.AppendSent != nil && !*a.cfg.Fetch.AppendSent {
 		return nil
 	}
 	return a.file(ctx, raw, mail.RoleSent, mail.Flags{mail.FlagSeen})
@@ -40,7 +40,7 @@ func (a *Account) SaveDraft(ctx context.Context, raw []byte) error {
 
 // file stores raw in the account's folder with the given role.
 func (a *Account) file(ctx context.Context, raw []byte, role mail.Role, flags mail.Flags) error {
-	if a.fetcher.Caps().LocalIsRecord {
+	if a.caps.LocalIsRecord {
 		sum := sha256.Sum256(raw)
 		h, _ := message.ParseHeader(bytes.NewReader(raw))
 		h.Folder = localFolderFor(role)
@@ -53,17 +53,17 @@ func (a *Account) file(ctx context.Context, raw []byte, role mail.Role, flags ma
 		a.indexBody(m.ID, raw)
 		return nil
 	}
-	ap, ok := a.fetcher.(protocols.Appender)
+	ap, ok := a.fg.f.(protocols.Appender)
 	if !ok {
 		return errNoAppend
 	}
-	a.net.Lock()
-	defer a.net.Unlock()
+	a.lockFG()
+	defer a.fg.mu.Unlock()
 	folder, err := a.roleFolder(role)
 	if errors.Is(err, ErrNoFolder) {
 		// Never synced (or the folder is new): ask the server for its
 		// folders once before giving up on filing the copy.
-		if fs, ferr := a.fetcher.Folders(ctx); ferr == nil && a.cache.PutFolders(a.Name(), fs) == nil {
+		if fs, ferr := a.fg.f.Folders(ctx); ferr == nil && a.cache.PutFolders(a.Name(), fs) == nil {
 			folder, err = a.roleFolder(role)
 		}
 	}

@@ -102,9 +102,9 @@ func (a *Account) Body(ctx context.Context, id int64) ([]byte, error) {
 	if cache.IsPlaceholderUID(m.UID) {
 		return nil, fmt.Errorf("message %d was just moved and its body is not cached; it can be read after the next sync", id)
 	}
-	a.net.Lock()
-	defer a.net.Unlock()
-	return a.fetchBodyLocked(ctx, id, m.Header)
+	a.lockFG()
+	defer a.fg.mu.Unlock()
+	return a.fetchBody(ctx, a.fg.f, id, m.Header)
 }
 
 // SetFlag adds or removes a flag on a message, in the cache and, where
@@ -115,7 +115,7 @@ func (a *Account) SetFlag(ctx context.Context, id int64, flag mail.Flag, add boo
 	if err != nil {
 		return err
 	}
-	if a.fetcher.Caps().ServerFlags {
+	if a.caps.ServerFlags {
 		kind := cache.ActionUnflag
 		if add {
 			kind = cache.ActionFlag

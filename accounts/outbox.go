@@ -150,11 +150,11 @@ func (a *Account) sendItem(ctx context.Context, it cache.OutboxItem) error {
 	if err != nil {
 		return err
 	}
-	a.net.Lock()
+	a.sendMu.Lock()
 	err = retryRefusedToken(a.outToken, func() error {
 		return a.sender.Send(ctx, it.From, it.To, bytes.NewReader(raw))
 	})
-	a.net.Unlock()
+	a.sendMu.Unlock()
 	if err != nil {
 		err = explain(a.Name(), "smtp", a.cfg.SMTP, err)
 		permanent := permanentSendError(err)

@@ -135,7 +135,7 @@ func TestPOPDeletePolicies(t *testing.T) {
 			set := f.open(t)
 			a, _ := set.Get("home")
 			policy := popPolicyFor(a.cfg.Fetch)
-			if err := a.fetchPOPWith(context.Background(), nil, &SyncReport{}, policy); err != nil {
+			if err := a.fetchPOPWith(context.Background(), a.bg.f, nil, &SyncReport{}, policy); err != nil {
 				t.Fatal(err)
 			}
 			if n := len(f.srv.POP3.Messages("bob")); n != tt.wantLeft[0] {
@@ -143,7 +143,7 @@ func TestPOPDeletePolicies(t *testing.T) {
 			}
 			policy.now = func() time.Time { return time.Now().Add(tt.later) }
 			rep := &SyncReport{}
-			if err := a.fetchPOPWith(context.Background(), nil, rep, policy); err != nil {
+			if err := a.fetchPOPWith(context.Background(), a.bg.f, nil, rep, policy); err != nil {
 				t.Fatal(err)
 			}
 			if n := len(f.srv.POP3.Messages("bob")); n != tt.wantLeft[1] {

@@ -9,21 +9,25 @@ import (
 
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/mail"
+	"github.com/posta-mail/posta/protocols"
 )
 
 // prefetchPage is how many of a folder's newest messages are looked at
 // per query when prefetching.
 const prefetchPage = 200
 
-// prefetch fetches the bodies of a folder's messages younger than the
-// account's prefetch_days that are not cached yet, so recent mail is
-// readable offline. The caller holds a.net.
-func (a *Account) prefetch(ctx context.Context, folder string, now time.Time) error {
+// prefetch fetches with f the bodies of a folder's messages younger than
+// the account's prefetch_days that are not cached yet, so recent mail is
+// readable offline. A body the server refuses or that cannot be read is
+// reported in rep and skipped; the prefetch stops only when the
+// connection fails. The caller holds the sync lane.
+func (a *Account) prefetch(ctx context.Context, f protocols.Fetcher, folder string, now time.Time, rep *SyncReport) error {
 	days := a.cfg.Fetch.PrefetchDays
 	if days <= 0 {
 		return nil
 	}
 	cutoff := now.AddDate(0, 0, -days)
+	skipped := 0
 	for offset := 0; ; offset += prefetchPage {
 		msgs, err := a.cache.List(cache.Query{Account: a.Name(), Folder: folder, Limit: prefetchPage, Offset: offset})
 		if err != nil {
@@ -33,11 +37,17 @@ func (a *Account) prefetch(ctx context.Context, folder string, now time.Time) er
 			if m.Date.Before(cutoff) {
 				return nil // newest first: the rest is older
 			}
-			if m.HasBody {
+			if m.HasBody || cache.IsPlaceholderUID(m.UID) {
 				continue
 			}
-			if _, err := a.fetchBodyLocked(ctx, m.ID, m.Header); err != nil {
-				return fmt.Errorf("prefetch: %w", err)
+			if _, err := a.fetchBody(ctx, f, m.ID, m.Header); err != nil {
+				if connectionLost(ctx, err) {
+					return fmt.Errorf("prefetch: %w", err)
+				}
+				rep.fail(folder, m.UID, fmt.Errorf("prefetch: %w", err))
+				if skipped++; skipped >= maxSkippedBodies {
+					return nil // the server refuses bodies here: enough tries
+				}
 			}
 		}
 		if len(msgs) < prefetchPage {
@@ -46,11 +56,15 @@ func (a *Account) prefetch(ctx context.Context, folder string, now time.Time) er
 	}
 }
 
-// fetchBodyLocked downloads one body into the cache and the search
-// index and returns it. The caller holds a.net. If the cache cannot keep
-// the body, it is returned with the error.
-func (a *Account) fetchBodyLocked(ctx context.Context, id int64, h mail.Header) ([]byte, error) {
-	rc, err := a.fetcher.FetchBody(ctx, h.Folder, h.UID)
+// maxSkippedBodies bounds how many refused bodies one folder's prefetch
+// tries before it leaves the rest for a later sync.
+const maxSkippedBodies = 20
+
+// fetchBody downloads one body with f into the cache and the search
+// index and returns it. The caller holds the lane of f. If the cache
+// cannot keep the body, it is returned with the error.
+func (a *Account) fetchBody(ctx context.Context, f protocols.Fetcher, id int64, h mail.Header) ([]byte, error) {
+	rc, err := f.FetchBody(ctx, h.Folder, h.UID)
 	if err != nil {
 		return nil, fmt.Errorf("%s: fetch message %d: %w", a.Name(), id, err)
 	}

@@ -45,7 +45,7 @@ func (s *Set) SearchServers(ctx context.Context, query, account string) ([]Messa
 }
 
 func (a *Account) searchServer(ctx context.Context, terms []string) ([]Message, error) {
-	srch, ok := a.fetcher.(protocols.Searcher)
+	srch, ok := a.fg.f.(protocols.Searcher)
 	if !ok {
 		return nil, nil // POP3: everything is local already
 	}
@@ -53,8 +53,8 @@ func (a *Account) searchServer(ctx context.Context, terms []string) ([]Message, 
 	if err != nil {
 		return nil, err
 	}
-	a.net.Lock()
-	defer a.net.Unlock()
+	a.lockFG()
+	defer a.fg.mu.Unlock()
 	var found []Message
 	for _, f := range folders {
 		uids, err := srch.SearchText(ctx, f.Name, terms)

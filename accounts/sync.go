@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/posta-mail/posta/cache"
@@ -15,69 +16,287 @@ import (
 	"github.com/posta-mail/posta/protocols/pop3"
 )
 
+// SyncOptions scopes a sync and says where its progress goes. A zero
+// value syncs the whole account, skipping the folders whose state on the
+// server has not changed since their last sync.
+type SyncOptions struct {
+	// Folders limits the sync to these folders (IMAP), without listing
+	// the account's folders first: what IDLE's news and the open folder
+	// need. Nil means every folder.
+	Folders []string
+	// First is synced before the other folders: the folder on screen.
+	First string
+	// Full syncs every folder, even those whose STATUS says nothing
+	// changed (`posta sync --full`, "sync now" in the reader).
+	Full bool
+	// Events, if not nil, receives the sync's events (see Event), from
+	// the syncing goroutine.
+	Events func(Event)
+}
+
+// EventKind says what an Event reports.
+type EventKind int
+
+// The events of a sync, in the order they come for each folder.
+const (
+	// EventProgress: a batch of the folder was fetched (Progress).
+	EventProgress EventKind = iota
+	// EventFolders: the account's folder list was stored.
+	EventFolders
+	// EventStored: new messages of the folder were stored and can be
+	// listed. They come as batches are stored, at most every
+	// storedEvery, so an index can show mail while the rest streams in.
+	EventStored
+	// EventFolderDone: the folder's sync ended; Err says if it failed.
+	EventFolderDone
+)
+
+// Event is something a running sync reports.
+type Event struct {
+	Account  string
+	Kind     EventKind
+	Folder   string
+	Progress protocols.Progress
+	Err      error
+}
+
+// storedEvery spaces EventStored events of one folder: the first batch
+// is announced at once, later ones at most this often.
+const storedEvery = 150 * time.Millisecond
+
 // SyncReport says what one sync of an account did.
 type SyncReport struct {
 	Account string
 	Added   int // new messages stored
 	Removed int // messages gone from the server (IMAP)
 	Sent    int // outbox messages the server accepted
+	// Unchanged counts the folders skipped because their state on the
+	// server had not changed since their last sync.
+	Unchanged int
 	// Conflicts describes the queued actions the server refused (message
 	// or folder gone); they were dropped and their local effect undone.
 	Conflicts []string
+	// Failures lists the folders and messages that could not be synced;
+	// the rest of the account was.
+	Failures []Failure
+}
+
+// Failure is one folder (UID "") or one message that a sync could not
+// bring in. The next sync tries it again.
+type Failure struct {
+	Folder string
+	UID    string
+	Err    error
+}
+
+func (f Failure) String() string {
+	if f.UID == "" {
+		return fmt.Sprintf("%s: %v", f.Folder, f.Err)
+	}
+	return fmt.Sprintf("%s, message %s: %v", f.Folder, f.UID, f.Err)
+}
+
+func (r *SyncReport) fail(folder, uid string, err error) {
+	r.Failures = append(r.Failures, Failure{Folder: folder, UID: uid, Err: err})
+}
+
+// PartialError means a sync did its work except for some folders or
+// messages (SyncReport.Failures, which it holds).
+type PartialError struct {
+	Account  string
+	Failures []Failure
+}
+
+func (e *PartialError) Error() string {
+	folders, msgs := 0, 0
+	for _, f := range e.Failures {
+		if f.UID == "" {
+			folders++
+		} else {
+			msgs++
+		}
+	}
+	var parts []string
+	if folders > 0 {
+		parts = append(parts, plural(folders, "folder", "folders")+" failed")
+	}
+	if msgs > 0 {
+		parts = append(parts, plural(msgs, "message", "messages")+" could not be fetched")
+	}
+	return fmt.Sprintf("%s: %s (first: %s); the rest is synced", e.Account, strings.Join(parts, ", "), e.Failures[0])
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // Sync brings the account's cache up to date with its server, then sends
 // what waits in its outbox. progress, if not nil, is called from the
 // syncing goroutine.
-func (a *Account) Sync(ctx context.Context, progress func(protocols.Progress)) (rep SyncReport, err error) {
+func (a *Account) Sync(ctx context.Context, progress func(protocols.Progress)) (SyncReport, error) {
+	var events func(Event)
+	if progress != nil {
+		events = func(e Event) {
+			if e.Kind == EventProgress {
+				progress(e.Progress)
+			}
+		}
+	}
+	return a.SyncWith(ctx, SyncOptions{Events: events})
+}
+
+// SyncWith is Sync scoped and reported as opts says. One sync of an
+// account runs at a time; a second call waits for the first. It runs on
+// the account's sync lane: what the user does meanwhile (opening a
+// message, flags, moves, search, sending) takes the interactive lane and
+// does not wait for it. The outbox is sent alongside the download, not
+// after it.
+func (a *Account) SyncWith(ctx context.Context, opts SyncOptions) (rep SyncReport, err error) {
+	a.syncMu.Lock()
+	defer a.syncMu.Unlock()
 	defer func() {
 		if ctx.Err() == nil { // a cancelled sync says nothing of the server
 			_ = a.cache.RecordSync(a.Name(), time.Now(), err)
 		}
 	}()
 	rep = SyncReport{Account: a.Name()}
-	if err := a.replayPending(ctx, &rep); err != nil {
+	type flushed struct {
+		n   int
+		err error
+	}
+	outbox := make(chan flushed, 1)
+	go func() {
+		n, err := a.FlushOutbox(ctx)
+		outbox <- flushed{n, err}
+	}()
+	err = a.download(ctx, &opts, &rep)
+	sent := <-outbox
+	rep.Sent = sent.n
+	if err != nil {
 		return rep, err
+	}
+	if sent.err != nil {
+		return rep, sent.err
+	}
+	if len(rep.Failures) > 0 {
+		return rep, &PartialError{Account: a.Name(), Failures: rep.Failures}
+	}
+	return rep, nil
+}
+
+// download replays the queued actions, then fetches.
+func (a *Account) download(ctx context.Context, opts *SyncOptions, rep *SyncReport) error {
+	if err := a.replayPending(ctx, rep); err != nil {
+		return err
 	}
 	// A refused OAuth2 token is fetched anew once (retryRefusedToken);
 	// errors name the account, the server and the likely fix (explain).
-	err = retryRefusedToken(a.inToken, func() error { return a.fetch(ctx, progress, &rep) })
+	err := retryRefusedToken(a.inToken, func() error { return a.fetch(ctx, opts, rep) })
 	if err != nil {
-		return rep, explain(a.Name(), a.Kind(), a.cfg.Fetch.ServerConfig, err)
-	}
-	sent, err := a.FlushOutbox(ctx)
-	rep.Sent = sent
-	return rep, err
-}
-
-func (a *Account) fetch(ctx context.Context, progress func(protocols.Progress), rep *SyncReport) error {
-	a.net.Lock()
-	defer a.net.Unlock()
-	if a.fetcher.Caps().LocalIsRecord {
-		return a.fetchPOP(ctx, progress, rep)
-	}
-	folders, err := a.fetcher.Folders(ctx)
-	if err != nil {
-		return err
-	}
-	if err := a.cache.PutFolders(a.Name(), folders); err != nil {
-		return err
-	}
-	for _, f := range folders {
-		if !a.wantsFolder(f.Name) {
-			continue
-		}
-		if err := a.syncFolder(ctx, f.Name, progress, rep); err != nil {
-			return fmt.Errorf("%s: %w", f.Name, err)
-		}
-		if err := a.prefetch(ctx, f.Name, time.Now()); err != nil {
-			return fmt.Errorf("%s: %w", f.Name, err)
-		}
-		if err := a.cache.Thread(a.Name(), f.Name); err != nil {
-			return fmt.Errorf("%s: %w", f.Name, err)
-		}
+		return explain(a.Name(), a.Kind(), a.cfg.Fetch.ServerConfig, err)
 	}
 	return nil
+}
+
+// emit sends an event to opts.Events, if any.
+func (a *Account) emit(opts *SyncOptions, e Event) {
+	if opts != nil && opts.Events != nil {
+		e.Account = a.Name()
+		opts.Events(e)
+	}
+}
+
+// fetch brings the folders in, on the sync lane. opts may be nil.
+func (a *Account) fetch(ctx context.Context, opts *SyncOptions, rep *SyncReport) error {
+	if opts == nil {
+		opts = &SyncOptions{}
+	}
+	if a.caps.LocalIsRecord {
+		return a.bg.do(func(f protocols.Fetcher) error { return a.fetchPOP(ctx, f, opts, rep) })
+	}
+	return a.bg.do(func(f protocols.Fetcher) error { return a.fetchIMAP(ctx, f, opts, rep) })
+}
+
+// fetchIMAP syncs the folders opts asks for: the first one first, then
+// the inbox, then the others in the server's order. A folder that fails
+// is reported and the others go on; a lost connection ends the sync.
+func (a *Account) fetchIMAP(ctx context.Context, f protocols.Fetcher, opts *SyncOptions, rep *SyncReport) error {
+	var folders []mail.Folder
+	if opts.Folders != nil {
+		for _, name := range opts.Folders {
+			folders = append(folders, mail.Folder{Name: name})
+		}
+	} else {
+		listed, err := f.Folders(ctx)
+		if err != nil {
+			return err
+		}
+		if err := a.cache.PutFolders(a.Name(), listed); err != nil {
+			return err
+		}
+		a.emit(opts, Event{Kind: EventFolders})
+		for _, fo := range listed {
+			if a.wantsFolder(fo.Name) {
+				folders = append(folders, fo)
+			}
+		}
+	}
+	for _, fo := range syncOrder(folders, opts.First) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !opts.Full && a.unchanged(fo, opts.First) {
+			rep.Unchanged++
+			continue
+		}
+		err := a.syncFolder(ctx, f, fo, opts, rep)
+		a.emit(opts, Event{Kind: EventFolderDone, Folder: fo.Name, Err: err})
+		if err == nil {
+			continue
+		}
+		if connectionLost(ctx, err) {
+			return fmt.Errorf("%s: %w", fo.Name, err)
+		}
+		rep.fail(fo.Name, "", err)
+	}
+	return nil
+}
+
+// syncOrder puts first, then the inbox, before the other folders.
+func syncOrder(folders []mail.Folder, first string) []mail.Folder {
+	rank := func(f mail.Folder) int {
+		switch {
+		case first != "" && f.Name == first:
+			return 0
+		case strings.EqualFold(f.Name, "INBOX"):
+			return 1
+		}
+		return 2
+	}
+	out := make([]mail.Folder, 0, len(folders))
+	for r := 0; r <= 2; r++ {
+		for _, f := range folders {
+			if rank(f) == r {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// unchanged reports whether a folder can be skipped: the server's state
+// of it (STATUS) is what it was after its last whole sync. Without
+// HIGHESTMODSEQ in that state a flag change elsewhere would go unseen, so
+// the folder on screen is synced anyway.
+func (a *Account) unchanged(f mail.Folder, first string) bool {
+	if f.State == "" || (!f.StateHasModSeq && f.Name == first) {
+		return false
+	}
+	meta, err := a.cache.FolderMeta(a.Name(), f.Name)
+	return err == nil && meta.Status == f.State
 }
 
 func (a *Account) wantsFolder(name string) bool {
@@ -92,8 +311,10 @@ func (a *Account) wantsFolder(name string) bool {
 	return false
 }
 
-// syncFolder brings one IMAP folder up to date.
-func (a *Account) syncFolder(ctx context.Context, folder string, progress func(protocols.Progress), rep *SyncReport) error {
+// syncFolder brings one IMAP folder up to date, then prefetches its
+// recent bodies and threads it.
+func (a *Account) syncFolder(ctx context.Context, f protocols.Fetcher, fo mail.Folder, opts *SyncOptions, rep *SyncReport) error {
+	folder := fo.Name
 	meta, err := a.cache.FolderMeta(a.Name(), folder)
 	if err != nil {
 		return err
@@ -107,6 +328,7 @@ func (a *Account) syncFolder(ctx context.Context, folder string, progress func(p
 		knownList = append(knownList, uid)
 	}
 	reset := false
+	stored := a.storedNotifier(opts, folder)
 	req := protocols.SyncRequest{
 		Folder: folder,
 		State: protocols.FolderState{
@@ -121,12 +343,16 @@ func (a *Account) syncFolder(ctx context.Context, folder string, progress func(p
 			},
 			KnownUIDs: knownList,
 		},
-		Progress: progress,
+		Progress: func(p protocols.Progress) { a.emit(opts, Event{Kind: EventProgress, Folder: folder, Progress: p}) },
 		Headers: func(hs []mail.Header) error {
 			for i := range hs {
 				hs[i].Folder = folder
 			}
-			return a.cache.PutHeaders(a.Name(), hs)
+			if err := a.cache.PutHeaders(a.Name(), hs); err != nil {
+				return err
+			}
+			stored(false)
+			return nil
 		},
 	}
 	req.OnReset = func() error {
@@ -134,9 +360,10 @@ func (a *Account) syncFolder(ctx context.Context, folder string, progress func(p
 		// and may reuse the old numbers. Drop the folder's rows and cached
 		// bodies before the new headers arrive.
 		reset = true
+		a.folderReset()
 		return a.cache.ResetFolder(a.Name(), folder)
 	}
-	res, err := a.fetcher.Sync(ctx, req)
+	res, err := f.Sync(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -150,22 +377,56 @@ func (a *Account) syncFolder(ctx context.Context, folder string, progress func(p
 			return err
 		}
 	}
+	stored(true)
 	rep.Added += res.Added
 	rep.Removed += len(res.Vanished)
-	return a.cache.SetFolderMeta(a.Name(), folder, cacheMeta(res))
+	before := len(rep.Failures)
+	if err := a.prefetch(ctx, f, folder, time.Now(), rep); err != nil {
+		return err
+	}
+	if err := a.cache.Thread(a.Name(), folder); err != nil {
+		return err
+	}
+	m := cacheMeta(res)
+	if len(rep.Failures) == before {
+		// Whole: a later resync may skip the folder while its state
+		// stays the same. With failures, the next one comes back.
+		m.Status = fo.State
+	}
+	return a.cache.SetFolderMeta(a.Name(), folder, m)
+}
+
+// storedNotifier returns a function to call after each stored batch of
+// folder (final for the last): it emits EventStored for the first batch
+// at once, then at most every storedEvery, and always for the final call
+// when something was stored since the last event.
+func (a *Account) storedNotifier(opts *SyncOptions, folder string) func(final bool) {
+	var last time.Time
+	pending := false
+	return func(final bool) {
+		if !final {
+			pending = true
+		}
+		if !pending || (!final && !last.IsZero() && time.Since(last) < storedEvery) {
+			return
+		}
+		a.emit(opts, Event{Kind: EventStored, Folder: folder})
+		last, pending = time.Now(), false
+	}
 }
 
 // fetchPOP downloads new POP3 mail into the account's Maildir and
 // deletes mail on the server as the account's policy says. Each message
 // is streamed to disk, fsynced and indexed before the fetcher may delete
 // it on the server.
-func (a *Account) fetchPOP(ctx context.Context, progress func(protocols.Progress), rep *SyncReport) error {
-	err := a.fetchPOPWith(ctx, progress, rep, popPolicyFor(a.cfg.Fetch))
+func (a *Account) fetchPOP(ctx context.Context, f protocols.Fetcher, opts *SyncOptions, rep *SyncReport) error {
+	err := a.fetchPOPWith(ctx, f, opts, rep, popPolicyFor(a.cfg.Fetch))
 	// Thread what arrived (and what is stored even if the sync failed
 	// midway), so the threaded view finds the work done.
 	if terr := a.cache.Thread(a.Name(), cache.FolderInbox); err == nil {
 		err = terr
 	}
+	a.emit(opts, Event{Kind: EventFolderDone, Folder: cache.FolderInbox, Err: err})
 	return err
 }
 
@@ -179,10 +440,11 @@ type policySyncer interface {
 	SyncPolicy(ctx context.Context, req protocols.SyncRequest, p pop3.Policy) (protocols.SyncResult, error)
 }
 
-func (a *Account) fetchPOPWith(ctx context.Context, progress func(protocols.Progress), rep *SyncReport, policy popPolicy) error {
+func (a *Account) fetchPOPWith(ctx context.Context, f protocols.Fetcher, opts *SyncOptions, rep *SyncReport, policy popPolicy) error {
 	if err := a.cache.PutFolders(a.Name(), cache.LocalFolders()); err != nil {
 		return err
 	}
+	a.emit(opts, Event{Kind: EventFolders})
 	known, err := a.cache.KnownUIDLs(a.Name())
 	if err != nil {
 		return err
@@ -191,13 +453,17 @@ func (a *Account) fetchPOPWith(ctx context.Context, progress func(protocols.Prog
 	if err != nil {
 		return err
 	}
+	notify := a.storedNotifier(opts, cache.FolderInbox)
+	defer notify(true)
 	req := protocols.SyncRequest{
 		Folder: "INBOX",
 		State: protocols.FolderState{Known: func(uid string) bool {
 			_, ok := known[uid]
 			return ok
 		}},
-		Progress: progress,
+		Progress: func(p protocols.Progress) {
+			a.emit(opts, Event{Kind: EventProgress, Folder: cache.FolderInbox, Progress: p})
+		},
 		Store: func(uidl string, r io.Reader) error {
 			br := bufio.NewReaderSize(r, popHeadBytes)
 			head, _ := br.Peek(popHeadBytes) // short at the end of a small message
@@ -210,14 +476,15 @@ func (a *Account) fetchPOPWith(ctx context.Context, progress func(protocols.Prog
 			}
 			a.indexBody(m.ID, head)
 			known[uidl] = struct{}{}
+			notify(false)
 			return nil
 		},
 	}
 	var res protocols.SyncResult
-	if ps, ok := a.fetcher.(policySyncer); ok {
+	if ps, ok := f.(policySyncer); ok {
 		res, err = ps.SyncPolicy(ctx, req, policy.fetcherPolicy(stored))
 	} else {
-		res, err = a.fetcher.Sync(ctx, req)
+		res, err = f.Sync(ctx, req)
 	}
 	rep.Added += res.Added
 	if err != nil {

@@ -19,12 +19,14 @@ type WatchOptions struct {
 	MaxBackoff time.Duration
 }
 
-// Watch tells notify, with the account's name, whenever an account may
-// have new mail: at once for IMAP accounts whose server pushes (IDLE on
-// INBOX, on a connection of its own), on a timer for the others. It
-// reconnects with backoff after errors and returns when ctx is done.
-// notify is called from Watch's goroutines.
-func (s *Set) Watch(ctx context.Context, opts WatchOptions, notify func(account string)) {
+// Watch tells notify whenever an account may have new mail, with the
+// account's name and the folder to sync: at once for IMAP accounts whose
+// server pushes (IDLE on INBOX, on a connection of its own; folder
+// "INBOX"), on a timer for the others (folder "": the whole account, a
+// cheap resync that skips unchanged folders). It reconnects with backoff
+// after errors and returns when ctx is done. notify is called from
+// Watch's goroutines.
+func (s *Set) Watch(ctx context.Context, opts WatchOptions, notify func(account, folder string)) {
 	if opts.Poll <= 0 {
 		opts.Poll = 2 * time.Minute
 	}
@@ -45,10 +47,10 @@ func (s *Set) Watch(ctx context.Context, opts WatchOptions, notify func(account 
 	}
 }
 
-func (a *Account) watch(ctx context.Context, opts WatchOptions, notify func(string)) {
+func (a *Account) watch(ctx context.Context, opts WatchOptions, notify func(account, folder string)) {
 	name := a.Name()
 	if a.Kind() != "imap" {
-		poll(ctx, opts.Poll, func() { notify(name) })
+		poll(ctx, opts.Poll, func() { notify(name, "") })
 		return
 	}
 	// A fetcher of its own: IDLE holds its connection for as long as it
@@ -58,12 +60,12 @@ func (a *Account) watch(ctx context.Context, opts WatchOptions, notify func(stri
 	backoff := time.Second
 	for ctx.Err() == nil {
 		started := time.Now()
-		err := f.Idle(ctx, "INBOX", func() { notify(name) })
+		err := f.Idle(ctx, "INBOX", func() { notify(name, "INBOX") })
 		switch {
 		case ctx.Err() != nil:
 			return
 		case errors.Is(err, protocols.ErrUnsupported):
-			poll(ctx, opts.Poll, func() { notify(name) })
+			poll(ctx, opts.Poll, func() { notify(name, "") })
 			return
 		case err == nil:
 			continue
@@ -77,7 +79,7 @@ func (a *Account) watch(ctx context.Context, opts WatchOptions, notify func(stri
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, opts.MaxBackoff)
-		notify(name) // catch up on what came while the watcher was down
+		notify(name, "INBOX") // catch up on what came while the watcher was down
 	}
 }
 

@@ -15,7 +15,7 @@ func TestWatchPushesNewMail(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	got := make(chan string, 16)
-	go set.Watch(ctx, WatchOptions{Poll: time.Hour}, func(a string) { got <- a })
+	go set.Watch(ctx, WatchOptions{Poll: time.Hour}, func(a, folder string) { got <- a + "/" + folder })
 
 	// IDLE starts asynchronously: deliver until a notification comes, so
 	// a delivery made before IDLE began cannot make the test flaky.
@@ -27,8 +27,8 @@ func TestWatchPushesNewMail(t *testing.T) {
 		}
 		select {
 		case a := <-got:
-			if a != "work" {
-				t.Errorf("notified %q, want work", a)
+			if a != "work/INBOX" {
+				t.Errorf("notified %q, want work/INBOX (IDLE news syncs the inbox only)", a)
 			}
 			return
 		case <-time.After(500 * time.Millisecond):

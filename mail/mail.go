@@ -88,6 +88,16 @@ type Folder struct {
 	Role   Role   `json:"role,omitempty"`
 	Total  int    `json:"total"`
 	Unread int    `json:"unread"`
+	// State summarises the folder's state on the server when it was
+	// listed (UIDVALIDITY, UIDNEXT, MESSAGES, UNSEEN and, where the server
+	// has CONDSTORE, HIGHESTMODSEQ): two equal non-empty States mean
+	// nothing the index shows has changed. "" means unknown. Only
+	// fetchers fill it; it is not stored with the folder list.
+	State string `json:"-"`
+	// StateHasModSeq says State includes HIGHESTMODSEQ, so it changes
+	// with flags too; without it, flag changes other than \Seen may leave
+	// State the same.
+	StateHasModSeq bool `json:"-"`
 }
 
 // Header is what the index knows of a message without its body.

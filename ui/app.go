@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -103,9 +104,12 @@ type Model struct {
 	// is shown, so switching back returns to the same place.
 	saved map[int]position
 
-	newMail  int             // messages arrived since start, for the status line
-	primed   map[string]bool // accounts that had synced once: later mail is news
-	syncing  map[string]bool
+	newMail int             // messages arrived since start, for the status line
+	primed  map[string]bool // accounts that had synced once: later mail is news
+	syncing map[string]bool
+	// again holds the syncs asked for while the account was syncing,
+	// started when that sync ends (see queueSync).
+	again    map[string]accounts.SyncOptions
 	acctErr  map[string]string // last sync error per account
 	outbox   map[string]string // accounts with mail waiting to be sent: the last error
 	progress string
@@ -128,6 +132,7 @@ func New(set *accounts.Set, opts Options) Model {
 		events: make(chan tea.Msg, 64),
 		width:  80, height: 24,
 		syncing: map[string]bool{},
+		again:   map[string]accounts.SyncOptions{},
 		acctErr: map[string]string{},
 		saved:   map[int]position{},
 	}
@@ -167,7 +172,7 @@ func New(set *accounts.Set, opts Options) Model {
 func (m Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{waitEvent(m.events), syncTick(m.opts.SyncEvery), tea.SetWindowTitle("posta")}
 	if !m.opts.NoSyncOnStart {
-		cmds = append(cmds, m.syncAll()...)
+		cmds = append(cmds, m.syncAll(false)...)
 	}
 	if !m.opts.NoWatch {
 		cmds = append(cmds, watchCmd(m.ctx, m.set, m.opts.SyncEvery, m.events))
@@ -253,16 +258,52 @@ func (m *Model) reloadFolders() {
 	}
 }
 
-func (m *Model) syncAll() []tea.Cmd {
+// syncAll syncs every account, the folder on screen first; full syncs
+// even the folders whose state on the server did not change ("sync
+// now"), else they are skipped (start-up, the timer).
+func (m *Model) syncAll(full bool) []tea.Cmd {
 	var cmds []tea.Cmd
 	for _, a := range m.set.Accounts {
-		if m.syncing[a.Name()] {
-			continue
+		if cmd := m.queueSync(a, accounts.SyncOptions{Full: full}); cmd != nil {
+			cmds = append(cmds, cmd)
 		}
-		m.syncing[a.Name()] = true
-		cmds = append(cmds, syncCmd(m.ctx, a, m.events))
 	}
 	return cmds
+}
+
+// queueSync starts a sync of a (the folder on screen first), or, while
+// one runs, keeps it to start when that one ends: merged with what was
+// already kept, a whole-account sync covering a scoped one.
+func (m *Model) queueSync(a *accounts.Account, opts accounts.SyncOptions) tea.Cmd {
+	name := a.Name()
+	if m.syncing[name] {
+		prev, ok := m.again[name]
+		switch {
+		case !ok:
+		case prev.Folders == nil || opts.Folders == nil:
+			opts.Folders = nil
+			opts.Full = opts.Full || prev.Full
+		default:
+			opts.Folders = appendNew(prev.Folders, opts.Folders...)
+		}
+		m.again[name] = opts
+		return nil
+	}
+	if m.account() == a && !m.unified && m.search == nil {
+		opts.First = m.folderName()
+	}
+	m.syncing[name] = true
+	return syncCmd(m.ctx, a, opts, m.events)
+}
+
+// appendNew appends to list the names it lacks.
+func appendNew(list []string, names ...string) []string {
+	for _, n := range names {
+		if !slices.Contains(list, n) {
+			list = append(list, n)
+		}
+	}
+	return list
 }
 
 func (m *Model) setError(err error) {
@@ -287,8 +328,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyMsg:
 		return m.handleKey(msg)
-	case syncProgressMsg:
-		m.progress = progressLine(msg.account, msg.progress)
+	case syncEventMsg:
+		m.handleSyncEvent(msg.ev)
 		return m, waitEvent(m.events)
 	case tea.MouseMsg:
 		return m.handleMouse(msg), nil
@@ -296,13 +337,16 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleSyncDone(msg)
 	case newMailMsg:
 		var cmd tea.Cmd
-		if a, err := m.set.Get(msg.account); err == nil && !m.syncing[a.Name()] {
-			m.syncing[a.Name()] = true
-			cmd = syncCmd(m.ctx, a, m.events)
+		if a, err := m.set.Get(msg.account); err == nil {
+			opts := accounts.SyncOptions{}
+			if msg.folder != "" {
+				opts.Folders = []string{msg.folder} // IDLE: that folder only
+			}
+			cmd = m.queueSync(a, opts)
 		}
 		return m, tea.Batch(cmd, waitEvent(m.events))
 	case syncTickMsg:
-		return m, tea.Batch(append(m.syncAll(), syncTick(m.opts.SyncEvery))...)
+		return m, tea.Batch(append(m.syncAll(false), syncTick(m.opts.SyncEvery))...)
 	case bodyMsg:
 		return m.handleBody(msg)
 	case flagDoneMsg:

@@ -15,18 +15,16 @@ import (
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/message"
-	"github.com/posta-mail/posta/protocols"
 )
 
 // Messages that background work sends back to the UI. Every command is a
 // closure over copied arguments: none reads the model off the UI
 // goroutine.
 type (
-	syncProgressMsg struct {
-		account  string
-		progress protocols.Progress
-	}
-	syncDoneMsg struct {
+	// syncEventMsg is one event of a running sync: progress, the folder
+	// list stored, a batch of messages stored, a folder done.
+	syncEventMsg struct{ ev accounts.Event }
+	syncDoneMsg  struct {
 		report accounts.SyncReport
 		err    error
 	}
@@ -58,18 +56,18 @@ type (
 		done string // "Deleted", "Archived", "Moved to X"
 		err  error
 	}
-	// newMailMsg says an account may have new mail (pushed by IDLE, or
-	// its poll timer fired).
-	newMailMsg struct{ account string }
+	// newMailMsg says an account may have new mail in folder (pushed by
+	// IDLE), or anywhere ("": its poll timer fired).
+	newMailMsg struct{ account, folder string }
 )
 
 // watchCmd runs the accounts' watchers until ctx ends; each notification
 // reaches the model through events.
 func watchCmd(ctx context.Context, set *accounts.Set, poll time.Duration, events chan<- tea.Msg) tea.Cmd {
 	return func() tea.Msg {
-		set.Watch(ctx, accounts.WatchOptions{Poll: poll}, func(name string) {
+		set.Watch(ctx, accounts.WatchOptions{Poll: poll}, func(name, folder string) {
 			select {
-			case events <- newMailMsg{account: name}:
+			case events <- newMailMsg{account: name, folder: folder}:
 			case <-ctx.Done():
 			}
 		})
@@ -77,16 +75,26 @@ func watchCmd(ctx context.Context, set *accounts.Set, poll time.Duration, events
 	}
 }
 
-// syncCmd syncs one account; progress goes to events without blocking.
-func syncCmd(ctx context.Context, a *accounts.Account, events chan<- tea.Msg) tea.Cmd {
+// syncCmd syncs one account as opts says. Its events go to the UI as
+// they happen: progress without blocking (a later update follows one
+// dropped), the others in order, since the index reloads on them.
+func syncCmd(ctx context.Context, a *accounts.Account, opts accounts.SyncOptions, events chan<- tea.Msg) tea.Cmd {
 	return func() tea.Msg {
-		name := a.Name()
-		rep, err := a.Sync(ctx, func(p protocols.Progress) {
-			select {
-			case events <- syncProgressMsg{account: name, progress: p}:
-			default: // the UI is behind: drop this update, a later one follows
+		opts.Events = func(e accounts.Event) {
+			msg := syncEventMsg{ev: e}
+			if e.Kind == accounts.EventProgress {
+				select {
+				case events <- msg:
+				default: // the UI is behind: drop this update
+				}
+				return
 			}
-		})
+			select {
+			case events <- msg:
+			case <-ctx.Done():
+			}
+		}
+		rep, err := a.SyncWith(ctx, opts)
 		return syncDoneMsg{report: rep, err: err}
 	}
 }

@@ -23,6 +23,14 @@ func (m Model) handleSyncDone(msg syncDoneMsg) (Model, tea.Cmd) {
 	if len(m.syncing) == 0 {
 		m.progress = ""
 	}
+	var next tea.Cmd
+	if opts, ok := m.again[msg.report.Account]; ok {
+		// Asked for while this sync ran (new mail, the timer, $).
+		delete(m.again, msg.report.Account)
+		if a, err := m.set.Get(msg.report.Account); err == nil {
+			next = m.queueSync(a, opts)
+		}
+	}
 	var copyErr *accounts.SentCopyError
 	defer func() {
 		if msg.err == nil {
@@ -46,7 +54,34 @@ func (m Model) handleSyncDone(msg syncDoneMsg) (Model, tea.Cmd) {
 		m.setInfo(fmt.Sprintf("%s: up to date", msg.report.Account))
 	}
 	m.refresh()
-	return m, notify
+	return m, tea.Batch(notify, next)
+}
+
+// handleSyncEvent shows a running sync's work as it is stored: the
+// folder list as soon as the server listed it, the open folder's
+// messages batch by batch (the selected message stays selected), the
+// counts as each folder ends.
+func (m *Model) handleSyncEvent(ev accounts.Event) {
+	if ev.Kind == accounts.EventProgress {
+		m.progress = progressLine(ev.Account, ev.Progress)
+		return
+	}
+	if m.search != nil {
+		return // search results do not move under the user
+	}
+	if m.unified {
+		if ev.Kind != accounts.EventFolders && strings.EqualFold(ev.Folder, "INBOX") {
+			m.index.reload(m.listing())
+		}
+		return
+	}
+	if ev.Account != m.account().Name() {
+		return
+	}
+	m.reloadFolders()
+	if ev.Kind == accounts.EventFolders || ev.Folder == m.folderName() {
+		m.index.reload(m.listing())
+	}
 }
 
 // refresh re-reads the folder list, the outbox and the visible rows from

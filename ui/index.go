@@ -37,6 +37,39 @@ func (x *index) load(src listing) {
 	x.scroll(src)
 }
 
+// reload is load for a listing that changed under the user (a sync
+// stored messages): the selected message stays selected, wherever its
+// row moved, and the rows above it on screen stay as they were when
+// they can. When the message is gone, the cursor keeps its position.
+func (x *index) reload(src listing) {
+	sel, ok := x.selected()
+	cursor, top, total := x.cursor, x.top, x.total
+	x.load(src)
+	if !ok || x.err != nil {
+		return
+	}
+	if got, ok := x.selected(); ok && got.ID == sel.ID {
+		return
+	}
+	// Messages came or went above the selected one: look where the
+	// change in the count would put it, then on the rows read.
+	if d := x.total - total; d != 0 {
+		x.cursor, x.top = cursor+d, top+d
+		x.scroll(src)
+		if got, ok := x.selected(); ok && got.ID == sel.ID {
+			return
+		}
+	}
+	for i, r := range x.rows {
+		if r.ID == sel.ID {
+			x.cursor = x.top + i
+			return
+		}
+	}
+	x.cursor, x.top = cursor, top
+	x.scroll(src)
+}
+
 // scroll reads the visible page for the cursor's position without
 // counting the folder again: moving through 100,000 messages costs a page
 // read per key, not a COUNT over the folder.

@@ -133,7 +133,7 @@ func (m Model) indexKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.index.load(m.listing())
 	case is("sync"):
 		m.setInfo("Syncing…")
-		return m, tea.Batch(m.syncAll()...)
+		return m, tea.Batch(m.syncAll(true)...)
 	case !hasSel:
 	case is("open"):
 		m.mode = modePager

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
@@ -27,7 +28,8 @@ func (f *Fetcher) Folders(ctx context.Context) ([]mail.Folder, error) {
 
 func listFolders(c *imapclient.Client, subscribedOnly bool) ([]mail.Folder, error) {
 	caps := c.Caps()
-	statusOpts := &imap.StatusOptions{NumMessages: true, NumUnseen: true}
+	condStore := caps.Has(imap.CapCondStore)
+	statusOpts := &imap.StatusOptions{NumMessages: true, NumUnseen: true, UIDNext: true, UIDValidity: true, HighestModSeq: condStore}
 	listOpts := &imap.ListOptions{SelectSubscribed: subscribedOnly}
 	if caps.Has(imap.CapListStatus) {
 		listOpts.ReturnStatus = statusOpts
@@ -39,20 +41,33 @@ func listFolders(c *imapclient.Client, subscribedOnly bool) ([]mail.Folder, erro
 	if err != nil {
 		return nil, fmt.Errorf("imap: list: %w", err)
 	}
-	var folders []mail.Folder
-	for _, ld := range list {
-		if hasAttr(ld.Attrs, imap.MailboxAttrNoSelect) || hasAttr(ld.Attrs, imap.MailboxAttrNonExistent) {
-			continue
+	list = slices.DeleteFunc(list, func(ld *imap.ListData) bool {
+		return hasAttr(ld.Attrs, imap.MailboxAttrNoSelect) || hasAttr(ld.Attrs, imap.MailboxAttrNonExistent)
+	})
+	if len(list) > maxFolders {
+		return nil, fmt.Errorf("imap: list: the server lists %d folders, more than posta keeps (%d)", len(list), maxFolders)
+	}
+	// Without LIST-STATUS, every folder's STATUS is sent before any
+	// answer is awaited: one round trip for all of them, not one each.
+	pending := make([]*imapclient.StatusCommand, len(list))
+	for i, ld := range list {
+		if ld.Status == nil {
+			pending[i] = c.Status(ld.Mailbox, statusOpts)
 		}
+	}
+	folders := make([]mail.Folder, 0, len(list))
+	var errs []error
+	for i, ld := range list {
 		folder := mail.Folder{Name: ld.Mailbox, Role: folderRole(ld)}
 		if ld.Delim != 0 {
 			folder.Delim = string(ld.Delim)
 		}
 		status := ld.Status
-		if status == nil {
-			status, err = c.Status(ld.Mailbox, statusOpts).Wait()
+		if pending[i] != nil {
+			status, err = pending[i].Wait()
 			if err != nil {
-				return nil, fmt.Errorf("imap: status %s: %w", ld.Mailbox, err)
+				errs = append(errs, fmt.Errorf("imap: status %s: %w", ld.Mailbox, err))
+				continue
 			}
 		}
 		if status.NumMessages != nil {
@@ -61,9 +76,36 @@ func listFolders(c *imapclient.Client, subscribedOnly bool) ([]mail.Folder, erro
 		if status.NumUnseen != nil {
 			folder.Unread = int(*status.NumUnseen)
 		}
+		folder.State, folder.StateHasModSeq = folderState(status)
 		folders = append(folders, folder)
 	}
+	if len(folders) == 0 && len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	// A folder whose STATUS failed is left out of this listing; the
+	// others are still usable.
 	return folders, nil
+}
+
+// maxFolders caps the folder list a server can make posta keep.
+const maxFolders = 10000
+
+// folderState summarises a STATUS answer for mail.Folder.State; "" when
+// the server left out an item it needs.
+func folderState(s *imap.StatusData) (state string, hasModSeq bool) {
+	if s == nil || s.NumMessages == nil || s.UIDNext == 0 || s.UIDValidity == 0 {
+		return "", false
+	}
+	unseen := int64(-1)
+	if s.NumUnseen != nil {
+		unseen = int64(*s.NumUnseen)
+	}
+	state = fmt.Sprintf("v%d n%d m%d u%d", s.UIDValidity, s.UIDNext, *s.NumMessages, unseen)
+	if s.HighestModSeq != 0 {
+		state += fmt.Sprintf(" h%d", s.HighestModSeq)
+		hasModSeq = true
+	}
+	return state, hasModSeq
 }
 
 var specialUseRoles = map[imap.MailboxAttr]mail.Role{

@@ -1,0 +1,80 @@
+package accounts
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/posta-mail/posta/protocols"
+)
+
+// A lane is one connection to the fetch server and the lock that keeps
+// it to one user at a time.
+//
+// Each IMAP account has two lanes, so the user never waits behind a
+// background sync:
+//
+//   - the sync lane (Account.bg) runs header syncs and the body prefetch,
+//     folder after folder, for as long as they take;
+//   - the interactive lane (Account.fg) does what the user asked for and
+//     waits on: opening a message whose body is not cached, flags, moves
+//     and deletes (the queued-action replay too, so the queue keeps its
+//     order), server search, and filing copies in Sent and Drafts.
+//
+// Each lane opens its own connection when it first needs one. SMTP has a
+// lock of its own (Account.sendMu), and IDLE a connection of its own
+// (watch.go). A POP3 account has one lane: its only network work is the
+// download, and everything else is local.
+type lane struct {
+	mu  sync.Mutex
+	f   protocols.Fetcher
+	opt fetcherCaps // f's optional capabilities, found once
+	// stale is set when another lane found that a folder's UIDVALIDITY
+	// changed: this lane's connection may still have the old folder
+	// selected, so it reconnects before its next use.
+	stale atomic.Bool
+}
+
+// lock takes the lane, first dropping its connection if it went stale.
+func (l *lane) lock() {
+	l.mu.Lock()
+	if l.stale.Swap(false) {
+		_ = l.f.Close()
+	}
+}
+
+// do runs fn with the lane's fetcher, holding the lane.
+func (l *lane) do(fn func(f protocols.Fetcher) error) error {
+	l.lock()
+	defer l.mu.Unlock()
+	return fn(l.f)
+}
+
+// close logs the lane's connection out, waiting for its current user.
+func (l *lane) close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f.Close()
+}
+
+// lanes builds the account's lanes from a fetcher constructor: two
+// fetchers (two connections) for a fetcher whose mail lives on the
+// server, one shared lane for a fetcher that downloads (POP3).
+func newLanes(mk func() protocols.Fetcher) (bg, fg *lane) {
+	f := mk()
+	bg = &lane{f: f, opt: resolveCaps(f)}
+	if f.Caps().LocalIsRecord {
+		return bg, bg
+	}
+	g := mk()
+	return bg, &lane{f: g, opt: resolveCaps(g)}
+}
+
+// lockFG takes the interactive lane; unlock with a.fg.mu.Unlock.
+func (a *Account) lockFG() { a.fg.lock() }
+
+// folderReset tells the other lane that a folder's UIDs changed meaning.
+func (a *Account) folderReset() {
+	if a.fg != a.bg {
+		a.fg.stale.Store(true)
+	}
+}
