@@ -102,6 +102,17 @@ type SyncResult struct {
 	Vanished []string
 	// Added counts messages delivered through Headers or Store.
 	Added int
+	// Skipped lists new messages the server answered so badly that their
+	// headers could not be read (IMAP: an unparsable BODYSTRUCTURE or
+	// ENVELOPE, a refused or dropped fetch). They were not delivered, the
+	// rest of the folder was, and the next sync tries them again.
+	Skipped []SkippedMessage
+}
+
+// SkippedMessage is a message a sync could not fetch, and why.
+type SkippedMessage struct {
+	UID string
+	Err error
 }
 
 // Fetcher brings mail from a server.
