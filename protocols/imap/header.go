@@ -3,6 +3,8 @@ package imap
 import (
 	"bufio"
 	"bytes"
+	"io"
+	"mime"
 	"slices"
 	"strings"
 
@@ -26,32 +28,141 @@ var headerFetchOptions = &imap.FetchOptions{
 	BodySection:   []*imap.FetchItemBodySection{threadingSection},
 }
 
-// fetchHeaders fetches the headers of uids, streaming message by message,
-// and returns them newest first with the total message size.
-func fetchHeaders(c *imapclient.Client, folder string, uids []imap.UID) ([]mail.Header, int64, error) {
-	fc := c.Fetch(imap.UIDSetNum(uids...), headerFetchOptions)
+// typeSection is the threading fields plus the two that tell whether a
+// message carries attachments, for fetches without BODYSTRUCTURE.
+var typeSection = &imap.FetchItemBodySection{
+	Specifier:    imap.PartSpecifierHeader,
+	HeaderFields: []string{"References", "In-Reply-To", "Content-Type", "Content-Disposition"},
+	Peek:         true,
+}
+
+// plainFetchOptions is headerFetchOptions without BODYSTRUCTURE, the item
+// some servers send broken (see isolate.go).
+var plainFetchOptions = &imap.FetchOptions{
+	UID: true, Flags: true, InternalDate: true, RFC822Size: true, Envelope: true,
+	BodySection: []*imap.FetchItemBodySection{typeSection},
+}
+
+// fetchHeaders fetches the headers of uids with opts (headerFetchOptions
+// or plainFetchOptions), streaming message by message, and returns them
+// newest first.
+//
+// When the command fails, it returns the messages received in full
+// before the failure with the error. go-imap hands a message over while
+// it decodes it, so the message being received when the answer broke is
+// cut short: it is left out, and its UID is returned as suspect. suspect
+// is 0 if the answer broke between messages or before a message's UID.
+func fetchHeaders(c *imapclient.Client, folder string, uids []imap.UID, opts *imap.FetchOptions) (headers []mail.Header, suspect imap.UID, err error) {
+	fc := c.Fetch(imap.UIDSetNum(uids...), opts)
 	defer fc.Close()
-	headers := make([]mail.Header, 0, len(uids))
-	var size int64
+	want := requestedItems(opts)
+	headers = make([]mail.Header, 0, len(uids))
+	var last *imapclient.FetchMessageBuffer
+	var lastItems fetchItems
 	for m := fc.Next(); m != nil; m = fc.Next() {
-		buf, err := m.Collect()
-		if err != nil {
-			return nil, 0, err
+		buf, items, cerr := collect(m)
+		if cerr != nil {
+			err = cerr
+			if buf.UID != 0 {
+				suspect = buf.UID
+			}
+			break
 		}
 		if buf.UID == 0 {
 			continue // an unsolicited FETCH (flag update) without UID
 		}
-		h := toHeader(buf, folder)
-		size += h.Size
-		headers = append(headers, h)
+		if last != nil {
+			headers = append(headers, toHeader(last, folder))
+		}
+		last, lastItems = buf, items
 	}
-	if err := fc.Close(); err != nil {
-		return nil, 0, err
+	if cerr := fc.Close(); err == nil {
+		err = cerr
 	}
+	if last != nil {
+		// After a failure, only a message with every item asked for is
+		// whole; one without is where the answer broke.
+		if err == nil || lastItems&want == want {
+			headers = append(headers, toHeader(last, folder))
+		} else if suspect == 0 {
+			suspect = last.UID
+		}
+	}
+	sortHeaders(headers)
+	return headers, suspect, err
+}
+
+// fetchItems is a set of FETCH data items, to tell a whole message from
+// one cut short.
+type fetchItems uint8
+
+const (
+	itemUID fetchItems = 1 << iota
+	itemFlags
+	itemInternalDate
+	itemSize
+	itemEnvelope
+	itemBodyStructure
+	itemSection
+)
+
+// requestedItems is the set of items opts asks for (the header section
+// counts as one).
+func requestedItems(opts *imap.FetchOptions) fetchItems {
+	set := itemUID
+	for _, it := range []struct {
+		on   bool
+		item fetchItems
+	}{
+		{opts.Flags, itemFlags}, {opts.InternalDate, itemInternalDate}, {opts.RFC822Size, itemSize},
+		{opts.Envelope, itemEnvelope}, {opts.BodyStructure != nil, itemBodyStructure}, {len(opts.BodySection) > 0, itemSection},
+	} {
+		if it.on {
+			set |= it.item
+		}
+	}
+	return set
+}
+
+// collect reads one message's FETCH data, as FetchMessageData.Collect
+// does, and reports which items arrived.
+func collect(m *imapclient.FetchMessageData) (*imapclient.FetchMessageBuffer, fetchItems, error) {
+	buf := &imapclient.FetchMessageBuffer{SeqNum: m.SeqNum}
+	var items fetchItems
+	for item := m.Next(); item != nil; item = m.Next() {
+		switch item := item.(type) {
+		case imapclient.FetchItemDataUID:
+			buf.UID, items = item.UID, items|itemUID
+		case imapclient.FetchItemDataFlags:
+			buf.Flags, items = item.Flags, items|itemFlags
+		case imapclient.FetchItemDataInternalDate:
+			buf.InternalDate, items = item.Time, items|itemInternalDate
+		case imapclient.FetchItemDataRFC822Size:
+			buf.RFC822Size, items = item.Size, items|itemSize
+		case imapclient.FetchItemDataEnvelope:
+			buf.Envelope, items = item.Envelope, items|itemEnvelope
+		case imapclient.FetchItemDataBodyStructure:
+			buf.BodyStructure, items = item.BodyStructure, items|itemBodyStructure
+		case imapclient.FetchItemDataBodySection:
+			var b []byte
+			if item.Literal != nil {
+				var err error
+				if b, err = io.ReadAll(item.Literal); err != nil {
+					return buf, items, err
+				}
+			}
+			buf.BodySection = append(buf.BodySection, imapclient.FetchBodySectionBuffer{Section: item.Section, Bytes: b})
+			items |= itemSection
+		}
+	}
+	return buf, items, nil
+}
+
+// sortHeaders sorts headers newest (highest UID) first.
+func sortHeaders(headers []mail.Header) {
 	slices.SortFunc(headers, func(a, b mail.Header) int {
 		return cmpUIDDesc(a.UID, b.UID)
 	})
-	return headers, size, nil
 }
 
 func cmpUIDDesc(a, b string) int {
@@ -84,14 +195,22 @@ func toHeader(buf *imapclient.FetchMessageBuffer, folder string) mail.Header {
 			h.InReplyTo = trimMsgID(env.InReplyTo[0])
 		}
 	}
-	threading := parseHeaderFields(buf.FindBodySection(threadingSection))
+	fields := buf.FindBodySection(threadingSection)
+	if fields == nil {
+		fields = buf.FindBodySection(typeSection)
+	}
+	threading := parseHeaderFields(fields)
 	h.References = msgIDs(threading.Get("References"))
 	if h.InReplyTo == "" {
 		if ids := msgIDs(threading.Get("In-Reply-To")); len(ids) > 0 {
 			h.InReplyTo = ids[0]
 		}
 	}
-	h.HasAttachment = hasAttachment(buf.BodyStructure)
+	if buf.BodyStructure != nil {
+		h.HasAttachment = hasAttachment(buf.BodyStructure)
+	} else {
+		h.HasAttachment = attachedByType(threading)
+	}
 	return h
 }
 
@@ -161,6 +280,33 @@ func convertFlags(in []imap.Flag) mail.Flags {
 		out = append(out, flag)
 	}
 	return out
+}
+
+// attachedByType guesses from the top-level Content-Type and
+// Content-Disposition fields whether a message carries attachments, for
+// messages fetched without BODYSTRUCTURE: multipart/mixed, an attachment
+// disposition, or a body that is neither text nor multipart.
+func attachedByType(hdr textproto.Header) bool {
+	disp, _, _ := mime.ParseMediaType(hdr.Get("Content-Disposition"))
+	if disp == "attachment" {
+		return true
+	}
+	raw := hdr.Get("Content-Type")
+	if strings.TrimSpace(raw) == "" {
+		return false
+	}
+	typ, _, err := mime.ParseMediaType(raw)
+	if err != nil {
+		// mime.ParseMediaType fails on a bad parameter; the type is before it.
+		typ = strings.ToLower(strings.TrimSpace(strings.Split(raw, ";")[0]))
+	}
+	switch {
+	case typ == "multipart/mixed":
+		return true
+	case typ == "" || strings.HasPrefix(typ, "text/") || strings.HasPrefix(typ, "multipart/"):
+		return false
+	}
+	return true
 }
 
 // hasAttachment reports whether any part is an attachment: a disposition

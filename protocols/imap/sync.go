@@ -127,10 +127,17 @@ func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.
 	}
 	slices.SortFunc(fresh, func(a, b imap.UID) int { return int(int64(b) - int64(a)) })
 
-	added, err := f.fetchNewHeaders(ctx, c, req, fresh)
-	res.Added = added
+	res.Added, res.Skipped, err = f.fetchNewHeaders(ctx, c, req, sel.UIDValidity, fresh)
 	if err != nil {
 		return res, err
+	}
+	if len(res.Skipped) > 0 {
+		// Keep the old HIGHESTMODSEQ, so that the next sync does not take
+		// the "nothing changed" shortcut and tries the skipped ones again.
+		res.HighestModSeq = req.State.HighestModSeq
+		if res.Reset {
+			res.HighestModSeq = 0
+		}
 	}
 
 	for _, uid := range knownUIDs {
@@ -142,31 +149,38 @@ func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.
 }
 
 // fetchNewHeaders fetches the headers of uids (newest first) in batches
-// and hands each batch to req.Headers.
-func (f *Fetcher) fetchNewHeaders(ctx context.Context, c *imapclient.Client, req protocols.SyncRequest, uids []imap.UID) (int, error) {
-	done := 0
+// and hands each batch to req.Headers. Messages whose headers the server
+// answers badly are skipped and returned, not delivered (see isolate.go);
+// the rest of their batch is delivered.
+func (f *Fetcher) fetchNewHeaders(ctx context.Context, c *imapclient.Client, req protocols.SyncRequest, uidValidity uint32, uids []imap.UID) (int, []protocols.SkippedMessage, error) {
+	hs := &headerSync{f: f, ctx: ctx, folder: req.Folder, validity: uidValidity, c: c}
+	defer hs.close()
+	added := 0
 	var bytes int64
 	for start := 0; start < len(uids); start += f.opts.BatchSize {
 		if err := ctx.Err(); err != nil {
-			return done, err
+			return added, hs.skipped, err
 		}
 		batch := uids[start:min(start+f.opts.BatchSize, len(uids))]
-		headers, size, err := fetchHeaders(c, req.Folder, batch)
-		if err != nil {
-			return done, fmt.Errorf("imap: fetch headers %s: %w", req.Folder, err)
-		}
+		headers, err := hs.batch(batch)
 		if req.Headers != nil && len(headers) > 0 {
-			if err := req.Headers(headers); err != nil {
-				return done, err
+			if herr := req.Headers(headers); herr != nil {
+				return added, hs.skipped, herr
 			}
 		}
-		done += len(headers)
-		bytes += size
+		added += len(headers)
+		for _, h := range headers {
+			bytes += h.Size
+		}
+		if err != nil {
+			return added, hs.skipped, err
+		}
 		if req.Progress != nil {
+			done := added + len(hs.skipped)
 			req.Progress(protocols.Progress{Folder: req.Folder, Done: done, Total: len(uids), Bytes: bytes})
 		}
 	}
-	return done, nil
+	return added, hs.skipped, nil
 }
 
 // startKnownFlags sends the fetch of the flags of messages up to maxUID
