@@ -17,7 +17,9 @@ import (
 // FetchBody streams the raw bytes of one message (BODY.PEEK[], so the
 // message is not marked seen). The reader reads straight off the
 // connection: the caller must Close it before using the Fetcher again.
-// An unknown UID yields an error wrapping protocols.ErrNotFound.
+// An unknown UID yields an error wrapping protocols.ErrNotFound. An
+// answer go-imap cannot decode fails this message only: the connection
+// it broke is dropped, and the next call dials a new one.
 func (f *Fetcher) FetchBody(ctx context.Context, folder, uid string) (io.ReadCloser, error) {
 	n, err := parseUID(uid)
 	if err != nil {
@@ -35,11 +37,13 @@ func (f *Fetcher) FetchBody(ctx context.Context, folder, uid string) (io.ReadClo
 	for m := fc.Next(); m != nil; m = fc.Next() {
 		for item := m.Next(); item != nil; item = m.Next() {
 			if body, ok := item.(imapclient.FetchItemDataBodySection); ok && body.Literal != nil {
-				return &bodyReader{ctx: ctx, r: body.Literal, fc: fc, end: end}, nil
+				return &bodyReader{ctx: ctx, r: body.Literal, fc: fc, end: end, broken: func(err error) { f.dropBroken(c, err) }}, nil
 			}
 		}
 	}
-	if err := end(fc.Close()); err != nil {
+	err = fc.Close()
+	f.dropBroken(c, err)
+	if err := end(err); err != nil {
 		return nil, fmt.Errorf("imap: fetch %s/%s: %w", folder, uid, err)
 	}
 	return nil, fmt.Errorf("imap: fetch %s/%s: %w", folder, uid, protocols.ErrNotFound)
@@ -51,6 +55,7 @@ type bodyReader struct {
 	r      io.Reader
 	fc     *imapclient.FetchCommand
 	end    func(error) error
+	broken func(error) // drops the connection after a failure that closed it
 	closed bool
 }
 
@@ -72,6 +77,7 @@ func (b *bodyReader) Close() error {
 	if cerr := b.fc.Close(); err == nil {
 		err = cerr
 	}
+	b.broken(err)
 	return b.end(err)
 }
 

@@ -221,6 +221,15 @@ func (f *Fetcher) dropClient(c *imapclient.Client) {
 	}
 }
 
+// dropBroken drops c after err if err is not a tagged NO or BAD (after
+// which the connection stays usable); nil does nothing.
+func (f *Fetcher) dropBroken(c *imapclient.Client, err error) {
+	var ierr *imap.Error
+	if err != nil && !errors.As(err, &ierr) {
+		f.dropClient(c)
+	}
+}
+
 // missing returns the uids that are not among headers, in order.
 func missing(uids []imap.UID, headers []mail.Header) []imap.UID {
 	if len(headers) == 0 {

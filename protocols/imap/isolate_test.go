@@ -3,6 +3,7 @@ package imap
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -417,6 +418,47 @@ func TestSyncSurvivesServerDyingOnEmptyMultipart(t *testing.T) {
 	checkSubjects(t, cache)
 	if cache.headers["6"].HasAttachment {
 		t.Error("multipart/alternative without parts has an attachment")
+	}
+}
+
+// TestFetchBodyUnparsableAnswer: a body fetch whose answer go-imap cannot
+// decode fails for that message only, and the next fetch works.
+func TestFetchBodyUnparsableAnswer(t *testing.T) {
+	ts := startServer(t)
+	seedNumbered(t, ts, 3)
+	proxy := startRewriteProxy(t, ts.tcpAddr.String())
+	proxy.setRule(func(uid imap.UID, line string) string {
+		if uid != 2 {
+			return line
+		}
+		return strings.Replace(line, "UID 2 ", "UID 2 X-BOGUS (", 1)
+	})
+	f := New(Options{Endpoint: proxy.endpoint()})
+	t.Cleanup(func() { f.Close() })
+	ctx := testCtx(t)
+
+	read := func(uid string) (string, error) {
+		rc, err := f.FetchBody(ctx, "INBOX", uid)
+		if err != nil {
+			return "", err
+		}
+		b, err := io.ReadAll(rc)
+		if cerr := rc.Close(); err == nil {
+			err = cerr
+		}
+		return string(b), err
+	}
+	if _, err := read("2"); err == nil || errors.Is(err, protocols.ErrNotFound) {
+		t.Fatalf("FetchBody(2) error = %v, want a decoding error", err)
+	}
+	for _, uid := range []string{"3", "1"} {
+		body, err := read(uid)
+		if err != nil || !strings.Contains(body, "Subject: message 00"+uid) {
+			t.Errorf("FetchBody(%s) after the broken one = %q, %v", uid, body, err)
+		}
+	}
+	if proxy.rewritten.Load() == 0 {
+		t.Error("the broken answer was not exercised")
 	}
 }
 
