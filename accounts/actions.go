@@ -348,11 +348,11 @@ func (a *Account) doAction(ctx context.Context, act PendingAction) error {
 // copyOnServer copies with the fetcher's Copy when it has one, else by
 // fetching the message and appending it to the target folder.
 func (a *Account) copyOnServer(ctx context.Context, act PendingAction) error {
-	if c, ok := a.fg.f.(protocols.Copier); ok {
+	if c := a.fg.opt.copier; c != nil {
 		return c.Copy(ctx, act.Folder, []string{act.UID}, act.Args.Dest)
 	}
-	ap, ok := a.fg.f.(protocols.Appender)
-	if !ok {
+	ap := a.fg.opt.appender
+	if ap == nil {
 		return protocols.ErrUnsupported
 	}
 	rc, err := a.fg.f.FetchBody(ctx, act.Folder, act.UID)

@@ -12,7 +12,6 @@ import (
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/message"
-	"github.com/posta-mail/posta/protocols"
 )
 
 // keepSent files a copy of a sent message in the account's Sent folder:
@@ -53,8 +52,8 @@ func (a *Account) file(ctx context.Context, raw []byte, role mail.Role, flags ma
 		a.indexBody(m.ID, raw)
 		return nil
 	}
-	ap, ok := a.fg.f.(protocols.Appender)
-	if !ok {
+	ap := a.fg.opt.appender
+	if ap == nil {
 		return errNoAppend
 	}
 	a.lockFG()

@@ -14,6 +14,12 @@ type noAppendFetcher struct{ protocols.Fetcher }
 
 func (noAppendFetcher) Caps() protocols.Caps { return protocols.Caps{Folders: true, ServerFlags: true} }
 
+// noAppendAccount is an account of cfg over noAppendFetchers.
+func noAppendAccount(cfg AccountConfig) *Account {
+	bg, fg := newLanes(func() protocols.Fetcher { return noAppendFetcher{} })
+	return &Account{cfg: cfg, caps: bg.f.Caps(), bg: bg, fg: fg}
+}
+
 func TestKeepSentWithoutAppend(t *testing.T) {
 	no := false
 	tests := []struct {
@@ -26,7 +32,7 @@ func TestKeepSentWithoutAppend(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := &Account{cfg: AccountConfig{Name: "work", Fetch: FetchConfig{Kind: "imap", AppendSent: tt.appendSent}}, fetcher: noAppendFetcher{}}
+			a := noAppendAccount(AccountConfig{Name: "work", Fetch: FetchConfig{Kind: "imap", AppendSent: tt.appendSent}})
 			err := a.keepSent(context.Background(), []byte("Subject: hi\r\n\r\nhello\r\n"))
 			if !errors.Is(err, tt.wantErr) {
 				t.Errorf("keepSent() = %v, want %v", err, tt.wantErr)
@@ -36,7 +42,7 @@ func TestKeepSentWithoutAppend(t *testing.T) {
 }
 
 func TestSaveDraftWithoutAppend(t *testing.T) {
-	a := &Account{cfg: AccountConfig{Name: "work", Fetch: FetchConfig{Kind: "imap"}}, fetcher: noAppendFetcher{}}
+	a := noAppendAccount(AccountConfig{Name: "work", Fetch: FetchConfig{Kind: "imap"}})
 	err := a.SaveDraft(context.Background(), []byte("Subject: later\r\n\r\ndraft\r\n"))
 	if !errors.Is(err, errNoAppend) {
 		t.Errorf("SaveDraft() = %v, want %v", err, errNoAppend)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/mail"
-	"github.com/posta-mail/posta/protocols"
 )
 
 // Addresses completes a name or address from the mail in the cache, the
@@ -45,8 +44,8 @@ func (s *Set) SearchServers(ctx context.Context, query, account string) ([]Messa
 }
 
 func (a *Account) searchServer(ctx context.Context, terms []string) ([]Message, error) {
-	srch, ok := a.fg.f.(protocols.Searcher)
-	if !ok {
+	srch := a.fg.opt.searcher
+	if srch == nil {
 		return nil, nil // POP3: everything is local already
 	}
 	folders, err := a.cache.Folders(a.Name())

@@ -381,6 +381,9 @@ func (a *Account) syncFolder(ctx context.Context, f protocols.Fetcher, fo mail.F
 	rep.Added += res.Added
 	rep.Removed += len(res.Vanished)
 	before := len(rep.Failures)
+	for _, s := range res.Skipped {
+		rep.fail(folder, s.UID, s.Err)
+	}
 	if err := a.prefetch(ctx, f, folder, time.Now(), rep); err != nil {
 		return err
 	}

@@ -19,6 +19,11 @@ type Relay struct {
 	Limit atomic.Int64
 	// Cuts counts the connections cut by Limit.
 	Cuts atomic.Int32
+	// Turns counts round trips on all connections: each time the client
+	// sends after the server has sent since the client's last send. On a
+	// connection already open, the Turns a piece of work adds are its
+	// round trips (pipelined commands sent before any answer count once).
+	Turns atomic.Int64
 
 	ln     net.Listener
 	target string
@@ -59,22 +64,58 @@ func (r *Relay) serve() {
 		r.conns = append(r.conns, client, server)
 		r.mu.Unlock()
 		r.wg.Add(2)
-		go r.pipe(client, server, 0) // client to server: never cut here
-		go r.pipe(server, client, r.Limit.Load())
+		var serverSpoke atomic.Bool
+		go r.pipeTurns(client, server, &serverSpoke) // client to server: never cut here
+		go r.pipe(server, client, r.Limit.Load(), &serverSpoke)
 	}
 }
 
-// pipe copies src to dst; with limit > 0 it closes both once limit bytes
-// went through (the bytes up to the limit are delivered).
-func (r *Relay) pipe(src, dst net.Conn, limit int64) {
+// pipeTurns copies what the client sends to the server, counting turns.
+func (r *Relay) pipeTurns(src, dst net.Conn, serverSpoke *atomic.Bool) {
 	defer r.wg.Done()
 	defer src.Close()
 	defer dst.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if serverSpoke.Swap(false) {
+				r.Turns.Add(1)
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// spokeWriter notes that the server sent something.
+type spokeWriter struct {
+	net.Conn
+	spoke *atomic.Bool
+}
+
+func (w spokeWriter) Write(p []byte) (int, error) {
+	w.spoke.Store(true)
+	return w.Conn.Write(p)
+}
+
+// pipe copies what the server sends to the client; with limit > 0 it
+// closes both once limit bytes went through (the bytes up to the limit
+// are delivered).
+func (r *Relay) pipe(src, dst net.Conn, limit int64, spoke *atomic.Bool) {
+	defer r.wg.Done()
+	defer src.Close()
+	defer dst.Close()
+	w := spokeWriter{Conn: dst, spoke: spoke}
 	if limit <= 0 {
-		io.Copy(dst, src)
+		io.Copy(w, src)
 		return
 	}
-	if n, err := io.CopyN(dst, src, limit); err == nil && n == limit {
+	if n, err := io.CopyN(w, src, limit); err == nil && n == limit {
 		r.Cuts.Add(1)
 	}
 }

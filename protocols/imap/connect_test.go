@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/protocols"
@@ -115,8 +116,24 @@ func TestFoldersCountsAndRoles(t *testing.T) {
 		"Café":     {Name: "Café", Delim: "/"},
 	}
 	for name, w := range want {
-		if got[name] != w {
-			t.Errorf("folder %q = %+v, want %+v", name, got[name], w)
+		g := got[name]
+		if g.State == "" || !strings.HasPrefix(g.State, "v") {
+			t.Errorf("folder %q: State %q, want a STATUS summary", name, g.State)
+		}
+		g.State = ""
+		if g != w {
+			t.Errorf("folder %q = %+v, want %+v", name, g, w)
+		}
+	}
+	// The summary changes when a message arrives, and only in that folder.
+	ts.seed(t, "Lists/Go", "From: a@example.com\nSubject: new\n\nhi\n", nil, time.Now())
+	again, err := f.Folders(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fo := range again {
+		if changed := fo.State != got[fo.Name].State; changed != (fo.Name == "Lists/Go") {
+			t.Errorf("folder %q: State %q -> %q after a message arrived in Lists/Go", fo.Name, got[fo.Name].State, fo.State)
 		}
 	}
 }
