@@ -140,6 +140,7 @@ func TestSyncSurvivesDroppedConnection(t *testing.T) {
 	}
 	t.Cleanup(relay.Close)
 	relay.Limit.Store(600 << 10) // past login and a few header batches of INBOX
+	relay.CutDown.Store(true)    // and the network stays down: reconnecting fails
 	host, port := splitFixtureAddr(t, relay.Addr())
 	f.cfg.Accounts[0].Fetch.Host, f.cfg.Accounts[0].Fetch.Port = host, port
 	set := f.open(t)
@@ -171,6 +172,7 @@ func TestSyncSurvivesDroppedConnection(t *testing.T) {
 	t.Logf("after the cut: %d of %d INBOX headers cached", len(partial["INBOX"]), len(want["INBOX"]))
 
 	relay.Limit.Store(0) // the network is back
+	relay.Down.Store(false)
 	rep, err = work.Sync(ctx, nil)
 	if err != nil {
 		t.Fatalf("Sync after the connection came back: %v", err)

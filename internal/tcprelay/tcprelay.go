@@ -19,6 +19,10 @@ type Relay struct {
 	Limit atomic.Int64
 	// Cuts counts the connections cut by Limit.
 	Cuts atomic.Int32
+	// Down refuses new connections (accepted, then closed at once), as a
+	// network that is down; CutDown sets it when Limit cuts a connection,
+	// so a client that reconnects at once finds the network still gone.
+	Down, CutDown atomic.Bool
 	// Turns counts round trips on all connections: each time the client
 	// sends after the server has sent since the client's last send. On a
 	// connection already open, the Turns a piece of work adds are its
@@ -54,6 +58,10 @@ func (r *Relay) serve() {
 		client, err := r.ln.Accept()
 		if err != nil {
 			return
+		}
+		if r.Down.Load() {
+			client.Close()
+			continue
 		}
 		server, err := net.DialTimeout("tcp", r.target, 5*time.Second)
 		if err != nil {
@@ -116,6 +124,9 @@ func (r *Relay) pipe(src, dst net.Conn, limit int64, spoke *atomic.Bool) {
 		return
 	}
 	if n, err := io.CopyN(w, src, limit); err == nil && n == limit {
+		if r.CutDown.Load() {
+			r.Down.Store(true)
+		}
 		r.Cuts.Add(1)
 	}
 }
