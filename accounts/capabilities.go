@@ -10,7 +10,6 @@ type fetcherCaps struct {
 	appender protocols.Appender // store a message in a server folder
 	copier   protocols.Copier   // copy on the server, without downloading
 	searcher protocols.Searcher // search message text on the server
-	idler    protocols.Idler    // hear about new mail without polling
 }
 
 // resolveCaps finds which optional capabilities f has.
@@ -19,6 +18,5 @@ func resolveCaps(f protocols.Fetcher) fetcherCaps {
 	c.appender, _ = f.(protocols.Appender)
 	c.copier, _ = f.(protocols.Copier)
 	c.searcher, _ = f.(protocols.Searcher)
-	c.idler, _ = f.(protocols.Idler)
 	return c
 }
