@@ -19,7 +19,9 @@
 // # Concurrency
 //
 // A Cache may be used by several goroutines at once (one per account is the
-// expected pattern). Only one process may open a given Dir/DataDir pair.
+// expected pattern). Several processes may open the same Dir and DataDir
+// at once (the reader, `posta sync` from cron, `posta outbox flush`):
+// lease.go says how they share it.
 package cache
 
 import (
@@ -87,6 +89,20 @@ type Cache struct {
 	parseHeader func(io.Reader) (postamail.Header, error)
 	now         func() time.Time
 	rebuilt     bool
+	checked     bool // Open ran the integrity check
+
+	// Several processes (lease.go): this Cache's identity in holders,
+	// leases and outbox claims.
+	pid   int
+	host  string
+	token string
+
+	leaseMu  sync.Mutex
+	leaseSeq int
+	leases   map[string]func() // holder id → release, of AcquireLease
+
+	closeMu sync.Mutex
+	closed  bool
 
 	popMu      sync.Mutex                   // serialises Maildir writes (delivery, flag renames, moves)
 	deliveries uint64                       // counter for Maildir keys
@@ -108,6 +124,10 @@ type Cache struct {
 // index is moved aside (index.db.damaged-<time>) and a fresh one is built
 // from the Maildirs; Rebuilt then reports true. Maildir files are never
 // touched by that. Finally Open reconciles the Maildirs with the index.
+//
+// Several processes may open the same cache: the check, the rebuild and
+// the reconciliation run only in a process that opens it alone (see
+// lease.go), and one that opens while another is starting up waits.
 func Open(opts Options) (*Cache, error) {
 	if opts.Dir == "" || opts.DataDir == "" {
 		return nil, errors.New("cache: Options.Dir and Options.DataDir are required")
@@ -123,39 +143,141 @@ func Open(opts Options) (*Cache, error) {
 		parseHeader: opts.ParseHeader,
 		now:         opts.Now,
 		bodyLimit:   bodyLimit(opts.BodyCacheBytes),
+		pid:         os.Getpid(),
 	}
+	c.host, _ = os.Hostname()
+	c.token = processToken(c.pid, c.host)
 	if c.parseHeader == nil {
 		c.parseHeader = minimalParseHeader
 	}
 	if c.now == nil {
 		c.now = time.Now
 	}
+	for attempt := 0; ; attempt++ {
+		err := c.open()
+		if err == nil {
+			return c, nil
+		}
+		if !errors.Is(err, errReplaced) || attempt >= 10 {
+			return nil, err
+		}
+	}
+}
+
+// open is one attempt of Open; errReplaced means: try again.
+func (c *Cache) open() error {
 	// The integrity check reads the whole index (about half a second at
 	// 100,000 messages): it runs only when the last session did not close
-	// the index cleanly, which is when damage can happen.
-	clean := c.takeCleanMark()
-	db, err := openIndex(c.dbPath(), !clean)
+	// the index cleanly, which is when damage can happen. The mark is
+	// read before this process touches the index, which changes its stamp.
+	markOK := c.readCleanMark()
+	before, _ := os.Stat(c.dbPath())
+	db, err := openIndex(c.dbPath())
 	if err != nil {
 		if !isDamage(err) {
-			return nil, err
+			return err
 		}
+		// Unreadable, so no process can be working with it.
 		if db, err = c.startFresh(); err != nil {
-			return nil, err
+			return err
 		}
+		before, _ = os.Stat(c.dbPath())
 	}
 	c.db = db
-	if err := c.reconcile(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("cache: reconcile maildirs: %w", err)
+	fail := func(err error) error {
+		c.closeDB()
+		return err
 	}
-	return c, nil
+	// The gate: one process at a time decides whether it is alone and,
+	// if so, checks and repairs the index before anyone else uses it.
+	gate, err := c.waitGate(func() bool {
+		now, err := os.Stat(c.dbPath())
+		return before == nil || err != nil || !os.SameFile(before, now)
+	})
+	if err != nil {
+		if isDamage(err) && !c.rebuilt {
+			return fail(c.damaged(err))
+		}
+		return fail(err)
+	}
+	st, err := c.register()
+	if err == nil && st.alone {
+		err = c.openAlone(markOK && len(st.crashed) == 0, st.crashed)
+		if err != nil && !isDamage(err) {
+			c.unregister() // best effort: a failed Open is not a live holder
+		}
+	}
+	if err != nil {
+		c.dropLease(gateLease, gate)
+		if isDamage(err) && !c.rebuilt {
+			return fail(c.damaged(err))
+		}
+		return fail(err)
+	}
+	// Any mark left now is stale: this process is open.
+	os.Remove(c.cleanMarkPath())
+	if err := c.dropLease(gateLease, gate); err != nil {
+		return fail(fmt.Errorf("cache: open: %w", err))
+	}
+	return nil
+}
+
+// openAlone does what only a process that has the cache to itself may
+// do: check the index unless clean, then reconcile the Maildirs and
+// forget the crashed holders it has now recovered from.
+func (c *Cache) openAlone(clean bool, crashed []string) error {
+	if !clean && !c.rebuilt {
+		c.checked = true
+		if err := checkIntegrity(c.db); err != nil {
+			return err
+		}
+	}
+	if err := c.reconcile(); err != nil {
+		return fmt.Errorf("cache: reconcile maildirs: %w", err)
+	}
+	return c.forgetHolders(crashed)
+}
+
+// damaged moves the damaged index aside (this process is the only one
+// using it) and returns errReplaced, so that Open builds a fresh one.
+func (c *Cache) damaged(cause error) error {
+	c.closeDB()
+	if err := c.moveAside(); err != nil {
+		return fmt.Errorf("%w (found: %v)", err, cause)
+	}
+	c.rebuilt = true
+	return errReplaced
+}
+
+func (c *Cache) closeDB() {
+	c.stmtMu.Lock()
+	for _, s := range c.stmts {
+		s.Close()
+	}
+	c.stmts = nil
+	c.stmtMu.Unlock()
+	if c.db != nil {
+		c.db.Close()
+		c.db = nil
+	}
 }
 
 // Rebuilt reports whether Open found the index damaged and built a new one.
 func (c *Cache) Rebuilt() bool { return c.rebuilt }
 
-// Close closes the index.
+// Close releases the leases this Cache holds and closes the index. It
+// leaves the clean mark only if no other process has the cache open and
+// none crashed since the last check (see lease.go). Calling Close again
+// does nothing.
 func (c *Cache) Close() error {
+	c.closeMu.Lock()
+	defer c.closeMu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	c.releaseLeases()
+	last, uerr := c.unregister()
 	c.stmtMu.Lock()
 	for _, s := range c.stmts {
 		s.Close()
@@ -165,6 +287,12 @@ func (c *Cache) Close() error {
 	if err := c.db.Close(); err != nil {
 		return err
 	}
+	if uerr != nil {
+		return fmt.Errorf("cache: close: %w", uerr)
+	}
+	if !last {
+		return nil
+	}
 	return c.putCleanMark()
 }
 
@@ -172,16 +300,14 @@ func (c *Cache) Close() error {
 // removes it, Close writes it.
 func (c *Cache) cleanMarkPath() string { return filepath.Join(c.dir, "index.clean") }
 
-// takeCleanMark reports whether the last session closed the index and
+// readCleanMark reports whether the last session closed the index and
 // nothing touched the file since (its size and modification time are
-// those the mark recorded: a truncated or overwritten index is checked),
-// and removes the mark so that a crash in this session leaves none.
-func (c *Cache) takeCleanMark() bool {
+// those the mark recorded: a truncated or overwritten index is checked).
+// Open removes the mark once it registered, so that a crash in this
+// session leaves none.
+func (c *Cache) readCleanMark() bool {
 	mark, err := os.ReadFile(c.cleanMarkPath())
 	if err != nil {
-		return false
-	}
-	if err := os.Remove(c.cleanMarkPath()); err != nil {
 		return false
 	}
 	now, err := indexStamp(c.dbPath())
@@ -213,9 +339,22 @@ func indexStamp(path string) (string, error) {
 
 func (c *Cache) dbPath() string { return filepath.Join(c.dir, dbName) }
 
-// startFresh moves the damaged index aside, drops the IMAP body files (their
-// names are row ids, which a fresh index hands out again) and opens a new index.
+// startFresh moves the damaged index aside and opens a new one.
 func (c *Cache) startFresh() (*sql.DB, error) {
+	if err := c.moveAside(); err != nil {
+		return nil, err
+	}
+	db, err := openIndex(c.dbPath()) // a new, empty file
+	if err != nil {
+		return nil, fmt.Errorf("cache: fresh index: %w", err)
+	}
+	c.rebuilt = true
+	return db, nil
+}
+
+// moveAside moves the damaged index aside and drops the IMAP body files
+// (their names are row ids, which a fresh index hands out again).
+func (c *Cache) moveAside() error {
 	stamp := c.now().UTC().Format("20060102T150405.000000000")
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		src := c.dbPath() + suffix
@@ -224,23 +363,14 @@ func (c *Cache) startFresh() (*sql.DB, error) {
 		}
 		dst := c.dbPath() + ".damaged-" + stamp + suffix
 		if err := os.Rename(src, dst); err != nil {
-			return nil, fmt.Errorf("cache: move damaged index aside: %w", err)
+			return fmt.Errorf("cache: move damaged index aside: %w", err)
 		}
 	}
-	if err := resetDir(bodiesDir(c.dir)); err != nil {
-		return nil, err
-	}
-	db, err := openIndex(c.dbPath(), false) // a new, empty file
-	if err != nil {
-		return nil, fmt.Errorf("cache: fresh index: %w", err)
-	}
-	c.rebuilt = true
-	return db, nil
+	return resetDir(bodiesDir(c.dir))
 }
 
-// openIndex opens the database file, runs quick_check when check is set,
-// and migrates it.
-func openIndex(path string, check bool) (*sql.DB, error) {
+// openIndex opens the database file and migrates it.
+func openIndex(path string) (*sql.DB, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, fileMode)
 	if err != nil {
 		return nil, fmt.Errorf("cache: create index: %w", err)
@@ -257,12 +387,6 @@ func openIndex(path string, check bool) (*sql.DB, error) {
 	db, err := sql.Open("sqlite", indexDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("cache: open index: %w", err)
-	}
-	if check {
-		if err := checkIntegrity(db); err != nil {
-			db.Close()
-			return nil, err
-		}
 	}
 	if err := migrate(db); err != nil {
 		db.Close()

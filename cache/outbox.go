@@ -29,6 +29,34 @@ type OutboxItem struct {
 	// Permanent means the server refused the message for good (a 5xx
 	// reply): it is kept, but only retried on explicit request.
 	Permanent bool
+
+	// SendingPID is the process that claimed the item to send it
+	// (OutboxClaim), 0 if none; the claim may have run out by
+	// SendingUntil, or its process may be gone.
+	SendingPID   int
+	SendingUntil time.Time
+}
+
+// OutboxClaimTTL is how long an OutboxClaim lasts: long enough for one
+// SMTP submission, short enough that a message claimed by a process that
+// hung is sent by another one later. A claim whose process is gone is
+// void at once.
+const OutboxClaimTTL = 10 * time.Minute
+
+// OutboxClaimedError is returned by OutboxClaim when another live
+// process (or another goroutine of this one) is sending the item.
+type OutboxClaimedError struct {
+	ID    int64
+	PID   int       // the process sending it
+	Until time.Time // when its claim runs out
+	Self  bool      // the claim is this process's
+}
+
+func (e *OutboxClaimedError) Error() string {
+	if e.Self {
+		return fmt.Sprintf("outbox item %d is already being sent", e.ID)
+	}
+	return fmt.Sprintf("outbox item %d is being sent by another posta process (pid %d)", e.ID, e.PID)
 }
 
 // outboxMeta is the sidecar file written next to the raw message, from
@@ -71,23 +99,36 @@ type execer interface {
 	Exec(query string, args ...any) (sql.Result, error)
 }
 
-func insertOutboxRow(db execer, name string, m outboxMeta) (int64, error) {
+type queryExecer interface {
+	execer
+	QueryRow(query string, args ...any) *sql.Row
+}
+
+// insertOutboxRow adds the row of the outbox files name, or returns the
+// id of the row they have (another process's Open may have restored it
+// from the files meanwhile).
+func insertOutboxRow(db queryExecer, name string, m outboxMeta) (int64, error) {
 	to, err := json.Marshal(m.To)
 	if err != nil {
 		return 0, err
 	}
-	res, err := db.Exec(`INSERT INTO outbox (account, from_addr, to_json, created, file) VALUES (?, ?, ?, ?, ?)`,
+	res, err := db.Exec(`INSERT INTO outbox (account, from_addr, to_json, created, file) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (file) DO NOTHING`,
 		m.Account, m.From, string(to), m.Created.Unix(), name)
 	if err != nil {
 		return 0, err
 	}
-	return res.LastInsertId()
+	if n, _ := res.RowsAffected(); n == 1 {
+		return res.LastInsertId()
+	}
+	var id int64
+	err = db.QueryRow(`SELECT id FROM outbox WHERE file = ?`, name).Scan(&id)
+	return id, err
 }
 
 // Outbox lists the items waiting to be sent, oldest first; "" means all accounts.
 func (c *Cache) Outbox(account string) ([]OutboxItem, error) {
-	s, err := c.stmt(`SELECT id, account, from_addr, to_json, created, attempts, last_error, next_attempt, permanent
-		FROM outbox WHERE ? = '' OR account = ? ORDER BY created, id`)
+	s, err := c.stmt(`SELECT ` + outboxColumns + ` FROM outbox WHERE ? = '' OR account = ? ORDER BY created, id`)
 	if err != nil {
 		return nil, fmt.Errorf("cache: outbox: %w", err)
 	}
@@ -98,21 +139,108 @@ func (c *Cache) Outbox(account string) ([]OutboxItem, error) {
 	defer rows.Close()
 	var out []OutboxItem
 	for rows.Next() {
-		var it OutboxItem
-		var to string
-		var created, next int64
-		if err := rows.Scan(&it.ID, &it.Account, &it.From, &to, &created, &it.Attempts, &it.LastError,
-			&next, &it.Permanent); err != nil {
+		it, err := scanOutboxItem(rows)
+		if err != nil {
 			return nil, fmt.Errorf("cache: outbox: %w", err)
-		}
-		json.Unmarshal([]byte(to), &it.To) // our own encoding
-		it.Created = time.Unix(created, 0).UTC()
-		if next != 0 {
-			it.NextAttempt = time.Unix(next, 0).UTC()
 		}
 		out = append(out, it)
 	}
 	return out, rows.Err()
+}
+
+const outboxColumns = `id, account, from_addr, to_json, created, attempts, last_error, next_attempt, permanent,
+	claim_pid, claim_expires`
+
+func scanOutboxItem(row interface{ Scan(...any) error }) (OutboxItem, error) {
+	var it OutboxItem
+	var to string
+	var created, next, claimExpires int64
+	if err := row.Scan(&it.ID, &it.Account, &it.From, &to, &created, &it.Attempts, &it.LastError,
+		&next, &it.Permanent, &it.SendingPID, &claimExpires); err != nil {
+		return OutboxItem{}, err
+	}
+	json.Unmarshal([]byte(to), &it.To) // our own encoding
+	it.Created = time.Unix(created, 0).UTC()
+	if next != 0 {
+		it.NextAttempt = time.Unix(next, 0).UTC()
+	}
+	if claimExpires != 0 {
+		it.SendingUntil = time.UnixMilli(claimExpires).UTC()
+	}
+	return it, nil
+}
+
+// OutboxClaim claims an outbox item for sending by this process for ttl
+// (OutboxClaimTTL when ttl <= 0), so that no other process, and no other
+// goroutine of this one, sends it meanwhile. It returns the item as it is
+// now. The claim is one UPDATE that only succeeds if the item is not
+// claimed, its claim ran out, or the claiming process is gone.
+//
+// A claimed item must end in OutboxDone (sent), OutboxRetryLater or
+// OutboxFail (not sent; they release the claim) or OutboxRelease. The
+// error is a *OutboxClaimedError if someone else is sending the item, and
+// wraps ErrNotFound if it left the outbox (sent by another process).
+func (c *Cache) OutboxClaim(id int64, ttl time.Duration) (OutboxItem, error) {
+	if ttl <= 0 {
+		ttl = OutboxClaimTTL
+	}
+	now := c.now()
+	claim := func(extra string, args ...any) (bool, error) {
+		res, err := c.db.Exec(`UPDATE outbox SET claimed_by = ?, claim_pid = ?, claim_host = ?, claim_expires = ?
+			WHERE id = ? AND (claimed_by = '' OR claim_expires <= ?`+extra+`)`,
+			append([]any{c.token, c.pid, c.host, now.Add(ttl).UnixMilli(), id, now.UnixMilli()}, args...)...)
+		if err != nil {
+			return false, fmt.Errorf("cache: outbox claim: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		return n == 1, nil
+	}
+	ok, err := claim("")
+	if err != nil {
+		return OutboxItem{}, err
+	}
+	if !ok {
+		var by, host string
+		var pid int
+		var until int64
+		err := c.db.QueryRow(`SELECT claimed_by, claim_pid, claim_host, claim_expires FROM outbox WHERE id = ?`, id).
+			Scan(&by, &pid, &host, &until)
+		if errors.Is(err, sql.ErrNoRows) {
+			return OutboxItem{}, fmt.Errorf("%w: outbox item %d", ErrNotFound, id)
+		}
+		if err != nil {
+			return OutboxItem{}, fmt.Errorf("cache: outbox claim: %w", err)
+		}
+		if by != "" && !c.processAlive(pid, host) {
+			// The claimer is gone: take the claim over from exactly it.
+			if ok, err = claim(` OR claimed_by = ?`, by); err != nil {
+				return OutboxItem{}, err
+			}
+		}
+		if !ok {
+			return OutboxItem{}, &OutboxClaimedError{ID: id, PID: pid, Until: time.UnixMilli(until),
+				Self: pid == c.pid && host == c.host}
+		}
+	}
+	it, err := scanOutboxItem(c.db.QueryRow(`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return OutboxItem{}, fmt.Errorf("%w: outbox item %d", ErrNotFound, id)
+	}
+	if err != nil {
+		return OutboxItem{}, fmt.Errorf("cache: outbox claim: %w", err)
+	}
+	return it, nil
+}
+
+// OutboxRelease gives up this process's claim on an item without
+// recording an attempt (nothing was sent).
+func (c *Cache) OutboxRelease(id int64) error {
+	_, err := c.db.Exec(`UPDATE outbox SET claimed_by = '', claim_pid = 0, claim_host = '', claim_expires = 0
+		WHERE id = ? AND claimed_by = ?`, id, c.token)
+	if err != nil {
+		return fmt.Errorf("cache: outbox release: %w", err)
+	}
+	return nil
 }
 
 func (c *Cache) outboxFile(id int64) (string, error) {
@@ -152,7 +280,8 @@ func (c *Cache) OutboxFail(id int64, sendErr error) error {
 
 // OutboxRetryLater records a failed send attempt (attempts++, the error
 // text), when an automatic retry may run next, and whether the failure is
-// permanent (then no automatic retry runs at all).
+// permanent (then no automatic retry runs at all). It releases this
+// process's claim on the item (OutboxClaim).
 func (c *Cache) OutboxRetryLater(id int64, sendErr error, next time.Time, permanent bool) error {
 	text := ""
 	if sendErr != nil {
@@ -162,11 +291,16 @@ func (c *Cache) OutboxRetryLater(id int64, sendErr error, next time.Time, perman
 	if !next.IsZero() {
 		nextUnix = next.Unix()
 	}
-	s, err := c.stmt(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt = ?, permanent = ? WHERE id = ?`)
+	// The right-hand sides see the row as it was: claimed_by is the old
+	// claimer in every iif.
+	s, err := c.stmt(`UPDATE outbox SET attempts = attempts + 1, last_error = ?1, next_attempt = ?2, permanent = ?3,
+		claimed_by = iif(claimed_by = ?4, '', claimed_by), claim_pid = iif(claimed_by = ?4, 0, claim_pid),
+		claim_host = iif(claimed_by = ?4, '', claim_host), claim_expires = iif(claimed_by = ?4, 0, claim_expires)
+		WHERE id = ?5`)
 	if err != nil {
 		return fmt.Errorf("cache: outbox fail: %w", err)
 	}
-	res, err := s.Exec(text, nextUnix, permanent, id)
+	res, err := s.Exec(text, nextUnix, permanent, c.token, id)
 	if err != nil {
 		return fmt.Errorf("cache: outbox fail: %w", err)
 	}

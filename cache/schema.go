@@ -211,6 +211,30 @@ CREATE TABLE account_state (
 	`
 ALTER TABLE folders ADD COLUMN status TEXT NOT NULL DEFAULT '';
 `,
+	// 9: several posta processes on one cache (lease.go). holders lists the
+	// processes that have the cache open (Open adds, Close removes; a row
+	// whose process is gone means a crash); leases are named cross-process
+	// locks with an expiry (the open gate, per-account syncs). An outbox
+	// row is claimed by the process sending it (outbox.go: OutboxClaim).
+	`
+CREATE TABLE holders (
+	token  TEXT PRIMARY KEY,
+	pid    INTEGER NOT NULL,
+	host   TEXT NOT NULL,
+	opened INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE leases (
+	name    TEXT PRIMARY KEY,
+	holder  TEXT NOT NULL,
+	pid     INTEGER NOT NULL,
+	host    TEXT NOT NULL,
+	expires INTEGER NOT NULL -- Unix milliseconds
+) WITHOUT ROWID;
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN claim_pid INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN claim_host TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN claim_expires INTEGER NOT NULL DEFAULT 0; -- Unix milliseconds
+`,
 }
 
 // schemaVersion is the version a fully migrated index has.
