@@ -21,6 +21,13 @@ import (
 // stored message without reading r (or ErrAlreadyDelivered if that message
 // is gone from the index). h.UID is set to uidl; a zero h.Size is replaced
 // by the number of bytes written.
+//
+// That holds between processes too: two processes syncing one account
+// may both download a message. The file is written to tmp/ first; the
+// rename into cur/ and the row are done in one write transaction that
+// first looks the UIDL up again, so the process that comes second finds
+// it, removes its own temporary copy (never the stored one) and returns
+// the stored message.
 func (c *Cache) DeliverPOP(account, uidl string, h postamail.Header, r io.Reader) (Message, error) {
 	if uidl == "" || len(uidl) > 100 {
 		return Message{}, fmt.Errorf("cache: deliver: invalid UIDL %q", uidl)
@@ -32,7 +39,7 @@ func (c *Cache) DeliverPOP(account, uidl string, h postamail.Header, r io.Reader
 	}
 	if path, ok := c.unindexed[account][uidl]; ok {
 		// An earlier call wrote the file but failed to index it: index that file.
-		return c.indexDelivered(account, uidl, path, h)
+		return c.commitDelivered(account, uidl, "", path, h)
 	}
 	if !c.maildirsOK[account] {
 		if err := c.initMaildirs(account); err != nil {
@@ -49,42 +56,89 @@ func (c *Cache) DeliverPOP(account, uidl string, h postamail.Header, r io.Reader
 	}
 	h.Folder = folder
 	key := c.newKey(uidl)
-	dir := filepath.Join(c.dataDir, folderRel(account, folder))
-	tmp, n, err := writeTemp(filepath.Join(dir, "tmp"), key, r)
+	dir := folderRel(account, folder)
+	tmp, n, err := writeTemp(filepath.Join(c.dataDir, dir, "tmp"), key, r)
 	if err != nil {
-		return Message{}, fmt.Errorf("cache: deliver: %w", err)
-	}
-	name := fileName(key, h.Flags)
-	if err := os.Rename(tmp, filepath.Join(dir, "cur", name)); err != nil {
-		os.Remove(tmp)
-		return Message{}, fmt.Errorf("cache: deliver: %w", err)
-	}
-	if err := syncDir(filepath.Join(dir, "cur")); err != nil {
 		return Message{}, fmt.Errorf("cache: deliver: %w", err)
 	}
 	if h.Size == 0 {
 		h.Size = n
 	}
-	return c.indexDelivered(account, uidl, filepath.Join(folderRel(account, folder), "cur", name), h)
+	return c.commitDelivered(account, uidl, tmp, filepath.Join(dir, "cur", fileName(key, h.Flags)), h)
 }
 
-// indexDelivered commits the index row of a delivered file (rel is relative
-// to DataDir). On failure the file is remembered so a retry indexes it
-// instead of writing a duplicate; Open would index it too.
-func (c *Cache) indexDelivered(account, uidl, rel string, h postamail.Header) (Message, error) {
+// commitDelivered moves a delivered file from tmp (an absolute path; ""
+// if it is in place already) to rel (relative to DataDir) and commits its
+// index row, in one write transaction that first checks that the UIDL is
+// still unknown. If another process delivered the UIDL meanwhile, this
+// copy is removed (unless a row indexes it) and the stored message is
+// returned. If the row cannot be committed after the file landed, the
+// file is remembered so a retry indexes it instead of writing a
+// duplicate; Open would index it too. c.popMu is held.
+func (c *Cache) commitDelivered(account, uidl, tmp, rel string, h postamail.Header) (Message, error) {
 	h.UID = uidl
 	h.Folder = folderFromRel(rel)
-	var id int64
+	dst := filepath.Join(c.dataDir, rel)
+	landed := tmp == "" // the file is at dst
+	var (
+		stored    Message
+		storedErr error // ErrAlreadyDelivered: the UIDL is known, its message gone
+		dup       bool  // another delivery of the UIDL won
+		id        int64
+	)
 	err := c.inTx(func(tx *sql.Tx) error {
+		prev, known, err := deliveredIn(tx, account, uidl)
+		if err != nil {
+			return err
+		}
+		if known && (prev == nil || prev.maildirPath != filepath.ToSlash(rel)) {
+			dup = true
+			if prev != nil {
+				stored = prev.Message
+			} else {
+				storedErr = ErrAlreadyDelivered
+			}
+			if landed {
+				// This copy is in cur/: remove it unless a row indexes it.
+				var n int
+				if err := tx.QueryRow(`SELECT COUNT(*) FROM messages WHERE maildir_path = ?`, filepath.ToSlash(rel)).Scan(&n); err != nil {
+					return err
+				}
+				if n == 0 {
+					if err := os.Remove(dst); err != nil && !errors.Is(err, os.ErrNotExist) {
+						return err
+					}
+					syncDir(filepath.Dir(dst))
+				}
+			}
+			return nil
+		}
+		if known { // this very file: indexed by another process's Open
+			stored = prev.Message
+			dup = true
+			return nil
+		}
+		if !landed {
+			if err := os.Rename(tmp, dst); err != nil {
+				return err
+			}
+			landed = true
+			if err := syncDir(filepath.Dir(dst)); err != nil {
+				return err
+			}
+		}
 		if err := ensureLocalFolders(tx, account); err != nil {
 			return err
 		}
-		var err error
 		// Threaded lazily, like PutHeaders (see threadFolders).
 		id, err = insertPOPRow(tx, account, rel, h)
 		return err
 	})
 	if err != nil {
+		if !landed {
+			os.Remove(tmp)
+			return Message{}, fmt.Errorf("cache: deliver: %w", err)
+		}
 		if c.unindexed == nil {
 			c.unindexed = map[string]map[string]string{}
 		}
@@ -95,7 +149,34 @@ func (c *Cache) indexDelivered(account, uidl, rel string, h postamail.Header) (M
 		return Message{}, fmt.Errorf("cache: deliver: index: %w", err)
 	}
 	delete(c.unindexed[account], uidl)
+	if dup {
+		if !landed {
+			os.Remove(tmp)
+		}
+		return stored, storedErr
+	}
 	return Message{ID: id, Account: account, Header: h, HasBody: true}, nil
+}
+
+// deliveredIn looks uidl up in tx: whether it is known, and its message
+// if one is indexed.
+func deliveredIn(tx *sql.Tx, account, uidl string) (*scanned, bool, error) {
+	var n int
+	if err := tx.QueryRow(`SELECT COUNT(*) FROM pop_uidls WHERE account = ? AND uidl = ?`, account, uidl).Scan(&n); err != nil {
+		return nil, false, err
+	}
+	if n == 0 {
+		return nil, false, nil
+	}
+	s, err := scanMessage(tx.QueryRow(`SELECT `+messageColumns+` FROM messages
+		WHERE account = ? AND uid = ? AND maildir_path != '' LIMIT 1`, account, uidl))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, true, nil
+	}
+	if err != nil {
+		return nil, true, err
+	}
+	return &s, true, nil
 }
 
 // insertPOPRow inserts a Maildir message row and marks its UIDL known. A
@@ -204,30 +285,46 @@ func (c *Cache) MovePOP(id int64, folder string) error {
 }
 
 // renameAndUpdate renames a message's Maildir file to rel (relative to
-// DataDir), fsyncs the directories involved and runs update in a
-// transaction; if the transaction fails the rename is undone. A crash in
-// between is repaired by Open, which matches files to rows by Maildir key.
+// DataDir), fsyncs the directories involved and runs update, all in one
+// write transaction; if the transaction fails the rename is undone. The
+// rename happens under the write lock, so no other process sees the
+// file and the row disagree except across a crash, which Open repairs
+// (it matches files to rows by Maildir key).
 func (c *Cache) renameAndUpdate(s scanned, rel string, update func(tx *sql.Tx) error) error {
 	src := filepath.Join(c.dataDir, filepath.FromSlash(s.maildirPath))
 	dst := filepath.Join(c.dataDir, rel)
-	if src != dst {
-		if err := os.Rename(src, dst); err != nil {
-			return fmt.Errorf("cache: maildir rename: %w", err)
-		}
-		for _, d := range uniqueDirs(filepath.Dir(dst), filepath.Dir(src)) {
-			if err := syncDir(d); err != nil {
-				return err
+	renamed := false
+	err := c.inTx(func(tx *sql.Tx) error {
+		if src != dst {
+			if err := os.Rename(src, dst); err != nil {
+				return &renameError{err}
+			}
+			renamed = true
+			for _, d := range uniqueDirs(filepath.Dir(dst), filepath.Dir(src)) {
+				if err := syncDir(d); err != nil {
+					return err
+				}
 			}
 		}
-	}
-	if err := c.inTx(update); err != nil {
-		if src != dst {
+		return update(tx)
+	})
+	if err != nil {
+		if renamed {
 			os.Rename(dst, src)
+		}
+		var re *renameError
+		if errors.As(err, &re) {
+			return fmt.Errorf("cache: maildir rename: %w", re.err)
 		}
 		return fmt.Errorf("cache: update index: %w", err)
 	}
 	return nil
 }
+
+type renameError struct{ err error }
+
+func (e *renameError) Error() string { return e.err.Error() }
+func (e *renameError) Unwrap() error { return e.err }
 
 func uniqueDirs(a, b string) []string {
 	if a == b {
