@@ -34,7 +34,7 @@ type globals struct {
 // Main runs posta with args (without the program name) and returns the
 // exit status.
 func Main(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals()...)
 	defer stop()
 	g := &globals{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
 	if status, ok := mailtoMain(ctx, g, args); ok {
@@ -51,6 +51,19 @@ func Main(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// stopSignals are the signals that end posta the way q does: the work
+// in progress is cancelled and the cache is closed cleanly (so the next
+// start skips the integrity check). SIGHUP is the terminal window
+// closing; it is left alone when posta was started with it ignored
+// (nohup posta sync), as the user asked.
+func stopSignals() []os.Signal {
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	return sigs
 }
 
 // exitError carries a specific exit status.
