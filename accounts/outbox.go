@@ -8,10 +8,8 @@ import (
 	"io"
 	"time"
 
-	gosmtp "github.com/emersion/go-smtp"
-
 	"github.com/posta-mail/posta/cache"
-	"github.com/posta-mail/posta/protocols"
+	"github.com/posta-mail/posta/protocols/smtp"
 )
 
 // The outbox: every message is saved (fsynced) before SMTP starts, and
@@ -19,6 +17,14 @@ import (
 // retried by the next sync, then with growing backoff (outboxBackoff); a
 // permanent refusal (a 5xx reply other than an authentication problem) is
 // kept with its error but retried only on request (RetryOutbox with all).
+//
+// Several posta processes may send from one outbox (the reader, cron's
+// posta sync, posta outbox flush), and one process may flush while it
+// sends: a message is claimed (cache.OutboxClaim) before SMTP starts, so
+// only one sender submits it. A message claimed by another sender is
+// skipped (OutboxBusyError). A claim runs out after cache.OutboxClaimTTL
+// and is void at once if its process is gone, so a crashed sender's
+// messages are sent by the next flush.
 
 // outboxBackoff is how long automatic retries wait after the attempts-th
 // failure: the first failure is retried by the next sync, later ones wait
@@ -32,47 +38,35 @@ func outboxBackoff(attempts int) time.Duration {
 }
 
 // permanentSendError reports whether the server refused the message for
-// good: a 5xx reply to MAIL, RCPT or DATA (for example an unknown
-// recipient). Authentication failures are not permanent: fixing the
-// password makes the next attempt work.
-func permanentSendError(err error) bool {
-	if err == nil || errors.Is(err, protocols.ErrAuthFailed) {
-		return false
-	}
-	permanent := false
-	walkErrors(err, func(e error) {
-		var serr *gosmtp.SMTPError
-		if se, ok := e.(*gosmtp.SMTPError); ok {
-			serr = se
-		}
-		if serr == nil || serr.Code < 500 {
-			return
-		}
-		switch serr.Code {
-		case 530, 534, 535, 538: // authentication required / failed
-			return
-		}
-		permanent = true
-	})
-	return permanent
+// good (smtp.Permanent): a 5xx reply to MAIL, RCPT or DATA, not an
+// authentication failure.
+func permanentSendError(err error) bool { return smtp.Permanent(err) }
+
+// OutboxBusyError says an outbox message was skipped, not sent, because
+// another posta process (or another send of this one, Self) is sending
+// it right now.
+type OutboxBusyError struct {
+	ID   int64
+	PID  int
+	Self bool
 }
 
-// walkErrors calls fn on err and everything it wraps, joined errors too.
-func walkErrors(err error, fn func(error)) {
-	for depth := 0; err != nil && depth < 100; depth++ {
-		fn(err)
-		switch u := err.(type) {
-		case interface{ Unwrap() []error }:
-			for _, e := range u.Unwrap() {
-				walkErrors(e, fn)
-			}
-			return
-		case interface{ Unwrap() error }:
-			err = u.Unwrap()
-		default:
-			return
-		}
+func (e *OutboxBusyError) Error() string {
+	if e.Self {
+		return fmt.Sprintf("outbox %d: already being sent; skipped", e.ID)
 	}
+	return fmt.Sprintf("outbox %d: being sent by another posta process (pid %d); skipped", e.ID, e.PID)
+}
+
+// claim claims an outbox item for this process; a claim held by another
+// sender becomes an *OutboxBusyError.
+func (a *Account) claim(id int64) (cache.OutboxItem, error) {
+	it, err := a.cache.OutboxClaim(id, cache.OutboxClaimTTL)
+	var claimed *cache.OutboxClaimedError
+	if errors.As(err, &claimed) {
+		return it, &OutboxBusyError{ID: id, PID: claimed.PID, Self: claimed.Self}
+	}
+	return it, err
 }
 
 // Send saves a composed message in the outbox, then submits it. If the
@@ -88,6 +82,17 @@ func (a *Account) Send(ctx context.Context, from string, to []string, raw []byte
 	item, err := a.cache.OutboxAdd(a.Name(), from, to, raw)
 	if err != nil {
 		return fmt.Errorf("send: save to outbox: %w", err)
+	}
+	// A flush (of this process or another) may have claimed it already.
+	if item, err = a.claim(item.ID); err != nil {
+		var busy *OutboxBusyError
+		switch {
+		case errors.As(err, &busy) && busy.Self:
+			return &QueuedError{Err: errors.New("this posta process is already sending it")}
+		case errors.As(err, &busy):
+			return &QueuedError{Err: fmt.Errorf("another posta process (pid %d) is sending it", busy.PID)}
+		}
+		return &QueuedError{Err: err}
 	}
 	err = a.sendItem(ctx, item)
 	var copyErr *SentCopyError
@@ -114,6 +119,10 @@ func (a *Account) RetryOutbox(ctx context.Context, all bool) (int, error) {
 	return a.flushOutbox(ctx, func(it cache.OutboxItem) bool { return all || !it.Permanent })
 }
 
+// flushOutbox sends the due items. Each is claimed first and checked
+// again as it is then (another process may have sent it or recorded a
+// failure meanwhile); one that another sender holds is skipped with an
+// *OutboxBusyError among the errors, one that left the outbox silently.
 func (a *Account) flushOutbox(ctx context.Context, due func(cache.OutboxItem) bool) (int, error) {
 	items, err := a.cache.Outbox(a.Name())
 	if err != nil {
@@ -125,7 +134,21 @@ func (a *Account) flushOutbox(ctx context.Context, due func(cache.OutboxItem) bo
 		if !due(it) {
 			continue
 		}
-		err := a.sendItem(ctx, it)
+		it, err := a.claim(it.ID)
+		if errors.Is(err, cache.ErrNotFound) {
+			continue // sent by another process meanwhile
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !due(it) {
+			if err := a.cache.OutboxRelease(it.ID); err != nil {
+				errs = append(errs, fmt.Errorf("outbox %d: %w", it.ID, err))
+			}
+			continue
+		}
+		err = a.sendItem(ctx, it)
 		var copyErr *SentCopyError
 		if err != nil {
 			errs = append(errs, fmt.Errorf("outbox %d: %w", it.ID, err))
@@ -137,17 +160,21 @@ func (a *Account) flushOutbox(ctx context.Context, due func(cache.OutboxItem) bo
 	return sent, errors.Join(errs...)
 }
 
-// sendItem submits one outbox item. Once the server accepted it, the
-// item is removed from the outbox before anything else happens (so a
-// crash afterwards cannot send it again), then the Sent copy is filed.
+// sendItem submits one outbox item, which this process claimed. Once the
+// server accepted it, the item is removed from the outbox before anything
+// else happens (so a crash afterwards cannot send it again), then the
+// Sent copy is filed. A failure records the attempt and releases the
+// claim.
 func (a *Account) sendItem(ctx context.Context, it cache.OutboxItem) error {
 	rc, err := a.cache.OutboxOpen(it.ID)
 	if err != nil {
+		a.cache.OutboxRelease(it.ID)
 		return err
 	}
 	raw, err := io.ReadAll(rc)
 	rc.Close()
 	if err != nil {
+		a.cache.OutboxRelease(it.ID)
 		return err
 	}
 	a.sendMu.Lock()
