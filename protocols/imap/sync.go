@@ -71,6 +71,29 @@ func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.
 		knownUIDs = parseUIDs(req.State.KnownUIDs)
 	}
 
+	hs := &headerSync{f: f, ctx: ctx, folder: req.Folder, validity: sel.UIDValidity, c: c}
+	defer hs.close()
+
+	// An empty cache: the newest screenful first, by UID below UIDNEXT,
+	// before the UID SEARCH of the whole folder (which a big folder takes
+	// a while to answer on some servers), so a reader shows it at once.
+	var head map[imap.UID]bool
+	base := 0
+	if len(knownUIDs) == 0 && sel.NumMessages > 0 && sel.UIDNext > 1 {
+		uids := newestUIDs(sel.UIDNext, firstScreen)
+		added, err := f.fetchNewHeaders(hs, req, uids, 0, int(sel.NumMessages))
+		res.Added, res.Skipped = added, hs.skipped
+		if err != nil {
+			return res, err
+		}
+		head = make(map[imap.UID]bool, len(uids))
+		for _, uid := range uids {
+			head[uid] = true
+		}
+		base = added + len(hs.skipped) // skipped ones count as handled
+		c = hs.c // the fetch may have had to reconnect
+	}
+
 	// The UID SEARCH (for expunges and new UIDs) and the FLAGS fetch of
 	// known messages are sent together and answered in one round trip;
 	// the flags are read right after the search, before any header fetch.
@@ -121,13 +144,15 @@ func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.
 	var fresh []imap.UID
 	for _, uid := range onServer {
 		present[uid] = true
-		if !known(formatUID(uid)) {
+		if !known(formatUID(uid)) && !head[uid] {
 			fresh = append(fresh, uid)
 		}
 	}
 	slices.SortFunc(fresh, func(a, b imap.UID) int { return int(int64(b) - int64(a)) })
 
-	res.Added, res.Skipped, err = f.fetchNewHeaders(ctx, c, req, sel.UIDValidity, fresh)
+	added, err := f.fetchNewHeaders(hs, req, fresh, base, base+len(fresh))
+	res.Added += added
+	res.Skipped = hs.skipped
 	if err != nil {
 		return res, err
 	}
@@ -148,24 +173,38 @@ func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.
 	return res, nil
 }
 
+// firstScreen is how many of the newest UIDs a sync into an empty cache
+// fetches before anything else: a screenful and then some.
+const firstScreen = 100
+
+// newestUIDs lists the n UIDs below uidNext, newest first (some may not
+// exist: the server leaves those out of its answer).
+func newestUIDs(uidNext imap.UID, n int) []imap.UID {
+	uids := make([]imap.UID, 0, n)
+	for uid := uidNext - 1; uid >= 1 && len(uids) < n; uid-- {
+		uids = append(uids, uid)
+	}
+	return uids
+}
+
 // fetchNewHeaders fetches the headers of uids (newest first) in batches
 // and hands each batch to req.Headers. Messages whose headers the server
-// answers badly are skipped and returned, not delivered (see isolate.go);
-// the rest of their batch is delivered.
-func (f *Fetcher) fetchNewHeaders(ctx context.Context, c *imapclient.Client, req protocols.SyncRequest, uidValidity uint32, uids []imap.UID) (int, []protocols.SkippedMessage, error) {
-	hs := &headerSync{f: f, ctx: ctx, folder: req.Folder, validity: uidValidity, c: c}
-	defer hs.close()
+// answers badly are skipped (hs.skipped), not delivered (see isolate.go);
+// the rest of their batch is delivered. Progress counts from base of
+// total.
+func (f *Fetcher) fetchNewHeaders(hs *headerSync, req protocols.SyncRequest, uids []imap.UID, base, total int) (int, error) {
 	added := 0
 	var bytes int64
+	skippedBefore := len(hs.skipped)
 	for start := 0; start < len(uids); start += f.opts.BatchSize {
-		if err := ctx.Err(); err != nil {
-			return added, hs.skipped, err
+		if err := hs.ctx.Err(); err != nil {
+			return added, err
 		}
 		batch := uids[start:min(start+f.opts.BatchSize, len(uids))]
 		headers, err := hs.batch(batch)
 		if req.Headers != nil && len(headers) > 0 {
 			if herr := req.Headers(headers); herr != nil {
-				return added, hs.skipped, herr
+				return added, herr
 			}
 		}
 		added += len(headers)
@@ -173,14 +212,14 @@ func (f *Fetcher) fetchNewHeaders(ctx context.Context, c *imapclient.Client, req
 			bytes += h.Size
 		}
 		if err != nil {
-			return added, hs.skipped, err
+			return added, err
 		}
 		if req.Progress != nil {
-			done := added + len(hs.skipped)
-			req.Progress(protocols.Progress{Folder: req.Folder, Done: done, Total: len(uids), Bytes: bytes})
+			done := base + added + len(hs.skipped) - skippedBefore
+			req.Progress(protocols.Progress{Folder: req.Folder, Done: min(done, total), Total: total, Bytes: bytes})
 		}
 	}
-	return added, hs.skipped, nil
+	return added, nil
 }
 
 // startKnownFlags sends the fetch of the flags of messages up to maxUID
