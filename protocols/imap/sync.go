@@ -91,7 +91,7 @@ func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.
 			head[uid] = true
 		}
 		base = added + len(hs.skipped) // skipped ones count as handled
-		c = hs.c // the fetch may have had to reconnect
+		c = hs.c                       // the fetch may have had to reconnect
 	}
 
 	// The UID SEARCH (for expunges and new UIDs) and the FLAGS fetch of
