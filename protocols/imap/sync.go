@@ -90,8 +90,10 @@ func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.
 		for _, uid := range uids {
 			head[uid] = true
 		}
-		base = added + len(hs.skipped) // skipped ones count as handled
-		c = hs.c                       // the fetch may have had to reconnect
+		// Skipped ones count as handled; the fetch may have had to
+		// reconnect.
+		base = added + len(hs.skipped)
+		c = hs.c
 	}
 
 	// The UID SEARCH (for expunges and new UIDs) and the FLAGS fetch of
