@@ -57,10 +57,11 @@ func (a *Account) watch(ctx context.Context, opts WatchOptions, notify func(acco
 	// runs and must not wait behind syncs.
 	f := imap.New(imap.Options{Endpoint: a.in})
 	defer f.Close()
+	var idler protocols.Idler = f
 	backoff := time.Second
 	for ctx.Err() == nil {
 		started := time.Now()
-		err := f.Idle(ctx, "INBOX", func() { notify(name, "INBOX") })
+		err := idler.Idle(ctx, "INBOX", func() { notify(name, "INBOX") })
 		switch {
 		case ctx.Err() != nil:
 			return

@@ -2,11 +2,11 @@ package ui
 
 import (
 	"fmt"
+	"github.com/posta-mail/posta/accounts"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/posta-mail/posta/protocols"
 	"github.com/posta-mail/posta/sanitize"
 )
 
@@ -78,7 +78,7 @@ func (m *Model) clickSidebar(y int) {
 }
 
 // progressLine shows a sync's progress: a bar, counts and bytes.
-func progressLine(account string, p protocols.Progress) string {
+func progressLine(account string, p accounts.Progress) string {
 	const width = 12
 	bar := ""
 	if p.Total > 0 {
