@@ -11,12 +11,17 @@ import (
 )
 
 func newSyncCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var full bool
+	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Fetch new mail and send the outbox, once",
 		Long: `Sync brings the cache up to date with the servers of every account (or
-the one named by --account) and sends what waits in the outbox. Progress
-goes to stderr. The exit status is non-zero when a server fails.`,
+the one named by --account) and sends what waits in the outbox. Folders
+whose state on the server has not changed since their last sync are
+skipped (one round trip tells); --full syncs them all. A folder or a
+message that fails is reported and the rest is synced. Progress goes to
+stderr. The exit status is non-zero when a server, a folder or a message
+failed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.openCore()
@@ -32,9 +37,14 @@ goes to stderr. The exit status is non-zero when a server fails.`,
 			var failed []error
 			live := isTerminal(g.stderr)
 			for _, a := range targets {
+				name := sanitize.Line(a.Name())
 				last := ""
-				rep, err := a.Sync(cmd.Context(), func(p accounts.Progress) {
-					line := fmt.Sprintf("%s: %s %d/%d (%.1f MB)", sanitize.Line(a.Name()), sanitize.Line(p.Folder), p.Done, p.Total, float64(p.Bytes)/(1<<20))
+				rep, err := a.SyncWith(cmd.Context(), accounts.SyncOptions{Full: full, Events: func(e accounts.Event) {
+					if e.Kind != accounts.EventProgress {
+						return
+					}
+					p := e.Progress
+					line := fmt.Sprintf("%s: %s %d/%d (%.1f MB)", name, sanitize.Line(p.Folder), p.Done, p.Total, float64(p.Bytes)/(1<<20))
 					switch {
 					case line == last:
 					case live: // redraw one status line in place
@@ -44,28 +54,46 @@ goes to stderr. The exit status is non-zero when a server fails.`,
 						fmt.Fprintln(g.stderr, line)
 						last = line
 					}
-				})
+				}})
 				if live && last != "" {
 					fmt.Fprintln(g.stderr)
 				}
-				var copyErr *accounts.SentCopyError
-				if err != nil && !errors.As(err, &copyErr) {
-					fmt.Fprintf(g.stderr, "%s: sync failed: %s\n", a.Name(), sanitize.Line(err.Error()))
+				var (
+					copyErr *accounts.SentCopyError
+					partial *accounts.PartialError
+				)
+				switch {
+				case cmd.Context().Err() != nil:
+					fmt.Fprintf(g.stderr, "%s: interrupted; what was fetched is kept\n", name)
 					failed = append(failed, err)
 					continue
-				}
-				if err != nil {
-					fmt.Fprintf(g.stderr, "%s: %v\n", a.Name(), err)
+				case errors.As(err, &partial):
+					for _, f := range partial.Failures {
+						fmt.Fprintf(g.stderr, "%s: skipped %s\n", name, sanitize.Line(f.String()))
+					}
+					failed = append(failed, err)
+				case err != nil && !errors.As(err, &copyErr):
+					fmt.Fprintf(g.stderr, "%s: sync failed: %s\n", name, sanitize.Line(err.Error()))
+					failed = append(failed, err)
+					continue
+				case err != nil:
+					fmt.Fprintf(g.stderr, "%s: %s\n", name, sanitize.Line(err.Error()))
 				}
 				for _, c := range rep.Conflicts {
-					fmt.Fprintf(g.stderr, "%s: dropped a queued action: %s\n", a.Name(), sanitize.Line(c))
+					fmt.Fprintf(g.stderr, "%s: dropped a queued action: %s\n", name, sanitize.Line(c))
 				}
-				fmt.Fprintf(g.stderr, "%s: %d new, %d removed, %d sent\n", a.Name(), rep.Added, rep.Removed, rep.Sent)
+				summary := fmt.Sprintf("%s: %d new, %d removed, %d sent", name, rep.Added, rep.Removed, rep.Sent)
+				if rep.Unchanged > 0 {
+					summary += fmt.Sprintf(", %d unchanged folders skipped", rep.Unchanged)
+				}
+				fmt.Fprintln(g.stderr, summary)
 			}
 			if len(failed) > 0 {
-				return fmt.Errorf("%d of %d accounts failed to sync", len(failed), len(targets))
+				return fmt.Errorf("%d of %d accounts did not sync whole", len(failed), len(targets))
 			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&full, "full", false, "sync every folder, even those whose state on the server did not change")
+	return cmd
 }
