@@ -7,9 +7,10 @@ import "github.com/posta-mail/posta/protocols"
 // fetcher lacks that capability. The values are bound to that fetcher:
 // an account with two connections (lanes) resolves each one's own.
 type fetcherCaps struct {
-	appender protocols.Appender // store a message in a server folder
-	copier   protocols.Copier   // copy on the server, without downloading
-	searcher protocols.Searcher // search message text on the server
+	appender protocols.Appender  // store a message in a server folder
+	copier   protocols.Copier    // copy on the server, without downloading
+	searcher protocols.Searcher  // search message text on the server
+	conn     protocols.Connector // connect ahead of need
 }
 
 // resolveCaps finds which optional capabilities f has.
@@ -18,5 +19,6 @@ func resolveCaps(f protocols.Fetcher) fetcherCaps {
 	c.appender, _ = f.(protocols.Appender)
 	c.copier, _ = f.(protocols.Copier)
 	c.searcher, _ = f.(protocols.Searcher)
+	c.conn, _ = f.(protocols.Connector)
 	return c
 }

@@ -1,8 +1,10 @@
 package accounts
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/posta-mail/posta/protocols"
 )
@@ -77,4 +79,26 @@ func (a *Account) folderReset() {
 	if a.fg != a.bg {
 		a.fg.stale.Store(true)
 	}
+}
+
+// warmTimeout bounds connecting a lane ahead of need.
+const warmTimeout = 30 * time.Second
+
+// warm connects the interactive lane in the background if it is idle, so
+// that the first message the user opens during a sync costs one round
+// trip, not a connection and a login. A lane in use is left alone.
+func (a *Account) warm() {
+	l := a.fg
+	if l == a.bg || l.opt.conn == nil {
+		return
+	}
+	go func() {
+		if !l.mu.TryLock() {
+			return
+		}
+		defer l.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), warmTimeout)
+		defer cancel()
+		_ = l.opt.conn.Connect(ctx) // a failure shows when the lane is used
+	}()
 }

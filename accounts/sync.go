@@ -217,6 +217,7 @@ func (a *Account) fetch(ctx context.Context, opts *SyncOptions, rep *SyncReport)
 	if a.caps.LocalIsRecord {
 		return a.bg.do(func(f protocols.Fetcher) error { return a.fetchPOP(ctx, f, opts, rep) })
 	}
+	a.warm()
 	return a.bg.do(func(f protocols.Fetcher) error { return a.fetchIMAP(ctx, f, opts, rep) })
 }
 

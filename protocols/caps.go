@@ -43,3 +43,10 @@ type Idler interface {
 	// ErrUnsupported if the server cannot idle.
 	Idle(ctx context.Context, folder string, onChange func()) error
 }
+
+// Connector opens the fetcher's connection and logs in ahead of need, so
+// the first command the user waits for costs its own round trip only.
+type Connector interface {
+	// Connect connects and logs in unless already connected.
+	Connect(ctx context.Context) error
+}

@@ -57,6 +57,7 @@ var _ protocols.Fetcher = (*Fetcher)(nil)
 var _ protocols.Appender = (*Fetcher)(nil)
 var _ protocols.Searcher = (*Fetcher)(nil)
 var _ protocols.Idler = (*Fetcher)(nil)
+var _ protocols.Connector = (*Fetcher)(nil)
 
 // New returns a Fetcher for opts. It does not connect.
 func New(opts Options) *Fetcher {
@@ -151,4 +152,11 @@ func isClosed(c *imapclient.Client) bool {
 	default:
 		return false
 	}
+}
+
+// Connect connects and logs in unless the Fetcher already has a live
+// connection.
+func (f *Fetcher) Connect(ctx context.Context) error {
+	_, err := f.conn(ctx)
+	return err
 }
