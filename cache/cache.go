@@ -183,6 +183,9 @@ func (c *Cache) open() error {
 		}
 		before, _ = os.Stat(c.dbPath())
 	}
+	if before == nil { // new: created just now, by this process or another
+		before, _ = os.Stat(c.dbPath())
+	}
 	c.db = db
 	fail := func(err error) error {
 		c.closeDB()
