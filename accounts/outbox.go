@@ -105,9 +105,11 @@ func (a *Account) Send(ctx context.Context, from string, to []string, raw []byte
 
 // FlushOutbox sends the messages of the account's outbox that are due:
 // permanently refused ones and those whose backoff has not elapsed are
-// left alone. It returns how many the server accepted. Sync calls it.
+// left alone, and so are those another posta process is sending (not an
+// error here: that process reports on them). It returns how many the
+// server accepted. Sync calls it.
 func (a *Account) FlushOutbox(ctx context.Context) (int, error) {
-	return a.flushOutbox(ctx, func(it cache.OutboxItem) bool {
+	return a.flushOutbox(ctx, false, func(it cache.OutboxItem) bool {
 		return !it.Permanent && !time.Now().Before(it.NextAttempt)
 	})
 }
@@ -116,14 +118,15 @@ func (a *Account) FlushOutbox(ctx context.Context) (int, error) {
 // outbox flush`); with all, permanently refused messages are retried too.
 // It returns how many the server accepted; the error joins every failure.
 func (a *Account) RetryOutbox(ctx context.Context, all bool) (int, error) {
-	return a.flushOutbox(ctx, func(it cache.OutboxItem) bool { return all || !it.Permanent })
+	return a.flushOutbox(ctx, true, func(it cache.OutboxItem) bool { return all || !it.Permanent })
 }
 
 // flushOutbox sends the due items. Each is claimed first and checked
 // again as it is then (another process may have sent it or recorded a
 // failure meanwhile); one that another sender holds is skipped with an
-// *OutboxBusyError among the errors, one that left the outbox silently.
-func (a *Account) flushOutbox(ctx context.Context, due func(cache.OutboxItem) bool) (int, error) {
+// *OutboxBusyError among the errors when reportBusy is set, one that
+// left the outbox silently.
+func (a *Account) flushOutbox(ctx context.Context, reportBusy bool, due func(cache.OutboxItem) bool) (int, error) {
 	items, err := a.cache.Outbox(a.Name())
 	if err != nil {
 		return 0, err
@@ -137,6 +140,10 @@ func (a *Account) flushOutbox(ctx context.Context, due func(cache.OutboxItem) bo
 		it, err := a.claim(it.ID)
 		if errors.Is(err, cache.ErrNotFound) {
 			continue // sent by another process meanwhile
+		}
+		var busy *OutboxBusyError
+		if errors.As(err, &busy) && !reportBusy {
+			continue
 		}
 		if err != nil {
 			errs = append(errs, err)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -158,7 +159,10 @@ func (a *Account) SyncWith(ctx context.Context, opts SyncOptions) (rep SyncRepor
 	a.syncMu.Lock()
 	defer a.syncMu.Unlock()
 	defer func() {
-		if ctx.Err() == nil { // a cancelled sync says nothing of the server
+		var busy *BusyError
+		// A cancelled sync says nothing of the server, nor does one left
+		// to another process.
+		if ctx.Err() == nil && !errors.As(err, &busy) {
 			_ = a.cache.RecordSync(a.Name(), time.Now(), err)
 		}
 	}()
@@ -195,6 +199,10 @@ func (a *Account) download(ctx context.Context, opts *SyncOptions, rep *SyncRepo
 	// A refused OAuth2 token is fetched anew once (retryRefusedToken);
 	// errors name the account, the server and the likely fix (explain).
 	err := retryRefusedToken(a.inToken, func() error { return a.fetch(ctx, opts, rep) })
+	var busy *BusyError
+	if errors.As(err, &busy) {
+		return err
+	}
 	if err != nil {
 		return explain(a.Name(), a.Kind(), a.cfg.Fetch.ServerConfig, err)
 	}
@@ -419,12 +427,39 @@ func (a *Account) storedNotifier(opts *SyncOptions, folder string) func(final bo
 	}
 }
 
+// BusyError means a sync was skipped because another posta process is
+// syncing the account (a POP3 maildrop is downloaded by one process at a
+// time). It is not a failure of the account.
+type BusyError struct {
+	Account string
+	PID     int
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("%s: another posta process (pid %d) is syncing this account; skipped", e.Account, e.PID)
+}
+
+// popLeaseTTL is how long a POP3 sync's claim on its account lasts if its
+// process stops renewing it without dying (the cache renews it, and frees
+// it at once when the process is gone).
+const popLeaseTTL = 10 * time.Minute
+
 // fetchPOP downloads new POP3 mail into the account's Maildir and
 // deletes mail on the server as the account's policy says. Each message
 // is streamed to disk, fsynced and indexed before the fetcher may delete
-// it on the server.
+// it on the server. One posta process at a time does it: the others get a
+// *BusyError.
 func (a *Account) fetchPOP(ctx context.Context, f protocols.Fetcher, opts *SyncOptions, rep *SyncReport) error {
-	err := a.fetchPOPWith(ctx, f, opts, rep, popPolicyFor(a.cfg.Fetch))
+	release, _, err := a.cache.AcquireLease("sync:"+a.Name(), popLeaseTTL)
+	var held *cache.LeaseHeldError
+	if errors.As(err, &held) {
+		return &BusyError{Account: a.Name(), PID: held.PID}
+	}
+	if err != nil {
+		return err
+	}
+	defer release()
+	err = a.fetchPOPWith(ctx, f, opts, rep, popPolicyFor(a.cfg.Fetch))
 	// Thread what arrived (and what is stored even if the sync failed
 	// midway), so the threaded view finds the work done.
 	if terr := a.cache.Thread(a.Name(), cache.FolderInbox); err == nil {
@@ -475,6 +510,12 @@ func (a *Account) fetchPOPWith(ctx context.Context, f protocols.Fetcher, opts *S
 			h, _ := message.ParseHeader(bytes.NewReader(head))
 			h.Folder = "INBOX"
 			m, err := a.cache.DeliverPOP(a.Name(), uidl, h, br)
+			if errors.Is(err, cache.ErrAlreadyDelivered) {
+				// Stored by another process since this sync listed what
+				// it knew (and deleted here since): it is safe.
+				known[uidl] = struct{}{}
+				return nil
+			}
 			if err != nil {
 				return err
 			}

@@ -166,10 +166,7 @@ func acceptable(r result) bool {
 		}
 		for _, part := range strings.Split(failure, "\u240a") { // sanitize.Line's newline
 			reasons++
-			// Until the account engine takes the cache's sync lease, a
-			// second concurrent POP3 sync meets the server's own lock
-			// (RFC 2449 IN-USE) and fails cleanly with it.
-			if !strings.Contains(part, "another posta process") && !strings.Contains(part, "[IN-USE]") {
+			if !strings.Contains(part, "another posta process") {
 				return false
 			}
 		}

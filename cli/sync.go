@@ -62,7 +62,11 @@ failed.`,
 					copyErr *accounts.SentCopyError
 					partial *accounts.PartialError
 				)
+				var busy *accounts.BusyError
 				switch {
+				case errors.As(err, &busy):
+					fmt.Fprintf(g.stderr, "%s\n", sanitize.Line(err.Error()))
+					continue
 				case cmd.Context().Err() != nil:
 					fmt.Fprintf(g.stderr, "%s: interrupted; what was fetched is kept\n", name)
 					failed = append(failed, err)

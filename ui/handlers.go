@@ -31,7 +31,15 @@ func (m Model) handleSyncDone(msg syncDoneMsg) (Model, tea.Cmd) {
 			next = m.queueSync(a, opts)
 		}
 	}
-	var copyErr *accounts.SentCopyError
+	var (
+		copyErr *accounts.SentCopyError
+		busy    *accounts.BusyError
+	)
+	if errors.As(msg.err, &busy) {
+		m.setInfo(sanitize.Line(busy.Error()))
+		m.refresh()
+		return m, next
+	}
 	defer func() {
 		if msg.err == nil {
 			m.primed[msg.report.Account] = true
