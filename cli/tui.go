@@ -54,6 +54,9 @@ func uiOptions(cfg *accounts.Config, o ui.Options) ui.Options {
 func startTUI(ctx context.Context, set *accounts.Set, opts ui.Options) error {
 	applyColorEnv()
 	m := ui.New(set, opts)
+	if isTerminal(os.Stdout) {
+		fmt.Fprint(os.Stdout, ui.WindowTitle)
+	}
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx))
 	final, err := p.Run()
 	if fm, ok := final.(ui.Model); ok {

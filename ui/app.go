@@ -170,7 +170,10 @@ func New(set *accounts.Set, opts Options) Model {
 
 // Init starts the first sync of every account.
 func (m Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{waitEvent(m.events), syncTick(m.opts.SyncEvery), tea.SetWindowTitle("posta")}
+	// The window title is set by the caller before the program starts
+	// (WindowTitle): tea.SetWindowTitle writes to the terminal outside
+	// the renderer's lock, a data race with the first frame.
+	cmds := []tea.Cmd{waitEvent(m.events), syncTick(m.opts.SyncEvery)}
 	if !m.opts.NoSyncOnStart {
 		cmds = append(cmds, m.syncAll(false)...)
 	}
@@ -418,6 +421,10 @@ func (m *Model) openHelp() {
 	m.help = viewport.New(m.width, max(m.height-1, 1))
 	m.help.SetContent(helpView(m.theme, m.keys, m.width))
 }
+
+// WindowTitle is the escape sequence that names the terminal window
+// "posta" (OSC 2); write it to the terminal before the program starts.
+const WindowTitle = "\x1b]2;posta\x07"
 
 // Quit ends background work; call it after the program returns.
 func (m Model) Quit() { m.cancel() }
