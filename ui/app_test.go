@@ -30,6 +30,18 @@ func TestMain(m *testing.M) {
 // fresh cache, synced once.
 func demoSet(t *testing.T, messages int) (*accounts.Set, *demo.Servers) {
 	t.Helper()
+	set, srv := demoSetCold(t, messages)
+	for _, a := range set.Accounts {
+		if _, err := a.Sync(context.Background(), nil); err != nil {
+			t.Fatalf("sync %s: %v", a.Name(), err)
+		}
+	}
+	return set, srv
+}
+
+// demoSetCold is demoSet with an empty cache: nothing synced yet.
+func demoSetCold(t *testing.T, messages int) (*accounts.Set, *demo.Servers) {
+	t.Helper()
 	srv, err := demo.Start(demo.Options{Messages: messages})
 	if err != nil {
 		t.Fatal(err)
@@ -62,11 +74,6 @@ func demoSet(t *testing.T, messages int) (*accounts.Set, *demo.Servers) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { set.Close() })
-	for _, a := range set.Accounts {
-		if _, err := a.Sync(context.Background(), nil); err != nil {
-			t.Fatalf("sync %s: %v", a.Name(), err)
-		}
-	}
 	return set, srv
 }
 
