@@ -179,7 +179,7 @@ func headerInfo(th textproto.Header) mail.Header {
 	out.To = addressList(h.Get("To"))
 	out.Cc = addressList(h.Get("Cc"))
 	out.ReplyTo = addressList(h.Get("Reply-To"))
-	if d, err := h.Date(); err == nil {
+	if d, err := parseDate(toUTF8(h.Get("Date"))); err == nil {
 		out.Date = d
 	}
 	out.HasAttachment = topLevelAttachment(h.Header)

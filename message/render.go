@@ -111,7 +111,7 @@ func displayHeaders(th textproto.Header) []Field {
 				v = decodeText(raw)
 			}
 		case "Date":
-			if d, err := h.Date(); err == nil {
+			if d, err := parseDate(toUTF8(raw)); err == nil {
 				v = d.Format("Mon, 02 Jan 2006 15:04:05 -0700")
 			} else {
 				v = toUTF8(raw)
