@@ -2,10 +2,13 @@ package message
 
 import (
 	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 )
+
+var spaceAroundColon = regexp.MustCompile(`[ \t\r\n]*:[ \t\r\n]*`)
 
 var errBadDate = errors.New("message: unreadable date")
 
@@ -31,6 +34,9 @@ var monthNames = map[string]time.Month{
 // 1992`) and a missing seconds field.
 func parseDate(s string) (time.Time, error) {
 	s = stripComments(s)
+	if strings.Contains(s, ":") {
+		s = spaceAroundColon.ReplaceAllString(s, ":") // "09 :   55  :  06"
+	}
 	var (
 		day, year, hh, mm, ss = -1, -1, -1, 0, 0
 		month                 time.Month

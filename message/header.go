@@ -29,7 +29,11 @@ var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 // content. It stops at the blank line, at EOF, or at the first line that is
 // neither a field nor a continuation; such a line is the first line of the
 // body and is returned as rest. Problems are reported through warn.
-func readHeader(br lineReader, warn func(string)) (h textproto.Header, rest []byte) {
+//
+// A line of only white space ends the header only when what follows is
+// not a continuation or a field: real mailers fold with "\t\r\n", and
+// some start the header with a line of spaces (RFC 5322 §2.2.3).
+func readHeader(br *bufio.Reader, warn func(string)) (h textproto.Header, rest []byte) {
 	var raw bytes.Buffer
 	var field []byte
 	first := true
@@ -46,13 +50,17 @@ func readHeader(br lineReader, warn func(string)) (h textproto.Header, rest []by
 		line, cut, err := readLine(br, maxLineBytes)
 		if first {
 			line = bytes.TrimPrefix(line, utf8BOM)
-			if bytes.HasPrefix(line, []byte("From ")) && err == nil {
+			if bytes.HasPrefix(line, []byte("From ")) && err == nil && !isFieldLine(bytes.TrimRight(line, "\r\n")) {
 				first = false
 				continue // mbox separator line
 			}
 		}
 		trimmed := bytes.TrimRight(line, "\r\n")
 		switch {
+		case len(trimmed) > 0 && len(bytes.TrimSpace(trimmed)) == 0 && err == nil && headerGoesOn(br):
+			// A line of only white space inside the header: part of a
+			// fold, or noise before the next field.
+			continue
 		case len(bytes.TrimSpace(trimmed)) == 0 && len(line) > 0:
 			// The blank line that ends the header; a line of only white
 			// space is taken as one too, as broken mailers mean it.
@@ -110,14 +118,23 @@ func readHeader(br lineReader, warn func(string)) (h textproto.Header, rest []by
 	return h, rest
 }
 
-// lineReader is what readLine needs: *bufio.Reader and the part readers.
-type lineReader interface {
-	ReadSlice(delim byte) ([]byte, error)
+// headerGoesOn reports whether the next line of br continues the header:
+// a continuation line or a field.
+func headerGoesOn(br *bufio.Reader) bool {
+	next, _ := br.Peek(min(br.Size(), 1000))
+	if i := bytes.IndexByte(next, '\n'); i >= 0 {
+		next = next[:i]
+	}
+	next = bytes.TrimRight(next, "\r")
+	if len(bytes.TrimSpace(next)) == 0 {
+		return false
+	}
+	return next[0] == ' ' || next[0] == '\t' || isFieldLine(next)
 }
 
 // readLine reads one line including its terminator. A line longer than max
 // is cut to max bytes and the rest of it is discarded (cut is true).
-func readLine(br lineReader, max int) (line []byte, cut bool, err error) {
+func readLine(br *bufio.Reader, max int) (line []byte, cut bool, err error) {
 	for {
 		chunk, e := br.ReadSlice('\n')
 		if len(line)+len(chunk) > max {
@@ -209,14 +226,36 @@ func firstID(h gomail.Header, key string) string {
 	return ""
 }
 
-// idList returns the message ids of a field without angle brackets,
-// falling back to splitting on white space when the field is malformed.
+// idList returns the message ids of a field without angle brackets. White
+// space and comments inside the brackets are removed, so
+// "<9209252113.AA00975@ ebony >" keeps its whole id; a field without
+// brackets is split on white space.
 func idList(h gomail.Header, key string) []string {
-	if ids, err := h.MsgIDList(key); err == nil && len(ids) > 0 {
+	return parseIDs(toUTF8(h.Get(key)))
+}
+
+func parseIDs(v string) []string {
+	v = stripComments(v)
+	var ids []string
+	for {
+		lt := strings.IndexByte(v, '<')
+		if lt < 0 {
+			break
+		}
+		gt := strings.IndexByte(v[lt:], '>')
+		if gt < 0 {
+			v = v[lt+1:]
+			break
+		}
+		if id := strings.Join(strings.Fields(v[lt+1:lt+gt]), ""); id != "" {
+			ids = append(ids, id)
+		}
+		v = v[lt+gt+1:]
+	}
+	if len(ids) > 0 {
 		return ids
 	}
-	var ids []string
-	for _, f := range strings.Fields(toUTF8(h.Get(key))) {
+	for _, f := range strings.Fields(v) {
 		f = strings.Trim(f, "<>,")
 		if f != "" {
 			ids = append(ids, f)
