@@ -339,7 +339,7 @@ func checkFetch(ctx context.Context, cfg AccountConfig) error {
 	default:
 		err = fmt.Errorf("unknown fetch kind %q", cfg.Fetch.Kind)
 	}
-	return redact(err, secret)
+	return withHint(cfg.Fetch.Kind, cfg.Fetch.ServerConfig, redact(err, secret))
 }
 
 func checkSend(ctx context.Context, cfg AccountConfig) error {
@@ -348,7 +348,7 @@ func checkSend(ctx context.Context, cfg AccountConfig) error {
 		return err
 	}
 	secret := recordSecret(&ep)
-	return redact(smtp.New(smtp.Options{Endpoint: ep}).Check(ctx), secret)
+	return withHint("smtp", cfg.SMTP, redact(smtp.New(smtp.Options{Endpoint: ep}).Check(ctx), secret))
 }
 
 // recordSecret wraps the endpoint's password source so the secret it

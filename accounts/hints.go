@@ -93,3 +93,26 @@ func hint(kind string, s ServerConfig, err error) string {
 	}
 	return ""
 }
+
+// hintedError is an error followed by the likely fix, for callers that
+// name the account and the server themselves (posta config check).
+type hintedError struct {
+	err  error
+	hint string
+}
+
+func (e *hintedError) Error() string { return e.err.Error() + " (" + e.hint + ")" }
+func (e *hintedError) Unwrap() error { return e.err }
+
+// withHint adds to err the hint explain would give, without the account
+// and the server. Cancellation and errors with no hint pass unchanged.
+func withHint(kind string, s ServerConfig, err error) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return err
+	}
+	h := hint(kind, s, err)
+	if h == "" {
+		return err
+	}
+	return &hintedError{err: err, hint: h}
+}
