@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# mailstack.sh up|down|env|stop-postfix|start-postfix — a closed Dovecot +
+# mailstack.sh up|down|env|stop-postfix|start-postfix|add-user|index — a closed Dovecot +
 # Postfix test stack on 127.0.0.1.
 #
 #   up    installs Debian's dovecot-imapd/-pop3d/-lmtpd and postfix if missing,
@@ -11,6 +11,14 @@
 #   stop-postfix / start-postfix
 #         stop or start only Postfix of a stack that is up (for outbox retry
 #         tests); each waits until the SMTP ports are closed / accepting.
+#   add-user NAME@example.test PASSWORD
+#         adds (or re-passwords) a user of a stack that is up and prints the
+#         path of its Maildir, where mail may be written directly (the
+#         benchmark seeds big folders that way); then run `index`.
+#   index NAME@example.test
+#         gives the user's mail to Dovecot (ownership), makes Dovecot rescan
+#         the Maildir written behind its back and builds its index, so the
+#         first client does not pay for it.
 #
 # State folder: ${MAILSTACK_DIR:-/tmp/posta-mailstack}. Must run as root
 # (package installation, and Postfix/Dovecot drop privileges themselves).
@@ -457,14 +465,59 @@ cmd_env() {
 	EOF
 }
 
+# ---------------------------------------------------------------- bench users
+check_user() {
+	case "$1" in
+	[a-z0-9]*@example.test) ;;
+	*) die "user must look like name@example.test: '$1'" ;;
+	esac
+	case "$1" in
+	*[!a-z0-9@.-]*) die "user may contain only a-z, 0-9, '-', '.' and '@': '$1'" ;;
+	esac
+	[ -f "$DIR/dovecot/users" ] || die "no stack in $DIR: run up first"
+}
+
+cmd_add_user() {
+	local user="${1:-}" pass="${2:-}"
+	[ -n "$user" ] && [ -n "$pass" ] || die "usage: add-user NAME@example.test PASSWORD"
+	check_user "$user"
+	case "$pass" in
+	*[!A-Za-z0-9._-]*) die "password may contain only A-Z, a-z, 0-9, '.', '_' and '-'" ;;
+	esac
+	local users="$DIR/dovecot/users" line="$user:{PLAIN}$pass::::::"
+	if ! grep -qxF "$line" "$users"; then
+		# Dovecot rereads the passwd-file when it changes.
+		awk -F: -v u="$user" '$1 != u' "$users" >"$users.new"
+		printf '%s\n' "$line" >>"$users.new"
+		chmod 0640 "$users.new"
+		chgrp dovecot "$users.new"
+		mv "$users.new" "$users"
+	fi
+	printf '%s\n' "$DIR/mail/example.test/${user%@*}/Maildir"
+}
+
+cmd_index() {
+	local user="${1:-}"
+	[ -n "$user" ] || die "usage: index NAME@example.test"
+	check_user "$user"
+	local home="$DIR/mail/example.test/${user%@*}"
+	[ -d "$home/Maildir" ] || die "no Maildir for $user: run add-user and write it first"
+	chown -R dovecot:dovecot "$home"
+	local conf="$DIR/dovecot/dovecot.conf"
+	doveadm -c "$conf" force-resync -u "$user" '*' || die "doveadm force-resync failed for $user"
+	doveadm -c "$conf" index -u "$user" INBOX || die "doveadm index failed for $user"
+}
+
 case "${1:-}" in
 up) cmd_up ;;
 down) cmd_down ;;
 env) cmd_env ;;
 stop-postfix) cmd_stop_postfix ;;
 start-postfix) cmd_start_postfix ;;
+add-user) cmd_add_user "${2:-}" "${3:-}" ;;
+index) cmd_index "${2:-}" ;;
 *)
-	echo "usage: $0 up|down|env|stop-postfix|start-postfix" >&2
+	echo "usage: $0 up|down|env|stop-postfix|start-postfix|add-user USER PASSWORD|index USER" >&2
 	exit 2
 	;;
 esac
