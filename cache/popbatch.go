@@ -1,0 +1,369 @@
+package cache
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	postamail "github.com/posta-mail/posta/mail"
+)
+
+// POPBatch delivers POP3 messages behind one durability barrier for many
+// of them, where DeliverPOP pays two fsyncs and a transaction for each.
+// POP3 deletes nothing before the QUIT that ends a session, so a sync
+// needs its messages durable once, before QUIT, not one by one:
+//
+//   - Add writes a message into the Maildir's tmp/ and returns; the file
+//     is neither durable nor indexed, and its UIDL is not known yet.
+//   - Commit makes every added message durable at once (the files' data,
+//     then the renames into cur/ with the directory synced) and indexes
+//     them in one write transaction, which looks every UIDL up again.
+//     Only after Commit returned nil may the caller let the server delete
+//     those messages (send QUIT).
+//   - Close drops the temporary files of messages not committed.
+//
+// A crash before Commit leaves only files in tmp/, which nothing indexes
+// (the next BeginPOP of the account removes them): the next sync, whose
+// server still holds the messages, downloads them again. A crash during Commit leaves
+// files in cur/ that were synced before they were renamed there; their
+// names carry the UIDL, and Open indexes them, so the next sync knows
+// them. Nothing is lost and nothing is stored twice.
+//
+// The guarantees of DeliverPOP between processes hold: a UIDL the index
+// knows (whoever stored it) is never stored again. A POPBatch is used by
+// one goroutine at a time.
+type POPBatch struct {
+	c       *Cache
+	account string
+	pending []*popPending
+	queued  map[string]bool // UIDLs in pending
+	bytes   int64           // size of the pending files
+}
+
+// popPending is one message of a batch, added but not committed.
+type popPending struct {
+	uidl string
+	h    postamail.Header
+	text string // body text for the search index
+	tmp  string // its file in tmp/ (absolute); "" once in cur/
+	rel  string // where it goes, relative to DataDir
+}
+
+// BeginPOP starts a batch of deliveries to account's Maildir. It removes
+// the temporary files that deliveries of processes no longer running left
+// in the account's tmp/ folders.
+func (c *Cache) BeginPOP(account string) *POPBatch {
+	c.removeStaleTemps(account)
+	return &POPBatch{c: c, account: account, queued: map[string]bool{}}
+}
+
+// removeStaleTemps removes the files that POP3 deliveries (their names
+// carry a UIDL) of processes that are gone left in the account's tmp/
+// folders. Best effort.
+func (c *Cache) removeStaleTemps(account string) {
+	for _, f := range LocalFolders() {
+		dir := filepath.Join(c.dataDir, folderRel(account, f.Name), "tmp")
+		names, _ := readNames(dir)
+		for _, name := range names {
+			if uidlFromKey(name) == "" {
+				continue
+			}
+			if pid := keyPID(name); pid > 0 && pid != os.Getpid() && !pidAlive(pid) {
+				os.Remove(filepath.Join(dir, name))
+			}
+		}
+	}
+}
+
+// keyPID returns the process id newKey wrote into key ("...P<pid>Q..."),
+// or 0.
+func keyPID(key string) int {
+	_, rest, ok := strings.Cut(key, "P")
+	if !ok {
+		return 0
+	}
+	digits, _, ok := strings.Cut(rest, "Q")
+	if !ok {
+		return 0
+	}
+	pid, err := strconv.Atoi(digits)
+	if err != nil {
+		return 0
+	}
+	return pid
+}
+
+// Pending reports how many messages and bytes were added since the last
+// Commit.
+func (b *POPBatch) Pending() (messages int, bytes int64) {
+	return len(b.pending), b.bytes
+}
+
+// Add writes the message r with UIDL uidl into the Maildir's tmp/,
+// without syncing it: it is stored only once Commit returned nil. The
+// message lands in Inbox unless h.Folder names another local folder;
+// text, if not empty, is its body text for the search index. A zero
+// h.Size is replaced by the number of bytes written.
+//
+// If the index knows uidl already, or it was added to this batch before,
+// Add returns ErrAlreadyDelivered without reading r.
+func (b *POPBatch) Add(uidl string, h postamail.Header, text string, r io.Reader) error {
+	if uidl == "" || len(uidl) > 100 {
+		return fmt.Errorf("cache: deliver: invalid UIDL %q", uidl)
+	}
+	if b.queued[uidl] {
+		return ErrAlreadyDelivered
+	}
+	c := b.c
+	c.popMu.Lock()
+	_, known, err := c.deliveredMessage(b.account, uidl)
+	landed, unindexed := c.unindexed[b.account][uidl]
+	if err == nil && !known && !c.maildirsOK[b.account] {
+		if err = c.initMaildirs(b.account); err == nil {
+			if c.maildirsOK == nil {
+				c.maildirsOK = map[string]bool{}
+			}
+			c.maildirsOK[b.account] = true
+		}
+	}
+	c.popMu.Unlock()
+	if known && (err == nil || errors.Is(err, ErrAlreadyDelivered)) {
+		return ErrAlreadyDelivered
+	}
+	if err != nil {
+		return err
+	}
+	h.UID = uidl
+	if unindexed {
+		// An earlier delivery put the file in cur/ but failed to index
+		// it: index that file.
+		h.Folder = folderFromRel(landed)
+		b.queue(&popPending{uidl: uidl, h: h, text: text, rel: landed})
+		return nil
+	}
+	folder, ok := localFolder(h.Folder)
+	if !ok {
+		folder = FolderInbox
+	}
+	h.Folder = folder
+	key := c.newKey(uidl)
+	dir := folderRel(b.account, folder)
+	tmp, n, err := writeUnsynced(filepath.Join(c.dataDir, dir, "tmp"), key, r)
+	if err != nil {
+		return fmt.Errorf("cache: deliver: %w", err)
+	}
+	if h.Size == 0 {
+		h.Size = n
+	}
+	b.bytes += n
+	b.queue(&popPending{uidl: uidl, h: h, text: text, tmp: tmp,
+		rel: filepath.Join(dir, "cur", fileName(key, h.Flags))})
+	return nil
+}
+
+func (b *POPBatch) queue(p *popPending) {
+	b.pending = append(b.pending, p)
+	b.queued[p.uidl] = true
+}
+
+// Commit makes every message added since the last Commit durable and
+// indexed, and returns the new messages (those another process stored
+// meanwhile are not among them; their files are removed). On error
+// nothing may be deleted on the server; the messages stay pending, and
+// those whose files reached cur/ are known to the cache (KnownUIDLs) and
+// indexed by the next delivery of their UIDL or the next Open.
+func (b *POPBatch) Commit() ([]Message, error) {
+	if len(b.pending) == 0 {
+		return nil, nil
+	}
+	c := b.c
+	var tmps []string
+	for _, p := range b.pending {
+		if p.tmp != "" {
+			tmps = append(tmps, p.tmp)
+		}
+	}
+	if err := syncFiles(tmps); err != nil {
+		return nil, fmt.Errorf("cache: deliver: %w", err)
+	}
+	c.popMu.Lock()
+	defer c.popMu.Unlock()
+	var (
+		out  []Message
+		dups []*popPending // stored by another process meanwhile
+	)
+	err := c.inTx(func(tx *sql.Tx) error {
+		out, dups = out[:0], dups[:0]
+		if err := ensureLocalFolders(tx, b.account); err != nil {
+			return err
+		}
+		dirs := map[string]bool{}
+		for _, p := range b.pending {
+			prev, known, err := deliveredIn(tx, b.account, p.uidl)
+			if err != nil {
+				return err
+			}
+			if known {
+				if prev == nil || prev.maildirPath != filepath.ToSlash(p.rel) {
+					dups = append(dups, p)
+				}
+				continue // else: this very file, indexed by another process's Open
+			}
+			if p.tmp != "" {
+				dst := filepath.Join(c.dataDir, p.rel)
+				if err := os.Rename(p.tmp, dst); err != nil {
+					return err
+				}
+				p.tmp = ""
+				dirs[filepath.Dir(dst)] = true
+				b.remember(p)
+			}
+			id, err := insertPOPRow(tx, b.account, p.rel, p.h)
+			if err != nil {
+				return err
+			}
+			if p.text != "" {
+				if _, err := tx.Exec(`UPDATE messages_fts SET body = ? WHERE rowid = ?`, bodyIndexText(p.text), id); err != nil {
+					return err
+				}
+			}
+			out = append(out, Message{ID: id, Account: b.account, Header: p.h, HasBody: true})
+		}
+		for d := range dirs {
+			if err := syncDir(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cache: deliver: %w", err)
+	}
+	for _, p := range dups {
+		b.removeCopy(p)
+	}
+	for _, p := range b.pending {
+		delete(c.unindexed[b.account], p.uidl)
+		delete(b.queued, p.uidl)
+	}
+	b.pending, b.bytes = nil, 0
+	return out, nil
+}
+
+// remember records a file that reached cur/ before its row was
+// committed, so that KnownUIDLs counts it and a failed Commit is not
+// followed by a second download of the message. c.popMu is held.
+func (b *POPBatch) remember(p *popPending) {
+	c := b.c
+	if c.unindexed == nil {
+		c.unindexed = map[string]map[string]string{}
+	}
+	if c.unindexed[b.account] == nil {
+		c.unindexed[b.account] = map[string]string{}
+	}
+	c.unindexed[b.account][p.uidl] = p.rel
+}
+
+// removeCopy removes the file of a message another process stored first,
+// unless a row indexes it. c.popMu is held.
+func (b *POPBatch) removeCopy(p *popPending) {
+	if p.tmp != "" {
+		os.Remove(p.tmp)
+		return
+	}
+	var n int
+	if err := b.c.db.QueryRow(`SELECT COUNT(*) FROM messages WHERE maildir_path = ?`, filepath.ToSlash(p.rel)).Scan(&n); err == nil && n == 0 {
+		os.Remove(filepath.Join(b.c.dataDir, p.rel))
+	}
+}
+
+// Close removes the temporary files of the messages added since the last
+// Commit; they were never stored. Files that reached cur/ stay (see
+// Commit). Close may be called more than once.
+func (b *POPBatch) Close() {
+	for _, p := range b.pending {
+		if p.tmp != "" {
+			os.Remove(p.tmp)
+		}
+	}
+	b.pending, b.bytes = nil, 0
+	clear(b.queued)
+}
+
+// bodyIndexText is text as IndexBody stores it.
+func bodyIndexText(text string) string {
+	if len(text) > maxBodyText {
+		text = text[:maxBodyText]
+	}
+	return strings.ToValidUTF8(text, " ")
+}
+
+// writeUnsynced writes r into a new 0600 file in tmpDir, without fsync
+// (syncFiles does that for a whole batch). On error the file is removed.
+func writeUnsynced(tmpDir, name string, r io.Reader) (string, int64, error) {
+	path := filepath.Join(tmpDir, name)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
+	if err != nil {
+		return "", 0, err
+	}
+	n, err := io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return "", 0, fmt.Errorf("write %s: %w", path, err)
+	}
+	return path, n, nil
+}
+
+// syncOneByOne is the most files syncFiles fsyncs one by one where it can
+// flush a whole file system at once instead.
+const syncOneByOne = 8
+
+// fsyncEach fsyncs every file of paths, several at a time: concurrent
+// fsyncs share the file system's journal commits.
+func fsyncEach(paths []string) error {
+	const workers = 8
+	work := make(chan string)
+	errs := make(chan error, workers)
+	for range min(workers, len(paths)) {
+		go func() {
+			var first error
+			for p := range work {
+				if first == nil {
+					first = fsyncFile(p)
+				}
+			}
+			errs <- first
+		}()
+	}
+	for _, p := range paths {
+		work <- p
+	}
+	close(work)
+	var err error
+	for range min(workers, len(paths)) {
+		if e := <-errs; err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+func fsyncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

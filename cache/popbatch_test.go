@@ -1,0 +1,105 @@
+package cache
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	postamail "github.com/posta-mail/posta/mail"
+)
+
+func TestPOPBatchCommit(t *testing.T) {
+	opts := testOptions(t)
+	c := openTest(t, opts)
+	b := c.BeginPOP("me@pop")
+	defer b.Close()
+	const n = 20 // more than syncOneByOne: the syncfs path
+	for i := 0; i < n; i++ {
+		h := postamail.Header{Subject: fmt.Sprintf("message %d", i)}
+		if err := b.Add(fmt.Sprintf("u%d", i), h, fmt.Sprintf("word%d", i), stringsReader(rawMessage(i))); err != nil {
+			t.Fatalf("Add(%d) error = %v", i, err)
+		}
+	}
+	if err := b.Add("u3", postamail.Header{}, "", stringsReader("x")); !errors.Is(err, ErrAlreadyDelivered) {
+		t.Errorf("Add of a UIDL pending in the batch = %v, want ErrAlreadyDelivered", err)
+	}
+	if got := maildirFiles(t, opts.DataDir, "me@pop"); len(got) != 0 {
+		t.Errorf("%d files in cur/ or new/ before Commit, want 0", len(got))
+	}
+	if known, _ := c.KnownUIDLs("me@pop"); len(known) != 0 {
+		t.Errorf("KnownUIDLs before Commit = %v, want none", known)
+	}
+	msgs, err := b.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != n {
+		t.Fatalf("Commit() returned %d messages, want %d", len(msgs), n)
+	}
+	for i, m := range msgs {
+		if got := readBody(t, c, m.ID); got != rawMessage(i) {
+			t.Errorf("message %d body = %q, want %q", i, got, rawMessage(i))
+		}
+		if m.Size != int64(len(rawMessage(i))) || m.UID != fmt.Sprintf("u%d", i) {
+			t.Errorf("message %d = %+v, want its size and UIDL", i, m)
+		}
+	}
+	if found, err := c.Search(SearchQuery{Text: "word7", Account: "me@pop"}); err != nil || len(found) != 1 {
+		t.Errorf("Search(word7) = %d messages, %v; want the one whose body text has it", len(found), err)
+	}
+	if err := b.Add("u5", postamail.Header{}, "", stringsReader("again")); !errors.Is(err, ErrAlreadyDelivered) {
+		t.Errorf("Add of a committed UIDL = %v, want ErrAlreadyDelivered", err)
+	}
+	if _, err := c.DeliverPOP("me@pop", "u6", postamail.Header{}, stringsReader("again")); err != nil {
+		t.Errorf("DeliverPOP of a committed UIDL = %v, want the stored message", err)
+	}
+	if got := maildirFiles(t, opts.DataDir, "me@pop"); len(got) != n {
+		t.Errorf("%d files in cur/, want %d", len(got), n)
+	}
+	// The index can be rebuilt from the files: their names carry the UIDLs.
+	if err := c.Rebuild(); err != nil {
+		t.Fatal(err)
+	}
+	if known, _ := c.KnownUIDLs("me@pop"); len(known) != n {
+		t.Errorf("KnownUIDLs after Rebuild = %d, want %d", len(known), n)
+	}
+}
+
+func TestPOPBatchCloseDropsUncommitted(t *testing.T) {
+	opts := testOptions(t)
+	c := openTest(t, opts)
+	b := c.BeginPOP("me@pop")
+	if err := b.Add("u1", postamail.Header{}, "", stringsReader(rawMessage(1))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Add("u2", postamail.Header{}, "", stringsReader(rawMessage(2))); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	tmp := filepath.Join(opts.DataDir, escapeAccount("me@pop"), "tmp")
+	if names, _ := readNames(tmp); len(names) != 0 {
+		t.Errorf("tmp/ holds %v after Close, want nothing", names)
+	}
+	known, _ := c.KnownUIDLs("me@pop")
+	if _, ok := known["u2"]; ok || len(known) != 1 {
+		t.Errorf("KnownUIDLs = %v, want u1 alone", known)
+	}
+	// A delivery that a killed process left in tmp/ is removed by the
+	// next batch; one of a live process is not.
+	dead := "1700000000.M1P999999999Q1Rab.host,U=" + fmt.Sprintf("%x", "u3")
+	live := fmt.Sprintf("1700000000.M1P%dQ1Rab.host,U=%x", os.Getpid(), "u4")
+	for _, name := range []string{dead, live} {
+		if err := os.WriteFile(filepath.Join(tmp, name), []byte("partial"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.BeginPOP("me@pop").Close()
+	if names, _ := readNames(tmp); len(names) != 1 || names[0] != live {
+		t.Errorf("tmp/ holds %v after BeginPOP, want only %s", names, live)
+	}
+}

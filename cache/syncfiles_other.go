@@ -1,0 +1,8 @@
+//go:build !linux
+
+package cache
+
+// syncFiles makes the data of the given files durable, one fsync each.
+func syncFiles(paths []string) error {
+	return fsyncEach(paths)
+}
