@@ -2,12 +2,8 @@ package message
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 	"strings"
-	"unicode/utf8"
-
-	"github.com/emersion/go-message/charset"
 )
 
 // transferDecoder returns a reader that undoes the Content-Transfer-Encoding
@@ -183,29 +179,13 @@ func (b *b64Reader) flush() {
 // charsets are shown as-is when the bytes are UTF-8 and as Windows-1252
 // otherwise, with a warning.
 func decodeCharset(b []byte, name string, warn func(string)) string {
-	cs := strings.ToLower(strings.Trim(strings.TrimSpace(name), `"'`))
-	switch cs {
-	case "utf-8", "utf8":
-		return string(b)
-	case "", "us-ascii", "ascii", "none", "unknown-8bit", "x-unknown", "unknown", "default":
-		if utf8.Valid(b) {
-			return string(b)
+	s, known := charsetToUTF8(name, b)
+	if !known {
+		cs := strings.ToLower(strings.Trim(strings.TrimSpace(name), `"'`))
+		if len(cs) > 40 {
+			cs = cs[:40] + "…"
 		}
-		return decodeWindows1252(b)
+		warn("unknown charset " + cs + ", shown as-is")
 	}
-	r, err := charset.Reader(cs, bytes.NewReader(b))
-	if err == nil {
-		out, err := io.ReadAll(r)
-		if err == nil || len(out) > 0 {
-			return string(out)
-		}
-	}
-	if len(cs) > 40 {
-		cs = cs[:40] + "…"
-	}
-	warn("unknown charset " + cs + ", shown as-is")
-	if utf8.Valid(b) {
-		return string(b)
-	}
-	return decodeWindows1252(b)
+	return s
 }

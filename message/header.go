@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"mime"
 	"strings"
 	"unicode/utf8"
 
@@ -262,19 +261,6 @@ func parseIDs(v string) []string {
 		}
 	}
 	return ids
-}
-
-var wordDecoder = &mime.WordDecoder{CharsetReader: gomessage.CharsetReader}
-
-// decodeText decodes RFC 2047 encoded-words and makes the result UTF-8.
-func decodeText(s string) string {
-	s = toUTF8(s)
-	if strings.Contains(s, "=?") {
-		if d, err := wordDecoder.DecodeHeader(s); err == nil {
-			s = d
-		}
-	}
-	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 // toUTF8 returns s unchanged when it is valid UTF-8 and otherwise reads it

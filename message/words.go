@@ -1,0 +1,171 @@
+package message
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/emersion/go-message/charset"
+)
+
+// charsetToUTF8 converts b from the named charset to valid UTF-8. A
+// language suffix ("iso-8859-2*sl", RFC 2231 §5) is ignored. When the
+// charset is unknown, known is false and b is read as UTF-8 if it is valid
+// and as Windows-1252 otherwise.
+func charsetToUTF8(name string, b []byte) (s string, known bool) {
+	cs := strings.ToLower(strings.Trim(strings.TrimSpace(name), `"'`))
+	if i := strings.IndexByte(cs, '*'); i >= 0 {
+		cs = cs[:i]
+	}
+	switch cs {
+	case "utf-8", "utf8":
+		return strings.ToValidUTF8(string(b), "\uFFFD"), true
+	case "", "us-ascii", "ascii", "none", "unknown-8bit", "x-unknown", "unknown", "default":
+		return toUTF8(string(b)), true
+	case "utf-7", "utf7", "unicode-1-1-utf-7", "csunicode11utf7", "x-unicode-2-0-utf-7":
+		return decodeUTF7(b), true
+	}
+	if r, err := charset.Reader(cs, bytes.NewReader(b)); err == nil {
+		out, err := io.ReadAll(r)
+		if err == nil || len(out) > 0 {
+			return strings.ToValidUTF8(string(out), "\uFFFD"), true
+		}
+	}
+	return toUTF8(string(b)), false
+}
+
+// decodeText decodes the RFC 2047 encoded words of a header value and
+// makes the result valid UTF-8. Each run of adjacent words in one charset
+// is decoded on its own (so a multi-byte character split between two
+// words survives, and a word in an unknown charset does not spoil its
+// neighbours); white space between encoded words is dropped (RFC 2047
+// §6.2); a language tag (`=?iso-8859-2*sl?Q?...?=`, RFC 2231 §5) is
+// ignored; invalid UTF-8 becomes U+FFFD. Raw 8-bit text outside words is
+// read as UTF-8 or Windows-1252. Malformed words are kept as they are.
+func decodeText(s string) string {
+	if !strings.Contains(s, "=?") {
+		return strings.ToValidUTF8(toUTF8(s), "\uFFFD")
+	}
+	var out strings.Builder
+	var run []byte   // decoded bytes of the current run of words
+	var runCS string // their charset
+	var gap string   // text between the last word and the next token
+	flush := func() {
+		if run != nil {
+			s, _ := charsetToUTF8(runCS, run)
+			out.WriteString(s)
+			run, runCS = nil, ""
+		}
+	}
+	for len(s) > 0 {
+		i := strings.Index(s, "=?")
+		if i < 0 {
+			break
+		}
+		cs, data, n, ok := encodedWord(s[i:])
+		if !ok {
+			// Not a word: keep "=?" as text and go on after it.
+			gap += s[:i+2]
+			s = s[i+2:]
+			continue
+		}
+		gap += s[:i]
+		if run != nil && strings.TrimSpace(gap) == "" {
+			gap = "" // white space between two words
+		}
+		if gap != "" || !strings.EqualFold(cs, runCS) {
+			flush()
+			out.WriteString(toUTF8(gap))
+			gap = ""
+		}
+		if run == nil {
+			run, runCS = []byte{}, cs
+		}
+		run = append(run, data...)
+		s = s[i+n:]
+	}
+	gap += s
+	flush()
+	out.WriteString(toUTF8(gap))
+	return strings.ToValidUTF8(out.String(), "\uFFFD")
+}
+
+// encodedWord parses the encoded word at the start of s
+// ("=?charset?enc?text?="), returning the charset (language tag
+// included), the decoded bytes and the length of the word.
+func encodedWord(s string) (cs string, data []byte, n int, ok bool) {
+	rest := s[2:]
+	q1 := strings.IndexByte(rest, '?')
+	if q1 <= 0 || len(rest) < q1+3 || rest[q1+2] != '?' {
+		return "", nil, 0, false
+	}
+	cs, enc := rest[:q1], rest[q1+1]
+	if strings.ContainsAny(cs, " \t\r\n") {
+		return "", nil, 0, false
+	}
+	text := rest[q1+3:]
+	end := strings.Index(text, "?=")
+	if end < 0 {
+		return "", nil, 0, false
+	}
+	text = text[:end]
+	if strings.ContainsAny(text, " \t\r\n") {
+		// RFC 2047 forbids white space in a word, but some mailers fold
+		// inside one; take it only if it ends on this line.
+		if strings.ContainsAny(text, "\r\n") {
+			return "", nil, 0, false
+		}
+	}
+	switch enc {
+	case 'q', 'Q':
+		data = decodeQ(text)
+	case 'b', 'B':
+		var err error
+		data, err = io.ReadAll(&b64Reader{r: strings.NewReader(text)})
+		if err != nil {
+			return "", nil, 0, false
+		}
+	default:
+		return "", nil, 0, false
+	}
+	return cs, data, 2 + q1 + 3 + end + 2, true
+}
+
+// decodeQ decodes the Q encoding of RFC 2047 §4.2, keeping a "=" that is
+// not followed by two hex digits.
+func decodeQ(s string) []byte {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '_':
+			out = append(out, ' ')
+		case c == '=' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			out = append(out, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// wordCharsetReader is the CharsetReader of the address parser's word
+// decoder: it never fails, so one word in an unknown charset does not
+// make the whole address list unreadable.
+func wordCharsetReader(cs string, r io.Reader) (io.Reader, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	s, _ := charsetToUTF8(cs, b)
+	return strings.NewReader(s), nil
+}
+
+// validUTF8 replaces invalid UTF-8 with U+FFFD.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
