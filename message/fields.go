@@ -3,35 +3,134 @@ package message
 import (
 	"io"
 	"mime"
+	netmail "net/mail"
 	"strings"
 
-	gomail "github.com/emersion/go-message/mail"
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/posta-mail/posta/mail"
 )
 
+var addressParser = netmail.AddressParser{WordDecoder: &mime.WordDecoder{CharsetReader: wordCharsetReader}}
+
 // addressList parses an address field, keeping whatever entries can be
-// understood when the list as a whole is malformed.
+// understood when the list as a whole is malformed. Comments (RFC 5322
+// §3.2.2) are never part of an address; a comment after a bare address
+// ("jdoe@example.org (John Doe)") becomes its name when it has none.
 func addressList(raw string) []mail.Address {
 	raw = strings.TrimSpace(toUTF8(raw))
 	if raw == "" {
 		return nil
 	}
-	if list, err := gomail.ParseAddressList(raw); err == nil {
+	cleaned, comments := stripAddressComments(raw)
+	if list, err := addressParser.ParseList(cleaned); err == nil {
 		out := make([]mail.Address, 0, len(list))
 		for _, a := range list {
-			out = append(out, mail.Address{Name: decodeText(a.Name), Addr: a.Address})
+			name := displayName(a.Name)
+			if name == "" {
+				name = comments[a.Address]
+			}
+			out = append(out, mail.Address{Name: name, Addr: a.Address})
 		}
 		return out
 	}
 	var out []mail.Address
-	for _, part := range splitAddresses(raw) {
-		if a, ok := looseAddress(part); ok {
+	for _, part := range splitAddresses(cleaned) {
+		for _, a := range looseAddress(part) {
+			if a.Name == "" && a.Addr != "" {
+				a.Name = comments[a.Addr]
+			}
 			out = append(out, a)
 		}
 	}
 	return out
+}
+
+// displayName makes a name decoded by the address parser valid UTF-8
+// (invalid bytes from an encoded word become U+FFFD) and decodes the
+// encoded words the parser left alone.
+func displayName(name string) string {
+	name = validUTF8(name)
+	if strings.Contains(name, "=?") {
+		name = decodeText(name)
+	}
+	return name
+}
+
+// stripAddressComments removes the comments of an address field (outside
+// quoted strings) and the white space inside angle brackets. It returns
+// the decoded text of the comment that follows each bare address.
+func stripAddressComments(s string) (string, map[string]string) {
+	comments := map[string]string{}
+	if !strings.ContainsAny(s, "(<") {
+		return s, comments
+	}
+	var b strings.Builder
+	var comment strings.Builder
+	depth, quoted, angle := 0, false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case depth > 0:
+			switch c {
+			case '\\':
+				if i+1 < len(s) {
+					i++
+					comment.WriteByte(s[i])
+				}
+				continue
+			case '(':
+				depth++
+			case ')':
+				depth--
+				if depth == 0 {
+					if addr := lastWord(b.String()); strings.Contains(addr, "@") && !angle {
+						if _, seen := comments[addr]; !seen {
+							comments[addr] = decodeText(strings.TrimSpace(comment.String()))
+						}
+					}
+					comment.Reset()
+					if !angle {
+						b.WriteByte(' ')
+					}
+					continue
+				}
+			}
+			comment.WriteByte(c)
+		case c == '\\' && quoted:
+			b.WriteByte(c)
+			if i+1 < len(s) {
+				i++
+				b.WriteByte(s[i])
+			}
+		case c == '"':
+			quoted = !quoted
+			b.WriteByte(c)
+		case quoted:
+			b.WriteByte(c)
+		case c == '(':
+			depth = 1
+		case c == '<':
+			angle = true
+			b.WriteByte(c)
+		case c == '>':
+			angle = false
+			b.WriteByte(c)
+		case angle && (c == ' ' || c == '\t' || c == '\r' || c == '\n'):
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), comments
+}
+
+// lastWord returns the last white-space separated word of s.
+func lastWord(s string) string {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return ""
+	}
+	return strings.Trim(f[len(f)-1], ",;:")
 }
 
 // splitAddresses splits on commas that are outside quotes, comments and
@@ -62,27 +161,46 @@ func splitAddresses(s string) []string {
 	return append(parts, s[start:])
 }
 
-// looseAddress makes the best of one malformed address.
-func looseAddress(s string) (mail.Address, bool) {
+// looseAddress makes the best of one malformed entry of an address list:
+// every address in it is kept ("Stefanie Schwabe stefanie@example.fr"
+// gives the address and the name around it), and text without an address
+// is kept as a name.
+func looseAddress(s string) []mail.Address {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return mail.Address{}, false
+		return nil
 	}
-	if a, err := gomail.ParseAddress(s); err == nil {
-		return mail.Address{Name: decodeText(a.Name), Addr: a.Address}, true
+	if a, err := addressParser.Parse(s); err == nil {
+		return []mail.Address{{Name: displayName(a.Name), Addr: a.Address}}
 	}
 	if lt := strings.LastIndexByte(s, '<'); lt >= 0 {
 		addr := s[lt+1:]
 		if gt := strings.IndexByte(addr, '>'); gt >= 0 {
 			addr = addr[:gt]
 		}
-		name := strings.Trim(strings.TrimSpace(s[:lt]), `"`)
-		return mail.Address{Name: decodeText(name), Addr: strings.TrimSpace(addr)}, true
+		if colon := strings.LastIndexByte(addr, ':'); strings.HasPrefix(addr, "@") && colon > 0 {
+			addr = addr[colon+1:] // an obsolete source route
+		}
+		name := strings.Trim(strings.TrimSpace(s[:lt]), `"<> `)
+		return []mail.Address{{Name: decodeText(name), Addr: strings.TrimSpace(addr)}}
 	}
-	if strings.Contains(s, "@") {
-		return mail.Address{Addr: strings.Trim(strings.Fields(s)[0], `"<>`)}, true
+	var out []mail.Address
+	var words []string
+	for _, f := range strings.Fields(s) {
+		if strings.Contains(f, "@") {
+			out = append(out, mail.Address{Addr: strings.Trim(f, `"<>;:`)})
+		} else {
+			words = append(words, f)
+		}
 	}
-	return mail.Address{Name: decodeText(s)}, true
+	name := decodeText(strings.Trim(strings.Join(words, " "), `"`))
+	if len(out) == 1 {
+		out[0].Name = name
+	}
+	if len(out) == 0 {
+		return []mail.Address{{Name: name}}
+	}
+	return out
 }
 
 // parseParams parses a Content-Type or Content-Disposition value. The type
