@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
@@ -22,8 +21,31 @@ func (f *Fetcher) Folders(ctx context.Context) ([]mail.Folder, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f.selected != "" {
+		// A server may answer STATUS of the selected mailbox from this
+		// session's view of it, which misses what other clients did since
+		// (Dovecot does): leave it first. UNSELECT goes out with the LIST,
+		// in the same round trip.
+		f.leaveSelected(c)
+	}
 	folders, err := listFolders(c, f.opts.SubscribedOnly)
 	return folders, end(err)
+}
+
+// leaveSelected sends UNSELECT (or CLOSE for a read-only selection, which
+// expunges nothing; else NOOP, which at least brings the session's view
+// up to date) without waiting for the answer.
+func (f *Fetcher) leaveSelected(c *imapclient.Client) {
+	switch {
+	case c.Caps().Has(imap.CapUnselect):
+		c.Unselect()
+	case f.readOnly:
+		c.UnselectAndExpunge() // CLOSE: expunges nothing on a read-only selection
+	default:
+		c.Noop()
+		return
+	}
+	f.selected = ""
 }
 
 func listFolders(c *imapclient.Client, subscribedOnly bool) ([]mail.Folder, error) {
@@ -37,15 +59,22 @@ func listFolders(c *imapclient.Client, subscribedOnly bool) ([]mail.Folder, erro
 	if caps.Has(imap.CapSpecialUse) {
 		listOpts.ReturnSpecialUse = true
 	}
-	list, err := c.List("", "*", listOpts).Collect()
-	if err != nil {
-		return nil, fmt.Errorf("imap: list: %w", err)
+	// The answer is read as it comes, so that an endless one is refused
+	// at maxFolders rather than kept.
+	cmd := c.List("", "*", listOpts)
+	var list []*imap.ListData
+	for ld := cmd.Next(); ld != nil; ld = cmd.Next() {
+		if hasAttr(ld.Attrs, imap.MailboxAttrNoSelect) || hasAttr(ld.Attrs, imap.MailboxAttrNonExistent) {
+			continue
+		}
+		if len(list) == maxFolders {
+			c.Close() // the rest of the answer is not read
+			return nil, fmt.Errorf("imap: list: the server lists more than %d folders, more than posta keeps", maxFolders)
+		}
+		list = append(list, ld)
 	}
-	list = slices.DeleteFunc(list, func(ld *imap.ListData) bool {
-		return hasAttr(ld.Attrs, imap.MailboxAttrNoSelect) || hasAttr(ld.Attrs, imap.MailboxAttrNonExistent)
-	})
-	if len(list) > maxFolders {
-		return nil, fmt.Errorf("imap: list: the server lists %d folders, more than posta keeps (%d)", len(list), maxFolders)
+	if err := cmd.Close(); err != nil {
+		return nil, fmt.Errorf("imap: list: %w", err)
 	}
 	// Without LIST-STATUS, every folder's STATUS is sent before any
 	// answer is awaited: one round trip for all of them, not one each.
@@ -57,6 +86,7 @@ func listFolders(c *imapclient.Client, subscribedOnly bool) ([]mail.Folder, erro
 	}
 	folders := make([]mail.Folder, 0, len(list))
 	var errs []error
+	var err error
 	for i, ld := range list {
 		folder := mail.Folder{Name: ld.Mailbox, Role: folderRole(ld)}
 		if ld.Delim != 0 {
