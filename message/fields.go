@@ -203,45 +203,6 @@ func looseAddress(s string) []mail.Address {
 	return out
 }
 
-// parseParams parses a Content-Type or Content-Disposition value. The type
-// is lower case; parameters (RFC 2231 and RFC 2047 decoded) are best
-// effort: a malformed list is split by hand.
-func parseParams(v string) (string, map[string]string) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return "", map[string]string{}
-	}
-	t, params, err := mime.ParseMediaType(v)
-	if err != nil || params == nil {
-		t, params = looseParams(v)
-	}
-	for k, p := range params {
-		params[k] = decodeText(p)
-	}
-	return strings.ToLower(t), params
-}
-
-func looseParams(v string) (string, map[string]string) {
-	items := strings.Split(v, ";")
-	t := strings.ToLower(strings.TrimSpace(items[0]))
-	if f := strings.Fields(t); len(f) > 0 {
-		t = f[0]
-	}
-	params := map[string]string{}
-	for _, item := range items[1:] {
-		k, val, ok := strings.Cut(item, "=")
-		if !ok {
-			continue
-		}
-		k = strings.ToLower(strings.TrimSpace(k))
-		k = strings.TrimSuffix(strings.TrimSuffix(k, "*0*"), "*")
-		if _, seen := params[k]; !seen && k != "" {
-			params[k] = strings.Trim(strings.TrimSpace(val), `"'`)
-		}
-	}
-	return t, params
-}
-
 // decodeWindows1252 decodes b as Windows-1252 (a superset of Latin-1 for
 // printable characters).
 func decodeWindows1252(b []byte) string {
