@@ -101,17 +101,24 @@ func unhex(c byte) byte {
 }
 
 // b64Reader decodes base64 leniently: characters outside the alphabet
-// are skipped, "=" ends the current group (so separately padded chunks
-// decode too), the URL-safe alphabet is accepted, and a dangling last
-// character is dropped.
+// are skipped, the URL-safe alphabet is accepted, and a dangling last
+// character is dropped. Padding ends the data unless what follows it is
+// more base64: once a group was padded, each following line is decoded
+// only if it holds nothing but the standard alphabet, "=" and white space,
+// and the first other line ends the body (a mailing-list footer appended
+// after the encoded data is not decoded into garbage). Separately padded
+// chunks thus still decode.
 type b64Reader struct {
-	r     io.Reader
-	in    []byte
-	out   []byte
-	pos   int // read offset in out
-	acc   uint32
-	count int
-	eof   bool
+	r       io.Reader
+	in      []byte
+	out     []byte
+	pos     int // read offset in out
+	acc     uint32
+	count   int
+	eof     bool
+	padded  bool   // a group was ended by "="
+	line    []byte // the current line after padding, not yet decoded
+	stopped bool   // the data ended; the rest of the input is ignored
 }
 
 var b64Value = func() (t [256]byte) {
@@ -136,22 +143,12 @@ func (b *b64Reader) Read(p []byte) (int, error) {
 		}
 		n, err := b.r.Read(b.in)
 		for _, c := range b.in[:n] {
-			if c == '=' {
-				b.flush()
-				continue
-			}
-			v := b64Value[c]
-			if v == 0xff {
-				continue
-			}
-			b.acc = b.acc<<6 | uint32(v)
-			b.count++
-			if b.count == 4 {
-				b.out = append(b.out, byte(b.acc>>16), byte(b.acc>>8), byte(b.acc))
-				b.acc, b.count = 0, 0
-			}
+			b.feed(c)
 		}
 		if err != nil {
+			if b.padded && !b.stopped {
+				b.decodeLine()
+			}
 			b.flush()
 			b.eof = true
 		}
@@ -162,6 +159,55 @@ func (b *b64Reader) Read(p []byte) (int, error) {
 		b.out, b.pos = b.out[:0], 0
 	}
 	return n, nil
+}
+
+// feed takes one input byte.
+func (b *b64Reader) feed(c byte) {
+	switch {
+	case b.stopped:
+	case !b.padded:
+		b.decode(c)
+	case c == '\n':
+		b.decodeLine()
+	case c == ' ' || c == '\t' || c == '\r':
+	case c == '=' || c == '+' || c == '/' || (b64Value[c] != 0xff && c != '-' && c != '_'):
+		b.line = append(b.line, c)
+		if len(b.line) >= 4096 {
+			b.decodeLine()
+		}
+	default:
+		b.stopped, b.line = true, nil
+	}
+}
+
+// decodeLine decodes the buffered line after padding.
+func (b *b64Reader) decodeLine() {
+	if len(b.line) == 0 {
+		return // a blank line: still after padding
+	}
+	line := b.line
+	b.line, b.padded = b.line[:0], false
+	for _, c := range line {
+		b.decode(c)
+	}
+}
+
+func (b *b64Reader) decode(c byte) {
+	if c == '=' {
+		b.padded = true
+		b.flush()
+		return
+	}
+	v := b64Value[c]
+	if v == 0xff {
+		return
+	}
+	b.acc = b.acc<<6 | uint32(v)
+	b.count++
+	if b.count == 4 {
+		b.out = append(b.out, byte(b.acc>>16), byte(b.acc>>8), byte(b.acc))
+		b.acc, b.count = 0, 0
+	}
 }
 
 // flush emits the bytes of an incomplete group.
