@@ -41,7 +41,12 @@ func TestJudge(t *testing.T) {
 		{result{ID: "imap_sync", Messages: 10_000, Value: 120, Baseline: 100}, "met"},
 		{result{ID: "imap_sync", Messages: 10_000, Value: 260, Baseline: 100}, "missed by 2.0×"},
 		{result{ID: "imap_sync", Messages: 1_000, Value: 260, Baseline: 100}, "no target"},
-		{result{ID: "warm_start", Messages: 100_000, Value: 99}, "met"},
+		{result{ID: "launch_warm_demo", Messages: 100_000, Value: 99}, "met"},
+		{result{ID: "warm_start", Messages: 100_000, Value: 99}, "no target"},
+		{result{ID: "launch_cold_demo", Messages: 10_000, Skipped: "no tmux"}, "not measured"},
+		{result{ID: "launch_cold_dovecot", Messages: 10_000, Value: 100}, "n/a"},
+		{result{ID: "launch_cold_dovecot", Messages: 10_000, Value: 100, Baseline: 250}, "met"},
+		{result{ID: "launch_warm_dovecot", Messages: 100_000, Value: 100, Baseline: 100}, "missed by 2.0×"},
 		{result{ID: "resync_trips", Messages: 10, Value: 3}, "missed by 1.5×"},
 	}
 	for _, tt := range tests {
@@ -108,7 +113,7 @@ func TestHarnessSmall(t *testing.T) {
 	p := sizePlan{n: 60, runs: 1, syncRuns: 1, pop3Runs: 1, search: true, budget: time.Minute}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := measureSize(ctx, rep, p, t.TempDir(), ""); err != nil {
+	if err := measureSize(ctx, rep, p, t.TempDir(), "", nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := measureOpen(rep, t.TempDir(), 1); err != nil {

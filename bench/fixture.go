@@ -22,6 +22,7 @@ type fixture struct {
 	dir    string
 	caFile string
 	runs   int // fresh caches made so far, to name the next one
+	closed bool
 }
 
 func startFixture(n int, scratch string) (*fixture, error) {
@@ -42,7 +43,14 @@ func startFixture(n int, scratch string) (*fixture, error) {
 	return &fixture{n: n, srv: srv, dir: dir, caFile: ca}, nil
 }
 
-func (f *fixture) Close() error { return f.srv.Close() }
+// Close stops the servers; closing again does nothing.
+func (f *fixture) Close() error {
+	if f.closed {
+		return nil
+	}
+	f.closed = true
+	return f.srv.Close()
+}
 
 // freshDirs returns a new, empty pair of cache and data folders.
 func (f *fixture) freshDirs() (cacheDir, dataDir string) {

@@ -2,7 +2,7 @@
 // 11 on the embedded demo servers, and writes the figures with the
 // machine's description to a markdown file (a table and a JSON block).
 //
-//	go run ./bench [-quick] [-out docs/benchmarks.md] [-cpuprofile FILE]
+//	go run ./bench [-quick] [-sizes N,N] [-only PART] [-dovecot] [-peers] [-out docs/benchmarks.md] [-cpuprofile FILE]
 //
 // One run of the program measures everything, so the figures compare: it
 // starts the demo servers with 10,000 and then 100,000 messages in each
@@ -13,6 +13,14 @@
 // folder (in a child process), local search, and the POP3 download
 // against a raw go-pop3 RETR loop; then it opens a 1 MB and a 50 MB
 // message. Progress goes to stderr.
+//
+// The launch rows (issue 14) measure what a user sees: the posta binary
+// started in a real pseudo-terminal (a detached tmux session of 200×50)
+// until the newest subject is on screen, with an empty and with a warm
+// cache, on the demo servers; with -dovecot also on the Dovecot of
+// scripts/mailstack.sh over IMAPS (the stack must be up and its
+// `mailstack.sh env` variables exported), and with -peers neomutt and aerc
+// the same way on the same folder (installed with apt-get when missing).
 package main
 
 import (
@@ -23,6 +31,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -30,7 +41,10 @@ func main() {
 	quick := flag.Bool("quick", false, "smoke run: 1,000 and 10,000 messages, fewer runs")
 	out := flag.String("out", "", "write the markdown report to this file (default: stdout)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
-	only := flag.String("only", "", "measure only this part: imap, pop3, open (default: all)")
+	only := flag.String("only", "", "measure only this part: imap, pop3, launch, open (default: all)")
+	sizes := flag.String("sizes", "", "comma-separated folder sizes to measure instead of the plan's (e.g. 10000)")
+	dovecot := flag.Bool("dovecot", false, "also time launches against the Dovecot of scripts/mailstack.sh (must be up, its env exported)")
+	peers := flag.Bool("peers", false, "also time neomutt and aerc on the same Dovecot folder (implies -dovecot; installs them when missing)")
 	rssChild := flag.String("rss-child", "", "internal: run as the memory-measuring child")
 	rerender := flag.String("rerender", "", "rewrite the report FILE from its raw numbers with the current notes (no measuring)")
 	flag.Parse()
@@ -45,7 +59,12 @@ func main() {
 		json.NewEncoder(os.Stdout).Encode(runRSSChild(*rssChild))
 		return
 	}
-	if err := run(*quick, *out, *cpuProfile, *only); err != nil {
+	plan, err := choosePlan(*quick, *sizes)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	if err := run(plan, *quick, *out, *cpuProfile, *only, *dovecot || *peers, *peers); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -55,7 +74,36 @@ func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
 }
 
-func run(quick bool, out, cpuProfile, only string) error {
+// choosePlan returns the quick or full plan, or only the given sizes
+// (each with its plan's repetitions, or the full plan's first size's).
+func choosePlan(quick bool, sizes string) ([]sizePlan, error) {
+	plan := fullPlan
+	if quick {
+		plan = quickPlan
+	}
+	if sizes == "" {
+		return plan, nil
+	}
+	var out []sizePlan
+	for _, f := range strings.Split(sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("-sizes: %q is not a folder size", f)
+		}
+		p := plan[0]
+		for _, q := range append(slices.Clone(plan), fullPlan...) {
+			if q.n == n {
+				p = q
+				break
+			}
+		}
+		p.n = n
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func run(plan []sizePlan, quick bool, out, cpuProfile, only string, dovecot, peers bool) error {
 	if cpuProfile != "" {
 		f, err := os.Create(cpuProfile)
 		if err != nil {
@@ -72,21 +120,25 @@ func run(quick bool, out, cpuProfile, only string) error {
 		return err
 	}
 	defer os.RemoveAll(scratch)
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	// A safety net: the launch rows (with Dovecot and the peers) make a
+	// full run longer than the 15 minutes this once was.
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Minute)
 	defer cancel()
 
-	plan := fullPlan
-	if quick {
-		plan = quickPlan
-	}
-	rep := &report{Machine: describeMachine(), Quick: quick, Started: time.Now()}
+	rep := &report{Machine: describeMachine(), Quick: quick, Started: time.Now(),
+		Command: strings.Join(append([]string{"go run ./bench"}, os.Args[1:]...), " ")}
 	for _, p := range plan {
 		rep.Sizes = append(rep.Sizes, p.n)
 	}
 	logf("machine: %s, %d cores, %s", rep.Machine.CPU, rep.Machine.Cores, rep.Machine.GoVersion)
+	var u *userPath
+	if only == "" || only == "launch" {
+		u = newUserPath(rep, scratch, dovecot, peers)
+		defer u.Close()
+	}
 	for _, p := range plan {
-		if only == "" || only == "imap" || only == "pop3" {
-			if err := measureSize(ctx, rep, p, scratch, only); err != nil {
+		if only == "" || only == "imap" || only == "pop3" || only == "launch" {
+			if err := measureSize(ctx, rep, p, scratch, only, u); err != nil {
 				return fmt.Errorf("%d messages: %w", p.n, err)
 			}
 		}

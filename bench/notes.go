@@ -14,15 +14,15 @@ func methodNotes(rep *report) []string {
 			"(go-imap still decodes the response; nothing is converted or stored). posta additionally fetches " +
 			"`BODY.PEEK[HEADER.FIELDS (References In-Reply-To)]` for threading, which the baseline does not. One untimed baseline fetch warms the server first; " +
 			"posta and baseline runs alternate.",
-		"Cold start: the time from the start of the first sync until its first batch (the 500 newest headers) is stored, " +
-			"i.e. when the reader could paint the first screen; the reader itself is not run here.",
+		"Internal cold-start proxy: the time from the start of the first sync until its first batch (the 500 newest headers) is stored, " +
+			"i.e. when the reader could paint the first screen; no process is started and the reader is not run (the launch rows measure that).",
 		"Resync round trips: measured at the protocols/imap level with the SyncRequest the accounts layer builds from the cache " +
 			"(UIDVALIDITY, HIGHESTMODSEQ, known UIDs), on a connection already logged in (a net.Conn wrapper passed as imap.Options.Dial). " +
 			"The wrapper sits under TLS, so it cannot see command tags; it counts round trips as client write bursts that follow data from the server. " +
 			"The demo server has no CONDSTORE, so the fetcher must SELECT, UID SEARCH and UID FETCH the flags of every known message. " +
 			"The accounts-level resync row is what `posta sync` costs end to end (new TLS connection, LOGIN, LIST, the same Sync, flag update in the cache).",
-		"Warm start: cache.Open + accounts.Open + ui.New + Init + WindowSizeMsg(120×40) + View(), checked to contain the newest subject; " +
-			"headless, no terminal, no sync or watch. The OS page cache is warm (the same process just wrote the cache).",
+		"Internal warm-start proxy: cache.Open + accounts.Open + ui.New + Init + WindowSizeMsg(120×40) + View() in this process, checked to contain the newest subject; " +
+			"headless, no process start, no terminal, no sync or watch. The OS page cache is warm (the same process just wrote the cache). The launch rows measure the user's path.",
 		"Peak RSS: a child process (this binary re-executed with -rss-child) opens the synced cache in the reader and presses ctrl+d until past the oldest message " +
 			"(for at most 30 s, then G jumps to the end), rendering each frame, and checks the last frame shows the oldest message; VmHWM from /proc/self/status (Linux only) includes the Go runtime.",
 		"Page down: the mean time of one ctrl+d and its frame while the memory child pages (it pages for at most 30 s, then presses G). " +
@@ -33,9 +33,34 @@ func methodNotes(rep *report) []string {
 			"vs go-pop3 USER/PASS, STAT and RETR of every message into a buffer that is dropped.",
 		"Open: a generated message with a base64 attachment (80%) and a quoted-printable text part (20%), rendered from its file with message.Render (width 80). " +
 			"Allocated bytes are runtime TotalAlloc; the peak heap is sampled every 2 ms above the heap live before.",
-		peersNote(rep.Machine),
+		launchNoteText,
+		launchCacheNote,
+		dovecotNote,
+		peersNote(rep),
 	}
 }
+
+// The launch rows (issue 14): what a user sees.
+const (
+	launchNoteText = "Launch rows: posta is built once (`go build`) and started as a user starts it, " +
+		"`posta --config FILE --cache-dir DIR --data-dir DIR`, on one IMAP account over implicit TLS that trusts the server's CA (no folder limit), " +
+		"in a fresh detached tmux session of 200×50 (a private tmux server, no status line, TERM=tmux-256color, LANG=C.UTF-8, a private HOME). " +
+		"The time runs from just before `tmux new-session` until a capture of the pane shows the subject of the folder's newest message: " +
+		"a marker message dated after every other one (delivered to the demo INBOX after the other measurements; written into the Dovecot Maildir). " +
+		"The pane is captured every ~5 ms through one tmux control-mode client (a capture costs ~0.1 ms), so a figure is late by at most one interval (the notes give the mean); " +
+		"it includes the process start, the TLS connection and login, and tmux's own handling of the output. " +
+		"Median of 5 runs at 10,000 messages, 3 at 100,000 (3 with -quick)."
+	launchCacheNote = "Launch, empty and warm cache: each empty-cache run gets a new, empty cache folder and is killed (SIGHUP from tmux) as soon as the subject shows. " +
+		"Before them, one untimed run per client starts on an empty cache, waits until the first sync says it ended (posta: `work: N new` or `work: up to date` in the status line), " +
+		"is quit with its key (posta: q) and waited for; posta must leave its cache marked closed cleanly (index.clean). " +
+		"Each warm run starts on that folder, is quit and waited for the same way, so the next one also starts from a cache closed cleanly. " +
+		"A warm posta syncs on start as it always does; the figure is when the subject is painted, whatever that sync is doing then. " +
+		"The untimed run also warms the server for its client (Dovecot's indexes and caches); clients take turns run by run, so the shared machine's slow moments spread over all of them."
+	dovecotNote = "Dovecot launch rows (-dovecot): Dovecot 2.3 of scripts/mailstack.sh on 127.0.0.1 over IMAPS, one user per folder size (benchN@example.test, `mailstack.sh add-user`), " +
+		"its INBOX written straight into the Maildir by the harness (posta's demo generator: about 1 KB each, most read, some flagged; flags in the file names, " +
+		"file time = Date = INTERNALDATE, UIDs in date order) and indexed with doveadm (`mailstack.sh index`) before any client connects; a folder seeded earlier the same way is kept. " +
+		"Dovecot runs in its own processes on the same 2 cores; the demo servers are stopped before these runs."
+)
 
 // whyMissed explains, per measurement, where the time or memory goes
 // when its target is missed. The explanations come from CPU profiles of
@@ -70,6 +95,15 @@ var whyMissed = map[string]string{
 	"open_50mb": "Render streams the parts (base64 attachment counted and discarded, body text capped at 1 MiB), so it is CPU-bound decoding; " +
 		"in-memory it takes ~150 ms (BenchmarkRender50MB). Slower figures here come from load on the shared machine.",
 	"open_50mb_heap": "Render keeps at most the capped body text and its wrapped copy.",
+	"launch_cold_demo": "The figure is the whole user path: process start, cache and accounts open, the reader's first frame, then the network " +
+		"(TLS, LOGIN, LIST, SELECT, UID SEARCH) and the first stored batch of headers, which the reader must reload before it can paint the newest subject. " +
+		"The internal cold-start proxy row isolates the sync's part; the demo server shares the harness's process and the 2 cores.",
+	"launch_cold_dovecot": "As for the demo server: the whole path to the first stored and reloaded batch of headers. " +
+		"neomutt on an empty header cache fetches every header before it paints; aerc fetches the UIDs, then the headers of the visible rows only.",
+	"launch_warm_demo": "The figure includes the process start, opening the cache (a quick_check only after an unclean close) and the accounts, " +
+		"and the reader's first frame from the cache; the internal warm-start proxy row isolates the in-process part.",
+	"launch_warm_dovecot": "posta paints a warm start from its cache before the network answers; neomutt must log in, SELECT and compare its header cache first, " +
+		"aerc must log in, SELECT and fetch the UIDs first.",
 }
 
 // missedNotes returns the explanation of each missed target, once per
@@ -78,7 +112,7 @@ func missedNotes(rep *report) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, r := range rep.Results {
-		if r.Status == "met" || r.Status == "no target" || r.Status == "n/a" || seen[r.ID] {
+		if r.Status == "met" || r.Status == "no target" || r.Status == "n/a" || r.Status == "not measured" || seen[r.ID] {
 			continue
 		}
 		seen[r.ID] = true
@@ -92,10 +126,17 @@ func missedNotes(rep *report) []string {
 }
 
 // peersNote says what was done about neomutt and aerc.
-func peersNote(m machine) string {
-	if m.Neomutt == "not installed" && m.Aerc == "not installed" {
-		return "neomutt and aerc are not installed on this machine and the harness never installs them, so no side-by-side peer figures were taken."
+func peersNote(rep *report) string {
+	if !rep.PeersRun {
+		return "neomutt and aerc were not driven in this run (they are, with -peers and the Dovecot stack up), so the Dovecot launch rows have no baseline."
 	}
-	return fmt.Sprintf("neomutt (%s) and aerc (%s) were found, but the harness does not drive them yet (tmux, time to a known subject); "+
-		"the peer figures in the targets are the issue's, not measured here.", m.Neomutt, m.Aerc)
+	return fmt.Sprintf("Peers (-peers): neomutt (%s) and aerc (%s), installed from Debian's packages when missing, are timed the same way on the same Dovecot folder; "+
+		"the Dovecot launch rows' baseline is the faster of the two, and their notes give each with posta's ratio from the same run. "+
+		"neomutt: `neomutt -n -F muttrc` with folder imaps://…/, spoolfile +INBOX, imap_user and imap_pass, ssl_ca_certificates_file = the stack's CA, "+
+		"header_cache and message_cachedir in the run's cache folder, sleep_time=0, sort=reverse-date (newest first, where its cursor starts), quit=yes, move=no; "+
+		"it shows its index once every header is fetched and stored in its header cache; quit with q. "+
+		"aerc: accounts.conf with source = imaps://…, default INBOX, cache-headers = true, outgoing /bin/true; an empty aerc.conf, the system's binds.conf; "+
+		"XDG_CONFIG_HOME and XDG_CACHE_HOME (its header cache) in the run, SSL_CERT_FILE = the stack's CA; newest first by default; "+
+		"it fetches the headers of the visible rows only, so its warm cache holds those; the filling run lingers 2 s for them; quit with :quit.",
+		rep.Machine.Neomutt, rep.Machine.Aerc)
 }
