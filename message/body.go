@@ -29,17 +29,21 @@ func (rd *renderer) node(b *strings.Builder, n *node, depth int) {
 }
 
 // bestAlternative prefers text/plain, then HTML, then anything else, among
-// the parts of a multipart/alternative.
+// the parts of a multipart/alternative. A multipart whose parts could not
+// be found (shown as raw text) is taken only when nothing else is left, so
+// it never beats a real part.
 func bestAlternative(parts []*node) *node {
-	for _, want := range []func(*node) bool{
-		func(n *node) bool { return n.mediaType == "text/plain" && len(strings.TrimSpace(string(n.text))) > 0 },
-		func(n *node) bool { return n.mediaType == "text/html" },
-		func(n *node) bool { return containsType(n, "text/plain") },
-		func(n *node) bool { return containsType(n, "text/html") },
-	} {
-		for _, p := range parts {
-			if want(p) {
-				return p
+	for _, allowBroken := range []bool{false, true} {
+		for _, want := range []func(*node) bool{
+			func(n *node) bool { return n.mediaType == "text/plain" && len(strings.TrimSpace(string(n.text))) > 0 },
+			func(n *node) bool { return n.mediaType == "text/html" },
+			func(n *node) bool { return containsType(n, "text/plain") },
+			func(n *node) bool { return containsType(n, "text/html") },
+		} {
+			for _, p := range parts {
+				if (allowBroken || !p.broken) && want(p) {
+					return p
+				}
 			}
 		}
 	}

@@ -34,6 +34,8 @@ type node struct {
 	truncated   bool
 	size        int64 // decoded bytes of a leaf
 	shown       bool  // rendered as body text
+	broken      bool  // a multipart whose parts could not be found, shown as text
+	retried     bool  // a second Content-Type was tried
 }
 
 func (n *node) isLeaf() bool { return n.number > 0 }
@@ -131,7 +133,7 @@ func (w *walker) parseMultipart(n *node, body io.Reader, depth int) {
 	boundary := n.params["boundary"]
 	if boundary == "" {
 		w.warn("multipart without boundary, shown as text")
-		n.mediaType = "text/plain"
+		n.mediaType, n.broken = "text/plain", true
 		w.parseLeaf(n, body)
 		return
 	}
@@ -144,15 +146,23 @@ func (w *walker) parseMultipart(n *node, body io.Reader, depth int) {
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, errNoBoundary) {
+			if alt := otherMultipart(n, rec); alt != "" && !n.retried {
+				n.retried = true
+				// A second Content-Type whose boundary is there.
+				w.warn("multipart boundary not found, another Content-Type used")
+				n.mediaType, n.params = parseParams(alt)
+				w.parseMultipart(n, bytes.NewReader(rec.head), depth)
+				return
+			}
 			w.warn("multipart boundary not found, shown as text")
-			n.mediaType = "text/plain"
+			n.mediaType, n.broken = "text/plain", true
 			w.parseLeaf(n, bytes.NewReader(rec.head))
 			return
 		}
 		if err != nil {
 			if len(n.children) == 0 && len(bytes.TrimSpace(mr.preamble)) > 0 {
 				w.warn("multipart without parts, shown as text")
-				n.mediaType = "text/plain"
+				n.mediaType, n.broken = "text/plain", true
 				w.parseLeaf(n, bytes.NewReader(mr.preamble))
 			}
 			return
@@ -232,15 +242,36 @@ func extensionFor(mediaType string) string {
 	return ".bin"
 }
 
+// otherMultipart returns a further Content-Type field of n that is a
+// multipart whose boundary appears in the recorded body, when all of the
+// body was recorded; "" otherwise.
+func otherMultipart(n *node, rec *headRecorder) string {
+	if rec.total > int64(len(rec.head)) {
+		return ""
+	}
+	boundary := n.params["boundary"]
+	for _, v := range n.header.Values("Content-Type") {
+		t, params := parseParams(v)
+		b := params["boundary"]
+		if strings.HasPrefix(t, "multipart/") && b != "" && b != boundary &&
+			bytes.Contains(rec.head, []byte("--"+b)) {
+			return v
+		}
+	}
+	return ""
+}
+
 // headRecorder keeps the first bytes read through it, so a multipart body
 // whose boundary never appears can still be shown as text.
 type headRecorder struct {
-	r    io.Reader
-	head []byte
+	r     io.Reader
+	head  []byte
+	total int64
 }
 
 func (h *headRecorder) Read(p []byte) (int, error) {
 	n, err := h.r.Read(p)
+	h.total += int64(n)
 	if room := fallbackBytes - len(h.head); room > 0 {
 		h.head = append(h.head, p[:min(n, room)]...)
 	}
