@@ -2,6 +2,8 @@ package message
 
 import (
 	"strings"
+
+	htmlcharset "golang.org/x/net/html/charset"
 )
 
 // renderer turns a walked tree into body text.
@@ -65,7 +67,11 @@ func containsType(n *node, mediaType string) bool {
 // leaf renders one text part.
 func (rd *renderer) leaf(b *strings.Builder, n *node) {
 	n.shown = true
-	text := decodeCharset(n.text, n.params["charset"], rd.w.warn)
+	cs := n.params["charset"]
+	if cs == "" && (n.mediaType == "text/html" || n.mediaType == "application/xhtml+xml") {
+		cs = sniffHTMLCharset(n.text)
+	}
+	text := decodeCharset(n.text, cs, rd.w.warn)
 	switch {
 	case n.mediaType == "text/html" || n.mediaType == "application/xhtml+xml":
 		text = htmlToText(text, rd.links)
@@ -101,4 +107,24 @@ func (rd *renderer) nested(b *strings.Builder, n *node, depth int) {
 		b.WriteString("\n")
 		b.WriteString(inner.String())
 	}
+}
+
+// sniffHTMLCharset finds the charset of an HTML part that has no charset
+// parameter, in the order of the HTML5 encoding sniffing algorithm: a byte
+// order mark, then <meta charset> or <meta http-equiv="Content-Type"> in
+// the first 1024 bytes. It returns "" when neither names one, and the
+// caller falls back to UTF-8 or Windows-1252.
+func sniffHTMLCharset(b []byte) string {
+	_, name, certain := htmlcharset.DetermineEncoding(b, "text/html")
+	if certain || (name != "windows-1252" && name != "utf-8") {
+		return name
+	}
+	// The prescan and the default give the same two names; look again
+	// for a meta tag to tell them apart.
+	head := b[:min(len(b), 1024)]
+	lower := strings.ToLower(string(head))
+	if strings.Contains(lower, "<meta") && strings.Contains(lower, "charset") && strings.Contains(lower, name) {
+		return name
+	}
+	return ""
 }
