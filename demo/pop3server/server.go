@@ -1,9 +1,9 @@
 // Package pop3server is a small RFC 1939 POP3 server holding its
 // maildrops in memory, for posta's demo mode and its tests.
 //
-// It speaks USER/PASS and AUTH PLAIN (RFC 5034), CAPA with RESP-CODES
-// (RFC 2449), STLS (RFC 2595), STAT, LIST, UIDL, TOP, RETR, DELE, RSET,
-// NOOP and QUIT. Deletions are applied only when a session QUITs from the
+// It speaks USER/PASS and AUTH PLAIN (RFC 5034), CAPA with RESP-CODES and
+// PIPELINING (RFC 2449), STLS (RFC 2595), UTF8 (RFC 6856), STAT, LIST,
+// UIDL, TOP, RETR, DELE, RSET, NOOP and QUIT. Deletions are applied only when a session QUITs from the
 // TRANSACTION state. A maildrop is locked by one session at a time
 // ([IN-USE]); each session works on a snapshot taken at login, so mail
 // delivered meanwhile appears in the next session.
@@ -54,6 +54,13 @@ type Server struct {
 	// first n bytes (status line included) and drop the connection, as a
 	// server crashing mid-download would. For tests.
 	CutRETR func(uid string, size int) int
+	// NoPipelining leaves PIPELINING (RFC 2449) out of CAPA. The server
+	// answers pipelined commands in order either way.
+	NoPipelining bool
+	// DowngradeUTF8 makes RETR answer a client that did not send UTF8
+	// (RFC 6856) with a notice instead of any message whose header has
+	// raw 8-bit bytes, the original attached, as Courier does.
+	DowngradeUTF8 bool
 	// AcceptToken, if not nil, enables SASL XOAUTH2 and OAUTHBEARER: it
 	// says whether an OAuth2 bearer token is valid for user.
 	AcceptToken func(user, token string) bool

@@ -220,3 +220,36 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 func itoa(n int) string { return big.NewInt(int64(n)).String() }
+
+// TestUTF8Downgrade: with DowngradeUTF8, a client that did not send UTF8
+// gets a notice instead of a message with a raw UTF-8 header; one that
+// did gets the message.
+func TestUTF8Downgrade(t *testing.T) {
+	srv := New()
+	srv.AllowInsecureAuth = true
+	srv.DowngradeUTF8 = true
+	srv.AddUser("bob", "pw")
+	srv.Deliver("bob", []byte("Subject: Formação\r\n\r\nbody\r\n"))
+	for _, sendUTF8 := range []bool{false, true} {
+		c := startPlain(t, srv)
+		c.cmd("CAPA")
+		if caps := strings.Join(c.multi(), " "); !strings.Contains(caps, "UTF8") || !strings.Contains(caps, "PIPELINING") {
+			t.Errorf("CAPA = %s, want UTF8 and PIPELINING", caps)
+		}
+		if sendUTF8 {
+			if r := c.cmd("UTF8"); !strings.HasPrefix(r, "+OK") {
+				t.Fatalf("UTF8 = %q", r)
+			}
+		}
+		c.cmd("USER bob")
+		if r := c.cmd("PASS pw"); !strings.HasPrefix(r, "+OK") {
+			t.Fatalf("PASS = %q", r)
+		}
+		c.cmd("RETR 1")
+		got := strings.Join(c.multi(), "\n")
+		if sendUTF8 != strings.HasPrefix(got, "Subject: Formação") {
+			t.Errorf("UTF8 sent %v: RETR = %q", sendUTF8, got)
+		}
+		c.cmd("QUIT")
+	}
+}

@@ -26,6 +26,7 @@ type session struct {
 	isTLS   bool
 	user    string // USER argument, or the logged-in user
 	authed  bool
+	utf8    bool // the client sent UTF8 (RFC 6856)
 	msgs    []Message
 	deleted map[int]bool // 1-based message numbers marked deleted
 	bad     int
@@ -132,6 +133,9 @@ func (s *session) dispatch(verb, arg string) bool {
 		switch verb {
 		case "STLS":
 			return s.stls()
+		case "UTF8":
+			s.utf8 = true
+			err = s.reply("+OK UTF8 enabled")
 		case "USER", "PASS", "AUTH":
 			if !s.isTLS && !s.srv.AllowInsecureAuth {
 				err = s.reply("-ERR [AUTH] issue STLS before authenticating")
@@ -153,7 +157,11 @@ func (s *session) unknown() error {
 }
 
 func (s *session) capa() error {
-	lines := []string{"+OK capability list follows", "TOP", "UIDL", "RESP-CODES", "PIPELINING"}
+	lines := []string{"+OK capability list follows", "TOP", "UIDL", "RESP-CODES"}
+	if !s.srv.NoPipelining {
+		lines = append(lines, "PIPELINING")
+	}
+	lines = append(lines, "UTF8")
 	if !s.authed && (s.isTLS || s.srv.AllowInsecureAuth) {
 		lines = append(lines, "USER", s.saslLine())
 	}

@@ -43,6 +43,9 @@ func (s *session) transaction(verb, arg string) error {
 					return s.cutRETR(cut, data)
 				}
 			}
+			if s.srv.DowngradeUTF8 && !s.utf8 && has8bitHeader(data) {
+				data = downgraded(data)
+			}
 			return s.writeMultiline("+OK "+strconv.Itoa(len(data))+" octets", data)
 		}
 		lines, err := strconv.Atoi(args[1])
@@ -104,4 +107,33 @@ func top(data []byte, n int) []byte {
 		end += i + 1
 	}
 	return data[:end]
+}
+
+// has8bitHeader reports whether the header of data has a byte above 127.
+func has8bitHeader(data []byte) bool {
+	end := bytes.Index(data, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = len(data)
+	}
+	for _, b := range data[:end] {
+		if b >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// downgraded is the notice a Courier-like server sends a client that
+// cannot take UTF-8 headers: the original is attached as message/global.
+func downgraded(data []byte) []byte {
+	var b bytes.Buffer
+	b.WriteString("From: Mail Delivery Subsystem <postmaster@localhost>\r\n" +
+		"Subject: Cannot display Unicode content\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=\"downgraded\"\r\n\r\n" +
+		"--downgraded\r\nContent-Type: text/plain\r\n\r\n" +
+		"This message has Unicode content your mail client cannot display.\r\n" +
+		"--downgraded\r\nContent-Type: message/global\r\n\r\n")
+	b.Write(data)
+	b.WriteString("\r\n--downgraded--\r\n")
+	return b.Bytes()
 }
