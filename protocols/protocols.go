@@ -74,10 +74,18 @@ type SyncRequest struct {
 	// Progress, if not nil, is called from the syncing goroutine as work
 	// advances.
 	Progress func(Progress)
-	// Store receives whole messages from fetchers with LocalIsRecord. It
-	// must write r durably (written and synced to disk) before returning
-	// nil: the fetcher may delete the message from the server afterwards.
+	// Store receives whole messages from fetchers with LocalIsRecord.
+	// Without Commit it must write r durably (written and synced to disk)
+	// before returning nil: the fetcher may delete the message from the
+	// server afterwards. With Commit it may return once r is written.
 	Store func(uid string, r io.Reader) error
+	// Commit, if not nil, is the durability barrier of Store: it makes
+	// every message Store accepted so far durable, and returns nil only
+	// then. A fetcher calls it before any deletion of those messages on
+	// the server can take effect (POP3: before the QUIT that commits the
+	// session's DELEs; no QUIT follows a failed Commit), on every other
+	// way out of a sync, and may call it more often.
+	Commit func() error
 	// OnReset, if not nil, is called when the fetcher finds that the
 	// folder's UIDVALIDITY changed, before it delivers any header: the
 	// caller drops what it cached for the folder, since the new UIDs may

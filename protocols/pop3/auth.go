@@ -15,7 +15,7 @@ import (
 const maxSASLRounds = 8
 
 // login authenticates the session as Endpoint.Auth asks: "" and "login"
-// use USER/PASS; "plain" uses AUTH PLAIN when CAPA lists it under SASL
+// use USER/PASS (through go-pop3); "plain" uses AUTH PLAIN when CAPA lists it under SASL
 // and USER/PASS otherwise; "xoauth2" and "oauthbearer" need the server to
 // offer that SASL mechanism.
 func (s *session) login(ep protocols.Endpoint, secret string) error {
@@ -23,9 +23,9 @@ func (s *session) login(ep protocols.Endpoint, secret string) error {
 	if auth == "" || auth == "login" {
 		return s.userPass(ep.Username, secret)
 	}
-	mechs, err := s.saslMechanisms()
-	if err != nil {
-		return err
+	mechs := map[string]bool{}
+	for _, m := range s.caps["SASL"] {
+		mechs[strings.ToUpper(m)] = true
 	}
 	var client sasl.Client
 	switch auth {
@@ -42,43 +42,19 @@ func (s *session) login(ep protocols.Endpoint, secret string) error {
 	}
 	mech, _, _ := client.Start()
 	if !mechs[mech] {
-		return fmt.Errorf("pop3: server does not offer SASL %s: %w", mech, protocols.ErrUnsupported)
+		return fmt.Errorf("pop3: %s: server does not offer SASL %s: %w", s.c.addr, mech, protocols.ErrUnsupported)
 	}
 	return s.authenticate(client)
 }
 
 func (s *session) userPass(user, pass string) error {
-	if err := s.c.User(user); err != nil {
-		return wrapAuth(err, s.tc)
+	if err := s.pop.User(user); err != nil {
+		return s.wrapAuth(err)
 	}
-	if err := s.c.Pass(pass); err != nil {
-		return wrapAuth(err, s.tc)
+	if err := s.pop.Pass(pass); err != nil {
+		return s.wrapAuth(err)
 	}
 	return nil
-}
-
-// saslMechanisms returns the mechanisms of CAPA's SASL line (RFC 5034),
-// upper-cased; none when the server has no CAPA.
-func (s *session) saslMechanisms() (map[string]bool, error) {
-	mechs := map[string]bool{}
-	s.tc.budget = 64 << 10
-	buf, err := s.c.Cmd("CAPA", true)
-	s.tc.budget = -1
-	if err != nil {
-		if s.tc.ioErr != nil {
-			return nil, wrapErr("capa", err, s.tc)
-		}
-		return mechs, nil
-	}
-	for _, line := range strings.Split(buf.String(), "\n") {
-		fields := strings.Fields(line)
-		if len(fields) > 0 && strings.EqualFold(fields[0], "SASL") {
-			for _, m := range fields[1:] {
-				mechs[strings.ToUpper(m)] = true
-			}
-		}
-	}
-	return mechs, nil
 }
 
 // authenticate runs one AUTH exchange with an initial response.
@@ -91,37 +67,39 @@ func (s *session) authenticate(client sasl.Client) error {
 	if ir != nil {
 		line += " " + encodeSASL(ir)
 	}
-	if err := s.w.send(line); err != nil {
-		return wrapErr("auth", err, s.tc)
-	}
+	c := s.c
+	c.send(line)
 	for range maxSASLRounds {
-		st, err := s.w.status()
+		b, err := c.line()
 		if err != nil {
-			return wrapErr("auth", err, s.tc)
+			return c.wrap("AUTH", err)
 		}
+		st := string(b)
 		switch {
 		case strings.HasPrefix(st, "+OK"):
-			return s.w.idle()
+			if c.r.Buffered() > 0 {
+				return c.wrap("AUTH", fmt.Errorf("%w: unexpected data after a reply", errProtocol))
+			}
+			return nil
 		case strings.HasPrefix(st, "-ERR"):
-			return wrapAuth(errors.New(strings.TrimSpace(strings.TrimPrefix(st, "-ERR"))), s.tc)
+			return s.wrapAuth(errors.New(strings.TrimSpace(strings.TrimPrefix(st, "-ERR"))))
 		case st == "+" || strings.HasPrefix(st, "+ "):
 			challenge, err := base64.StdEncoding.DecodeString(strings.TrimSpace(st[1:]))
 			if err != nil {
-				return fmt.Errorf("%w: bad SASL challenge", errProtocol)
+				return c.wrap("AUTH", fmt.Errorf("%w: bad SASL challenge", errProtocol))
 			}
 			resp, err := client.Next(challenge)
 			if err != nil { // cancel the exchange; the session is dropped
-				s.w.send("*")
+				c.send("*")
+				c.flush()
 				return fmt.Errorf("pop3: auth %s: %w", mech, err)
 			}
-			if err := s.w.send(encodeSASL(resp)); err != nil {
-				return wrapErr("auth", err, s.tc)
-			}
+			c.send(encodeSASL(resp))
 		default:
-			return fmt.Errorf("%w: unexpected AUTH reply", errProtocol)
+			return c.wrap("AUTH", fmt.Errorf("%w: unexpected AUTH reply", errProtocol))
 		}
 	}
-	return fmt.Errorf("%w: too many SASL challenges", errProtocol)
+	return s.c.wrap("AUTH", fmt.Errorf("%w: too many SASL challenges", errProtocol))
 }
 
 // encodeSASL encodes a response; "=" stands for an empty one (RFC 5034).

@@ -2,6 +2,7 @@ package pop3
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -11,37 +12,47 @@ import (
 	"strings"
 	"time"
 
-	gopop3 "github.com/knadh/go-pop3"
-
 	"github.com/posta-mail/posta/protocols"
+)
+
+// Limits on what a server may send outside message bodies. A reply that
+// breaks one ends the session with an error naming the server.
+const (
+	// maxLine bounds a status line or a line of a LIST, UIDL or CAPA
+	// reply (RFC 2449 allows 512 octets; servers append text).
+	maxLine = 8 << 10
+	// maxCapaLines bounds the lines of a CAPA reply.
+	maxCapaLines = 256
+	// maxMessages bounds the messages a maildrop may list, whatever STAT
+	// says.
+	maxMessages = 1_000_000
 )
 
 // errTooLarge aborts a download bigger than Options.MaxMessageBytes.
 var errTooLarge = errors.New("pop3: message exceeds the size limit")
 
-// timedConn gives every Read and Write a deadline, can cap how much one
-// command may read, and remembers the first I/O error, which tells
-// transport failures apart from -ERR replies.
+// errProtocol reports a reply that breaks the POP3 exchange, after which
+// the session cannot be trusted and is dropped without QUIT.
+var errProtocol = errors.New("protocol error")
+
+// timedConn gives every Read and Write a deadline and remembers the first
+// I/O error, which tells transport failures apart from -ERR replies.
+// While until is set, reads must be done by then (a whole line must
+// arrive within one timeout, however slowly it drips).
 type timedConn struct {
 	net.Conn
 	timeout time.Duration
-	budget  int64 // bytes Read may still return; <0 means no limit
+	until   time.Time
 	ioErr   error
 }
 
 func (c *timedConn) Read(p []byte) (int, error) {
-	if c.budget == 0 {
-		c.ioErr = errTooLarge
-		return 0, errTooLarge
+	deadline := time.Now().Add(c.timeout)
+	if !c.until.IsZero() && c.until.Before(deadline) {
+		deadline = c.until
 	}
-	if c.budget > 0 && int64(len(p)) > c.budget {
-		p = p[:c.budget]
-	}
-	c.Conn.SetReadDeadline(time.Now().Add(c.timeout))
+	c.Conn.SetReadDeadline(deadline)
 	n, err := c.Conn.Read(p)
-	if c.budget > 0 {
-		c.budget -= int64(n)
-	}
 	if err != nil && c.ioErr == nil {
 		c.ioErr = err
 	}
@@ -57,51 +68,181 @@ func (c *timedConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// replayConn returns prefix to the first Reads, then reads from Conn. It
-// hands go-pop3 a synthetic greeting after STLS.
-type replayConn struct {
-	net.Conn
-	prefix []byte
-}
-
-func (c *replayConn) Read(p []byte) (int, error) {
-	if len(c.prefix) > 0 {
-		n := copy(p, c.prefix)
-		c.prefix = c.prefix[n:]
-		return n, nil
-	}
-	return c.Conn.Read(p)
-}
-
-// session is one logged-in POP3 session.
-type session struct {
-	c    *gopop3.Conn
+// conn is a POP3 connection with exactly one buffered reader of what the
+// server sends: every reply, whoever asked for it (go-pop3 through gate,
+// the listing, RETR, SASL, STLS), is read from r. Commands are buffered
+// in w and flushed before a reply is awaited, so that pipelined commands
+// leave in one write.
+type conn struct {
+	addr string // the server, for errors
 	tc   *timedConn
-	w    *wire       // for the replies go-pop3 cannot stream (RETR, AUTH)
-	stop func() bool // detaches the context watcher
-	done bool
+	r    *bufio.Reader
+	w    *bufio.Writer
 }
 
-// dialer adapts the fetcher's context-aware dialing to go-pop3's Dialer.
-type dialer struct {
-	ctx context.Context
-	f   *Fetcher
-	tc  *timedConn
+func newConn(tc *timedConn, addr string) *conn {
+	return &conn{addr: addr, tc: tc, r: bufio.NewReaderSize(tc, 64<<10), w: bufio.NewWriterSize(tc, 4<<10)}
 }
 
-func (d *dialer) Dial(network, addr string) (net.Conn, error) {
-	tc, err := d.f.dial(d.ctx, network, addr)
+// send buffers one command line.
+func (c *conn) send(line string) {
+	c.w.WriteString(line)
+	c.w.WriteString("\r\n")
+}
+
+// flush writes the buffered commands.
+func (c *conn) flush() error {
+	if c.w.Buffered() == 0 {
+		return nil
+	}
+	return c.w.Flush()
+}
+
+// line reads one line of a reply without its line ending. The line must
+// be complete within one timeout and at most maxLine bytes long. The
+// result is valid until the next read.
+func (c *conn) line() ([]byte, error) {
+	// A failed write (the server went away) is not reported here: the
+	// replies it sent before are still read, and the read that finds the
+	// end reports it (tc.ioErr keeps the write error too).
+	c.flush()
+	c.tc.until = time.Now().Add(c.tc.timeout)
+	defer func() { c.tc.until = time.Time{} }()
+	b, err := c.r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) || len(b) > maxLine {
+		return nil, fmt.Errorf("%w: a line longer than %d bytes", errProtocol, maxLine)
+	}
 	if err != nil {
+		if errors.Is(err, io.EOF) && len(b) > 0 {
+			err = io.ErrUnexpectedEOF
+		}
+		if isTimeout(err) {
+			return nil, fmt.Errorf("no complete line within %v: %w", c.tc.timeout, err)
+		}
 		return nil, err
 	}
-	d.tc = tc
-	if d.f.opts.Endpoint.Security == protocols.SecurityStartTLS {
-		return &replayConn{Conn: tc, prefix: []byte("+OK ready after STLS\r\n")}, nil
-	}
-	return tc, nil
+	b = bytes.TrimSuffix(b[:len(b)-1], []byte("\r"))
+	return b, nil
 }
 
-func (f *Fetcher) dial(ctx context.Context, network, addr string) (*timedConn, error) {
+// status reads a status line and returns it, or the server's -ERR text
+// as a *serverError.
+func (c *conn) status() (string, error) {
+	b, err := c.line()
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case bytes.HasPrefix(b, []byte("+OK")):
+		return string(b), nil
+	case bytes.HasPrefix(b, []byte("-ERR")):
+		return "", &serverError{text: strings.TrimSpace(string(b[4:]))}
+	}
+	return "", fmt.Errorf("%w: unexpected reply %q", errProtocol, clip(b))
+}
+
+// cmd sends one command and reads its status line.
+func (c *conn) cmd(line string) (string, error) {
+	c.send(line)
+	return c.status()
+}
+
+// multiline reads the lines of a multi-line reply up to its "." line,
+// calling fn with each (dot-unstuffed) line; at most max lines.
+func (c *conn) multiline(max int, fn func(line []byte) error) error {
+	for n := 0; ; n++ {
+		b, err := c.line()
+		if err != nil {
+			return err
+		}
+		if len(b) == 1 && b[0] == '.' {
+			return nil
+		}
+		if n >= max {
+			return fmt.Errorf("%w: a reply of more than %d lines", errProtocol, max)
+		}
+		if len(b) > 0 && b[0] == '.' {
+			b = b[1:]
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+	}
+}
+
+// serverError is a -ERR reply.
+type serverError struct{ text string }
+
+func (e *serverError) Error() string { return e.text }
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func clip(b []byte) string {
+	if len(b) > 80 {
+		return string(b[:80]) + "…"
+	}
+	return string(b)
+}
+
+// gate is the net.Conn go-pop3 is given. Its reads come from the one
+// buffered reader of conn, never past the end of a line, so go-pop3's own
+// buffer never holds a byte of a reply it did not ask for; its lines are
+// bounded like conn's. Its writes go out after conn's buffered commands.
+// go-pop3 is only used for lock-step commands (USER, PASS, QUIT), when no
+// pipelined reply is pending.
+type gate struct {
+	net.Conn
+	c        *conn
+	greeting []byte // a synthetic greeting: conn read the real one
+	inLine   int    // bytes of the current line returned so far
+}
+
+func (g *gate) Read(p []byte) (int, error) {
+	if len(g.greeting) > 0 {
+		n := copy(p, g.greeting)
+		g.greeting = g.greeting[n:]
+		return n, nil
+	}
+	r := g.c.r
+	if g.inLine == 0 {
+		g.c.tc.until = time.Now().Add(g.c.tc.timeout)
+	}
+	if r.Buffered() == 0 {
+		if _, err := r.Peek(1); err != nil {
+			return 0, err
+		}
+	}
+	chunk, _ := r.Peek(min(len(p), r.Buffered()))
+	end := bytes.IndexByte(chunk, '\n')
+	if end >= 0 {
+		chunk = chunk[:end+1]
+	}
+	if g.inLine+len(chunk) > maxLine {
+		return 0, fmt.Errorf("%w: a line longer than %d bytes", errProtocol, maxLine)
+	}
+	n := copy(p, chunk)
+	r.Discard(n)
+	g.inLine += n
+	if end >= 0 {
+		g.inLine = 0
+		g.c.tc.until = time.Time{}
+	}
+	return n, nil
+}
+
+func (g *gate) Write(p []byte) (int, error) {
+	if err := g.c.flush(); err != nil {
+		return 0, err
+	}
+	return g.c.tc.Write(p)
+}
+
+// dial connects to addr with the fetcher's dialer and does implicit TLS
+// when the endpoint asks for it.
+func (f *Fetcher) dial(ctx context.Context, addr string) (*timedConn, error) {
 	ep := f.opts.Endpoint
 	timeout := ep.IOTimeout()
 	dctx, cancel := context.WithTimeout(ctx, timeout)
@@ -109,20 +250,18 @@ func (f *Fetcher) dial(ctx context.Context, network, addr string) (*timedConn, e
 	var raw net.Conn
 	var err error
 	if f.opts.Dial != nil {
-		raw, err = f.opts.Dial(dctx, network, addr)
+		raw, err = f.opts.Dial(dctx, "tcp", addr)
 	} else {
-		raw, err = (&net.Dialer{}).DialContext(dctx, network, addr)
+		raw, err = (&net.Dialer{}).DialContext(dctx, "tcp", addr)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("pop3: dial %s: %w", addr, err)
 	}
-	tc := &timedConn{Conn: raw, timeout: timeout, budget: -1}
+	tc := &timedConn{Conn: raw, timeout: timeout}
 	switch ep.Security {
 	case protocols.SecurityTLS:
 		err = f.handshake(dctx, tc)
-	case protocols.SecurityStartTLS:
-		err = f.startTLS(dctx, tc)
-	case protocols.SecurityNone:
+	case protocols.SecurityStartTLS, protocols.SecurityNone:
 	default:
 		err = fmt.Errorf("pop3: unknown security %q", ep.Security)
 	}
@@ -137,141 +276,63 @@ func (f *Fetcher) dial(ctx context.Context, network, addr string) (*timedConn, e
 func (f *Fetcher) handshake(ctx context.Context, tc *timedConn) error {
 	conn := tls.Client(tc.Conn, f.opts.Endpoint.TLS())
 	if err := conn.HandshakeContext(ctx); err != nil {
-		return fmt.Errorf("pop3: TLS handshake: %w", err)
+		return fmt.Errorf("pop3: %s: TLS handshake: %w", f.opts.Endpoint.Addr(), err)
 	}
 	tc.Conn = conn
 	return nil
 }
 
-// startTLS reads the greeting, checks CAPA for STLS, sends STLS and
-// upgrades tc to TLS.
-func (f *Fetcher) startTLS(ctx context.Context, tc *timedConn) error {
-	r := bufio.NewReader(tc)
-	line := func() (string, error) {
-		l, err := r.ReadString('\n')
-		if err != nil {
-			return "", fmt.Errorf("pop3: STLS: %w", err)
-		}
-		return strings.TrimRight(l, "\r\n"), nil
-	}
-	send := func(cmd string) (string, error) {
-		if _, err := io.WriteString(tc, cmd+"\r\n"); err != nil {
-			return "", fmt.Errorf("pop3: STLS: %w", err)
-		}
-		return line()
-	}
-	if g, err := line(); err != nil || !strings.HasPrefix(g, "+OK") {
-		return fmt.Errorf("pop3: bad greeting %q: %v", g, err)
-	}
-	resp, err := send("CAPA")
-	if err != nil {
-		return err
-	}
-	hasSTLS := false
-	for ok := strings.HasPrefix(resp, "+OK"); ok; {
-		l, err := line()
-		if err != nil {
-			return err
-		}
-		if l == "." {
-			break
-		}
-		if strings.EqualFold(strings.TrimSpace(l), "STLS") {
-			hasSTLS = true
-		}
-	}
-	if !hasSTLS {
-		return fmt.Errorf("pop3: server does not offer STLS: %w", protocols.ErrUnsupported)
-	}
-	if resp, err = send("STLS"); err != nil {
-		return err
-	}
-	if !strings.HasPrefix(resp, "+OK") {
-		return fmt.Errorf("pop3: STLS refused: %q", resp)
-	}
-	if r.Buffered() > 0 {
-		return errors.New("pop3: server sent data before the TLS handshake")
-	}
-	return f.handshake(ctx, tc)
-}
+// capabilities is a CAPA reply: keyword (upper case) → arguments.
+type capabilities map[string][]string
 
-// open connects, logs in and returns the session.
-func (f *Fetcher) open(ctx context.Context) (*session, error) {
-	ep := f.opts.Endpoint
-	if ep.Security == protocols.SecurityNone && !ep.AllowPlainAuth {
-		return nil, fmt.Errorf("pop3: %s: %w", ep.Addr(), protocols.ErrInsecure)
-	}
-	switch strings.ToLower(ep.Auth) {
-	case "", "plain", "login", "xoauth2", "oauthbearer":
-	default:
-		return nil, fmt.Errorf("pop3: auth %q: %w", ep.Auth, protocols.ErrUnsupported)
-	}
-	if ep.Password == nil {
-		return nil, errors.New("pop3: no password source")
-	}
-	pass, err := ep.Password(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("pop3: password: %w", err)
-	}
-	d := &dialer{ctx: ctx, f: f}
-	c, err := gopop3.New(gopop3.Opt{Host: ep.Host, Port: ep.Port, Dialer: d}).NewConn()
-	if err != nil {
-		if d.tc != nil {
-			d.tc.Close()
+// capa asks for the server's capabilities; a server without CAPA has
+// none.
+func (c *conn) capa() (capabilities, error) {
+	caps := capabilities{}
+	if _, err := c.cmd("CAPA"); err != nil {
+		var se *serverError
+		if errors.As(err, &se) {
+			return caps, nil
 		}
-		return nil, wrapErr("connect", err, nil)
-	}
-	tc := d.tc
-	s := &session{c: c, tc: tc, w: newWire(tc), stop: context.AfterFunc(ctx, func() { tc.Conn.SetDeadline(time.Now()) })}
-	if err := s.login(ep, pass); err != nil {
-		s.abort()
 		return nil, err
 	}
-	return s, nil
-}
-
-// wrapAuth turns a refused USER/PASS into protocols.ErrAuthFailed, unless
-// the server said the maildrop is busy or the failure was the network.
-func wrapAuth(err error, tc *timedConn) error {
-	if tc.ioErr != nil {
-		return wrapErr("login", err, tc)
-	}
-	msg := err.Error()
-	for _, code := range []string{"[IN-USE]", "[LOGIN-DELAY]", "[SYS/"} {
-		if strings.Contains(msg, code) {
-			return fmt.Errorf("pop3: login refused: %s", msg)
+	err := c.multiline(maxCapaLines, func(line []byte) error {
+		fields := strings.Fields(string(line))
+		if len(fields) > 0 {
+			caps[strings.ToUpper(fields[0])] = fields[1:]
 		}
-	}
-	return fmt.Errorf("pop3: %s: %w", msg, protocols.ErrAuthFailed)
-}
-
-// wrapErr adds context, preferring the transport error when there is one.
-func wrapErr(op string, err error, tc *timedConn) error {
-	if tc != nil && tc.ioErr != nil && !errors.Is(err, tc.ioErr) {
-		return fmt.Errorf("pop3: %s: %w (%v)", op, tc.ioErr, err)
-	}
-	return fmt.Errorf("pop3: %s: %w", op, err)
-}
-
-// quit ends the session with QUIT, which commits deletions.
-func (s *session) quit() error {
-	if s.done {
 		return nil
+	})
+	return caps, err
+}
+
+// startTLS sends STLS, which caps must offer, and upgrades the
+// connection to TLS.
+func (f *Fetcher) startTLS(ctx context.Context, c *conn, caps capabilities) error {
+	if _, ok := caps["STLS"]; !ok {
+		return fmt.Errorf("pop3: %s: server does not offer STLS: %w", c.addr, protocols.ErrUnsupported)
 	}
-	s.done = true
-	defer s.stop()
-	if err := s.c.Quit(); err != nil {
-		return wrapErr("quit", err, s.tc)
+	if _, err := c.cmd("STLS"); err != nil {
+		return c.wrap("STLS", err)
 	}
+	if c.r.Buffered() > 0 {
+		return fmt.Errorf("pop3: %s: server sent data before the TLS handshake", c.addr)
+	}
+	hctx, cancel := context.WithTimeout(ctx, c.tc.timeout)
+	defer cancel()
+	if err := f.handshake(hctx, c.tc); err != nil {
+		return err
+	}
+	c.r.Reset(c.tc)
+	c.w.Reset(c.tc)
 	return nil
 }
 
-// abort drops the connection without QUIT: no deletion is applied.
-func (s *session) abort() {
-	if s.done {
-		return
+// wrap adds the server and the step to err, preferring the transport
+// error when there is one.
+func (c *conn) wrap(op string, err error) error {
+	if c.tc.ioErr != nil && !errors.Is(err, c.tc.ioErr) {
+		return fmt.Errorf("pop3: %s: %s: %w (%v)", c.addr, op, c.tc.ioErr, err)
 	}
-	s.done = true
-	s.stop()
-	s.tc.Close()
+	return fmt.Errorf("pop3: %s: %s: %w", c.addr, op, err)
 }

@@ -1,6 +1,7 @@
 package pop3
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net"
@@ -87,11 +88,9 @@ func TestPlainAllowedAndNoUIDLFallback(t *testing.T) {
 type renameUIDL struct{ net.Conn }
 
 func (c renameUIDL) Write(p []byte) (int, error) {
-	if strings.HasPrefix(string(p), "UIDL") {
-		_, err := c.Conn.Write(append([]byte("X"), p...))
-		return len(p), err
-	}
-	return c.Conn.Write(p)
+	out := bytes.ReplaceAll(p, []byte("UIDL\r\n"), []byte("XUIDL\r\n"))
+	_, err := c.Conn.Write(out)
+	return len(p), err
 }
 
 func TestSTLSNotOffered(t *testing.T) {

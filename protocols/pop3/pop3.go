@@ -1,36 +1,58 @@
-// Package pop3 implements protocols.Fetcher for POP3 servers on top of
-// github.com/knadh/go-pop3.
+// Package pop3 implements protocols.Fetcher for POP3 servers, with
+// github.com/knadh/go-pop3 for the lock-step commands.
 //
 // POP3 has one folder, INBOX, and no server-side flags: the fetcher
 // streams whole messages into SyncRequest.Store as they arrive (a large
 // message is never held in memory) and deletes on the server what its
 // Policy says (SyncPolicy; Sync derives one from LeaveOnServer), only
-// after Store returned nil. The local copy is the mailbox of record
-// (Caps.LocalIsRecord).
+// after Store returned nil and SyncRequest.Commit made the messages
+// durable. The local copy is the mailbox of record (Caps.LocalIsRecord).
+//
+// # Throughput
+//
+// A server's DELEs take effect only at the QUIT that ends the session, so
+// a sync needs its messages durable once, before QUIT: it calls
+// SyncRequest.Commit then (and about every second of a long download),
+// not after every message. When CAPA offers PIPELINING (RFC 2449), the
+// STAT, LIST and UIDL of the listing leave together, and RETRs (a bounded
+// window of them) and DELEs are sent ahead of their replies.
 //
 // # Authentication
 //
 // USER/PASS is the default. Endpoint.Auth "plain" uses SASL AUTH PLAIN
 // when the server's CAPA offers it (USER/PASS otherwise); "xoauth2" and
 // "oauthbearer" send the token from Endpoint.Password over AUTH and
-// require the server to offer the mechanism.
+// require the server to offer the mechanism. When CAPA offers UTF8
+// (RFC 6856) the fetcher sends it before logging in: without it a server
+// may replace a message with raw UTF-8 headers by a notice.
 //
 // # Sessions
 //
 // A POP3 server shows a session the maildrop as it was at login and
 // locks it against other sessions, so every operation (Sync, FetchBody,
 // Delete) opens its own session and ends it with QUIT, which is also
-// what commits deletions (FetchBody's ends when its reader is closed). Nothing stays connected between calls.
+// what commits deletions (FetchBody's ends when its reader is closed).
+// Nothing stays connected between calls.
+//
+// # The connection
+//
+// One buffered reader holds what the server sent (conn.go): the
+// greeting, CAPA, STLS, SASL, the listings and RETR are read from it
+// directly, and go-pop3, which serves USER, PASS and QUIT, is handed a
+// view of it (gate) that never reads past the line it asked for, so no
+// second buffer can swallow part of a reply. Every read has a deadline;
+// a status or listing line must arrive whole within one timeout and is
+// at most 8 KB, CAPA at most 256 lines, LIST and UIDL at most as many
+// lines as STAT announced (at most a million), a message at most
+// Options.MaxMessageBytes. A server that breaks one of these fails the
+// operation with an error naming it.
 //
 // # Security
 //
 // go-pop3 cannot be given a certificate pool or speak STLS, so the
-// fetcher always hands it its own dialer: implicit TLS and STLS are done
-// here with Endpoint.TLS(), and every read and write has a deadline. On
-// SecurityNone no password is sent unless Endpoint.AllowPlainAuth is set.
-// go-pop3 also buffers RETR whole and cannot parse SASL continuations, so
-// RETR and AUTH are read here straight from that connection (retr.go),
-// which is safe because POP3 replies come in lock-step.
+// fetcher dials itself: implicit TLS and STLS are done here with
+// Endpoint.TLS(). On SecurityNone no password is sent unless
+// Endpoint.AllowPlainAuth is set.
 //
 // # Message identity
 //
@@ -62,7 +84,8 @@ const DefaultMaxMessageBytes = 256 << 20
 type Options struct {
 	Endpoint protocols.Endpoint
 	// LeaveOnServer keeps messages on the server after download. When
-	// false, each message is deleted once Store returned nil for it.
+	// false, each message is deleted once Store returned nil for it (and
+	// SyncRequest.Commit, if set, made it durable).
 	LeaveOnServer bool
 	// Dial, if not nil, opens the TCP connection (tests). TLS is still
 	// done by the fetcher.

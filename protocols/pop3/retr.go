@@ -1,83 +1,22 @@
 package pop3
 
 import (
-	"bufio"
 	"errors"
-	"fmt"
 	"io"
-	"strconv"
-	"strings"
 )
 
-// errProtocol reports a reply that breaks the POP3 exchange, after which
-// the session cannot be trusted and is dropped without QUIT.
-var errProtocol = errors.New("pop3: protocol error")
-
-// wire reads replies straight from the session's connection, for the
-// exchanges go-pop3 cannot stream or parse (RETR, SASL). POP3 is lock-step,
-// so go-pop3's own buffer is empty between commands; wire checks that its
-// buffer is empty too when an exchange ends.
-type wire struct {
-	tc *timedConn
-	r  *bufio.Reader
-}
-
-func newWire(tc *timedConn) *wire {
-	return &wire{tc: tc, r: bufio.NewReaderSize(tc, 32<<10)}
-}
-
-// send writes one command line.
-func (w *wire) send(line string) error {
-	_, err := io.WriteString(w.tc, line+"\r\n")
-	return err
-}
-
-// status reads one status line: "+OK …", "-ERR …" or a SASL "+ …"
-// continuation. Lines longer than 4 KB are refused.
-func (w *wire) status() (string, error) {
-	line, err := w.r.ReadSlice('\n')
-	if err != nil {
-		if errors.Is(err, bufio.ErrBufferFull) || len(line) > 4096 {
-			return "", fmt.Errorf("%w: status line too long", errProtocol)
-		}
-		return "", err
-	}
-	if len(line) > 4096 {
-		return "", fmt.Errorf("%w: status line too long", errProtocol)
-	}
-	return strings.TrimRight(string(line), "\r\n"), nil
-}
-
-// idle reports an error if the server sent more than was asked for.
-func (w *wire) idle() error {
-	if w.r.Buffered() > 0 {
-		return fmt.Errorf("%w: unexpected data after a reply", errProtocol)
-	}
-	return nil
-}
-
-// retr sends RETR id and returns a reader over the message body, or the
-// server's -ERR text as an error. The caller must read the body to
-// io.EOF (or drop the session) before sending another command.
-func (w *wire) retr(id int, limit int64, progress func(n int)) (*dotReader, error) {
-	if err := w.send("RETR " + strconv.Itoa(id)); err != nil {
-		return nil, err
-	}
-	st, err := w.status()
-	if err != nil {
-		return nil, err
-	}
-	if !strings.HasPrefix(st, "+OK") {
-		return nil, errors.New(strings.TrimSpace(strings.TrimPrefix(st, "-ERR")))
-	}
-	return &dotReader{w: w, limit: limit, progress: progress, lineStart: true}, nil
+// retrBody returns a reader over the body of a RETR whose +OK status line
+// was read. The caller must read it to io.EOF (or drop the session)
+// before reading the next reply.
+func (c *conn) retrBody(limit int64, progress func(n int)) *dotReader {
+	return &dotReader{c: c, limit: limit, progress: progress, lineStart: true}
 }
 
 // dotReader streams a multi-line reply: it removes the dot-stuffing at
 // line starts and ends at the "." line. Every other byte, line endings
 // included, is passed through as the server sent it.
 type dotReader struct {
-	w         *wire
+	c         *conn
 	limit     int64     // most bytes the body may have
 	progress  func(int) // told of each chunk read, may be nil
 	n         int64     // bytes returned so far
@@ -116,7 +55,7 @@ func (d *dotReader) Read(p []byte) (int, error) {
 func (d *dotReader) ended() bool { return d.err == io.EOF }
 
 func (d *dotReader) read(p []byte) (int, error) {
-	r := d.w.r
+	r := d.c.r
 	if d.lineStart {
 		b, err := r.Peek(1)
 		if err != nil {
@@ -130,9 +69,6 @@ func (d *dotReader) read(p []byte) (int, error) {
 			if end > 0 {
 				r.Discard(end)
 				d.err = io.EOF
-				if err := d.w.idle(); err != nil {
-					return 0, err
-				}
 				return 0, io.EOF
 			}
 			r.Discard(1) // a stuffed dot
@@ -157,7 +93,7 @@ func (d *dotReader) read(p []byte) (int, error) {
 // terminator looks at a line starting with "." and returns the length
 // of the terminating ".\r\n" or ".\n", or 0 for a stuffed line.
 func (d *dotReader) terminator() (int, error) {
-	b, err := d.w.r.Peek(2)
+	b, err := d.c.r.Peek(2)
 	if err != nil {
 		return 0, err
 	}
@@ -167,7 +103,7 @@ func (d *dotReader) terminator() (int, error) {
 	case b[1] != '\r':
 		return 0, nil
 	}
-	if b, err = d.w.r.Peek(3); err != nil {
+	if b, err = d.c.r.Peek(3); err != nil {
 		return 0, err
 	}
 	if b[2] == '\n' {

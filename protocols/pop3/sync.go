@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-
-	gopop3 "github.com/knadh/go-pop3"
+	"strings"
+	"time"
 
 	"github.com/posta-mail/posta/protocols"
 )
@@ -23,57 +23,118 @@ type entry struct {
 	digest bool
 }
 
-// list returns the maildrop's messages with their UIDs and sizes.
+// list returns the maildrop's messages with their UIDs and sizes: STAT,
+// LIST and UIDL, sent at once when the server allows pipelining. STAT
+// bounds how many lines the listings may have.
 func (s *session) list() ([]entry, error) {
-	sizes, err := s.c.List(0)
+	c := s.c
+	c.send("STAT")
+	if s.pipelining {
+		c.send("LIST")
+		c.send("UIDL")
+	}
+	st, err := c.status()
 	if err != nil {
-		return nil, wrapErr("list", err, s.tc)
+		return nil, c.wrap("STAT", err)
 	}
-	uidls, err := s.c.Uidl(0)
+	var count int
+	var total int64
+	if _, err := fmt.Sscanf(st, "+OK %d %d", &count, &total); err != nil || count < 0 || count > maxMessages {
+		return nil, c.wrap("STAT", fmt.Errorf("%w: bad reply %q", errProtocol, clip([]byte(st))))
+	}
+	if !s.pipelining {
+		c.send("LIST")
+	}
+	size := make(map[int]int64, count)
+	var order []int
+	err = s.listing("LIST", count, func(id int, value string) error {
+		n, err := strconv.ParseInt(value, 10, 64)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%w: bad size %q", errProtocol, clip([]byte(value)))
+		}
+		size[id] = n
+		order = append(order, id)
+		return nil
+	})
 	if err != nil {
-		if s.tc.ioErr != nil {
-			return nil, wrapErr("uidl", err, s.tc)
-		}
-		return s.digestUIDs(sizes) // -ERR: no UIDL on this server
+		return nil, c.wrap("LIST", err)
 	}
-	size := make(map[int]int64, len(sizes))
-	for _, m := range sizes {
-		size[m.ID] = int64(m.Size)
+	if !s.pipelining {
+		c.send("UIDL")
 	}
-	out := make([]entry, 0, len(uidls))
-	seen := make(map[string]bool, len(uidls))
-	for _, m := range uidls {
-		if seen[m.UID] { // a broken server repeating a UIDL
-			continue
+	out := make([]entry, 0, len(order))
+	seen := make(map[string]bool, len(order))
+	err = s.listing("UIDL", count, func(id int, uid string) error {
+		if len(uid) > 70 {
+			return fmt.Errorf("%w: a UIDL of %d characters", errProtocol, len(uid))
 		}
-		seen[m.UID] = true
-		out = append(out, entry{id: m.ID, uid: m.UID, size: size[m.ID]})
+		if seen[uid] { // a broken server repeating a UIDL
+			return nil
+		}
+		seen[uid] = true
+		out = append(out, entry{id: id, uid: uid, size: size[id]})
+		return nil
+	})
+	var se *serverError
+	if errors.As(err, &se) {
+		return s.digestUIDs(order, size) // -ERR: no UIDL on this server
+	}
+	if err != nil {
+		return nil, c.wrap("UIDL", err)
 	}
 	return out, nil
 }
 
+// listing reads the reply to LIST or UIDL (without argument): at most
+// count lines "id value" with ids from 1 to count, each once.
+func (s *session) listing(verb string, count int, fn func(id int, value string) error) error {
+	if _, err := s.c.status(); err != nil {
+		return err
+	}
+	seen := make(map[int]bool, count)
+	return s.c.multiline(count, func(line []byte) error {
+		idText, value, ok := strings.Cut(strings.TrimSpace(string(line)), " ")
+		id, err := strconv.Atoi(idText)
+		value = strings.TrimSpace(value)
+		if !ok || err != nil || id < 1 || id > count || seen[id] || value == "" {
+			return fmt.Errorf("%w: bad %s line %q", errProtocol, verb, clip(line))
+		}
+		seen[id] = true
+		return fn(id, value)
+	})
+}
+
 // digestUIDs names messages by a digest of their header (TOP n 0), for
 // servers without UIDL. Identical headers get "#2", "#3"… suffixes.
-func (s *session) digestUIDs(sizes []gopop3.MessageID) ([]entry, error) {
-	out := make([]entry, 0, len(sizes))
+func (s *session) digestUIDs(ids []int, size map[int]int64) ([]entry, error) {
+	c := s.c
+	out := make([]entry, 0, len(ids))
 	count := make(map[string]int)
-	for _, m := range sizes {
-		s.tc.budget = 1 << 20
-		hdr, err := s.c.Cmd("TOP", true, m.ID, 0)
-		s.tc.budget = -1
-		if err != nil {
-			return nil, wrapErr("top", err, s.tc)
+	for _, id := range ids {
+		if _, err := c.cmd("TOP " + strconv.Itoa(id) + " 0"); err != nil {
+			return nil, c.wrap("TOP", err)
 		}
-		sum := sha256.Sum256(hdr.Bytes())
-		uid := "sha256:" + hex.EncodeToString(sum[:16])
+		h := sha256.New()
+		err := c.multiline(maxHeaderLines, func(line []byte) error {
+			h.Write(line)
+			h.Write([]byte("\r\n"))
+			return nil
+		})
+		if err != nil {
+			return nil, c.wrap("TOP", err)
+		}
+		uid := "sha256:" + hex.EncodeToString(h.Sum(nil)[:16])
 		count[uid]++
 		if n := count[uid]; n > 1 {
 			uid += "#" + strconv.Itoa(n)
 		}
-		out = append(out, entry{id: m.ID, uid: uid, size: int64(m.Size), digest: true})
+		out = append(out, entry{id: id, uid: uid, size: size[id], digest: true})
 	}
 	return out, nil
 }
+
+// maxHeaderLines bounds the lines of a TOP n 0 reply.
+const maxHeaderLines = 1 << 16
 
 // Policy says which messages a sync deletes on the server. Deletions
 // are committed by the QUIT that ends the sync; a sync cut off before it
@@ -101,6 +162,23 @@ func (f *Fetcher) defaultPolicy() Policy {
 // reports.
 const progressEvery = 1 << 20
 
+// Pipelining bounds. window is how many RETRs may await their replies
+// (RFC 2449 PIPELINING); maxInFlight bounds all commands sent ahead,
+// the DELEs included.
+const (
+	window      = 32
+	maxInFlight = 256
+)
+
+// When SyncRequest.Commit is set, a sync calls it (besides before QUIT)
+// once commitEvery passed since the last call or commitBytes were stored,
+// so that stored mail shows up during a long download and a crash costs
+// little work.
+const (
+	commitEvery = time.Second
+	commitBytes = 64 << 20
+)
+
 // Sync downloads every message of INBOX that req.State.Known does not
 // know into req.Store, oldest first, and deletes messages on the server
 // as Options.LeaveOnServer says (see SyncPolicy).
@@ -111,11 +189,19 @@ func (f *Fetcher) Sync(ctx context.Context, req protocols.SyncRequest) (protocol
 // SyncPolicy is Sync with an explicit deletion policy, which replaces
 // Options.LeaveOnServer. Each message is streamed to req.Store as it
 // arrives (never held whole in memory); Progress.Bytes grows as it does.
-// If Store fails, SyncPolicy stops, leaves that message on the server,
-// commits the deletions made so far and returns the error. If the
-// connection fails, nothing is deleted.
-func (f *Fetcher) SyncPolicy(ctx context.Context, req protocols.SyncRequest, p Policy) (protocols.SyncResult, error) {
-	var res protocols.SyncResult
+// When the server offers PIPELINING, the RETRs (and DELEs) are sent ahead
+// of their replies, a bounded number at a time.
+//
+// DELE takes effect only at the QUIT that ends the session, so the
+// messages are made durable once for the session: SyncPolicy calls
+// req.Commit (when set) before QUIT, and sends no QUIT unless it returned
+// nil. It calls Commit on every other way out too, so that nothing
+// downloaded is wasted, and from time to time during a long download.
+//
+// If Store fails, SyncPolicy stops asking for messages, leaves that one
+// on the server, commits the deletions made so far and returns the
+// error. If the connection fails or ctx is cancelled, nothing is deleted.
+func (f *Fetcher) SyncPolicy(ctx context.Context, req protocols.SyncRequest, p Policy) (res protocols.SyncResult, err error) {
 	if err := checkFolder(req.Folder); err != nil {
 		return res, err
 	}
@@ -126,71 +212,191 @@ func (f *Fetcher) SyncPolicy(ctx context.Context, req protocols.SyncRequest, p P
 	if err != nil {
 		return res, ctxErr(ctx, err)
 	}
-	defer s.abort()
+	d := &download{f: f, s: s, req: req, policy: p, lastCommit: time.Now()}
+	defer func() {
+		if s.done {
+			return
+		}
+		// Leaving without QUIT: keep what was stored, delete nothing.
+		s.abort()
+		if cerr := d.commit(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+	}()
 	entries, err := s.list()
 	if err != nil {
 		return res, ctxErr(ctx, err)
 	}
-	var todo []entry
-	for _, e := range entries {
-		if req.State.Known == nil || !req.State.Known(e.uid) {
-			todo = append(todo, e)
-		} else if p.DeleteKnown != nil && !e.digest && p.DeleteKnown(e.uid) {
-			if err := s.c.Dele(e.id); err != nil {
-				return res, ctxErr(ctx, wrapErr("dele", err, s.tc))
-			}
-		}
+	err = d.run(ctx, entries)
+	res.Added = d.added
+	if err != nil {
+		return res, ctxErr(ctx, err)
 	}
-	progress := protocols.Progress{Folder: Inbox, Total: len(todo)}
-	report := func() {
-		if req.Progress != nil {
-			req.Progress(progress)
-		}
-	}
-	report()
-	unreported := 0
-	counted := func(n int) {
-		progress.Bytes += int64(n)
-		if unreported += n; unreported >= progressEvery {
-			unreported = 0
-			report()
-		}
-	}
-	var storeErr error
-	for _, e := range todo {
-		if err := ctx.Err(); err != nil {
-			// Cancelled between messages: commit what is stored (QUIT
-			// below) and report the cancellation, not success.
-			storeErr = err
-			break
-		}
-		body, err := s.w.retr(e.id, f.opts.MaxMessageBytes, counted)
-		if err != nil {
-			return res, ctxErr(ctx, wrapErr("retr "+strconv.Itoa(e.id), err, s.tc))
-		}
-		err = req.Store(e.uid, body)
-		if derr := body.drain(); derr != nil {
-			// The download itself failed: drop the session, delete nothing.
-			return res, ctxErr(ctx, errors.Join(wrapErr("retr "+strconv.Itoa(e.id), derr, s.tc), err))
-		}
-		if err != nil {
-			storeErr = fmt.Errorf("pop3: store %s: %w", e.uid, err)
-			break
-		}
-		res.Added++
-		if p.DeleteStored {
-			if err := s.c.Dele(e.id); err != nil {
-				return res, ctxErr(ctx, wrapErr("dele", err, s.tc))
-			}
-		}
-		progress.Done++
-		unreported = 0
-		report()
+	if err := d.commit(); err != nil {
+		s.abort() // no QUIT: nothing is deleted
+		return res, errors.Join(d.storeErr, err)
 	}
 	if err := s.quit(); err != nil {
-		return res, ctxErr(ctx, errors.Join(storeErr, err))
+		return res, ctxErr(ctx, errors.Join(d.storeErr, err))
 	}
-	return res, storeErr
+	return res, d.storeErr
+}
+
+// download is the state of one SyncPolicy.
+type download struct {
+	f      *Fetcher
+	s      *session
+	req    protocols.SyncRequest
+	policy Policy
+
+	inFlight []command // sent (or buffered), replies not read yet, in order
+	retrs    int       // RETRs among them
+	added    int
+	storeErr error // the Store failure that stopped the download
+
+	uncommitted      int // messages stored since the last Commit
+	uncommittedBytes int64
+	lastCommit       time.Time
+
+	progress   protocols.Progress
+	unreported int
+}
+
+// command is a command whose reply is awaited.
+type command struct {
+	dele bool  // DELE; else RETR
+	e    entry // its message
+}
+
+func (d *download) send(cmd string, c command) {
+	d.s.c.send(cmd + " " + strconv.Itoa(c.e.id))
+	d.inFlight = append(d.inFlight, c)
+	if !c.dele {
+		d.retrs++
+	}
+}
+
+// room reports whether one more command may be sent before a reply is
+// read: always one at a time without PIPELINING.
+func (d *download) room(retr bool) bool {
+	if !d.s.pipelining {
+		return len(d.inFlight) == 0
+	}
+	return len(d.inFlight) < maxInFlight && (!retr || d.retrs < window)
+}
+
+// run deletes what the policy says of the known messages, downloads the
+// others and reads every reply it asked for.
+func (d *download) run(ctx context.Context, entries []entry) error {
+	var todo []entry
+	for _, e := range entries {
+		if d.req.State.Known == nil || !d.req.State.Known(e.uid) {
+			todo = append(todo, e)
+		} else if d.policy.DeleteKnown != nil && !e.digest && d.policy.DeleteKnown(e.uid) {
+			for !d.room(false) {
+				if err := d.reply(ctx); err != nil {
+					return err
+				}
+			}
+			d.send("DELE", command{dele: true, e: e})
+		}
+	}
+	d.progress = protocols.Progress{Folder: Inbox, Total: len(todo)}
+	d.report()
+	next := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			// What is stored is kept (the deferred Commit); nothing is
+			// deleted (no QUIT), and the replies in flight are not awaited.
+			return err
+		}
+		for d.storeErr == nil && next < len(todo) && d.room(true) {
+			d.send("RETR", command{e: todo[next]})
+			next++
+		}
+		if len(d.inFlight) == 0 {
+			break
+		}
+		if err := d.reply(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reply reads the reply of the oldest command in flight: for a RETR, the
+// message goes to Store unless the download is stopping.
+func (d *download) reply(ctx context.Context) error {
+	c := d.s.c
+	cmd := d.inFlight[0]
+	d.inFlight = d.inFlight[1:]
+	id := strconv.Itoa(cmd.e.id)
+	if cmd.dele {
+		if _, err := c.status(); err != nil {
+			return c.wrap("DELE "+id, err)
+		}
+		return nil
+	}
+	d.retrs--
+	if _, err := c.status(); err != nil {
+		return c.wrap("RETR "+id, err)
+	}
+	body := c.retrBody(d.f.opts.MaxMessageBytes, d.counted)
+	if d.storeErr != nil {
+		if err := body.drain(); err != nil {
+			return c.wrap("RETR "+id, err)
+		}
+		return nil
+	}
+	err := d.req.Store(cmd.e.uid, body)
+	if derr := body.drain(); derr != nil {
+		// The download itself failed: drop the session, delete nothing.
+		return errors.Join(c.wrap("RETR "+id, derr), err)
+	}
+	if err != nil {
+		d.storeErr = fmt.Errorf("pop3: store %s: %w", cmd.e.uid, err)
+		return nil
+	}
+	d.added++
+	d.uncommitted++
+	d.uncommittedBytes += body.n
+	if d.policy.DeleteStored {
+		d.send("DELE", command{dele: true, e: cmd.e})
+	}
+	d.progress.Done++
+	d.unreported = 0
+	d.report()
+	if d.uncommittedBytes >= commitBytes || time.Since(d.lastCommit) >= commitEvery {
+		return d.commit()
+	}
+	return nil
+}
+
+// commit calls req.Commit for the messages stored since the last call.
+func (d *download) commit() error {
+	if d.uncommitted == 0 || d.req.Commit == nil {
+		return nil
+	}
+	if err := d.req.Commit(); err != nil {
+		return fmt.Errorf("pop3: commit: %w", err)
+	}
+	d.uncommitted, d.uncommittedBytes, d.lastCommit = 0, 0, time.Now()
+	return nil
+}
+
+func (d *download) report() {
+	if d.req.Progress != nil {
+		d.req.Progress(d.progress)
+	}
+}
+
+// counted is told of every chunk of a message read.
+func (d *download) counted(n int) {
+	d.progress.Bytes += int64(n)
+	if d.unreported += n; d.unreported >= progressEvery {
+		d.unreported = 0
+		d.report()
+	}
 }
 
 // FetchBody streams the message with UIDL uid from a session of its own,
@@ -210,12 +416,12 @@ func (f *Fetcher) FetchBody(ctx context.Context, folder, uid string) (io.ReadClo
 	}
 	for _, e := range entries {
 		if e.uid == uid {
-			body, err := s.w.retr(e.id, f.opts.MaxMessageBytes, nil)
-			if err != nil {
+			id := strconv.Itoa(e.id)
+			if _, err := s.c.cmd("RETR " + id); err != nil {
 				s.abort()
-				return nil, ctxErr(ctx, wrapErr("retr "+strconv.Itoa(e.id), err, s.tc))
+				return nil, ctxErr(ctx, s.c.wrap("RETR "+id, err))
 			}
-			return &sessionBody{dotReader: body, s: s}, nil
+			return &sessionBody{dotReader: s.c.retrBody(f.opts.MaxMessageBytes, nil), s: s}, nil
 		}
 	}
 	s.quit()
@@ -260,11 +466,20 @@ func (f *Fetcher) Delete(ctx context.Context, folder string, uids []string) erro
 	for _, u := range uids {
 		want[u] = true
 	}
+	d := &download{f: f, s: s}
 	for _, e := range entries {
 		if want[e.uid] {
-			if err := s.c.Dele(e.id); err != nil {
-				return ctxErr(ctx, wrapErr("dele", err, s.tc))
+			for !d.room(false) {
+				if err := d.reply(ctx); err != nil {
+					return ctxErr(ctx, err)
+				}
 			}
+			d.send("DELE", command{dele: true, e: e})
+		}
+	}
+	for len(d.inFlight) > 0 {
+		if err := d.reply(ctx); err != nil {
+			return ctxErr(ctx, err)
 		}
 	}
 	return ctxErr(ctx, s.quit())
