@@ -1,6 +1,7 @@
 package message
 
 import (
+	"strconv"
 	"strings"
 
 	htmlcharset "golang.org/x/net/html/charset"
@@ -84,6 +85,9 @@ func (rd *renderer) leaf(b *strings.Builder, n *node) {
 	}
 	if b.Len() > 0 {
 		b.WriteString("\n\n")
+	}
+	if n.filename != "" || n.disposition == "attachment" {
+		b.WriteString("[attachment " + strconv.Itoa(n.number) + ": " + n.displayName() + "]\n")
 	}
 	b.WriteString(text)
 	if n.truncated {

@@ -18,6 +18,8 @@ func transferDecoder(cte string, r io.Reader, warn func(string)) io.Reader {
 		return &b64Reader{r: r}
 	case "", "7bit", "8bit", "binary", "7-bit", "8-bit", "plain", "none":
 		return r
+	case "x-uuencode", "uuencode", "x-uue", "uue":
+		return newUUReader(r)
 	}
 	if len(enc) > 40 {
 		enc = enc[:40] + "…"

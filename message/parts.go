@@ -29,6 +29,9 @@ func partTree(n *node, depth int) *Part {
 		Index:       n.number,
 	}
 	kids := n.children
+	if len(n.extracted) > 0 {
+		kids = append(append([]*node(nil), n.extracted...), n.children...)
+	}
 	if n.inner != nil {
 		kids = []*node{n.inner}
 	}

@@ -160,13 +160,16 @@ func collectAttachments(n *node, out []Attachment) []Attachment {
 	if n == nil {
 		return out
 	}
-	if n.isLeaf() && !n.shown && !(n.filename == "" && isDisplayText(n)) {
+	if n.isLeaf() && isAttachment(n) {
 		out = append(out, Attachment{
 			Index:       n.number,
 			Name:        safeName(n.displayName(), n.number),
 			ContentType: sanitize.Line(n.mediaType),
 			Size:        n.size,
 		})
+	}
+	for _, c := range n.extracted {
+		out = collectAttachments(c, out)
 	}
 	for _, c := range n.children {
 		out = collectAttachments(c, out)

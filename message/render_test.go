@@ -202,7 +202,8 @@ func TestRenderTransferEncodingsTolerant(t *testing.T) {
 		{"qp lower hex and padding", "Quoted-Printable", "x=c3=a9 =  \r\ny", "xé y"},
 		{"base64 with garbage", "base64", "aGVsbG8g\r\n!!d29y\r\nbGQ", "hello world"},
 		{"base64 dangling char", "base64", "aGVsbG8=Z", "hello"},
-		{"unknown encoding", "x-uuencode", "as is", "as is"},
+		{"unknown encoding", "x-gzip64", "as is", "as is"},
+		{"uuencode without a begin line", "x-uuencode", "as is", "as is"},
 		{"sloppy name", "quoted-printable;", "a=3Db", "a=b"},
 	}
 	for _, tt := range tests {

@@ -32,10 +32,11 @@ type node struct {
 	inner       *node   // the enclosed message of message/rfc822
 	text        []byte  // transfer-decoded content of text leaves, capped
 	truncated   bool
-	size        int64 // decoded bytes of a leaf
-	shown       bool  // rendered as body text
-	broken      bool  // a multipart whose parts could not be found, shown as text
-	retried     bool  // a second Content-Type was tried
+	size        int64   // decoded bytes of a leaf
+	shown       bool    // rendered as body text
+	broken      bool    // a multipart whose parts could not be found, shown as text
+	retried     bool    // a second Content-Type was tried
+	extracted   []*node // uuencoded files taken out of a text leaf
 }
 
 func (n *node) isLeaf() bool { return n.number > 0 }
@@ -184,6 +185,12 @@ func (w *walker) parseLeaf(n *node, body io.Reader) {
 	w.leaves++
 	n.number = w.leaves
 	decoded := transferDecoder(n.header.Get("Content-Transfer-Encoding"), body, w.warn)
+	if uu, ok := decoded.(*uuReader); ok {
+		uu.begin()
+		if n.filename == "" {
+			n.filename = uu.name
+		}
+	}
 	counter := &countingReader{r: decoded}
 	switch {
 	case w.save != nil && n.number == w.saveIndex:
@@ -199,19 +206,54 @@ func (w *walker) parseLeaf(n *node, body io.Reader) {
 	}
 	io.Copy(io.Discard, counter)
 	n.size = counter.n
+	if n.mediaType == "text/plain" && len(n.text) > 0 {
+		w.extractUU(n)
+	}
+}
+
+// extractUU turns the uuencoded files in the text of n into leaves of
+// their own, numbered after n.
+func (w *walker) extractUU(n *node) {
+	text, blocks := extractUU(n.text)
+	if len(blocks) == 0 {
+		return
+	}
+	n.text = text
+	for _, b := range blocks {
+		w.leaves++
+		f := &node{
+			mediaType:   typeByName(b.name),
+			params:      map[string]string{},
+			disposition: "attachment",
+			filename:    b.name,
+			number:      w.leaves,
+			size:        int64(len(b.data)),
+		}
+		if w.save != nil && f.number == w.saveIndex {
+			w.saveErr = w.save(f, bytes.NewReader(b.data))
+		}
+		n.extracted = append(n.extracted, f)
+	}
 }
 
 // isDisplayText reports whether a leaf is text meant to be read inline.
+// Plain text is, even when it is an attachment (it is then listed as one
+// too); other text types are when they are neither attachments nor named.
 func isDisplayText(n *node) bool {
-	if n.disposition == "attachment" {
-		return false
-	}
 	switch n.mediaType {
-	case "text/plain", "text/html", "application/xhtml+xml", "text/enriched", "text/rfc822-headers",
-		"message/delivery-status", "message/disposition-notification", "message/feedback-report":
+	case "text/plain":
 		return true
+	case "text/html", "application/xhtml+xml", "text/enriched", "text/rfc822-headers",
+		"message/delivery-status", "message/disposition-notification", "message/feedback-report":
+		return n.disposition != "attachment"
 	}
-	return strings.HasPrefix(n.mediaType, "text/") && n.filename == ""
+	return strings.HasPrefix(n.mediaType, "text/") && n.filename == "" && n.disposition != "attachment"
+}
+
+// isAttachment reports whether a leaf is listed as an attachment: it is
+// named or marked as one, or it is not text that can be shown.
+func isAttachment(n *node) bool {
+	return n.filename != "" || n.disposition == "attachment" || (!n.shown && !isDisplayText(n))
 }
 
 // displayName is the name an attachment is listed and saved under, before
