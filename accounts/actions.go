@@ -26,7 +26,8 @@ import (
 // copied message is listed in its target folder under a placeholder UID
 // ("pending:<n>", see cache.IsPlaceholderUID) until the next sync settles
 // it under its real UID; it cannot be acted on again before that
-// (cache.ErrPendingMessage).
+// (cache.ErrPendingMessage). A move done at once on a fetcher that tells
+// the new UID (protocols.Placer) settles it right away.
 //
 // When the server refuses an action (the message or folder is gone:
 // protocols.ErrNotFound, or any other refusal) the action is dropped and
@@ -336,6 +337,17 @@ func (a *Account) doAction(ctx context.Context, act PendingAction) error {
 	case cache.ActionFlag, cache.ActionUnflag:
 		return a.fg.f.SetFlags(ctx, act.Folder, uids, []mail.Flag{act.Args.Flag}, act.Kind == cache.ActionFlag)
 	case cache.ActionMove, cache.ActionDelete:
+		if p := a.fg.opt.placer; p != nil {
+			placed, err := p.MoveUIDs(ctx, act.Folder, uids, act.Args.Dest)
+			if err != nil {
+				return err
+			}
+			// The move is done: its placeholder row takes the real UID
+			// now, so the message can be acted on before the next sync.
+			// Should that fail, the next sync settles it as before.
+			_ = a.cache.SettlePlaceholder(act, placed[act.UID])
+			return nil
+		}
 		return a.fg.f.Move(ctx, act.Folder, uids, act.Args.Dest)
 	case cache.ActionExpunge:
 		return a.fg.f.Delete(ctx, act.Folder, uids)

@@ -9,6 +9,7 @@ import "github.com/posta-mail/posta/protocols"
 type fetcherCaps struct {
 	appender protocols.Appender  // store a message in a server folder
 	copier   protocols.Copier    // copy on the server, without downloading
+	placer   protocols.Placer    // move and tell the new UIDs
 	searcher protocols.Searcher  // search message text on the server
 	conn     protocols.Connector // connect ahead of need
 }
@@ -18,6 +19,7 @@ func resolveCaps(f protocols.Fetcher) fetcherCaps {
 	var c fetcherCaps
 	c.appender, _ = f.(protocols.Appender)
 	c.copier, _ = f.(protocols.Copier)
+	c.placer, _ = f.(protocols.Placer)
 	c.searcher, _ = f.(protocols.Searcher)
 	c.conn, _ = f.(protocols.Connector)
 	return c

@@ -26,6 +26,16 @@ type Copier interface {
 	Copy(ctx context.Context, folder string, uids []string, dest string) error
 }
 
+// Placer moves messages and tells their UIDs in the target folder (IMAP:
+// UIDPLUS COPYUID, else found there right after the move), so a moved
+// message can be acted on again before the next sync.
+type Placer interface {
+	// MoveUIDs moves as Fetcher.Move does and maps the old UID of each
+	// moved message to its UID in dest; a message whose new UID could not
+	// be told is left out.
+	MoveUIDs(ctx context.Context, folder string, uids []string, dest string) (map[string]string, error)
+}
+
 // Searcher searches the text (headers and body) of a folder's messages on
 // the server (IMAP UID SEARCH TEXT), which finds mail whose body was never
 // downloaded.

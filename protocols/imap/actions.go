@@ -116,16 +116,8 @@ func (f *Fetcher) onUIDs(ctx context.Context, folder string, uids []string, fn f
 // servers without it.
 func (f *Fetcher) Move(ctx context.Context, folder string, uids []string, dest string) error {
 	return f.onUIDs(ctx, folder, uids, func(c *imapclient.Client, set imap.UIDSet) error {
-		if c.Caps().Has(imap.CapMove) {
-			if _, err := c.Move(set, dest).Wait(); err != nil {
-				return notFound(err, fmt.Sprintf("move %s to %s", folder, dest))
-			}
-			return nil
-		}
-		if _, err := c.Copy(set, dest).Wait(); err != nil {
-			return notFound(err, fmt.Sprintf("copy %s to %s", folder, dest))
-		}
-		return expungeUIDs(c, set, folder)
+		_, err := f.moveAndPlace(c, set, folder, dest, false)
+		return err
 	})
 }
 
