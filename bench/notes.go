@@ -1,10 +1,13 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // methodNotes explains how each figure was taken.
 func methodNotes(rep *report) []string {
-	return []string{
+	notes := []string{
 		"Servers: posta's demo servers (go-imap's in-memory IMAP server, posta's POP3 server) on 127.0.0.1 in the same process as the client, " +
 			"so the server's CPU time counts against both posta and the baseline on the same 2 cores. " +
 			"Every connection is implicit TLS with the demo certificate verified.",
@@ -33,11 +36,20 @@ func methodNotes(rep *report) []string {
 			"vs go-pop3 USER/PASS, STAT and RETR of every message into a buffer that is dropped.",
 		"Open: a generated message with a base64 attachment (80%) and a quoted-printable text part (20%), rendered from its file with message.Render (width 80). " +
 			"Allocated bytes are runtime TotalAlloc; the peak heap is sampled every 2 ms above the heap live before.",
-		launchNoteText,
-		launchCacheNote,
-		dovecotNote,
-		peersNote(rep),
 	}
+	launch, dovecot := false, false
+	for _, r := range rep.Results {
+		launch = launch || strings.HasPrefix(r.ID, "launch_")
+		dovecot = dovecot || (strings.HasSuffix(r.ID, "_dovecot") && r.Skipped == "")
+	}
+	if launch {
+		notes = append(notes, launchNoteText, launchCacheNote)
+		if dovecot {
+			notes = append(notes, dovecotNote)
+		}
+		notes = append(notes, peersNote(rep))
+	}
+	return notes
 }
 
 // The launch rows (issue 14): what a user sees.
