@@ -32,6 +32,7 @@ func (f *Fetcher) FetchBody(ctx context.Context, folder, uid string) (io.ReadClo
 	if err := f.selectFolder(c, folder, true); err != nil {
 		return nil, end(err)
 	}
+	f.wire.bodyLimit.Store(f.opts.MaxMessageBytes)
 	section := &imap.FetchItemBodySection{Peek: true}
 	fc := c.Fetch(imap.UIDSetNum(n), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
 	for m := fc.Next(); m != nil; m = fc.Next() {
@@ -56,14 +57,22 @@ type bodyReader struct {
 	fc     *imapclient.FetchCommand
 	end    func(error) error
 	broken func(error) // drops the connection after a failure that closed it
+	err    error       // the first error Read returned
 	closed bool
 }
 
+// Read reads the literal. After its first error it is not read again:
+// go-imap's decoder goes on once the literal reader has failed, and
+// would race with a second read.
 func (b *bodyReader) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
 	n, err := b.r.Read(p)
 	if err != nil && err != io.EOF && b.ctx.Err() != nil {
 		err = b.ctx.Err()
 	}
+	b.err = err
 	return n, err
 }
 
@@ -73,7 +82,18 @@ func (b *bodyReader) Close() error {
 		return nil
 	}
 	b.closed = true
-	_, err := io.Copy(io.Discard, b.r)
+	var err error
+	switch b.err {
+	case nil:
+		_, err = io.Copy(io.Discard, b)
+	case io.EOF:
+	default:
+		// The connection failed under the literal: close it, and wait
+		// for go-imap's decoder to stop, before the FETCH is closed
+		// (which reads the literal again).
+		err = b.err
+		b.broken(err)
+	}
 	if cerr := b.fc.Close(); err == nil {
 		err = cerr
 	}

@@ -25,6 +25,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
+	"sync/atomic"
 
 	"github.com/emersion/go-imap/v2/imapclient"
 
@@ -41,12 +43,20 @@ type Options struct {
 	BatchSize int
 	// SubscribedOnly lists only the folders the user subscribed to.
 	SubscribedOnly bool
+	// MaxMessageBytes bounds the size of one message FetchBody
+	// downloads; zero means DefaultMaxMessageBytes. A bigger message
+	// stays on the server and FetchBody fails with ErrTooLarge.
+	MaxMessageBytes int64
 }
 
 // Fetcher is an IMAP protocols.Fetcher.
 type Fetcher struct {
 	opts   Options
 	client *imapclient.Client
+	wire   *wire // client's connection
+	// busy counts the calls running, so that the connection's reads
+	// have a deadline while they do (see wire.go).
+	busy atomic.Int32
 	// selected is the mailbox currently selected on client, "" if none;
 	// readOnly says whether it was opened with EXAMINE.
 	selected string
@@ -64,6 +74,9 @@ func New(opts Options) *Fetcher {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 500
 	}
+	if opts.MaxMessageBytes <= 0 {
+		opts.MaxMessageBytes = DefaultMaxMessageBytes
+	}
 	return &Fetcher{opts: opts}
 }
 
@@ -77,7 +90,7 @@ func (f *Fetcher) Caps() protocols.Caps {
 // Fetcher that never connected.
 func (f *Fetcher) Close() error {
 	c := f.client
-	f.client, f.selected = nil, ""
+	f.client, f.wire, f.selected = nil, nil, ""
 	if c == nil {
 		return nil
 	}
@@ -102,37 +115,66 @@ func (f *Fetcher) conn(ctx context.Context) (*imapclient.Client, error) {
 	}
 	if f.client != nil {
 		f.client.Close()
-		f.client, f.selected = nil, ""
+		f.client, f.wire, f.selected = nil, nil, ""
 	}
-	c, err := dial(ctx, f.opts, nil)
+	c, w, err := dial(ctx, f.opts, nil, &f.busy)
 	if err != nil {
 		return nil, err
 	}
-	f.client = c
+	f.client, f.wire = c, w
 	return c, nil
 }
 
 // begin connects if needed and arranges for the connection to be closed
-// if ctx is cancelled while a command is blocked. The caller must call
-// the returned end function, which converts errors caused by the
-// cancellation into ctx.Err().
+// if ctx is cancelled while a command is blocked; until end, every read
+// of the connection has a deadline. The caller must call the returned
+// end function, which converts errors caused by the cancellation into
+// ctx.Err(), and an error caused by a limit the server broke (see
+// wire.go) into that limit's *WireError.
 func (f *Fetcher) begin(ctx context.Context) (*imapclient.Client, func(error) error, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
+	f.busy.Add(1)
 	c, err := f.conn(ctx)
 	if err != nil {
+		f.busy.Add(-1)
 		return nil, nil, err
 	}
+	w := f.wire
 	stop := context.AfterFunc(ctx, func() { c.Close() })
+	var once sync.Once
 	end := func(err error) error {
 		stop()
+		once.Do(func() {
+			f.busy.Add(-1)
+			w.bodyLimit.Store(0)
+		})
 		if ctxErr := ctx.Err(); ctxErr != nil && err != nil {
 			return fmt.Errorf("imap: %w", ctxErr)
+		}
+		if err != nil {
+			if werr := f.brokenLimit(w); werr != nil {
+				return fmt.Errorf("imap: %w", werr)
+			}
 		}
 		return err
 	}
 	return c, end, nil
+}
+
+// brokenLimit returns the *WireError of w or of the Fetcher's current
+// connection (a sync may have re-dialled), or nil.
+func (f *Fetcher) brokenLimit(w *wire) error {
+	for _, w := range []*wire{w, f.wire} {
+		if w == nil {
+			continue
+		}
+		if err := w.failure(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // selectFolder selects folder unless it is already selected with at least

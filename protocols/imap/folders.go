@@ -28,7 +28,7 @@ func (f *Fetcher) Folders(ctx context.Context) ([]mail.Folder, error) {
 		// in the same round trip.
 		f.leaveSelected(c)
 	}
-	folders, err := listFolders(c, f.opts.SubscribedOnly)
+	folders, err := listFolders(c, f.wire, f.opts.SubscribedOnly)
 	return folders, end(err)
 }
 
@@ -48,7 +48,7 @@ func (f *Fetcher) leaveSelected(c *imapclient.Client) {
 	f.selected = ""
 }
 
-func listFolders(c *imapclient.Client, subscribedOnly bool) ([]mail.Folder, error) {
+func listFolders(c *imapclient.Client, w *wire, subscribedOnly bool) ([]mail.Folder, error) {
 	caps := c.Caps()
 	condStore := caps.Has(imap.CapCondStore)
 	statusOpts := &imap.StatusOptions{NumMessages: true, NumUnseen: true, UIDNext: true, UIDValidity: true, HighestModSeq: condStore}
@@ -68,8 +68,13 @@ func listFolders(c *imapclient.Client, subscribedOnly bool) ([]mail.Folder, erro
 			continue
 		}
 		if len(list) == maxFolders {
-			c.Close() // the rest of the answer is not read
-			return nil, fmt.Errorf("imap: list: the server lists more than %d folders, more than posta keeps", maxFolders)
+			// The rest of the answer is not read: the connection is
+			// closed, and what go-imap had decoded is dropped.
+			err := w.fail(&WireError{Addr: w.addr, What: fmt.Sprintf("listed more than %d folders, more than posta keeps", maxFolders)})
+			for cmd.Next() != nil {
+			}
+			cmd.Close()
+			return nil, fmt.Errorf("imap: list: %w", err)
 		}
 		list = append(list, ld)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -33,13 +34,23 @@ func (f *Fetcher) Idle(ctx context.Context, folder string, onChange func()) erro
 		},
 		Expunge: func(uint32) { notify() },
 	}
-	c, err := dial(ctx, f.opts, handler)
+	// busy gives every read a deadline until IDLE is running; then the
+	// wire waits up to idleWait (see wire.go).
+	var busy atomic.Int32
+	busy.Add(1)
+	c, w, err := dial(ctx, f.opts, handler, &busy)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
+	wrap := func(err error) error {
+		if werr := w.failure(); werr != nil {
+			return werr
+		}
+		return err
+	}
 
 	if !c.Caps().Has(imap.CapIdle) {
 		return fmt.Errorf("imap: idle: %w", protocols.ErrUnsupported)
@@ -48,14 +59,16 @@ func (f *Fetcher) Idle(ctx context.Context, folder string, onChange func()) erro
 		if ctx.Err() != nil {
 			return nil
 		}
-		return notFound(err, "idle select "+folder)
+		return notFound(wrap(err), "idle select "+folder)
 	}
+	w.idle.Store(true)
+	busy.Add(-1)
 	idle, err := c.Idle()
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
-		return fmt.Errorf("imap: idle %s: %w", folder, err)
+		return fmt.Errorf("imap: idle %s: %w", folder, wrap(err))
 	}
 	for {
 		select {
@@ -72,7 +85,7 @@ func (f *Fetcher) Idle(ctx context.Context, folder string, onChange func()) erro
 			if err == nil {
 				err = errors.New("connection closed")
 			}
-			return fmt.Errorf("imap: idle %s: %w", folder, err)
+			return fmt.Errorf("imap: idle %s: %w", folder, wrap(err))
 		}
 	}
 }

@@ -217,7 +217,7 @@ func (hs *headerSync) recover(ferr error) error {
 func (f *Fetcher) dropClient(c *imapclient.Client) {
 	c.Close()
 	if f.client == c {
-		f.client, f.selected = nil, ""
+		f.client, f.wire, f.selected = nil, nil, ""
 	}
 }
 

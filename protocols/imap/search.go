@@ -22,7 +22,10 @@ func (f *Fetcher) SearchText(ctx context.Context, folder string, terms []string)
 	if err != nil {
 		return nil, end(fmt.Errorf("imap: search %s: %w", folder, err))
 	}
-	uids := data.AllUIDs()
+	uids, err := searchUIDs(data, maxFolderUIDs)
+	if err != nil {
+		return nil, end(fmt.Errorf("imap: search %s: %w", folder, err))
+	}
 	out := make([]string, 0, len(uids))
 	for _, u := range uids {
 		out = append(out, formatUID(u))

@@ -129,7 +129,10 @@ func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.
 		if err != nil {
 			searchErr = fmt.Errorf("imap: search %s: %w", req.Folder, err)
 		} else {
-			onServer = sd.AllUIDs()
+			onServer, err = searchUIDs(sd, maxFolderUIDs)
+			if err != nil {
+				searchErr = fmt.Errorf("imap: search %s: %w", req.Folder, err)
+			}
 		}
 	}
 	if flagsDone != nil {

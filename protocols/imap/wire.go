@@ -1,0 +1,327 @@
+package imap
+
+// What posta accepts from an IMAP server, and how long it waits for it.
+//
+// go-imap v2.0.0-beta.8 sets no read deadline between responses, reads a
+// literal of any announced size into memory and parses nested lists by
+// recursion (a BODYSTRUCTURE nested a few million levels deep overflows
+// the goroutine stack, which Go cannot recover from). So every
+// connection go-imap is given is a wire: a net.Conn that
+//
+//   - gives every read a deadline while an answer is awaited (a Fetcher
+//     call is running, or a command was written and its tagged answer or
+//     a continuation request has not come yet), refreshed by each read so
+//     a long answer that keeps flowing is never cut; a connection in IDLE
+//     waits up to idleWait, a parked one without limit;
+//   - checks the bytes before go-imap sees them: a response (its line
+//     and literals) is at most maxResponseBytes, lists nest at most
+//     maxNesting deep, and a literal larger than the response budget is
+//     refused from its announced size, before any of it is read, except
+//     the message body FetchBody asked for, which may be as large as
+//     Options.MaxMessageBytes.
+//
+// A broken limit closes the connection with a *WireError naming the
+// server; the Fetcher returns that error rather than go-imap's.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+const (
+	// maxResponseBytes bounds one server response, its literals
+	// included, except the body of a message FetchBody reads.
+	maxResponseBytes = 8 << 20
+	// maxNesting bounds how deep parenthesised lists nest in a response.
+	maxNesting = 100
+	// idleWait is how long a connection in IDLE waits for the server.
+	// go-imap re-issues IDLE every 28 minutes; servers may log a client
+	// out after 30 (RFC 2177).
+	idleWait = 29 * time.Minute
+)
+
+// DefaultMaxMessageBytes bounds one message body when
+// Options.MaxMessageBytes is zero (the same as POP3's).
+const DefaultMaxMessageBytes = 256 << 20
+
+// ErrTooLarge is wrapped by the error of a FetchBody whose message is
+// larger than Options.MaxMessageBytes: the message stays on the server.
+var ErrTooLarge = errors.New("message larger than posta downloads")
+
+// WireError says that an IMAP server broke one of the limits posta keeps
+// it to, or went silent. The connection it happened on is closed.
+type WireError struct {
+	Addr string // the server, host:port
+	What string // what it did, e.g. "sent nothing for 30s"
+	Err  error  // os.ErrDeadlineExceeded, ErrTooLarge or nil
+}
+
+func (e *WireError) Error() string {
+	return fmt.Sprintf("imap server %s %s", e.Addr, e.What)
+}
+
+func (e *WireError) Unwrap() error { return e.Err }
+
+// wire wraps the connection go-imap reads and writes (above TLS). Read
+// is called by go-imap's reader goroutine only; the other methods may be
+// called from any goroutine.
+type wire struct {
+	net.Conn
+	addr    string
+	timeout time.Duration
+	// busy counts the Fetcher calls running on this connection's
+	// Fetcher: while it is not zero every read has a deadline.
+	busy *atomic.Int32
+	// idle is set while the connection is in IDLE.
+	idle atomic.Bool
+	// armed is set by a write and cleared by the tagged answer or a
+	// continuation request: the server owes us an answer.
+	armed atomic.Bool
+	// bodyLimit, when not zero, lets literals up to that size through
+	// (the message body of a FetchBody).
+	bodyLimit atomic.Int64
+
+	mu     sync.Mutex
+	failed error
+
+	scan scanner // used by Read only
+}
+
+func newWire(c net.Conn, addr string, timeout time.Duration, busy *atomic.Int32) *wire {
+	if busy == nil {
+		busy = new(atomic.Int32)
+	}
+	return &wire{Conn: c, addr: addr, timeout: timeout, busy: busy}
+}
+
+// failure returns the limit the server broke, or nil.
+func (w *wire) failure() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.failed
+}
+
+func (w *wire) fail(err error) error {
+	w.mu.Lock()
+	if w.failed == nil {
+		w.failed = err
+	}
+	err = w.failed
+	w.mu.Unlock()
+	w.Conn.Close()
+	return err
+}
+
+// deadline is when the next read must have returned.
+func (w *wire) deadline() time.Time {
+	switch {
+	case w.busy.Load() > 0 || w.armed.Load():
+		return time.Now().Add(w.timeout)
+	case w.idle.Load():
+		return time.Now().Add(idleWait)
+	default:
+		return time.Time{}
+	}
+}
+
+func (w *wire) Read(p []byte) (int, error) {
+	if err := w.failure(); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	w.Conn.SetReadDeadline(w.deadline())
+	n, err := w.Conn.Read(p)
+	if n > 0 {
+		if serr := w.scan.feed(w, p[:n]); serr != nil {
+			return 0, w.fail(serr)
+		}
+	}
+	var ne net.Error
+	if err != nil && errors.As(err, &ne) && ne.Timeout() {
+		waited := time.Since(start).Round(100 * time.Millisecond)
+		if waited >= 10*time.Second {
+			waited = waited.Round(time.Second)
+		}
+		return n, w.fail(&WireError{Addr: w.addr, What: fmt.Sprintf("sent nothing for %s (timed out)", waited), Err: os.ErrDeadlineExceeded})
+	}
+	return n, err
+}
+
+func (w *wire) Write(p []byte) (int, error) {
+	if err := w.failure(); err != nil {
+		return 0, err
+	}
+	w.armed.Store(true)
+	now := time.Now()
+	w.Conn.SetWriteDeadline(now.Add(w.timeout))
+	// A read blocked without a deadline (parked, or in IDLE) must now
+	// end if the answer does not come.
+	w.Conn.SetReadDeadline(now.Add(w.timeout))
+	n, err := w.Conn.Write(p)
+	var ne net.Error
+	if err != nil && errors.As(err, &ne) && ne.Timeout() {
+		return n, w.fail(&WireError{Addr: w.addr, What: fmt.Sprintf("took nothing for %s (timed out)", w.timeout), Err: os.ErrDeadlineExceeded})
+	}
+	return n, err
+}
+
+// The deadlines are the wire's: go-imap's own (none between responses)
+// are ignored.
+func (w *wire) SetDeadline(time.Time) error      { return nil }
+func (w *wire) SetReadDeadline(time.Time) error  { return nil }
+func (w *wire) SetWriteDeadline(time.Time) error { return nil }
+
+// scanner follows the response syntax just enough to bound it: lines,
+// quoted strings, literals and parentheses.
+type scanner struct {
+	used    int64 // bytes of the current response so far
+	depth   int
+	quoted  bool
+	escaped bool
+	// literal is how many bytes of a literal are still to come; body
+	// says it is a message body (not counted in used).
+	literal int64
+	body    bool
+	// brace: 0 outside {n}; 1 reading its digits; 2 after '}'; 3 after
+	// "}\r".
+	brace  int
+	num    int64
+	digits int
+	head   [48]byte // the start of the line, to tell its kind
+	nhead  int
+}
+
+func (s *scanner) feed(w *wire, p []byte) error {
+	for len(p) > 0 {
+		if s.literal > 0 {
+			k := min(int64(len(p)), s.literal)
+			s.literal -= k
+			p = p[k:]
+			continue
+		}
+		b := p[0]
+		p = p[1:]
+		s.used++
+		if s.used > maxResponseBytes {
+			return &WireError{Addr: w.addr, What: fmt.Sprintf("sent a response longer than %d MiB", maxResponseBytes>>20)}
+		}
+		if s.nhead < len(s.head) {
+			s.head[s.nhead] = b
+			s.nhead++
+		}
+		if b == '\n' {
+			if err := s.lineEnd(w); err != nil {
+				return err
+			}
+			continue
+		}
+		if s.quoted {
+			switch {
+			case s.escaped:
+				s.escaped = false
+			case b == '\\':
+				s.escaped = true
+			case b == '"':
+				s.quoted = false
+			}
+			continue
+		}
+		switch {
+		case b == '"':
+			s.quoted, s.brace = true, 0
+		case b == '(':
+			s.depth++
+			s.brace = 0
+			if s.depth > maxNesting {
+				return &WireError{Addr: w.addr, What: fmt.Sprintf("sent lists nested deeper than %d levels", maxNesting)}
+			}
+		case b == ')':
+			if s.depth > 0 {
+				s.depth--
+			}
+			s.brace = 0
+		case b == '{':
+			s.brace, s.num, s.digits = 1, 0, 0
+		case s.brace == 1 && b >= '0' && b <= '9':
+			if s.num < 1<<50 {
+				s.num = s.num*10 + int64(b-'0')
+			}
+			s.digits++
+		case s.brace == 1 && (b == '+' || b == '-') && s.digits > 0:
+		case s.brace == 1 && b == '}' && s.digits > 0:
+			s.brace = 2
+		case s.brace == 2 && b == '\r':
+			s.brace = 3
+		default:
+			s.brace = 0
+		}
+	}
+	return nil
+}
+
+// lineEnd handles a line feed outside a literal: the start of a literal
+// announced by "{n}" before it, or the end of a response.
+func (s *scanner) lineEnd(w *wire) error {
+	if s.brace >= 2 {
+		s.brace = 0
+		s.quoted, s.escaped = false, false
+		n := s.num
+		if limit := w.bodyLimit.Load(); limit > 0 && n > maxResponseBytes-s.used {
+			if n > limit {
+				return &WireError{Addr: w.addr, Err: ErrTooLarge,
+					What: fmt.Sprintf("offered a message of %s, larger than the %s posta downloads; it stays on the server", sizeText(n), sizeText(limit))}
+			}
+			if s.literalHere() {
+				s.literal, s.body = n, true
+				return nil
+			}
+		}
+		if n > maxResponseBytes-s.used {
+			return &WireError{Addr: w.addr, What: fmt.Sprintf("announced a literal of %d bytes, more than a response may hold (%d MiB)", n, maxResponseBytes>>20)}
+		}
+		if s.literalHere() {
+			s.literal, s.body = n, false
+			s.used += n
+			return nil
+		}
+	}
+	// The response ends here.
+	if s.nhead > 0 && (s.head[0] == '+' || s.head[0] != '*') {
+		w.armed.Store(false) // the tagged answer, or the server waits for us
+	}
+	s.used, s.depth, s.nhead, s.brace = 0, 0, 0, 0
+	s.quoted, s.escaped = false, false
+	return nil
+}
+
+// literalHere says whether the current line may carry literals: a data
+// response can, a status response or a continuation request cannot (its
+// text is read to the end of the line).
+func (s *scanner) literalHere() bool {
+	f := bytes.Fields(s.head[:s.nhead])
+	if len(f) < 2 || string(f[0]) != "*" {
+		return false
+	}
+	switch string(bytes.ToUpper(f[1])) {
+	case "OK", "NO", "BAD", "BYE", "PREAUTH":
+		return false
+	}
+	return true
+}
+
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	default:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+}
