@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -39,7 +40,7 @@ func (s *Sender) session(ctx context.Context, fn func(*smtp.Client) error) error
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	defer stop()
 
-	err = s.run(ctx, &deadlineConn{Conn: raw, timeout: ep.IOTimeout()}, fn)
+	err = s.run(ctx, &deadlineConn{Conn: raw, addr: ep.Addr(), timeout: ep.IOTimeout()}, fn)
 	raw.Close()
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("smtp: %s: %w", ep.Addr(), ctx.Err())
@@ -155,18 +156,51 @@ func saslClient(ep protocols.Endpoint, secret string) (string, sasl.Client, erro
 	return "", nil, fmt.Errorf("smtp: unknown auth mechanism %q: %w", ep.Auth, protocols.ErrUnsupported)
 }
 
-// deadlineConn bounds every read and write by timeout.
+// maxReplyBytes bounds everything a server may send in one session:
+// SMTP replies are a few lines each, and go-smtp keeps every line of a
+// multi-line reply.
+const maxReplyBytes = 1 << 20
+
+// deadlineConn bounds every read and write by timeout, and what the
+// server sends in all by maxReplyBytes (counted under TLS, so TLS's own
+// records count too).
 type deadlineConn struct {
 	net.Conn
+	addr    string
 	timeout time.Duration
+	read    int64
 }
 
+// connError is a silent or flooding server, named.
+type connError struct {
+	addr, what string
+	err        error
+}
+
+func (e *connError) Error() string { return fmt.Sprintf("smtp server %s %s", e.addr, e.what) }
+func (e *connError) Unwrap() error { return e.err }
+
 func (d *deadlineConn) Read(p []byte) (int, error) {
+	if d.read > maxReplyBytes {
+		return 0, &connError{addr: d.addr, what: fmt.Sprintf("sent more than %d KiB of replies", maxReplyBytes>>10)}
+	}
 	d.Conn.SetReadDeadline(time.Now().Add(d.timeout))
-	return d.Conn.Read(p)
+	n, err := d.Conn.Read(p)
+	d.read += int64(n)
+	return n, d.named(err, "sent nothing")
 }
 
 func (d *deadlineConn) Write(p []byte) (int, error) {
 	d.Conn.SetWriteDeadline(time.Now().Add(d.timeout))
-	return d.Conn.Write(p)
+	n, err := d.Conn.Write(p)
+	return n, d.named(err, "took nothing")
+}
+
+// named turns a timeout into an error naming the server.
+func (d *deadlineConn) named(err error, what string) error {
+	var ne net.Error
+	if err != nil && errors.As(err, &ne) && ne.Timeout() {
+		return &connError{addr: d.addr, what: fmt.Sprintf("%s for %s (timed out)", what, d.timeout), err: os.ErrDeadlineExceeded}
+	}
+	return err
 }

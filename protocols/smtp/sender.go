@@ -118,6 +118,11 @@ func submit(c *smtp.Client, from string, to []string, r io.Reader) error {
 		return fmt.Errorf("smtp: sending message: %w", err)
 	}
 	if err := w.Close(); err != nil {
+		var serr *smtp.SMTPError
+		if !errors.As(err, &serr) {
+			// No answer: the server may or may not have taken it.
+			return fmt.Errorf("smtp: waiting for the server to accept the message: %w", err)
+		}
 		return fmt.Errorf("smtp: message refused: %w", err)
 	}
 	return nil
