@@ -109,6 +109,12 @@ func safeName(name string, number int) string {
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		name = name[i+1:]
 	}
+	name = strings.Map(func(r rune) rune {
+		if sanitize.Invisible(r) {
+			return -1 // not shown as <U+XXXX> in a file name
+		}
+		return r
+	}, name)
 	var b strings.Builder
 	for _, r := range sanitize.Line(name) {
 		switch {

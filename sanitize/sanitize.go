@@ -14,14 +14,27 @@
 //   - C1 controls (U+0080–U+009F, including the 8-bit CSI U+009B) have no
 //     control picture and become U+FFFD.
 //   - Invalid UTF-8 becomes U+FFFD.
-//   - Bidirectional controls (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F,
-//     U+061C) are removed: the text is then shown in its logical order, so
-//     an override cannot reorder characters to disguise a name or a link.
-//   - Invisible characters that can hide or split text are removed:
-//     U+200B ZERO WIDTH SPACE, U+2060–U+2064 (word joiner and the invisible
-//     operators), U+FEFF (BOM / ZWNBSP), U+180E, U+FFF9–U+FFFB
-//     (interlinear annotation) and the tag characters U+E0000–U+E007F.
-//     ZWNJ and ZWJ (U+200C, U+200D) are kept: scripts and emoji need them.
+//   - Invisible characters: the default-ignorable code points of Unicode
+//     (U+00AD SOFT HYPHEN, U+034F, U+061C, U+115F, U+1160, U+17B4, U+17B5,
+//     U+180B–U+180F, U+200B–U+200F, U+202A–U+202E, U+2060–U+206F,
+//     U+3164, U+FE00–U+FE0F, U+FEFF, U+FFA0, U+FFF0–U+FFF8, U+1BCA0–U+1BCA3,
+//     U+1D173–U+1D17A, U+E0000–U+E0FFF; the Hangul fillers and the bidi
+//     controls among them) and U+FFF9–U+FFFB. Terminals and width tables
+//     disagree on how many columns they take (a soft hyphen is drawn one
+//     column wide but counted as zero), and they hide or reorder text: a
+//     Hangul filler or a zero width space makes "Pay\u3164Pal" or
+//     "pay\u200Bpal.com" look like PayPal. [Line] shows each of them as
+//     "<U+XXXX>", so a sender, a domain or a subject never silently loses
+//     a character; [Text] (a message body, often padded with such
+//     characters) removes them. Two exceptions keep real text intact: a
+//     variation selector or tag character right after a non-ASCII
+//     character (an emoji's presentation, a flag) is removed in both, so
+//     the column count is exact, and ZWJ/ZWNJ (U+200D, U+200C) between two
+//     non-ASCII characters are kept, as scripts and emoji need them.
+//     The direction marks (U+200E, U+200F, U+061C) are removed next to a
+//     non-ASCII character, where right-to-left text uses them. No
+//     bidirectional control is ever passed through: the text is shown in
+//     its logical order, so an override cannot reorder characters.
 //   - U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR become "\n" in
 //     [Text] and "␤" in [Line].
 //
@@ -55,6 +68,7 @@ func clean(s string, multiline bool) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 16)
+	afterBase := false // the last rune written is a non-ASCII character
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -68,12 +82,13 @@ func clean(s string, multiline bool) string {
 			default:
 				b.WriteRune(0x2400 + rune(c))
 			}
+			afterBase = false
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
-		switch {
+		switch class := invisibleClass(r); {
 		case r == utf8.RuneError && size == 1:
 			b.WriteRune(replacement)
 		case r >= 0x80 && r <= 0x9f:
@@ -84,12 +99,49 @@ func clean(s string, multiline bool) string {
 			} else {
 				b.WriteRune(newlinePicture)
 			}
-		case dropped(r):
-		default:
+		case class == visible:
 			b.WriteString(s[i-size : i])
+			afterBase = true
+			continue
+		case class == selector && afterBase:
+			continue // presentation of the character before: dropped
+		case class == joiner && afterBase && i < len(s) && joinsNext(s[i:]):
+			b.WriteString(s[i-size : i])
+		case class == mark && (afterBase || (i < len(s) && joinsNext(s[i:]))):
+			// a direction mark in right-to-left text: dropped
+			continue
+		case multiline:
+			// dropped from a body
+		default:
+			writeCodePoint(&b, r)
 		}
+		afterBase = false
 	}
 	return b.String()
+}
+
+// joinsNext reports whether s starts with a non-ASCII character that is
+// not itself invisible.
+func joinsNext(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r >= 0xa0 && r != utf8.RuneError && invisibleClass(r) == visible
+}
+
+// writeCodePoint writes r as "<U+XXXX>".
+func writeCodePoint(b *strings.Builder, r rune) {
+	const hex = "0123456789ABCDEF"
+	b.WriteString("<U+")
+	digits := 4
+	if r > 0xffff {
+		digits = 5
+		if r > 0xfffff {
+			digits = 6
+		}
+	}
+	for d := digits - 1; d >= 0; d-- {
+		b.WriteByte(hex[(r>>(4*d))&0xf])
+	}
+	b.WriteByte('>')
 }
 
 // isClean reports whether s can be returned as is.
@@ -104,7 +156,7 @@ func isClean(s string, multiline bool) bool {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || r <= 0x9f || r == '\u2028' || r == '\u2029' || dropped(r) {
+		if (r == utf8.RuneError && size == 1) || r <= 0x9f || r == '\u2028' || r == '\u2029' || invisibleClass(r) != visible {
 			return false
 		}
 		i += size
@@ -112,20 +164,45 @@ func isClean(s string, multiline bool) bool {
 	return true
 }
 
-// dropped reports whether r is a bidi control or an invisible character
-// that is removed from the output.
-func dropped(r rune) bool {
-	switch {
-	case r == '\u061C', r == '\u180E', r == '\u200B', r == '\u200E', r == '\u200F', r == '\uFEFF':
-		return true
-	case r >= '\u202A' && r <= '\u202E':
-		return true
-	case r >= '\u2060' && r <= '\u2064', r >= '\u2066' && r <= '\u2069':
-		return true
-	case r >= '\uFFF9' && r <= '\uFFFB':
-		return true
-	case r >= 0xE0000 && r <= 0xE007F:
-		return true
+// Classes of characters for [invisibleClass].
+const (
+	visible  = iota
+	hidden   // shown as <U+XXXX> by Line, removed by Text
+	selector // variation selectors and tags: removed after a character they modify
+	joiner   // ZWJ and ZWNJ: kept between two non-ASCII characters
+	mark     // LRM, RLM, ALM: removed next to a non-ASCII character
+)
+
+// Invisible reports whether r is a character that Line shows as
+// "<U+XXXX>" (or removes, where it only selects the presentation of the
+// character before it) and Text removes: the default-ignorable code
+// points, the Hangul fillers and the bidi controls among them, and the
+// interlinear annotation characters. Callers that build names from mail
+// (file names) use it to leave such characters out.
+func Invisible(r rune) bool { return invisibleClass(r) != visible }
+
+func invisibleClass(r rune) int {
+	if r < 0xad {
+		return visible
 	}
-	return false
+	switch {
+	case r == '\u200C' || r == '\u200D':
+		return joiner
+	case r >= '\uFE00' && r <= '\uFE0F', r >= 0xE0100 && r <= 0xE01EF,
+		r >= '\u180B' && r <= '\u180D', r == '\u180F',
+		r >= 0xE0020 && r <= 0xE007F:
+		return selector
+	case r == '\u200E' || r == '\u200F' || r == '\u061C':
+		return mark
+	case r == '\u00AD', r == '\u034F', r == '\u115F', r == '\u1160',
+		r == '\u17B4', r == '\u17B5', r == '\u180E', r == '\u3164', r == '\uFEFF', r == '\uFFA0':
+		return hidden
+	case r >= '\u200B' && r <= '\u200F', r >= '\u202A' && r <= '\u202E', r >= '\u2060' && r <= '\u206F':
+		return hidden
+	case r >= '\uFFF0' && r <= '\uFFFB':
+		return hidden
+	case r >= 0x1BCA0 && r <= 0x1BCA3, r >= 0x1D173 && r <= 0x1D17A, r >= 0xE0000 && r <= 0xE0FFF:
+		return hidden
+	}
+	return visible
 }

@@ -3,6 +3,7 @@ package sanitize
 import (
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -21,14 +22,16 @@ func TestLine(t *testing.T) {
 		{"raw 8-bit csi byte", "x\x9b2Jy", "x\uFFFD2Jy"},
 		{"cr overwrite", "safe\rEVIL", "safe␍EVIL"},
 		{"backspace overwrite", "abc\b\b\bxyz", "abc␈␈␈xyz"},
-		{"rlo", "invoice\u202Efdp.exe", "invoicefdp.exe"},
-		{"bidi isolates and marks", "a\u2066b\u2069c\u200Ed\u200Fe\u061Cf", "abcdef"},
+		{"rlo shown", "invoice\u202Efdp.exe", "invoice<U+202E>fdp.exe"},
+		{"bidi isolates and marks in ASCII shown", "a\u2066b\u2069c\u200Ed\u200Fe\u061Cf", "a<U+2066>b<U+2069>c<U+200E>d<U+200F>e<U+061C>f"},
+		{"direction marks in right-to-left text dropped", "שלום\u200F עולם\u200F", "שלום עולם"},
 		{"newline and tab visible", "a\nb\tc\r\n", "a␊b␉c␍␊"},
 		{"del", "a\x7fb", "a␡b"},
 		{"nul", "a\x00b", "a␀b"},
 		{"invalid utf8", "a\xff\xfeb", "a\uFFFD\uFFFDb"},
-		{"zero width hidden", "pay\u200Bpal\uFEFF\u2060", "paypal"},
-		{"tag characters", "hi\U000E0041\U000E0042", "hi"},
+		{"zero width shown", "pay\u200Bpal\uFEFF\u2060", "pay<U+200B>pal<U+FEFF><U+2060>"},
+		{"tag characters shown", "hi\U000E0041\U000E0042", "hi<U+E0041><U+E0042>"},
+		{"flag tag sequence dropped", "\U0001F3F4\U000E0067\U000E0062\U000E007F", "\U0001F3F4"},
 		{"zwj kept", "👩\u200D💻", "👩\u200D💻"},
 		{"line separator", "a\u2028b", "a␤b"},
 		{"empty", "", ""},
@@ -131,4 +134,79 @@ func FuzzText(f *testing.F) {
 			t.Fatalf("Text is not idempotent on %q", in)
 		}
 	})
+}
+
+func TestInvisibleCharacters(t *testing.T) {
+	tests := []struct {
+		name, in, line, text string
+	}{
+		{"soft hyphen", "Soft\u00ADware", "Soft<U+00AD>ware", "Software"},
+		{"combining grapheme joiner", "a\u034Fb", "a<U+034F>b", "ab"},
+		{"hangul choseong filler", "Pay\u115FPal", "Pay<U+115F>Pal", "PayPal"},
+		{"hangul jungseong filler", "Pay\u1160Pal", "Pay<U+1160>Pal", "PayPal"},
+		{"hangul filler spoof", "PayPal\u3164", "PayPal<U+3164>", "PayPal"},
+		{"halfwidth hangul filler", "\uFFA0PayPal", "<U+FFA0>PayPal", "PayPal"},
+		{"zero width space in a domain", "service@pay\u200Bpal.com", "service@pay<U+200B>pal.com", "service@paypal.com"},
+		{"khmer inherent vowel", "a\u17B4b", "a<U+17B4>b", "ab"},
+		{"mongolian vowel separator", "a\u180Eb", "a<U+180E>b", "ab"},
+		{"invisible operators and reserved", "a\u2062b\u2065c\uFFF0d", "a<U+2062>b<U+2065>c<U+FFF0>d", "abcd"},
+		{"musical and shorthand format controls", "a\U0001D173b\U0001BCA0c", "a<U+1D173>b<U+1BCA0>c", "abc"},
+		{"variation selector after an emoji dropped", "I \u2764\uFE0F you", "I \u2764 you", "I \u2764 you"},
+		{"text presentation selector after a CJK character dropped", "\u845B\U000E0100", "\u845B", "\u845B"},
+		{"variation selector after ASCII shown", "paypal\uFE0F.com", "paypal<U+FE0F>.com", "paypal.com"},
+		{"variation selector alone shown", "\uFE0F", "<U+FE0F>", ""},
+		{"zwnj in persian kept", "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645", "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645", "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645"},
+		{"zwj between ASCII shown", "pay\u200Dpal", "pay<U+200D>pal", "paypal"},
+		{"zwj emoji sequence kept", "\U0001F469\u200D\U0001F4BB", "\U0001F469\u200D\U0001F4BB", "\U0001F469\u200D\U0001F4BB"},
+		{"preheader padding", "Hi\u034F \u034F \u200C \u00AD", "Hi<U+034F> <U+034F> <U+200C> <U+00AD>", "Hi   "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Line(tt.in); got != tt.line {
+				t.Errorf("Line(%q) = %q, want %q", tt.in, got, tt.line)
+			}
+			if got := Text(tt.in); got != tt.text {
+				t.Errorf("Text(%q) = %q, want %q", tt.in, got, tt.text)
+			}
+		})
+	}
+}
+
+func TestInvisibleAgreesWithLine(t *testing.T) {
+	for r := rune(0); r <= 0x10FFFF; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		s := "a" + string(r) + "b"
+		got := Line(s)
+		if Invisible(r) && got == s {
+			t.Errorf("Line(%q) passes invisible %U through", s, r)
+		}
+		if !Invisible(r) && r >= 0xa0 && r != 0x2028 && r != 0x2029 && got != s {
+			t.Errorf("Line(%q) = %q changes visible %U", s, got, r)
+		}
+	}
+}
+
+// TestInvisibleCoversDefaultIgnorables checks Invisible against Go's
+// Unicode tables: every format character (Cf), other default-ignorable
+// code point and variation selector is invisible, except the ones Unicode
+// does not count as default-ignorable because they are drawn (prepended
+// concatenation marks, Egyptian hieroglyph format controls).
+func TestInvisibleCoversDefaultIgnorables(t *testing.T) {
+	drawn := func(r rune) bool {
+		return (r >= 0x0600 && r <= 0x0605) || r == 0x06DD || r == 0x070F || r == 0x0890 || r == 0x0891 ||
+			r == 0x08E2 || r == 0x110BD || r == 0x110CD || (r >= 0x13430 && r <= 0x1343F)
+	}
+	for r := rune(0xa0); r <= unicode.MaxRune; r++ {
+		di := unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) || unicode.Is(unicode.Variation_Selector, r)
+		if di && !drawn(r) && !Invisible(r) {
+			t.Errorf("Invisible(%U) = false for a default-ignorable character", r)
+		}
+	}
+	for _, r := range []rune{0x115F, 0x1160, 0x3164, 0xFFA0} {
+		if !Invisible(r) {
+			t.Errorf("Invisible(%U) = false for a Hangul filler", r)
+		}
+	}
 }
