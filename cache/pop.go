@@ -161,14 +161,69 @@ func (c *Cache) commitDelivered(account, uidl, tmp, rel string, h postamail.Head
 // deliveredIn looks uidl up in tx: whether it is known, and its message
 // if one is indexed.
 func deliveredIn(tx *sql.Tx, account, uidl string) (*scanned, bool, error) {
+	return (&popTx{tx: tx}).delivered(account, uidl)
+}
+
+// insertPOPRow inserts a Maildir message row and marks its UIDL known. A
+// UID clash (the same UIDL twice in one folder, which posta never writes)
+// indexes the file under its Maildir path instead, so no file goes unindexed.
+func insertPOPRow(tx *sql.Tx, account, rel string, h postamail.Header) (int64, error) {
+	return (&popTx{tx: tx}).insert(account, rel, h)
+}
+
+// popTx runs the statements of POP3 deliveries in a write transaction.
+// With c set it runs the cache's prepared statements (see Cache.stmt) in
+// the transaction: a batch runs each thousands of times, and preparing
+// them anew every time cost a third of its commit.
+type popTx struct {
+	tx    *sql.Tx
+	c     *Cache
+	stmts map[string]*sql.Stmt
+}
+
+func (p *popTx) prepared(q string) *sql.Stmt {
+	if p.c == nil {
+		return nil
+	}
+	if s, ok := p.stmts[q]; ok {
+		return s
+	}
+	s, err := p.c.stmt(q)
+	if err != nil {
+		return nil // the plain call below reports the error
+	}
+	if p.stmts == nil {
+		p.stmts = map[string]*sql.Stmt{}
+	}
+	p.stmts[q] = p.tx.Stmt(s)
+	return p.stmts[q]
+}
+
+func (p *popTx) exec(q string, args ...any) (sql.Result, error) {
+	if s := p.prepared(q); s != nil {
+		return s.Exec(args...)
+	}
+	return p.tx.Exec(q, args...)
+}
+
+func (p *popTx) queryRow(q string, args ...any) *sql.Row {
+	if s := p.prepared(q); s != nil {
+		return s.QueryRow(args...)
+	}
+	return p.tx.QueryRow(q, args...)
+}
+
+// delivered looks uidl up: whether it is known, and its message if one
+// is indexed.
+func (p *popTx) delivered(account, uidl string) (*scanned, bool, error) {
 	var n int
-	if err := tx.QueryRow(`SELECT COUNT(*) FROM pop_uidls WHERE account = ? AND uidl = ?`, account, uidl).Scan(&n); err != nil {
+	if err := p.queryRow(`SELECT COUNT(*) FROM pop_uidls WHERE account = ? AND uidl = ?`, account, uidl).Scan(&n); err != nil {
 		return nil, false, err
 	}
 	if n == 0 {
 		return nil, false, nil
 	}
-	s, err := scanMessage(tx.QueryRow(`SELECT `+messageColumns+` FROM messages
+	s, err := scanMessage(p.queryRow(`SELECT `+messageColumns+` FROM messages
 		WHERE account = ? AND uid = ? AND maildir_path != '' LIMIT 1`, account, uidl))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, true, nil
@@ -179,26 +234,24 @@ func deliveredIn(tx *sql.Tx, account, uidl string) (*scanned, bool, error) {
 	return &s, true, nil
 }
 
-// insertPOPRow inserts a Maildir message row and marks its UIDL known. A
-// UID clash (the same UIDL twice in one folder, which posta never writes)
-// indexes the file under its Maildir path instead, so no file goes unindexed.
-func insertPOPRow(tx *sql.Tx, account, rel string, h postamail.Header) (int64, error) {
+// insert is insertPOPRow.
+func (p *popTx) insert(account, rel string, h postamail.Header) (int64, error) {
 	rel = filepath.ToSlash(rel)
 	if h.UID == "" {
 		h.UID = "maildir:" + filepath.Base(rel)
-	} else if _, err := tx.Exec(`INSERT OR IGNORE INTO pop_uidls (account, uidl) VALUES (?, ?)`, account, h.UID); err != nil {
+	} else if _, err := p.exec(`INSERT OR IGNORE INTO pop_uidls (account, uidl) VALUES (?, ?)`, account, h.UID); err != nil {
 		return 0, err
 	}
 	insert := `INSERT INTO messages (account, folder, uid, maildir_path, has_body, ` + headerColumns + `)
 		VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	args := append([]any{account, h.Folder, h.UID, rel}, headerArgs(h)...)
-	res, err := tx.Exec(insert+` ON CONFLICT (account, folder, uid) DO NOTHING`, args...)
+	res, err := p.exec(insert+` ON CONFLICT (account, folder, uid) DO NOTHING`, args...)
 	if err != nil {
 		return 0, err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		args[2] = "maildir:" + filepath.Base(rel)
-		if res, err = tx.Exec(insert, args...); err != nil {
+		if res, err = p.exec(insert, args...); err != nil {
 			return 0, err
 		}
 	}

@@ -203,8 +203,9 @@ func (b *POPBatch) Commit() ([]Message, error) {
 			return err
 		}
 		dirs := map[string]bool{}
+		q := &popTx{tx: tx, c: c}
 		for _, p := range b.pending {
-			prev, known, err := deliveredIn(tx, b.account, p.uidl)
+			prev, known, err := q.delivered(b.account, p.uidl)
 			if err != nil {
 				return err
 			}
@@ -223,12 +224,12 @@ func (b *POPBatch) Commit() ([]Message, error) {
 				dirs[filepath.Dir(dst)] = true
 				b.remember(p)
 			}
-			id, err := insertPOPRow(tx, b.account, p.rel, p.h)
+			id, err := q.insert(b.account, p.rel, p.h)
 			if err != nil {
 				return err
 			}
 			if p.text != "" {
-				if _, err := tx.Exec(`UPDATE messages_fts SET body = ? WHERE rowid = ?`, bodyIndexText(p.text), id); err != nil {
+				if _, err := q.exec(`UPDATE messages_fts SET body = ? WHERE rowid = ?`, bodyIndexText(p.text), id); err != nil {
 					return err
 				}
 			}
