@@ -446,8 +446,9 @@ const popLeaseTTL = 10 * time.Minute
 
 // fetchPOP downloads new POP3 mail into the account's Maildir and
 // deletes mail on the server as the account's policy says. Each message
-// is streamed to disk, fsynced and indexed before the fetcher may delete
-// it on the server. One posta process at a time does it: the others get a
+// is streamed to disk as it arrives; the fetcher has them synced and
+// indexed a batch at a time (cache.POPBatch), always before the QUIT that
+// lets the server delete them. One posta process at a time does it: the others get a
 // *BusyError.
 func (a *Account) fetchPOP(ctx context.Context, f protocols.Fetcher, opts *SyncOptions, rep *SyncReport) error {
 	release, _, err := a.cache.AcquireLease("sync:"+a.Name(), popLeaseTTL)
@@ -494,6 +495,11 @@ func (a *Account) fetchPOPWith(ctx context.Context, f protocols.Fetcher, opts *S
 	}
 	notify := a.storedNotifier(opts, cache.FolderInbox)
 	defer notify(true)
+	// Messages are written as they arrive and made durable and indexed a
+	// batch at a time (Commit), before the QUIT that commits deletions.
+	batch := a.cache.BeginPOP(a.Name())
+	defer batch.Close()
+	var br *bufio.Reader // reused: one 256 KB buffer per sync, not per message
 	req := protocols.SyncRequest{
 		Folder: "INBOX",
 		State: protocols.FolderState{Known: func(uid string) bool {
@@ -504,12 +510,20 @@ func (a *Account) fetchPOPWith(ctx context.Context, f protocols.Fetcher, opts *S
 			a.emit(opts, Event{Kind: EventProgress, Folder: cache.FolderInbox, Progress: p})
 		},
 		Store: func(uidl string, r io.Reader) error {
-			br := bufio.NewReaderSize(r, popHeadBytes)
+			if br == nil {
+				br = bufio.NewReaderSize(r, popHeadBytes)
+			} else {
+				br.Reset(r)
+			}
 			head, _ := br.Peek(popHeadBytes) // short at the end of a small message
 			head = bytes.Clone(head)
 			h, _ := message.ParseHeader(bytes.NewReader(head))
 			h.Folder = "INBOX"
-			m, err := a.cache.DeliverPOP(a.Name(), uidl, h, br)
+			text, err := message.BodyText(bytes.NewReader(head))
+			if err != nil {
+				text = ""
+			}
+			err = batch.Add(uidl, h, text, br)
 			if errors.Is(err, cache.ErrAlreadyDelivered) {
 				// Stored by another process since this sync listed what
 				// it knew (and deleted here since): it is safe.
@@ -519,8 +533,13 @@ func (a *Account) fetchPOPWith(ctx context.Context, f protocols.Fetcher, opts *S
 			if err != nil {
 				return err
 			}
-			a.indexBody(m.ID, head)
 			known[uidl] = struct{}{}
+			return nil
+		},
+		Commit: func() error {
+			if _, err := batch.Commit(); err != nil {
+				return err
+			}
 			notify(false)
 			return nil
 		},
