@@ -95,9 +95,20 @@ func checkSafe(t *testing.T, in, out string, multiline bool) {
 			t.Fatalf("output of %q contains byte %#x: %q", in, c, out)
 		}
 	}
-	for _, r := range out {
-		if (r >= 0x80 && r <= 0x9f) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) {
+	rs := []rune(out)
+	for i, r := range rs {
+		if (r >= 0x80 && r <= 0x9f) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x2028 || r == 0x2029 {
 			t.Fatalf("output of %q contains %U: %q", in, r, out)
+		}
+		if !Invisible(r) {
+			continue
+		}
+		// Only ZWJ and ZWNJ may remain, between two visible non-ASCII
+		// characters.
+		joined := (r == 0x200C || r == 0x200D) && i > 0 && i+1 < len(rs) &&
+			rs[i-1] >= 0xa0 && !Invisible(rs[i-1]) && rs[i+1] >= 0xa0 && !Invisible(rs[i+1])
+		if !joined {
+			t.Fatalf("output of %q contains invisible %U: %q", in, r, out)
 		}
 	}
 }
@@ -106,6 +117,8 @@ func fuzzSeeds(f *testing.F) {
 	for _, s := range []string{
 		"", "hello", "\x1b]52;c;ZXZpbA==\x07", "\x1b[2J", "a\rb", "a\r\nb", "\u202Efdp.exe",
 		"\x9b31m", "\u009b31m", "\xc2", "\xed\xa0\x80", strings.Repeat("é", 10), "\u2028\u2029",
+		"Pay\u3164Pal\u00AD\u034F\u115F\u1160\uFFA0", "\u2764\uFE0F\u200D\U0001F525", "é\uFE0F\u200Dü\u200F",
+		"\U0001F3F4\U000E0067\U000E007F", "a\u200Cb", "\u05E9\u200F\u200E1",
 	} {
 		f.Add(s)
 	}
