@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/sanitize"
 )
 
 // checkTimeout bounds the online check of one account.
@@ -57,12 +58,12 @@ func runConfigCheck(ctx context.Context, g *globals, offline bool) error {
 		return err
 	}
 	for _, p := range problems {
-		fmt.Fprintf(g.stdout, "%s:%s\n", path, p)
+		fmt.Fprintf(g.stdout, "%s:%s\n", sanitize.Line(path), sanitize.Line(fmt.Sprint(p)))
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("config check: %d problem(s) in %s", len(problems), path)
 	}
-	fmt.Fprintf(g.stdout, "%s: ok (%d accounts)\n", path, len(cfg.Accounts))
+	fmt.Fprintf(g.stdout, "%s: ok (%d accounts)\n", sanitize.Line(path), len(cfg.Accounts))
 	if offline {
 		return nil
 	}
@@ -88,12 +89,15 @@ func runConfigCheck(ctx context.Context, g *globals, offline bool) error {
 			{ac.Fetch.Kind, ac.Fetch.ServerConfig, r.fetch},
 			{"smtp", ac.SMTP, r.send},
 		} {
-			addr := net.JoinHostPort(s.sc.Host, strconv.Itoa(s.sc.Port))
+			// The error carries the server's words (a NO text, a STARTTLS
+			// refusal, the names in its certificate): shown made safe.
+			addr := sanitize.Line(net.JoinHostPort(s.sc.Host, strconv.Itoa(s.sc.Port)))
+			name, kind := sanitize.Line(ac.Name), sanitize.Line(s.kind)
 			if s.err != nil {
 				failed++
-				fmt.Fprintf(g.stdout, "%s: %s %s FAILED: %v\n", ac.Name, s.kind, addr, s.err)
+				fmt.Fprintf(g.stdout, "%s: %s %s FAILED: %s\n", name, kind, addr, sanitize.Line(s.err.Error()))
 			} else {
-				fmt.Fprintf(g.stdout, "%s: %s %s ok\n", ac.Name, s.kind, addr)
+				fmt.Fprintf(g.stdout, "%s: %s %s ok\n", name, kind, addr)
 			}
 		}
 	}

@@ -36,7 +36,12 @@ type globals struct {
 func Main(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals()...)
 	defer stop()
-	g := &globals{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	return run(ctx, &globals{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, args)
+}
+
+// run is Main on g's streams. Every error is printed made safe: it may
+// carry a server's words.
+func run(ctx context.Context, g *globals, args []string) int {
 	if status, ok := mailtoMain(ctx, g, args); ok {
 		return status
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/keymap"
+	"github.com/posta-mail/posta/sanitize"
 	"github.com/posta-mail/posta/ui"
 )
 
@@ -22,7 +23,7 @@ func runTUI(ctx context.Context, g *globals) error {
 	c, err := g.openCore()
 	if errors.Is(err, accounts.ErrNoConfig) && isTerminal(g.stdin) && isTerminal(g.stderr) {
 		// A newcomer: offer the demo instead of only an error.
-		fmt.Fprintf(g.stderr, "%v\n\nTry posta now on local demo servers seeded with mail? [Y/n] ", err)
+		fmt.Fprintf(g.stderr, "%s\n\nTry posta now on local demo servers seeded with mail? [Y/n] ", sanitize.Text(err.Error()))
 		answer, _ := bufio.NewReader(g.stdin).ReadString('\n')
 		if a := strings.TrimSpace(strings.ToLower(answer)); a == "" || a == "y" || a == "yes" {
 			return runDemo(ctx, g, false, 0)
