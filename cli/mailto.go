@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/posta-mail/posta/accounts"
@@ -13,22 +14,60 @@ import (
 	"github.com/posta-mail/posta/ui"
 )
 
-// mailtoMain handles `posta mailto:...`, which cobra cannot route because
-// the argument is not a subcommand name. It reports whether args[0] is a
-// mailto URI and, if so, the exit status.
+// mailtoMain handles `posta [global flags] mailto:...`, which cobra cannot
+// route because the argument is not a subcommand name. It reports whether
+// args are one mailto URI with only global flags (--config, --cache-dir,
+// --data-dir, --account, before or after it) and, if so, the exit status.
 //
-// The composer is not wired into the TUI yet: for now the draft is
-// printed as the editor would show it (sanitized on a terminal). The TUI
-// will open its composer on the draft from composeFromMailto instead.
+// On a terminal the reader opens its composer on the draft; in a script
+// the draft is printed as the editor would show it.
 func mailtoMain(ctx context.Context, g *globals, args []string) (status int, handled bool) {
-	if len(args) == 0 || !isMailto(args[0]) {
+	uri, ok := mailtoArgs(g, args)
+	if !ok {
 		return 0, false
 	}
-	if err := runMailto(ctx, g, args[0]); err != nil {
+	if err := runMailto(ctx, g, uri); err != nil {
 		fmt.Fprintln(g.stderr, "posta:", sanitize.Text(err.Error()))
 		return 1, true
 	}
 	return 0, true
+}
+
+// mailtoArgs finds the mailto URI among args and sets the global flags
+// around it in g. It reports false, and leaves g alone, unless args are
+// exactly one mailto URI and global flags.
+func mailtoArgs(g *globals, args []string) (string, bool) {
+	vals := map[string]*string{}
+	config, cacheDir, dataDir, account := g.config, g.cacheDir, g.dataDir, g.account
+	if cacheDir == "" {
+		cacheDir = os.Getenv("POSTA_CACHE_DIR")
+	}
+	if dataDir == "" {
+		dataDir = os.Getenv("POSTA_DATA_DIR")
+	}
+	vals["--config"], vals["--cache-dir"], vals["--data-dir"], vals["--account"] = &config, &cacheDir, &dataDir, &account
+	uri := ""
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, value, hasValue := strings.Cut(a, "=")
+		dst, isFlag := vals[name]
+		switch {
+		case isFlag && hasValue:
+			*dst = value
+		case isFlag && i+1 < len(args):
+			*dst = args[i+1]
+			i++
+		case isMailto(a) && uri == "":
+			uri = a
+		default:
+			return "", false
+		}
+	}
+	if uri == "" {
+		return "", false
+	}
+	g.config, g.cacheDir, g.dataDir, g.account = config, cacheDir, dataDir, account
+	return uri, true
 }
 
 func isMailto(arg string) bool {
