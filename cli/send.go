@@ -62,8 +62,12 @@ until the server accepted it: if sending fails, "posta sync" retries.`,
 
 // prepareOutgoing reads the message's header, collects the envelope,
 // strips Bcc and adds a missing Date or Message-ID.
+//
+// Line endings are made CRLF first, as they will be on the wire: a bare
+// CR inside a field ("X-Foo: a\rBcc: x@evil") would otherwise hide a
+// line from the parser that the server then sees.
 func prepareOutgoing(in []byte, defaultFrom string, now time.Time) (raw []byte, from string, to []string, err error) {
-	br := bufio.NewReader(bytes.NewReader(in))
+	br := bufio.NewReader(bytes.NewReader(toCRLF(in)))
 	th, err := textproto.ReadHeader(br)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("message header: %w", err)
@@ -87,7 +91,8 @@ func prepareOutgoing(in []byte, defaultFrom string, now time.Time) (raw []byte, 
 	} else {
 		h.SetAddressList("From", []*gomail.Address{{Address: defaultFrom}})
 	}
-	h.Del("Bcc")
+	h.Del("Bcc") // every Bcc field
+	h.Del("Resent-Bcc")
 	if !h.Has("Date") {
 		h.SetDate(now)
 	}
@@ -105,4 +110,22 @@ func prepareOutgoing(in []byte, defaultFrom string, now time.Time) (raw []byte, 
 		return nil, "", nil, err
 	}
 	return out.Bytes(), from, to, nil
+}
+
+// toCRLF turns bare CR and bare LF line endings into CRLF, as the SMTP
+// sender does while it streams.
+func toCRLF(in []byte) []byte {
+	out := make([]byte, 0, len(in)+len(in)/32)
+	for i := 0; i < len(in); i++ {
+		switch b := in[i]; {
+		case b == '\r' && i+1 < len(in) && in[i+1] == '\n':
+			out = append(out, '\r', '\n')
+			i++
+		case b == '\r' || b == '\n':
+			out = append(out, '\r', '\n')
+		default:
+			out = append(out, b)
+		}
+	}
+	return out
 }
