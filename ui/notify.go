@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -35,7 +36,7 @@ func (m Model) notifyCmd(rep accounts.SyncReport) tea.Cmd {
 			}
 			from := ""
 			if len(msg.From) > 0 {
-				from = msg.From[0].String()
+				from = notifySender(msg.From[0])
 			}
 			notes = append(notes, [2]string{from, msg.Subject})
 		}
@@ -54,10 +55,24 @@ func (m Model) notifyCmd(rep accounts.SyncReport) tea.Cmd {
 	}
 }
 
-// runNotify runs the notify command with the sender and subject as two
-// more arguments, made safe for any terminal or notifier that shows them.
+// notifySender is the sender as a notification shows it: the name, made
+// safe, with the address; the address alone when the name is empty once
+// made safe (blank, or only characters a notifier would not show).
+func notifySender(a mail.Address) string {
+	addr := sanitize.Line(a.Addr)
+	name := strings.TrimSpace(sanitize.Line(a.Name))
+	if name == "" {
+		return addr
+	}
+	return name + " <" + addr + ">"
+}
+
+// runNotify runs the notify command with "--", the sender and the
+// subject as more arguments, made safe for any terminal or notifier that
+// shows them. The "--" ends the options of notifiers that take them, so
+// that a subject like "--urgency=critical" is never read as one.
 func runNotify(argv []string, from, subject string) error {
-	args := append(append([]string(nil), argv[1:]...), sanitize.Line(from), sanitize.Line(subject))
+	args := append(append([]string(nil), argv[1:]...), "--", sanitize.Line(from), sanitize.Line(subject))
 	cmd := exec.Command(argv[0], args...)
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("notify_command: %w", err)
