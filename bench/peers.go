@@ -33,16 +33,27 @@ func installPeers() map[string]string {
 		return missing
 	}
 	logf("installing %s with apt-get", strings.Join(pkgs, " and "))
-	why := ""
-	for _, p := range pkgs {
-		// One package at a time: one that is not available must not keep
-		// the other out.
-		cmd := exec.Command("apt-get", "install", "-y", "-q", "--no-install-recommends", p)
+	apt := func(args ...string) (string, error) {
+		cmd := exec.Command("apt-get", args...)
 		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 		out, err := cmd.CombinedOutput()
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		return lines[len(lines)-1], err
+	}
+	updated := false
+	for _, p := range pkgs {
+		// One package at a time: one that is not available must not keep
+		// the other out. Stale package lists are updated once.
+		why := ""
+		last, err := apt("install", "-y", "-q", "--no-install-recommends", p)
+		if err != nil && !updated {
+			updated = true
+			if _, uerr := apt("update", "-q"); uerr == nil {
+				last, err = apt("install", "-y", "-q", "--no-install-recommends", p)
+			}
+		}
 		if err != nil {
-			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-			why = fmt.Sprintf("apt-get install %s failed (%v): %s", p, err, lines[len(lines)-1])
+			why = fmt.Sprintf("apt-get install %s failed (%v): %s", p, err, last)
 		}
 		if _, err := exec.LookPath(p); err != nil {
 			if why == "" {
