@@ -38,6 +38,7 @@ type deviations struct {
 	eightBitToX    bool // raw 8-bit header bytes are replaced by 'X' on delivery
 	noUpdatePipe   bool // changes made on one connection are not pushed to another's IDLE
 	refusesBadMIME bool // APPEND refuses some malformed MIME
+	authTemporary  bool // submission answers a wrong password with 454 (temporary), not 535
 }
 
 // server is one row of the table.
@@ -105,11 +106,12 @@ func allServers(t *testing.T) []*server {
 		},
 		{
 			name: "maddy", roles: rolesUnder(""), deliversTo: "maddy",
-			dev: deviations{noUIDPlus: true, lowerKeywords: true, noUpdatePipe: true, refusesBadMIME: true},
+			dev: deviations{noUIDPlus: true, lowerKeywords: true, noUpdatePipe: true, refusesBadMIME: true, authTemporary: true},
 			notes: []string{
 				"no UIDPLUS: no COPYUID, posta finds a moved message's UID in the target folder itself",
 				"keywords are stored in lower case ($Label1 comes back as $label1)",
 				"built with CGO_ENABLED=0, its pure-Go SQLite has no update pipe: another connection's changes are seen on the next command, not pushed",
+				"submission answers a wrong password with 454 4.7.0 (temporary failure) instead of 535: posta retries such a message later instead of reporting a wrong password",
 				"APPEND refuses some malformed MIME; mail that reaches it otherwise can get a multipart BODYSTRUCTURE with no parts, which go-imap cannot parse (issue 17, bug 1)",
 			},
 		},

@@ -143,7 +143,7 @@ with_apt_lock() {
 
 # ---------------------------------------------------------------- certificates
 make_certs() {
-	[ -s "$DIR/ca.pem" ] && [ -s "$DIR/server.pem" ] && [ -s "$DIR/server.key" ] && return 0
+	[ -s "$DIR/ca.pem" ] && [ -s "$DIR/server.pem" ] && [ -s "$DIR/server.key" ] && [ -s "$DIR/server-ec.pem" ] && return 0
 	local t="$DIR/tls-work"
 	mkdir -p "$t"
 	openssl req -x509 -newkey rsa:2048 -nodes -days 30 -sha256 \
@@ -161,10 +161,17 @@ make_certs() {
 	EOF
 	openssl x509 -req -in "$t/server.csr" -CA "$DIR/ca.pem" -CAkey "$t/ca.key" -CAcreateserial \
 		-days 30 -sha256 -extfile "$t/ext.cnf" -out "$DIR/server.pem" 2>/dev/null || return 1
+	# OpenSMTPD 6.8's privilege-separated RSA signing fails under OpenSSL 3
+	# ("EVP lib"): it gets an ECDSA key from the same CA.
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -sha256 -subj "/CN=localhost" \
+		-keyout "$DIR/server-ec.key" -out "$t/server-ec.csr" 2>/dev/null || return 1
+	openssl x509 -req -in "$t/server-ec.csr" -CA "$DIR/ca.pem" -CAkey "$t/ca.key" -CAcreateserial \
+		-days 30 -sha256 -extfile "$t/ext.cnf" -out "$DIR/server-ec.pem" 2>/dev/null || return 1
 	rm -rf "$t"
 	cat "$DIR/server.key" "$DIR/server.pem" >"$DIR/server-combined.pem"
 	chmod 0644 "$DIR/ca.pem" "$DIR/server.pem"
-	chmod 0600 "$DIR/server.key" "$DIR/server-combined.pem"
+	chmod 0644 "$DIR/server-ec.pem"
+	chmod 0600 "$DIR/server.key" "$DIR/server-ec.key" "$DIR/server-combined.pem"
 }
 
 . "$(dirname "$0")/mailstack-more.d/maddy.sh"
