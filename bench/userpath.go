@@ -2,8 +2,11 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -35,6 +38,17 @@ func newUserPath(rep *report, dir string, dovecot, peers bool) *userPath {
 		rep.problem("launch rows not measured: %v", err)
 	} else {
 		u.tmux = t
+		// An interrupted harness must not leave the tmux server and the
+		// program it measures running.
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+		go func() {
+			s := <-sig
+			t.Close()
+			os.RemoveAll(dir)
+			fmt.Fprintf(os.Stderr, "bench: %v: stopped\n", s)
+			os.Exit(1)
+		}()
 	}
 	if u.tmux != nil {
 		if u.posta, err = postaBinary(dir); err != nil {
