@@ -59,8 +59,8 @@ func TestUnifiedInboxMergesAccountsByDate(t *testing.T) {
 }
 
 // TestNotifyCommandGetsSanitizedArguments runs notify_command for new
-// mail whose subject carries escape sequences: the command gets sender
-// and subject as separate arguments with nothing raw in them.
+// mail whose subject carries escape sequences: the command gets "--",
+// sender and subject as separate arguments with nothing raw in them.
 func TestNotifyCommandGetsSanitizedArguments(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("the notify command is a shell script")
@@ -80,16 +80,16 @@ func TestNotifyCommandGetsSanitizedArguments(t *testing.T) {
 	waitFor(t, tm, "[1 new]")
 	var got []byte
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if got, _ = os.ReadFile(out); strings.Count(string(got), "\n") >= 3 {
+		if got, _ = os.ReadFile(out); strings.Count(string(got), "\n") >= 4 {
 			break
 		}
 	}
 	lines := strings.Split(strings.TrimSuffix(string(got), "\n"), "\n")
-	if len(lines) != 3 || lines[0] != "--posta" || lines[1] != "Eve <eve@example.com>" {
-		t.Fatalf("notify args = %q, want --posta, the sender and the subject", lines)
+	if len(lines) != 4 || lines[0] != "--posta" || lines[1] != "--" || lines[2] != "Eve <eve@example.com>" {
+		t.Fatalf("notify args = %q, want --posta, --, the sender and the subject", lines)
 	}
-	if strings.ContainsAny(lines[2], "\x1b\x07") || !strings.Contains(lines[2], "hi $(reboot)") {
-		t.Errorf("subject argument = %q, want it sanitized and passed literally", lines[2])
+	if strings.ContainsAny(lines[3], "\x1b\x07") || !strings.Contains(lines[3], "hi $(reboot)") {
+		t.Errorf("subject argument = %q, want it sanitized and passed literally", lines[3])
 	}
 	tm.Type("q")
 	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
