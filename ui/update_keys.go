@@ -261,6 +261,9 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		if m.compose.err != nil {
 			return m, nil
 		}
+		if m.compose.askBeforeSending() {
+			return m, nil // the review screen asks; a second send sends
+		}
 		a, err := m.set.Get(m.compose.account)
 		if err != nil {
 			m.setError(err)
