@@ -63,6 +63,7 @@ const headerColumns = `message_id, in_reply_to, refs, subject, from_json, to_jso
 	date, flags, seen, size, has_attachment`
 
 func headerArgs(h postamail.Header) []any {
+	h = h.Bounded() // the index keeps a bounded form; the message keeps every byte
 	return []any{h.MessageID, h.InReplyTo, encodeJSON(h.References), h.Subject,
 		encodeJSON(h.From), encodeJSON(h.To), encodeJSON(h.Cc), h.Date.Unix(),
 		encodeFlags(h.Flags), h.Flags.Has(postamail.FlagSeen), h.Size, h.HasAttachment}

@@ -211,7 +211,9 @@ func toHeader(buf *imapclient.FetchMessageBuffer, folder string) mail.Header {
 	} else {
 		h.HasAttachment = attachedByType(threading)
 	}
-	return h
+	// A batch of headers waits in memory until it is stored: keep only
+	// what the index keeps, not a hostile message's 8 MB subject.
+	return h.Bounded()
 }
 
 func parseHeaderFields(raw []byte) textproto.Header {
