@@ -50,11 +50,10 @@ func addressList(raw string) []mail.Address {
 // (invalid bytes from an encoded word become U+FFFD) and decodes the
 // encoded words the parser left alone.
 func displayName(name string) string {
-	name = validUTF8(name)
 	if strings.Contains(name, "=?") {
-		name = decodeText(name)
+		return decodeText(validUTF8(name))
 	}
-	return name
+	return fieldText(name)
 }
 
 // stripAddressComments removes the comments of an address field (outside
@@ -126,11 +125,11 @@ func stripAddressComments(s string) (string, map[string]string) {
 
 // lastWord returns the last white-space separated word of s.
 func lastWord(s string) string {
-	f := strings.Fields(s)
-	if len(f) == 0 {
-		return ""
+	s = strings.TrimRight(s, " \t\r\n")
+	if i := strings.LastIndexAny(s, " \t\r\n"); i >= 0 {
+		s = s[i+1:]
 	}
-	return strings.Trim(f[len(f)-1], ",;:")
+	return strings.Trim(s, ",;:")
 }
 
 // splitAddresses splits on commas that are outside quotes, comments and

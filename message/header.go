@@ -195,6 +195,11 @@ func headerInfo(th textproto.Header) mail.Header {
 	out.To = addressList(h.Get("To"))
 	out.Cc = addressList(h.Get("Cc"))
 	out.ReplyTo = addressList(h.Get("Reply-To"))
+	for _, list := range [][]mail.Address{out.From, out.To, out.Cc, out.ReplyTo} {
+		for i := range list {
+			list[i].Addr = fieldText(list[i].Addr)
+		}
+	}
 	if d, err := parseDate(toUTF8(h.Get("Date"))); err == nil {
 		out.Date = d
 	}
@@ -234,7 +239,7 @@ func idList(h gomail.Header, key string) []string {
 }
 
 func parseIDs(v string) []string {
-	v = stripComments(v)
+	v = stripComments(fieldText(v))
 	var ids []string
 	for {
 		lt := strings.IndexByte(v, '<')

@@ -119,6 +119,23 @@ func uuDecodeLine(line []byte) (data []byte, end bool) {
 	return data, false
 }
 
+// uuLineValid reports whether line can be a line of uuencoded data: its
+// length character matches the characters that follow (some encoders
+// drop trailing spaces or add a check character), or it is "end".
+func uuLineValid(line []byte) bool {
+	line = bytes.TrimRight(line, "\r\n")
+	if len(line) == 0 || bytes.Equal(bytes.TrimSpace(line), []byte("end")) {
+		return true
+	}
+	if line[0] < ' ' || line[0] > '`' {
+		return false
+	}
+	n := int((line[0] - ' ') & 63)
+	want := (n + 2) / 3 * 4
+	have := len(line) - 1
+	return have >= want-3 && have <= want+2
+}
+
 // uuBlock is a uuencoded file found in a text part.
 type uuBlock struct {
 	name string
@@ -144,11 +161,15 @@ func extractUU(text []byte) ([]byte, []uuBlock) {
 			continue
 		}
 		var data []byte
-		closed := false
+		closed, valid := false, true
 		scan := after
 		for len(scan) > 0 {
 			l, next, _ := bytes.Cut(scan, []byte("\n"))
 			scan = next
+			if !uuLineValid(l) {
+				valid = false
+				break
+			}
 			d, end := uuDecodeLine(l)
 			if end {
 				if bytes.Equal(bytes.TrimSpace(l), []byte("end")) {
@@ -164,6 +185,10 @@ func extractUU(text []byte) ([]byte, []uuBlock) {
 			data = append(data, d...)
 		}
 		if !closed {
+			if valid && len(scan) == 0 {
+				// No block can end before the end of the text.
+				return append(out, rest...), blocks
+			}
 			out = append(out, rest[:min(len(line)+1, len(rest))]...)
 			rest = after
 			continue

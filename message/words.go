@@ -36,7 +36,8 @@ func charsetToUTF8(name string, b []byte) (s string, known bool) {
 }
 
 // decodeText decodes the RFC 2047 encoded words of a header value and
-// makes the result valid UTF-8. Each run of adjacent words in one charset
+// makes the result valid UTF-8 without control characters (see
+// fieldText). Each run of adjacent words in one charset
 // is decoded on its own (so a multi-byte character split between two
 // words survives, and a word in an unknown charset does not spoil its
 // neighbours); white space between encoded words is dropped (RFC 2047
@@ -45,12 +46,12 @@ func charsetToUTF8(name string, b []byte) (s string, known bool) {
 // read as UTF-8 or Windows-1252. Malformed words are kept as they are.
 func decodeText(s string) string {
 	if !strings.Contains(s, "=?") {
-		return strings.ToValidUTF8(toUTF8(s), "\uFFFD")
+		return fieldText(toUTF8(s))
 	}
 	var out strings.Builder
-	var run []byte   // decoded bytes of the current run of words
-	var runCS string // their charset
-	var gap string   // text between the last word and the next token
+	var run []byte          // decoded bytes of the current run of words
+	var runCS string        // their charset
+	var gap strings.Builder // text between the last word and the next token
 	flush := func() {
 		if run != nil {
 			s, _ := charsetToUTF8(runCS, run)
@@ -66,37 +67,45 @@ func decodeText(s string) string {
 		cs, data, n, ok := encodedWord(s[i:])
 		if !ok {
 			// Not a word: keep "=?" as text and go on after it.
-			gap += s[:i+2]
+			gap.WriteString(s[:i+2])
 			s = s[i+2:]
 			continue
 		}
-		gap += s[:i]
-		if run != nil && strings.TrimSpace(gap) == "" {
-			gap = "" // white space between two words
+		gap.WriteString(s[:i])
+		between := gap.String()
+		if run != nil && strings.TrimSpace(between) == "" {
+			between = "" // white space between two words
 		}
-		if gap != "" || !strings.EqualFold(cs, runCS) {
+		if between != "" || !strings.EqualFold(cs, runCS) {
 			flush()
-			out.WriteString(toUTF8(gap))
-			gap = ""
+			out.WriteString(toUTF8(between))
 		}
+		gap.Reset()
 		if run == nil {
 			run, runCS = []byte{}, cs
 		}
 		run = append(run, data...)
 		s = s[i+n:]
 	}
-	gap += s
+	gap.WriteString(s)
 	flush()
-	out.WriteString(toUTF8(gap))
-	return strings.ToValidUTF8(out.String(), "\uFFFD")
+	out.WriteString(toUTF8(gap.String()))
+	return fieldText(out.String())
 }
+
+// Bounds of an encoded word's parts (RFC 2047 allows 75 bytes in all;
+// real mail has longer ones): they keep a field full of "=?" linear.
+const (
+	maxCharsetName = 100
+	maxWordText    = 16 << 10
+)
 
 // encodedWord parses the encoded word at the start of s
 // ("=?charset?enc?text?="), returning the charset (language tag
 // included), the decoded bytes and the length of the word.
 func encodedWord(s string) (cs string, data []byte, n int, ok bool) {
 	rest := s[2:]
-	q1 := strings.IndexByte(rest, '?')
+	q1 := strings.IndexByte(rest[:min(len(rest), maxCharsetName)], '?')
 	if q1 <= 0 || len(rest) < q1+3 || rest[q1+2] != '?' {
 		return "", nil, 0, false
 	}
@@ -105,7 +114,7 @@ func encodedWord(s string) (cs string, data []byte, n int, ok bool) {
 		return "", nil, 0, false
 	}
 	text := rest[q1+3:]
-	end := strings.Index(text, "?=")
+	end := strings.Index(text[:min(len(text), maxWordText)], "?=")
 	if end < 0 {
 		return "", nil, 0, false
 	}
@@ -168,4 +177,38 @@ func validUTF8(s string) string {
 		return s
 	}
 	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// fieldText makes a decoded header value valid UTF-8 without C0 or C1
+// controls, so that what ParseHeader returns is safe to store, print as
+// JSON or compare: tab, CR and LF (folding left in a value or decoded
+// from a word) become spaces, the other C0 controls and DEL their Control
+// Pictures ("␛"), as sanitize.Line shows them, and C1 controls and invalid
+// bytes U+FFFD.
+func fieldText(s string) string {
+	clean := utf8.ValidString(s)
+	for i := 0; clean && i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || (c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f) {
+			clean = false
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		switch {
+		case r == '\t' || r == '\r' || r == '\n':
+			b.WriteByte(' ')
+		case r < 0x20:
+			b.WriteRune(0x2400 + r)
+		case r == 0x7f:
+			b.WriteRune('\u2421')
+		case r >= 0x80 && r <= 0x9f:
+			b.WriteRune('\uFFFD')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
