@@ -115,6 +115,8 @@ type Model struct {
 	progress string
 	status   string
 	isError  bool
+	// opened holds the copies of attachments opened with o (attach.go).
+	opened *openedFiles
 }
 
 // New builds the TUI over the accounts of set.
@@ -131,6 +133,7 @@ func New(set *accounts.Set, opts Options) Model {
 		theme: NewTheme(opts.Theme), keys: DefaultKeyMap(),
 		events: make(chan tea.Msg, 64),
 		width:  80, height: 24,
+		opened:  newOpenedFiles(),
 		syncing: map[string]bool{},
 		again:   map[string]accounts.SyncOptions{},
 		acctErr: map[string]string{},
@@ -426,5 +429,9 @@ func (m *Model) openHelp() {
 // "posta" (OSC 2); write it to the terminal before the program starts.
 const WindowTitle = "\x1b]2;posta\x07"
 
-// Quit ends background work; call it after the program returns.
-func (m Model) Quit() { m.cancel() }
+// Quit ends background work and removes the copies of attachments
+// opened with o; call it after the program returns.
+func (m Model) Quit() {
+	m.cancel()
+	m.opened.removeAll()
+}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -27,6 +26,7 @@ const (
 	promptSearch
 	promptSaveAttachment
 	promptOpenAttachment
+	promptOpenRisky // "open this program anyway?"
 	promptMove
 )
 
@@ -34,6 +34,8 @@ const (
 type prompt struct {
 	kind  promptKind
 	input textinput.Model
+	// attachment is the attachment a promptOpenRisky is about.
+	attachment int
 }
 
 func newPrompt(kind promptKind, label, value string) prompt {
@@ -58,28 +60,6 @@ func saveAttachmentCmd(raw []byte, index int, dir string) tea.Cmd {
 	return func() tea.Msg {
 		path, err := message.SaveAttachment(bytes.NewReader(raw), index, dir)
 		return attachmentDoneMsg{path: path, err: err}
-	}
-}
-
-// openAttachmentCmd saves a private temporary copy and hands it to the
-// OS opener, without a shell.
-func openAttachmentCmd(raw []byte, index int) tea.Cmd {
-	return func() tea.Msg {
-		dir, err := os.MkdirTemp("", "posta-open-")
-		if err != nil {
-			return attachmentDoneMsg{err: err}
-		}
-		path, err := message.SaveAttachment(bytes.NewReader(raw), index, dir)
-		if err != nil {
-			return attachmentDoneMsg{err: err}
-		}
-		argv := openerArgv(path)
-		cmd := exec.Command(argv[0], argv[1:]...)
-		if err := cmd.Start(); err != nil {
-			return attachmentDoneMsg{path: path, err: fmt.Errorf("open with %s: %w", argv[0], err)}
-		}
-		go cmd.Wait() // reap it; the viewer outlives nothing of ours
-		return attachmentDoneMsg{path: path, opened: true}
 	}
 }
 
@@ -150,9 +130,20 @@ func (m Model) submitPrompt() (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		if p.kind == promptOpenAttachment {
-			return m, openAttachmentCmd(m.pager.raw, n)
+			if a, _ := m.pager.attachment(n); riskyAttachment(a) {
+				m.prompt = newPrompt(promptOpenRisky, sanitize.Line(a.Name)+" may run as a program. Open it anyway? [y/N] ", "")
+				m.prompt.attachment = n
+				return m, textinput.Blink
+			}
+			return m, openAttachmentCmd(m.pager.raw, n, m.opened, openerArgv, openedGrace)
 		}
 		return m, saveAttachmentCmd(m.pager.raw, n, downloadDir(m.opts.DownloadDir))
+	case promptOpenRisky:
+		if v := strings.ToLower(value); v != "y" && v != "yes" {
+			m.setInfo("Not opened")
+			return m, nil
+		}
+		return m, openAttachmentCmd(m.pager.raw, p.attachment, m.opened, openerArgv, openedGrace)
 	}
 	return m, nil
 }
