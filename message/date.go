@@ -8,7 +8,10 @@ import (
 	"time"
 )
 
-var spaceAroundColon = regexp.MustCompile(`[ \t\r\n]*:[ \t\r\n]*`)
+var (
+	spaceAroundColon = regexp.MustCompile(`[ \t\r\n]*:[ \t\r\n]*`)
+	zoneAfterTime    = regexp.MustCompile(`(:[0-9]{2})([+-][0-9]{4})`)
+)
 
 var errBadDate = errors.New("message: unreadable date")
 
@@ -35,7 +38,8 @@ var monthNames = map[string]time.Month{
 func parseDate(s string) (time.Time, error) {
 	s = stripComments(s)
 	if strings.Contains(s, ":") {
-		s = spaceAroundColon.ReplaceAllString(s, ":") // "09 :   55  :  06"
+		s = spaceAroundColon.ReplaceAllString(s, ":")  // "09 :   55  :  06"
+		s = zoneAfterTime.ReplaceAllString(s, "$1 $2") // "00:01+0000"
 	}
 	var (
 		day, year, hh, mm, ss = -1, -1, -1, 0, 0

@@ -100,6 +100,22 @@ func readHeader(br *bufio.Reader, warn func(string)) (h textproto.Header, rest [
 				first = false
 				continue
 			}
+		case err == nil && first && nextIsField(br):
+			// A separator line before the fields ("26-Aug-92
+			// 22:15:02-LCL,22076;000000000000"), as the mbox From line.
+			first = false
+			continue
+		case err == nil && len(field) > 0 && nextIsField(br):
+			// A line that is neither a field nor a continuation between
+			// two fields: a fold that lost its indentation, or a mangled
+			// field. It is kept as a continuation.
+			warn("malformed header line")
+			if len(field)+len(trimmed)+3 <= maxFieldBytes {
+				field = append(field, "\r\n "...)
+				field = append(field, trimmed...)
+			}
+			first = false
+			continue
 		default:
 			if !first {
 				warn("header not followed by a blank line")
@@ -120,15 +136,26 @@ func readHeader(br *bufio.Reader, warn func(string)) (h textproto.Header, rest [
 // headerGoesOn reports whether the next line of br continues the header:
 // a continuation line or a field.
 func headerGoesOn(br *bufio.Reader) bool {
-	next, _ := br.Peek(min(br.Size(), 1000))
-	if i := bytes.IndexByte(next, '\n'); i >= 0 {
-		next = next[:i]
-	}
-	next = bytes.TrimRight(next, "\r")
+	next := peekLine(br)
 	if len(bytes.TrimSpace(next)) == 0 {
 		return false
 	}
 	return next[0] == ' ' || next[0] == '\t' || isFieldLine(next)
+}
+
+// nextIsField reports whether the next line of br is a field.
+func nextIsField(br *bufio.Reader) bool {
+	next := peekLine(br)
+	return len(next) > 0 && next[0] != ' ' && next[0] != '\t' && isFieldLine(next)
+}
+
+// peekLine returns the start of the next line of br without reading it.
+func peekLine(br *bufio.Reader) []byte {
+	next, _ := br.Peek(min(br.Size(), 1000))
+	if i := bytes.IndexByte(next, '\n'); i >= 0 {
+		next = next[:i]
+	}
+	return bytes.TrimRight(next, "\r")
 }
 
 // readLine reads one line including its terminator. A line longer than max

@@ -43,6 +43,22 @@ func TestHeaderWhitespaceLines(t *testing.T) {
 			subject: "spaced", from: "a@example.com", bodyHas: "body",
 		},
 		{
+			name:    "separator line before the fields",
+			raw:     "26-Aug-92 22:15:02-LCL,22076;000000000000\r\nFrom: a@example.com\r\nSubject: babyl\r\n\r\nbody\r\n",
+			subject: "babyl", from: "a@example.com", bodyHas: "body",
+		},
+		{
+			name: "fold that lost its indentation",
+			raw: "X-Diagnostics: 1;AM4PR01MB1442;6:1Y77VdiYZvw\r\nP8FxVksOO2tmFWl+LxT0Acgv7RaCFBKFmzA31fwJ\r\nFrom: a@example.com\r\nSubject: outlook\r\n" +
+				"Content-Type: text/plain\r\n\r\nbody\r\n",
+			subject: "outlook", from: "a@example.com", bodyHas: "body", bodyHasNot: "P8Fx",
+		},
+		{
+			name:    "body without a separating blank line",
+			raw:     "From: a@example.com\r\nSubject: s\r\ncounter to RFC 5322, no blank line\r\nmore body\r\n",
+			subject: "s", from: "a@example.com", bodyHas: "counter to RFC 5322, no blank line\nmore body",
+		},
+		{
 			name:    "mbox From line still skipped",
 			raw:     "From a@example.com Tue Jul  1 10:52:37 2003\r\nFrom: a@example.com\r\nSubject: mbox\r\n\r\nbody\r\n",
 			subject: "mbox", from: "a@example.com", bodyHas: "body",
@@ -71,6 +87,23 @@ func TestHeaderWhitespaceLines(t *testing.T) {
 			if got := header(res, "Subject"); got != tt.subject {
 				t.Errorf("shown Subject = %q, want %q", got, tt.subject)
 			}
+		})
+	}
+}
+
+func TestHeaderJunkLinesCorpus(t *testing.T) {
+	for _, tt := range []struct{ file, subject string }{
+		{"mikel-mail/plain_emails/raw_email_incorrect_header.eml", ""},
+		{"mimekit/messages/issue358.txt", "R: R: R: I: FR-selca LA selcaE"},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			raw := corpusMessage(t, tt.file)
+			h, _ := ParseHeader(strings.NewReader(raw))
+			if len(h.From) == 0 || h.Date.IsZero() || (tt.subject != "" && h.Subject != tt.subject) {
+				t.Errorf("ParseHeader() = From %v, Date %v, Subject %q", h.From, h.Date, h.Subject)
+			}
+			res := render(t, raw, Options{})
+			mustNotContain(t, "Body", res.Body, "X-Antivirus", "Message-ID:")
 		})
 	}
 }
