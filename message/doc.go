@@ -9,6 +9,20 @@
 // lists attachments. Broken content never makes these fail: the result is
 // best effort and the problems are reported as [Rendered.Warnings].
 //
+// # Reading real mail
+//
+// Mail in the wild breaks the RFCs in known ways, and both functions read
+// it as its sender meant it: dates in obsolete syntax (zone names, two-digit
+// years, comments), header sections with lines of white space or junk
+// lines inside, field names followed by spaces, message ids with spaces,
+// RFC 2047 words one charset run at a time (unknown charsets, split UTF-8,
+// language tags, UTF-7), RFC 2231 parameters in any charset with
+// continuations, address fields with comments or without brackets, HTML
+// parts whose charset is only in a <meta> tag, base64 followed by a list
+// footer, multiparts whose boundary is missing, and uuencoded files. What
+// cannot be read is shown as it is rather than guessed. ParseHeader's
+// fields are valid UTF-8 without control characters.
+//
 // Limits keep hostile input cheap: header fields are cut at 100 KB, the
 // whole header block at 1 MiB, body text at [Options.MaxBodyBytes]
 // (1 MiB by default), at most 10,000 MIME parts are walked and nesting
