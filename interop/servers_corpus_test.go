@@ -4,6 +4,7 @@ package interop
 
 import (
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"io/fs"
 	"os"
@@ -53,8 +54,15 @@ func scratchFolder(t *testing.T, s *server, c *imapclient.Client, name string) s
 		t.Fatalf("create %s: %v", folder, err)
 	}
 	t.Cleanup(func() {
-		c.Unselect().Wait()
-		c.Delete(folder).Wait()
+		// A client of its own: the test's may have been replaced.
+		d, err := imapclient.DialTLS(s.imapTLS, &imapclient.Options{TLSConfig: &tls.Config{RootCAs: s.roots, ServerName: "127.0.0.1"}})
+		if err != nil {
+			return
+		}
+		defer d.Close()
+		if d.Login(alice, alicePass).Wait() == nil {
+			d.Delete(folder).Wait()
+		}
 	})
 	return folder
 }
