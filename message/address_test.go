@@ -22,6 +22,8 @@ func TestAddressList(t *testing.T) {
 			[]mail.Address{{Name: "Stefanie Schwabe", Addr: "stefanie.schwabe@wanadoo.fr"}}},
 		{"two bare addresses without a comma", `a@example.org b@example.org`,
 			[]mail.Address{{Addr: "a@example.org"}, {Addr: "b@example.org"}}},
+		{"two bracketed addresses without a comma", `Bob Dunite <bob@extern> Bobby Dunite <bobby@extern>`,
+			[]mail.Address{{Name: "Bob Dunite", Addr: "bob@extern"}, {Name: "Bobby Dunite", Addr: "bobby@extern"}}},
 		{"group", `A Group:Ed Jones <c@a.test>,joe@where.test,John <jdoe@one.test>;`,
 			[]mail.Address{{Name: "Ed Jones", Addr: "c@a.test"}, {Addr: "joe@where.test"}, {Name: "John", Addr: "jdoe@one.test"}}},
 		{"unknown charset in a name", `=?x-nonsense?q?Ann?= <a@example.org>, =?utf-8?q?Andr=C3=A9?= <b@example.org>`,

@@ -172,6 +172,21 @@ func looseAddress(s string) []mail.Address {
 	if a, err := addressParser.Parse(s); err == nil {
 		return []mail.Address{{Name: displayName(a.Name), Addr: a.Address}}
 	}
+	if strings.Count(s, "<") > 1 && strings.Count(s, ">") > 1 {
+		// Several "Name <addr>" without commas between them.
+		var out []mail.Address
+		for rest := s; strings.Contains(rest, "<"); {
+			gt := strings.IndexByte(rest, '>')
+			if gt < 0 {
+				gt = len(rest) - 1
+			}
+			out = append(out, looseAddress(rest[:gt+1])...)
+			rest = rest[gt+1:]
+		}
+		if len(out) > 1 {
+			return out
+		}
+	}
 	if lt := strings.LastIndexByte(s, '<'); lt >= 0 {
 		addr := s[lt+1:]
 		if gt := strings.IndexByte(addr, '>'); gt >= 0 {

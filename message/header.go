@@ -217,11 +217,12 @@ func headerInfo(th textproto.Header) mail.Header {
 	out.MessageID = firstID(h, "Message-Id")
 	out.InReplyTo = firstID(h, "In-Reply-To")
 	out.References = idList(h, "References")
-	out.Subject = decodeText(h.Get("Subject"))
-	out.From = addressList(h.Get("From"))
-	out.To = addressList(h.Get("To"))
-	out.Cc = addressList(h.Get("Cc"))
-	out.ReplyTo = addressList(h.Get("Reply-To"))
+	get := rawFieldReader(th)
+	out.Subject = decodeText(get("Subject"))
+	out.From = addressList(get("From"))
+	out.To = addressList(get("To"))
+	out.Cc = addressList(get("Cc"))
+	out.ReplyTo = addressList(get("Reply-To"))
 	for _, list := range [][]mail.Address{out.From, out.To, out.Cc, out.ReplyTo} {
 		for i := range list {
 			list[i].Addr = fieldText(list[i].Addr)
@@ -232,6 +233,29 @@ func headerInfo(th textproto.Header) mail.Header {
 	}
 	out.HasAttachment = topLevelAttachment(h.Header)
 	return out
+}
+
+// rawFieldReader returns a function that reads a field of th. Raw 8-bit
+// text that is not UTF-8 is read in the charset of the message's
+// Content-Type when it has one that keeps ASCII as it is (a big5 or
+// koi8-r message often has its subject in big5 or koi8-r, unencoded);
+// otherwise decodeText reads it as Windows-1252.
+func rawFieldReader(th textproto.Header) func(key string) string {
+	_, params := parseParams(th.Get("Content-Type"))
+	cs := strings.ToLower(params["charset"])
+	if strings.HasPrefix(cs, "utf-") || strings.HasPrefix(cs, "ucs") || strings.HasPrefix(cs, "unicode") {
+		cs = "" // UTF-8 is already tried; UTF-16 and UTF-32 do not keep ASCII
+	}
+	return func(key string) string {
+		v := th.Get(key)
+		if cs == "" || utf8.ValidString(v) {
+			return v
+		}
+		if s, known := charsetToUTF8(cs, []byte(v)); known {
+			return s
+		}
+		return v
+	}
 }
 
 // topLevelAttachment guesses from the top-level Content-Type and

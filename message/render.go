@@ -7,7 +7,6 @@ import (
 	"io"
 	"strings"
 
-	gomail "github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/posta-mail/posta/sanitize"
@@ -91,11 +90,10 @@ func Render(r io.Reader, opts Options) (res *Rendered, err error) {
 
 // displayHeaders returns the header fields shown above the body.
 func displayHeaders(th textproto.Header) []Field {
-	h := gomail.Header{}
-	h.Header.Header = th
+	get := rawFieldReader(th)
 	var out []Field
 	for _, key := range []string{"From", "To", "Cc", "Date", "Subject"} {
-		raw := h.Get(key)
+		raw := get(key)
 		if raw == "" {
 			continue
 		}

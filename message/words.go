@@ -25,6 +25,13 @@ func charsetToUTF8(name string, b []byte) (s string, known bool) {
 		return toUTF8(string(b)), true
 	case "utf-7", "utf7", "unicode-1-1-utf-7", "csunicode11utf7", "x-unicode-2-0-utf-7":
 		return decodeUTF7(b), true
+	case "utf-16", "utf16", "ucs-2", "unicode":
+		// Without a byte order mark RFC 2781 says big endian, but
+		// Windows sends little endian: the zero bytes of Latin text
+		// tell which.
+		if !bytes.HasPrefix(b, []byte{0xfe, 0xff}) && !bytes.HasPrefix(b, []byte{0xff, 0xfe}) && littleEndianGuess(b) {
+			cs = "utf-16le"
+		}
 	}
 	if r, err := charset.Reader(cs, bytes.NewReader(b)); err == nil {
 		out, err := io.ReadAll(r)
@@ -211,4 +218,19 @@ func fieldText(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// littleEndianGuess reports whether UTF-16 text without a byte order mark
+// looks little endian: more zero bytes at odd offsets than at even ones.
+func littleEndianGuess(b []byte) bool {
+	even, odd := 0, 0
+	for i := 0; i+1 < len(b) && i < 4096; i += 2 {
+		if b[i] == 0 {
+			even++
+		}
+		if b[i+1] == 0 {
+			odd++
+		}
+	}
+	return odd > even
 }

@@ -25,6 +25,9 @@ func TestDecodeText(t *testing.T) {
 		{"unterminated word kept", "50% =?off", "50% =?off"},
 		{"raw latin-1 outside words", "caf\xe9 =?utf-8?q?ok?=", "café ok"},
 		{"b word", "=?UTF-8?B?UHLDvGZ1bmc=?=", "Prüfung"},
+		{"utf-16 little endian without a BOM", "=?utf-16?B?RABlAHMAaQBnAG4A?=", "Design"},
+		{"utf-16 big endian without a BOM", "=?utf-16?B?AEQAZQBzAGkAZwBu?=", "Design"},
+		{"utf-16 with a BOM", "=?UTF-16?B?//492Enc?= test", "\U0001F449 test"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,5 +95,25 @@ func TestWordsCorpus(t *testing.T) {
 	}
 	if len(h.To) != 1 || h.To[0].Name != "Dörte Å. Sörensen, Jr." {
 		t.Errorf("To = %#v, want the name in iso-8859-1 with a language tag decoded", h.To)
+	}
+}
+
+func TestRawHeaderInMessageCharset(t *testing.T) {
+	raw := "Subject: \xf0\xd2\xc9\xd7\xc5\xd4 =?utf-8?q?w=C3=B6rld?=\r\nFrom: \xf0\xc5\xd4\xd1 <p@example.org>\r\nContent-Type: text/plain; charset=koi8-r\r\n\r\n\xf0\xd2\xc9\xd7\xc5\xd4\r\n"
+	h, err := ParseHeader(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Subject != "Привет wörld" || len(h.From) != 1 || h.From[0].Name != "Петя" {
+		t.Errorf("ParseHeader() Subject = %q, From = %v, want koi8-r read", h.Subject, h.From)
+	}
+	res := render(t, raw, Options{})
+	if got := header(res, "Subject"); got != "Привет wörld" {
+		t.Errorf("shown Subject = %q", got)
+	}
+	// Without a charset, raw 8-bit text is still read as Windows-1252.
+	h, _ = ParseHeader(strings.NewReader("Subject: caf\xe9\r\n\r\n"))
+	if h.Subject != "café" {
+		t.Errorf("Subject = %q, want café", h.Subject)
 	}
 }
