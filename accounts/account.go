@@ -101,6 +101,7 @@ func endpoint(account string, s ServerConfig) (protocols.Endpoint, *tokenCache, 
 		Auth:           s.Auth,
 		AllowPlainAuth: s.AllowPlainAuth,
 		Password:       password,
+		Tracer:         s.Tracer,
 	}
 	if e.Security == "" {
 		e.Security = protocols.SecurityTLS

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/posta-mail/posta/keymap"
+	"github.com/posta-mail/posta/protocols"
 )
 
 // Config is the whole configuration file.
@@ -96,6 +97,10 @@ type ServerConfig struct {
 	// TLSInsecureSkipVerify turns certificate verification off. Only for
 	// what the user wrote explicitly; the TUI shows it.
 	TLSInsecureSkipVerify bool `toml:"tls_insecure_skip_verify"`
+
+	// Tracer, if not nil, records the conversations with the server
+	// (posta --trace); it is never read from the file.
+	Tracer protocols.Tracer `toml:"-"`
 }
 
 // FetchConfig is the incoming side of an account.

@@ -67,6 +67,9 @@ func runConfigCheck(ctx context.Context, g *globals, offline bool) error {
 	if offline {
 		return nil
 	}
+	if err := g.applyTrace(cfg); err != nil {
+		return err
+	}
 	type result struct{ fetch, send error }
 	results := make([]chan result, len(cfg.Accounts))
 	for i, ac := range cfg.Accounts {

@@ -29,6 +29,8 @@ type globals struct {
 	stdin    io.Reader
 	stdout   io.Writer
 	stderr   io.Writer
+
+	traceFlags
 }
 
 // Main runs posta with args (without the program name) and returns the
@@ -47,6 +49,7 @@ func run(ctx context.Context, g *globals, args []string) int {
 	}
 	root := newRoot(g)
 	root.SetArgs(args)
+	defer g.closeTrace()
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(g.stderr, "posta:", sanitize.Text(err.Error()))
 		var ee exitError
@@ -101,6 +104,8 @@ seeded with mail and opens the reader on them.`,
 	pf.StringVar(&g.cacheDir, "cache-dir", os.Getenv("POSTA_CACHE_DIR"), "cache folder (env POSTA_CACHE_DIR; default <user cache dir>/posta)")
 	pf.StringVar(&g.dataDir, "data-dir", os.Getenv("POSTA_DATA_DIR"), "folder for POP3 mail, the only copy (env POSTA_DATA_DIR)")
 	pf.StringVar(&g.account, "account", "", "account to use (default: the default account)")
+	pf.StringVar(&g.traceFlags.path, "trace", "", "write the IMAP, POP3 and SMTP conversations to this file, credentials redacted (env POSTA_TRACE)")
+	pf.BoolVar(&g.traceFlags.bodies, "trace-bodies", false, "with --trace: also write message bodies")
 	root.AddCommand(newManCmd(), newAddressesCmd(g))
 	root.AddCommand(
 		newDemoCmd(g), newSyncCmd(g), newListCmd(g), newReadCmd(g),
@@ -190,6 +195,9 @@ func (g *globals) openCore() (*core, error) {
 		return nil, fmt.Errorf("%w\n\n%s", err, noConfigHelp(path))
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := g.applyTrace(cfg); err != nil {
 		return nil, err
 	}
 	cacheDir, dataDir, err := g.dirs()

@@ -369,7 +369,11 @@ func (o *setupOptions) credentials(ac *accounts.AccountConfig, found *discover.R
 // setupCheck logs in to the servers, as posta config check does.
 func setupCheck(ctx context.Context, g *globals, ac accounts.AccountConfig, secret string, p *prompter) error {
 	fmt.Fprintf(g.stderr, "Checking %s and %s…\n", ac.Fetch.Host, ac.SMTP.Host)
-	test := ac
+	traced := &accounts.Config{Accounts: []accounts.AccountConfig{ac}}
+	if err := g.applyTrace(traced); err != nil {
+		return err
+	}
+	test := traced.Accounts[0]
 	if secret != "" {
 		test.Fetch.Password, test.SMTP.Password = secret, secret
 	}

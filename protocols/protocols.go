@@ -183,6 +183,8 @@ type Endpoint struct {
 	Auth string
 	// Timeout bounds dialing and each read or write; zero means 30s.
 	Timeout time.Duration
+	// Tracer, if not nil, records the conversation (see Traced).
+	Tracer Tracer
 }
 
 // Addr returns host:port.

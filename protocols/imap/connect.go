@@ -114,6 +114,7 @@ func open(ctx context.Context, raw net.Conn, ep protocols.Endpoint, handler *ima
 		// go-imap waits for a greeting; the server sent it before TLS.
 		conn = &prefixConn{Conn: tc, r: io.MultiReader(strings.NewReader("* OK TLS started (posta)\r\n"), tc)}
 	}
+	conn = ep.Traced("imap", conn)
 	w := newWire(conn, ep.Addr(), timeout, busy)
 	c := imapclient.New(w, copts)
 	if err := c.WaitGreeting(); err != nil {

@@ -262,6 +262,7 @@ func (f *Fetcher) dial(ctx context.Context, addr string) (*timedConn, error) {
 	case protocols.SecurityTLS:
 		err = f.handshake(dctx, tc)
 	case protocols.SecurityStartTLS, protocols.SecurityNone:
+		tc.Conn = ep.Traced("pop3", raw)
 	default:
 		err = fmt.Errorf("pop3: unknown security %q", ep.Security)
 	}
@@ -278,7 +279,7 @@ func (f *Fetcher) handshake(ctx context.Context, tc *timedConn) error {
 	if err := conn.HandshakeContext(ctx); err != nil {
 		return fmt.Errorf("pop3: %s: TLS handshake: %w", f.opts.Endpoint.Addr(), err)
 	}
-	tc.Conn = conn
+	tc.Conn = f.opts.Endpoint.Traced("pop3", conn)
 	return nil
 }
 

@@ -87,16 +87,16 @@ func (s *Sender) open(ctx context.Context, conn net.Conn) (*smtp.Client, error) 
 		if err := tc.HandshakeContext(ctx); err != nil {
 			return nil, fmt.Errorf("smtp: tls %s: %w", ep.Addr(), err)
 		}
-		c = smtp.NewClient(tc)
+		c = smtp.NewClient(ep.Traced("smtp", tc))
 	case protocols.SecurityStartTLS:
 		// The EHLO before STARTTLS uses go-smtp's default "localhost".
 		var err error
-		c, err = smtp.NewClientStartTLS(conn, ep.TLS())
+		c, err = smtp.NewClientStartTLS(ep.Traced("smtp", conn), ep.TLS())
 		if err != nil {
 			return nil, fmt.Errorf("smtp: starttls %s: %w", ep.Addr(), err)
 		}
 	default:
-		c = smtp.NewClient(conn)
+		c = smtp.NewClient(ep.Traced("smtp", conn))
 	}
 	c.CommandTimeout = ep.IOTimeout()
 	if err := c.Hello(s.opts.LocalName); err != nil {
