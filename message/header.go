@@ -320,10 +320,27 @@ func parseIDs(v string) []string {
 }
 
 // toUTF8 returns s unchanged when it is valid UTF-8 and otherwise reads it
-// as Windows-1252, the usual charset of raw 8-bit headers.
+// as Windows-1252, the usual charset of raw 8-bit headers. Text that is
+// mostly UTF-8 (more multi-byte characters than stray bytes, as a UTF-8
+// name cut in the middle of a character) stays UTF-8, its stray bytes
+// becoming U+FFFD.
 func toUTF8(s string) string {
 	if utf8.ValidString(s) {
 		return s
+	}
+	multi, stray := 0, 0
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			stray++
+		case size > 1:
+			multi++
+		}
+		i += size
+	}
+	if multi > stray {
+		return strings.ToValidUTF8(s, "\uFFFD")
 	}
 	return decodeWindows1252([]byte(s))
 }

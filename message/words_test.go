@@ -24,6 +24,8 @@ func TestDecodeText(t *testing.T) {
 		{"malformed word kept", "=?utf-8?x?abc?= tail", "=?utf-8?x?abc?= tail"},
 		{"unterminated word kept", "50% =?off", "50% =?off"},
 		{"raw latin-1 outside words", "caf\xe9 =?utf-8?q?ok?=", "café ok"},
+		{"raw UTF-8 cut in a character", "Картинка чт\xd0", "Картинка чт\uFFFD"},
+		{"raw latin-1 with one UTF-8 look-alike", "na\xefve r\xe9sum\xe9 \xc3\xa9", "naïve résumé Ã©"},
 		{"b word", "=?UTF-8?B?UHLDvGZ1bmc=?=", "Prüfung"},
 		{"utf-16 little endian without a BOM", "=?utf-16?B?RABlAHMAaQBnAG4A?=", "Design"},
 		{"utf-16 big endian without a BOM", "=?utf-16?B?AEQAZQBzAGkAZwBu?=", "Design"},
