@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/emersion/go-maildir"
@@ -124,6 +125,13 @@ func (c *Cache) initMaildirs(account string) error {
 // file which landed before a crash is recognised on the next Open.
 func (c *Cache) newKey(uidl string) string {
 	now := c.now()
+	return fmt.Sprintf("%d.M%dP%dQ%dR%s.%s,U=%s", now.Unix(), now.Nanosecond()/1000, os.Getpid(),
+		atomic.AddUint64(&c.deliveries, 1), randomHex(4), keyHost(), hex.EncodeToString([]byte(uidl)))
+}
+
+// keyHost is the host name part of Maildir keys, read once (os.Hostname
+// opens and reads a file: one more file operation per delivered message).
+var keyHost = sync.OnceValue(func() string {
 	host, _ := os.Hostname()
 	host = strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
@@ -134,9 +142,8 @@ func (c *Cache) newKey(uidl string) string {
 	if host == "" {
 		host = "localhost"
 	}
-	return fmt.Sprintf("%d.M%dP%dQ%dR%s.%s,U=%s", now.Unix(), now.Nanosecond()/1000, os.Getpid(),
-		atomic.AddUint64(&c.deliveries, 1), randomHex(4), host, hex.EncodeToString([]byte(uidl)))
-}
+	return host
+})
 
 // uidlFromKey extracts the UIDL stored by newKey ("" if the key has none).
 func uidlFromKey(key string) string {

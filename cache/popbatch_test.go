@@ -103,3 +103,38 @@ func TestPOPBatchCloseDropsUncommitted(t *testing.T) {
 		t.Errorf("tmp/ holds %v after BeginPOP, want only %s", names, live)
 	}
 }
+
+// BenchmarkPOPBatch10k stores 10,000 small messages through one batch
+// (written, synced once, renamed into cur/, indexed in one transaction),
+// the storage side of a POP3 download. BenchmarkCreateFiles10k is its
+// floor on the same file system: the files alone, written and closed.
+func BenchmarkPOPBatch10k(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		c := openTest(b, testOptions(b))
+		b.StartTimer()
+		batch := c.BeginPOP("me@pop")
+		for i := 0; i < 10_000; i++ {
+			if err := batch.Add(fmt.Sprintf("u%d", i), postamail.Header{Subject: fmt.Sprint(i)}, "body text", stringsReader(rawMessage(i))); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := batch.Commit(); err != nil {
+			b.Fatal(err)
+		}
+		batch.Close()
+	}
+}
+
+func BenchmarkCreateFiles10k(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		dir := b.TempDir()
+		b.StartTimer()
+		for i := 0; i < 10_000; i++ {
+			if _, _, err := writeUnsynced(dir, fmt.Sprintf("f%d", i), stringsReader(rawMessage(i))); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
