@@ -114,7 +114,7 @@ seeded with mail and opens the reader on them.`,
 		newSearchCmd(g),
 		newCacheCmd(g), newOutboxCmd(g),
 		newOAuthCmd(g),
-		newSetupCmd(g),
+		newSetupCmd(g), newDoctorCmd(g),
 	)
 	root.AddCommand(newActionCmds(g)...)
 	return root
