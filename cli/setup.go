@@ -20,7 +20,6 @@ import (
 
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/discover"
-	"github.com/posta-mail/posta/discover/discovertest"
 )
 
 // setupOptions are `posta setup`'s flags.
@@ -231,7 +230,7 @@ func runSetup(ctx context.Context, g *globals, o *setupOptions) error {
 func (o *setupOptions) discoverOptions(log io.Writer) (*discover.Options, error) {
 	d := &discover.Options{Timeout: 30 * time.Second}
 	if o.dns != "" {
-		d.Resolver = discovertest.ResolverFor(o.dns)
+		d.Resolver = discover.ResolverAt(o.dns)
 	}
 	if o.httpsAddr == "" && o.discoverCA == "" {
 		return d, nil

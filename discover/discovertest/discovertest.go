@@ -4,7 +4,6 @@
 package discovertest
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -19,6 +18,8 @@ import (
 	"time"
 
 	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/posta-mail/posta/discover"
 )
 
 // SRV is one SRV answer.
@@ -85,19 +86,7 @@ func (d *DNS) Close() error { return d.conn.Close() }
 
 // Resolver returns a pure-Go resolver that asks only this server.
 func (d *DNS) Resolver() *net.Resolver {
-	return ResolverFor(d.Addr)
-}
-
-// ResolverFor returns a pure-Go resolver that sends every question to
-// the DNS server at addr.
-func ResolverFor(addr string) *net.Resolver {
-	return &net.Resolver{
-		PreferGo: true,
-		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			var dl net.Dialer
-			return dl.DialContext(ctx, "udp", addr)
-		},
-	}
+	return discover.ResolverAt(d.Addr)
 }
 
 func (d *DNS) serve() {
