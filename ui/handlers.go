@@ -71,7 +71,12 @@ func (m Model) handleSyncDone(msg syncDoneMsg) (Model, tea.Cmd) {
 // counts as each folder ends.
 func (m *Model) handleSyncEvent(ev accounts.Event) {
 	if ev.Kind == accounts.EventProgress {
-		m.progress = progressLine(ev.Account, ev.Progress)
+		// Events come through a channel and the sync's end as the
+		// command's result: a late progress event must not bring back a
+		// progress line for a sync that has ended.
+		if m.syncing[ev.Account] {
+			m.progress = progressLine(ev.Account, ev.Progress)
+		}
 		return
 	}
 	if m.search != nil {

@@ -84,3 +84,27 @@ func firstWords(s string) string {
 	}
 	return s
 }
+
+// TestLateProgressAfterTheSyncEnded: a progress event that reaches the
+// reader after its sync's end (events and the end take different paths)
+// must not bring the progress line back.
+func TestLateProgressAfterTheSyncEnded(t *testing.T) {
+	set, _ := demoSet(t, 5)
+	m := New(set, Options{NoSyncOnStart: true, NoWatch: true})
+	m.syncing["work"] = true
+	var model tea.Model = m
+	model, _ = model.Update(syncEventMsg{ev: accounts.Event{Account: "work", Kind: accounts.EventProgress,
+		Progress: accounts.Progress{Folder: "INBOX", Done: 5, Total: 10}}})
+	if model.(Model).progress == "" {
+		t.Fatal("no progress line while the sync runs")
+	}
+	model, _ = model.Update(syncDoneMsg{report: accounts.SyncReport{Account: "work"}})
+	model, _ = model.Update(syncEventMsg{ev: accounts.Event{Account: "work", Kind: accounts.EventProgress,
+		Progress: accounts.Progress{Folder: "INBOX", Done: 10, Total: 10}}})
+	if p := model.(Model).progress; p != "" {
+		t.Errorf("after the sync ended, a late event shows %q", p)
+	}
+	if v := model.View(); !strings.Contains(v, "up to date") {
+		t.Errorf("the status line does not say the sync ended:\n%s", v)
+	}
+}
