@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/mail"
+	"github.com/posta-mail/posta/sanitize"
 )
 
 // messageJSON is one row of `list --json` and `search --json`.
@@ -79,16 +81,25 @@ func jsonLine(v any) ([]byte, error) {
 }
 
 // terminalSafe rewrites encoded JSON so that, besides what encoding/json
-// escapes already (C0 controls), DEL, C1 controls and bidi overrides are
-// \u escapes: the output is safe to print on a terminal and still
-// carries the exact strings.
+// escapes already (C0 controls), DEL, C1 controls, bidi overrides and the
+// invisible characters of sanitize.Invisible (zero width spaces, soft
+// hyphens, Hangul fillers) are \u escapes: the output is safe to print on
+// a terminal, hides nothing, and still carries the exact strings.
 func terminalSafe(data []byte) []byte {
 	var b bytes.Buffer
 	for len(data) > 0 {
 		r, n := utf8.DecodeRune(data)
-		if r == 0x7f || (r >= 0x80 && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
+		switch {
+		case r == 0x7f || (r >= 0x80 && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
 			fmt.Fprintf(&b, `\u%04x`, r)
-		} else {
+		case sanitize.Invisible(r) && r > 0xffff:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+		case sanitize.Invisible(r):
+			// Zero width and filler characters would hide in the output
+			// (issue 16): escaped like the bidi controls.
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
 			b.Write(data[:n])
 		}
 		data = data[n:]
