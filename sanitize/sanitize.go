@@ -103,8 +103,8 @@ func clean(s string, multiline bool) string {
 			b.WriteString(s[i-size : i])
 			afterBase = true
 			continue
-		case class == selector && afterBase:
-			continue // presentation of the character before: dropped
+		case class == selector && (afterBase || strings.HasPrefix(s[i:], "\u20E3")):
+			continue // presentation of the character before (or of a keycap): dropped
 		case class == joiner && afterBase && i < len(s) && joinsNext(s[i:]):
 			b.WriteString(s[i-size : i])
 		case class == mark && (afterBase || (i < len(s) && joinsNext(s[i:]))):

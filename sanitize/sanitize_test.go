@@ -168,6 +168,7 @@ func TestInvisibleCharacters(t *testing.T) {
 		{"text presentation selector after a CJK character dropped", "\u845B\U000E0100", "\u845B", "\u845B"},
 		{"variation selector after ASCII shown", "paypal\uFE0F.com", "paypal<U+FE0F>.com", "paypal.com"},
 		{"variation selector alone shown", "\uFE0F", "<U+FE0F>", ""},
+		{"keycap selector dropped", "1\uFE0F\u20E3 deals", "1\u20E3 deals", "1\u20E3 deals"},
 		{"zwnj in persian kept", "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645", "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645", "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645"},
 		{"zwj between ASCII shown", "pay\u200Dpal", "pay<U+200D>pal", "paypal"},
 		{"zwj emoji sequence kept", "\U0001F469\u200D\U0001F4BB", "\U0001F469\u200D\U0001F4BB", "\U0001F469\u200D\U0001F4BB"},
