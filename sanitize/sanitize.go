@@ -28,7 +28,8 @@
 //     a character; [Text] (a message body, often padded with such
 //     characters) removes them. Two exceptions keep real text intact: a
 //     variation selector or tag character right after a non-ASCII
-//     character (an emoji's presentation, a flag) is removed in both, so
+//     character or before a keycap mark (an emoji's presentation, a flag,
+//     "1\uFE0F\u20E3") is removed in both, so
 //     the column count is exact, and ZWJ/ZWNJ (U+200D, U+200C) between two
 //     non-ASCII characters are kept, as scripts and emoji need them.
 //     The direction marks (U+200E, U+200F, U+061C) are removed next to a
