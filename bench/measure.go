@@ -100,6 +100,19 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 	rep.add(result{ID: "cold_first_batch", What: "internal: cold-start proxy, newest headers stored (first batch of the first sync; no process, no terminal)",
 		Messages: p.n, Unit: "ms", Value: first.median(), Samples: first})
 
+	if p.n >= 10000 {
+		// Issue 14's interactive lane: the first sync must still be
+		// running when the opens are done, so only big folders.
+		opened, rawOpen, err := f.openDuringSync(ctx, 5)
+		if err != nil {
+			rep.problem("open during the first sync at %d messages: %v", p.n, err)
+		} else {
+			rep.add(result{ID: "open_during_sync", What: "open an uncached message during the first sync of the folder (accounts Body on the interactive lane) vs one raw UID FETCH BODY[] on an open connection",
+				Messages: p.n, Unit: "ms", Value: opened.median(), Samples: opened, Baseline: rawOpen.median(), BaselineSamples: rawOpen})
+			logf("%d messages: open during the first sync %.1f ms (raw fetch %.1f ms)", p.n, opened.median(), rawOpen.median())
+		}
+	}
+
 	var trips, proto samples
 	for range p.runs {
 		n, d, err := f.resyncRoundTrips(ctx, synced.cacheDir, synced.dataDir)

@@ -83,8 +83,10 @@ var whyMissed = map[string]string{
 		"message for the References/In-Reply-To header fields posta also asks for, which the baseline does not), and it shares the 2 cores with the client. " +
 		"On the client, decoding the responses and storing the headers (SQLite insert, the full-text and counter triggers) take about equal parts. " +
 		"The remaining gap is that storing work: the baseline keeps nothing.",
-	"cold_first_batch": "The first screen waits for LOGIN, LIST, SELECT, a UID SEARCH of the whole folder and a first FETCH batch of 500 headers stored with threading; " +
-		"a smaller first batch (one screen, ~50) would paint sooner while the rest streams in.",
+	"cold_first_batch": "The first screen waits for LOGIN, LIST with STATUS, SELECT and a first FETCH of the 100 UIDs below UIDNEXT, stored; " +
+		"the UID SEARCH of the whole folder comes after it.",
+	"open_during_sync": "The interactive lane has a connection of its own, connected when the sync starts; an open costs one FETCH round trip, " +
+		"the server's time to send the message, and storing it in the cache and the search index, while the sync lane's batches compete for the same 2 cores.",
 	"resync_trips": "The demo server (go-imap's imapmemserver) has no CONDSTORE: an unchanged folder costs SELECT, then UID SEARCH ALL (expunges) and the FLAGS fetch " +
 		"of every message, sent together. With CONDSTORE and an unchanged HIGHESTMODSEQ the fetcher stops after SELECT: 1 round trip against Dovecot " +
 		"(interop TestIMAPUnchangedResyncCost).",
