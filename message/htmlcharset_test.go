@@ -1,6 +1,9 @@
 package message
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestHTMLMetaCharset(t *testing.T) {
 	tests := []struct {
@@ -19,5 +22,17 @@ func TestHTMLMetaCharset(t *testing.T) {
 			res := render(t, crlf(tt.head+"\n\n")+tt.body, Options{})
 			mustContain(t, "Body", res.Body, tt.want)
 		})
+	}
+}
+
+func TestHTMLMetaCharsetCorpus(t *testing.T) {
+	raw := corpusMessage(t, "enmime/mail/non-mime-missing-charset.raw")
+	w := newWalker(0)
+	root := w.parseMessage(strings.NewReader(raw), 0)
+	if root == nil || root.mediaType != "text/html" || root.params["charset"] != "" {
+		t.Fatalf("root = %+v, want an HTML part without a charset", root)
+	}
+	if got := sniffHTMLCharset(root.text); got != "windows-1250" {
+		t.Errorf("sniffHTMLCharset() = %q, want windows-1250 from <meta charset>", got)
 	}
 }
