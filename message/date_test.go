@@ -65,3 +65,23 @@ func TestDateObsoleteZoneShown(t *testing.T) {
 		t.Errorf("Date shown = %q, want %q", got, want)
 	}
 }
+
+func TestDateCorpus(t *testing.T) {
+	for _, tt := range []struct {
+		file string
+		want time.Time
+	}{
+		{"jwz-mailcore2/100", time.Date(1992, 1, 15, 21, 24, 40, 0, time.UTC)},                  // "Wed, 15 Jan 92 16:24:40 EST"
+		{"flanker/disposition-notification.eml", time.Date(1995, 9, 20, 4, 19, 0, 0, time.UTC)}, // "00:19:00 (EDT) -0400"
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			h, err := ParseHeader(strings.NewReader(corpusMessage(t, tt.file)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !h.Date.Equal(tt.want) {
+				t.Errorf("Date = %v, want %v", h.Date.UTC(), tt.want)
+			}
+		})
+	}
+}
