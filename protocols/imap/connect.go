@@ -50,7 +50,7 @@ func dial(ctx context.Context, opts Options, handler *imapclient.UnilateralDataH
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	defer stop()
 
-	c, w, err := open(ctx, raw, ep, handler, busy)
+	c, w, err := open(ctx, raw, opts, handler, busy)
 	if err == nil {
 		err = login(ctx, c, ep)
 		if err != nil {
@@ -87,7 +87,8 @@ func dialTCP(ctx context.Context, opts Options) (net.Conn, error) {
 // open wraps raw in TLS as the endpoint asks and waits for the greeting.
 // go-imap is given the wire above TLS, so that the wire sees the bytes
 // it parses; STARTTLS is therefore done here, before go-imap starts.
-func open(ctx context.Context, raw net.Conn, ep protocols.Endpoint, handler *imapclient.UnilateralDataHandler, busy *atomic.Int32) (*imapclient.Client, *wire, error) {
+func open(ctx context.Context, raw net.Conn, opts Options, handler *imapclient.UnilateralDataHandler, busy *atomic.Int32) (*imapclient.Client, *wire, error) {
+	ep := opts.Endpoint
 	copts := &imapclient.Options{
 		TLSConfig:             ep.TLS(),
 		UnilateralDataHandler: handler,
@@ -116,6 +117,9 @@ func open(ctx context.Context, raw net.Conn, ep protocols.Endpoint, handler *ima
 	}
 	conn = ep.Traced("imap", conn)
 	w := newWire(conn, ep.Addr(), timeout, busy)
+	if opts.maxUntagged > 0 {
+		w.maxUntagged = opts.maxUntagged
+	}
 	c := imapclient.New(w, copts)
 	if err := c.WaitGreeting(); err != nil {
 		c.Close()

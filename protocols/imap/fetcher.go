@@ -47,6 +47,9 @@ type Options struct {
 	// downloads; zero means DefaultMaxMessageBytes. A bigger message
 	// stays on the server and FetchBody fails with ErrTooLarge.
 	MaxMessageBytes int64
+
+	// maxUntagged, if not zero, replaces the limit of that name (tests).
+	maxUntagged int
 }
 
 // Fetcher is an IMAP protocols.Fetcher.
@@ -149,6 +152,7 @@ func (f *Fetcher) begin(ctx context.Context) (*imapclient.Client, func(error) er
 		once.Do(func() {
 			f.busy.Add(-1)
 			w.bodyLimit.Store(0)
+			w.fetchLimit.Store(0)
 		})
 		if ctxErr := ctx.Err(); ctxErr != nil && err != nil {
 			return fmt.Errorf("imap: %w", ctxErr)

@@ -462,3 +462,87 @@ func TestIdleOutlivesIOTimeout(t *testing.T) {
 		t.Errorf("Idle = %v", err)
 	}
 }
+
+func TestHostileServerSearchBackwards(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("* SEARCH")
+	for n := 4_000_000; n > 3_000_000; n -= 2 {
+		fmt.Fprintf(&b, " %d", n)
+	}
+	answer := b.String()
+	ep := hostileServer(t, hostileGreeting, func(s *hostileSession) {
+		tag, ok := s.serve("UID SEARCH")
+		if !ok {
+			return
+		}
+		s.send("%s\r\n%s OK done\r\n", answer, tag)
+		s.serve("")
+	})
+	f := New(Options{Endpoint: ep})
+	defer f.Close()
+	checkHostile(t, 5*time.Second, func() error {
+		_, err := f.SearchText(context.Background(), "INBOX", []string{"x"})
+		return err
+	}, ep.Addr(), "out of order")
+}
+
+func TestHostileServerEndlessUntagged(t *testing.T) {
+	ep := hostileServer(t, hostileGreeting, func(s *hostileSession) {
+		s.serve("LIST")
+		s.endless("* OK still here\r\n")
+	})
+	f := New(Options{Endpoint: ep, maxUntagged: 100_000}) // 10,000,000 in posta
+	defer f.Close()
+	checkHostile(t, 30*time.Second, func() error {
+		_, err := f.Folders(context.Background())
+		return err
+	}, ep.Addr(), "more than 100000 responses to one command")
+}
+
+// TestHostileServerEndlessFetch: FETCH responses for messages not asked
+// for are dropped by go-imap, each on a goroutine of its own; a server
+// that sends them without end must neither pile those up nor keep the
+// command going for ever.
+func TestHostileServerEndlessFetch(t *testing.T) {
+	ep := hostileServer(t, hostileGreeting, func(s *hostileSession) {
+		s.serve("UID FETCH")
+		var b strings.Builder
+		for n := 1; ; n++ {
+			fmt.Fprintf(&b, "* %d FETCH (UID %d FLAGS ())\r\n", n, n+10)
+			if b.Len() > 32<<10 {
+				if s.send("%s", b.String()) != nil {
+					return
+				}
+				b.Reset()
+			}
+		}
+	})
+	ep.Timeout = 2 * time.Second
+	f := New(Options{Endpoint: ep})
+	defer f.Close()
+	var most int
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			most = max(most, runtime.NumGoroutine())
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	checkHostile(t, 10*time.Second, func() error {
+		rc, err := f.FetchBody(context.Background(), "INBOX", "1")
+		if err == nil {
+			rc.Close()
+		}
+		return err
+	}, ep.Addr(), "FETCH responses")
+	close(done)
+	<-stopped
+	if most > 2*maxGoroutines {
+		t.Errorf("%d goroutines at once", most)
+	}
+}

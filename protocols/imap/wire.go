@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +41,24 @@ const (
 	maxResponseBytes = 8 << 20
 	// maxNesting bounds how deep parenthesised lists nest in a response.
 	maxNesting = 100
+	// maxUntagged bounds the untagged responses a server sends between
+	// two tagged ones (outside IDLE): data that keeps coming would
+	// otherwise keep a command from ever ending, deadline or not. The
+	// flags of 4,000,000 messages take as many.
+	maxUntagged = 10_000_000
+	// maxUnordered bounds the numbers of SEARCH answers that are not in
+	// ascending order: go-imap inserts each into a sorted list, which
+	// costs time quadratic in their count when they come backwards.
+	// Servers answer in ascending order.
+	maxUnordered = 10_000
+	// unsolicitedFetches is how many FETCH responses a fetch may bring
+	// beyond the messages it asked for (flag changes of others).
+	unsolicitedFetches = 10_000
+	// maxGoroutines is how many goroutines the process may have before
+	// the wire stops reading until there are fewer: go-imap drops a
+	// FETCH response nobody asked for on a goroutine of its own, and a
+	// server sending them fast would pile those up without end.
+	maxGoroutines = 10_000
 	// idleWait is how long a connection in IDLE waits for the server.
 	// go-imap re-issues IDLE every 28 minutes; servers may log a client
 	// out after 30 (RFC 2177).
@@ -86,6 +105,12 @@ type wire struct {
 	// bodyLimit, when not zero, lets literals up to that size through
 	// (the message body of a FetchBody).
 	bodyLimit atomic.Int64
+	// fetchLimit, when not zero, bounds the FETCH responses to the
+	// command running (FetchBody asks for one message).
+	fetchLimit atomic.Int64
+
+	// maxUntagged is the limit of that name, smaller in tests.
+	maxUntagged int
 
 	mu     sync.Mutex
 	failed error
@@ -97,7 +122,7 @@ func newWire(c net.Conn, addr string, timeout time.Duration, busy *atomic.Int32)
 	if busy == nil {
 		busy = new(atomic.Int32)
 	}
-	return &wire{Conn: c, addr: addr, timeout: timeout, busy: busy}
+	return &wire{Conn: c, addr: addr, timeout: timeout, busy: busy, maxUntagged: maxUntagged}
 }
 
 // failure returns the limit the server broke, or nil.
@@ -133,6 +158,9 @@ func (w *wire) deadline() time.Time {
 func (w *wire) Read(p []byte) (int, error) {
 	if err := w.failure(); err != nil {
 		return 0, err
+	}
+	for i := 0; i < 10_000 && runtime.NumGoroutine() > maxGoroutines; i++ {
+		time.Sleep(time.Millisecond) // let go-imap's goroutines finish
 	}
 	start := time.Now()
 	w.Conn.SetReadDeadline(w.deadline())
@@ -195,6 +223,16 @@ type scanner struct {
 	digits int
 	head   [48]byte // the start of the line, to tell its kind
 	nhead  int
+	// untagged counts the untagged responses since the last tagged one,
+	// fetches the FETCH responses among them.
+	untagged, fetches int
+	// In a "* SEARCH" line: the number being read, the one before, and
+	// how many numbers came and how many out of order since the last
+	// tagged response.
+	search             bool
+	searchNum, lastNum int64
+	searchDigits       int
+	searchN, unordered int
 }
 
 func (s *scanner) feed(w *wire, p []byte) error {
@@ -214,6 +252,14 @@ func (s *scanner) feed(w *wire, p []byte) error {
 		if s.nhead < len(s.head) {
 			s.head[s.nhead] = b
 			s.nhead++
+			if s.nhead == len("* SEARCH ") && bytes.EqualFold(s.head[:s.nhead], []byte("* SEARCH ")) {
+				s.search, s.searchDigits = true, 0
+			}
+		}
+		if s.search {
+			if err := s.searchByte(w, b); err != nil {
+				return err
+			}
 		}
 		if b == '\n' {
 			if err := s.lineEnd(w); err != nil {
@@ -292,11 +338,59 @@ func (s *scanner) lineEnd(w *wire) error {
 		}
 	}
 	// The response ends here.
-	if s.nhead > 0 && (s.head[0] == '+' || s.head[0] != '*') {
+	switch {
+	case s.nhead == 0:
+	case s.head[0] == '*':
+		s.untagged++
+		if s.untagged > w.maxUntagged && !w.idle.Load() {
+			return &WireError{Addr: w.addr, What: fmt.Sprintf("sent more than %d responses to one command", w.maxUntagged)}
+		}
+		if limit := w.fetchLimit.Load(); limit > 0 && s.isFetch() {
+			if s.fetches++; int64(s.fetches) > limit {
+				return &WireError{Addr: w.addr, What: fmt.Sprintf("sent more than %d FETCH responses to a fetch of fewer messages", limit)}
+			}
+		}
+	default:
 		w.armed.Store(false) // the tagged answer, or the server waits for us
+		s.untagged, s.fetches, s.searchN, s.unordered, s.lastNum = 0, 0, 0, 0, 0
 	}
+	s.search = false
 	s.used, s.depth, s.nhead, s.brace = 0, 0, 0, 0
 	s.quoted, s.escaped = false, false
+	return nil
+}
+
+// isFetch says whether the line is a "* n FETCH" response.
+func (s *scanner) isFetch() bool {
+	f := bytes.Fields(s.head[:s.nhead])
+	return len(f) >= 3 && bytes.EqualFold(f[2], []byte("FETCH"))
+}
+
+// searchByte follows the numbers of a "* SEARCH" line.
+func (s *scanner) searchByte(w *wire, b byte) error {
+	if b >= '0' && b <= '9' {
+		if s.searchNum < 1<<40 {
+			s.searchNum = s.searchNum*10 + int64(b-'0')
+		}
+		s.searchDigits++
+		return nil
+	}
+	if s.searchDigits == 0 {
+		return nil
+	}
+	n := s.searchNum
+	s.searchNum, s.searchDigits = 0, 0
+	s.searchN++
+	if s.searchN > maxFolderUIDs {
+		return &WireError{Addr: w.addr, What: fmt.Sprintf("listed more than %d messages in a SEARCH answer", maxFolderUIDs)}
+	}
+	if n < s.lastNum {
+		s.unordered++
+		if s.unordered > maxUnordered {
+			return &WireError{Addr: w.addr, What: fmt.Sprintf("sent a SEARCH answer with more than %d numbers out of order", maxUnordered)}
+		}
+	}
+	s.lastNum = n
 	return nil
 }
 
