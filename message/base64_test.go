@@ -38,10 +38,15 @@ func TestBase64FooterInMessage(t *testing.T) {
 		"--b\nContent-Type: application/octet-stream; name=data.bin\nContent-Transfer-Encoding: base64\n\n" +
 		enc + "\n_______________\nList mailing list\n--b--\n")
 	res := render(t, raw, Options{})
-	if res.Body != "Hello list\n" {
-		t.Errorf("Body = %q, want %q", res.Body, "Hello list\n")
+	if want := "Hello list\n\n--\nthe footer\n"; res.Body != want {
+		t.Errorf("Body = %q, want %q (the footer shown as text)", res.Body, want)
 	}
 	if len(res.Attachments) != 1 || res.Attachments[0].Size != int64(len(data)) {
 		t.Errorf("Attachments = %+v, want one of %d bytes", res.Attachments, len(data))
 	}
+}
+
+func TestBase64FooterCorpus(t *testing.T) {
+	res := render(t, corpusMessage(t, "spamassassin/nice/cjk/big5-base64.1"), Options{})
+	mustContain(t, "Body", res.Body, "更新日期", "SLAT-talk mailing list")
 }

@@ -108,8 +108,9 @@ func unhex(c byte) byte {
 // more base64: once a group was padded, each following line is decoded
 // only if it holds nothing but the standard alphabet, "=" and white space,
 // and the first other line ends the body (a mailing-list footer appended
-// after the encoded data is not decoded into garbage). Separately padded
-// chunks thus still decode.
+// after the encoded data is not decoded into garbage; its start is kept in
+// trailer, so a text part can show it as text). Separately padded chunks
+// thus still decode.
 type b64Reader struct {
 	r       io.Reader
 	in      []byte
@@ -120,8 +121,11 @@ type b64Reader struct {
 	eof     bool
 	padded  bool   // a group was ended by "="
 	line    []byte // the current line after padding, not yet decoded
-	stopped bool   // the data ended; the rest of the input is ignored
+	stopped bool   // the data ended; the rest of the input is kept in trailer
+	trailer []byte // the start of the text after the data (a list footer)
 }
+
+const maxB64Trailer = 64 << 10
 
 var b64Value = func() (t [256]byte) {
 	for i := range t {
@@ -167,6 +171,9 @@ func (b *b64Reader) Read(p []byte) (int, error) {
 func (b *b64Reader) feed(c byte) {
 	switch {
 	case b.stopped:
+		if len(b.trailer) < maxB64Trailer {
+			b.trailer = append(b.trailer, c)
+		}
 	case !b.padded:
 		b.decode(c)
 	case c == '\n':
@@ -178,7 +185,9 @@ func (b *b64Reader) feed(c byte) {
 			b.decodeLine()
 		}
 	default:
-		b.stopped, b.line = true, nil
+		b.stopped = true
+		b.trailer = append(append(b.trailer, b.line...), c)
+		b.line = nil
 	}
 }
 

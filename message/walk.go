@@ -206,9 +206,25 @@ func (w *walker) parseLeaf(n *node, body io.Reader) {
 	}
 	io.Copy(io.Discard, counter)
 	n.size = counter.n
+	if b64, ok := decoded.(*b64Reader); ok && isDisplayText(n) && !n.truncated && w.save == nil {
+		w.keepTrailer(n, b64.trailer)
+	}
 	if n.mediaType == "text/plain" && len(n.text) > 0 {
 		w.extractUU(n)
 	}
+}
+
+// keepTrailer adds the plain text found after the base64 data of a text
+// part (a mailing-list footer) to its text, after a blank line, when the
+// part's charset keeps ASCII as it is.
+func (w *walker) keepTrailer(n *node, trailer []byte) {
+	trailer = bytes.TrimSpace(trailer)
+	cs := strings.ToLower(n.params["charset"])
+	if len(trailer) == 0 || strings.HasPrefix(cs, "utf-16") || strings.HasPrefix(cs, "utf-32") || int64(len(trailer)) > w.textLeft {
+		return
+	}
+	n.text = append(append(bytes.TrimRight(n.text, "\r\n"), "\n\n"...), trailer...)
+	w.textLeft -= int64(len(trailer))
 }
 
 // extractUU turns the uuencoded files in the text of n into leaves of
