@@ -9,6 +9,7 @@ import (
 
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/message"
+	"github.com/posta-mail/posta/sanitize"
 )
 
 // pager shows one message: sanitized headers, the text body and the
@@ -40,7 +41,7 @@ func (p *pager) render(t Theme) {
 	}
 	r, err := message.Render(bytes.NewReader(p.raw), message.Options{Width: max(p.vp.Width-1, 20)})
 	if err != nil {
-		p.vp.SetContent("Cannot show this message: " + err.Error())
+		p.vp.SetContent("Cannot show this message: " + sanitize.Line(err.Error()))
 		return
 	}
 	p.rendered = r
