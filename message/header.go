@@ -31,7 +31,9 @@ var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 //
 // A line of only white space ends the header only when what follows is
 // not a continuation or a field: real mailers fold with "\t\r\n", and
-// some start the header with a line of spaces (RFC 5322 §2.2.3).
+// some start the header with a line of spaces (RFC 5322 §2.2.3). A junk
+// line followed by a field is skipped when it comes first (a separator,
+// as the mbox From line) and kept as a continuation between fields.
 func readHeader(br *bufio.Reader, warn func(string)) (h textproto.Header, rest []byte) {
 	var raw bytes.Buffer
 	var field []byte
