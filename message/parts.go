@@ -15,7 +15,8 @@ type Part struct {
 }
 
 // partTree converts the walked tree. A message/rfc822 part has the
-// enclosed message as its one child.
+// enclosed message as its one child; a plain text part has the uuencoded
+// files found in it as children.
 func partTree(n *node, depth int) *Part {
 	if n == nil || depth > 2*maxDepth+2 {
 		return nil
