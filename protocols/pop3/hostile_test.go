@@ -7,6 +7,7 @@ import (
 	"net"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -169,5 +170,48 @@ func TestHostileServer(t *testing.T) {
 				t.Errorf("the heap grew by %d bytes", grown)
 			}
 		})
+	}
+}
+
+// TestServerWithoutCAPA: an RFC 1939 server that knows no CAPA gets one
+// command at a time, USER/PASS, and its mail.
+func TestServerWithoutCAPA(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	addr := hostileServer(t, func(w io.Writer, cmd string) {
+		mu.Lock()
+		got = append(got, cmd)
+		mu.Unlock()
+		switch {
+		case cmd == "":
+			io.WriteString(w, "+OK old server\r\n")
+		case cmd == "CAPA":
+			io.WriteString(w, "-ERR unknown command\r\n")
+		case strings.HasPrefix(cmd, "USER"), strings.HasPrefix(cmd, "PASS"), cmd == "QUIT":
+			io.WriteString(w, "+OK\r\n")
+		case cmd == "STAT":
+			io.WriteString(w, "+OK 1 22\r\n")
+		case cmd == "LIST":
+			io.WriteString(w, "+OK\r\n1 22\r\n.\r\n")
+		case cmd == "UIDL":
+			io.WriteString(w, "+OK\r\n1 abc\r\n.\r\n")
+		case cmd == "RETR 1":
+			io.WriteString(w, "+OK\r\nSubject: x\r\n\r\n..hi\r\n.\r\n")
+		default:
+			io.WriteString(w, "-ERR what\r\n")
+		}
+	})
+	ep := endpoint(t, addr, protocols.SecurityNone, nil, "pw")
+	ep.AllowPlainAuth = true
+	st := &store{}
+	res, err := New(Options{Endpoint: ep, LeaveOnServer: true}).Sync(context.Background(), st.request())
+	if err != nil || res.Added != 1 || string(st.msgs["abc"]) != "Subject: x\r\n\r\n.hi\r\n" {
+		t.Fatalf("Sync() = %+v, %v; stored %q", res, err, st.msgs["abc"])
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"", "CAPA", "USER bob", "PASS pw", "STAT", "LIST", "UIDL", "RETR 1", "QUIT"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("commands = %q, want %q", got, want)
 	}
 }
