@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/ui"
 )
 
@@ -122,4 +123,72 @@ func checkWidth(t *testing.T, what, frame string, width, height int) {
 			t.Errorf("%s: row %d is %d columns wide, more than %d: %q", what, i, w, width, plain)
 		}
 	}
+}
+
+// TestServersAccountActions moves, copies, archives and deletes through
+// the account engine on every IMAP server. A moved message has its real
+// UID at once, with or without UIDPLUS, and can be deleted (to Trash)
+// right away, before any sync (issue 17, bug 5); a fresh sync then lists
+// every message once, where it belongs.
+func TestServersAccountActions(t *testing.T) {
+	forEach(t, hasIMAP, func(t *testing.T, s *server) {
+		ctx := testCtx(t)
+		token := strconv.FormatInt(time.Now().UnixNano(), 36)
+		subjects := []string{"move " + token, "copy " + token, "archive " + token}
+		appendRaw(t, s.rawIMAP(t, alice, alicePass), inbox, subjects...)
+		archive, trash := s.roles[mail.RoleArchive], s.roles[mail.RoleTrash]
+		set := openAccountsFor(t, s.account(t, inbox, archive, trash))
+		a, err := set.Get(s.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Sync(ctx, nil); err != nil {
+			t.Fatalf("Sync: %v", err)
+		}
+		byName := map[string]accounts.Message{}
+		for _, subj := range subjects {
+			byName[subj] = cachedBySubject(t, set, s.name, inbox, subj)
+		}
+
+		moved := byName[subjects[0]]
+		if err := a.Move(ctx, moved.ID, archive); err != nil {
+			t.Fatalf("Move: %v", err)
+		}
+		m, err := a.Message(moved.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Folder != archive || strings.HasPrefix(m.UID, "pending:") {
+			t.Errorf("moved message is in %s under UID %q, want %s under its real UID (UIDPLUS: %v)", m.Folder, m.UID, archive, !s.dev.noUIDPlus)
+		}
+		if err := a.Delete(ctx, moved.ID); err != nil {
+			t.Errorf("Delete right after the move: %v", err)
+		}
+		if err := a.Copy(ctx, byName[subjects[1]].ID, archive); err != nil {
+			t.Fatalf("Copy: %v", err)
+		}
+		if err := a.Archive(ctx, byName[subjects[2]].ID); err != nil {
+			t.Fatalf("Archive: %v", err)
+		}
+
+		// What the server has, seen by a fresh cache.
+		view := openAccountsFor(t, s.account(t, inbox, archive, trash))
+		v, _ := view.Get(s.name)
+		if _, err := v.Sync(ctx, nil); err != nil {
+			t.Fatalf("Sync of a fresh cache: %v", err)
+		}
+		want := map[string]map[string]int{
+			inbox:   {subjects[1]: 1},
+			archive: {subjects[1]: 1, subjects[2]: 1},
+			trash:   {subjects[0]: 1},
+		}
+		for folder, counts := range want {
+			got := cachedSubjects(t, view, s.name, folder)
+			for _, subj := range subjects {
+				if got[subj] != counts[subj] {
+					t.Errorf("%s holds %d of %q, want %d", folder, got[subj], subj, counts[subj])
+				}
+			}
+		}
+	})
 }

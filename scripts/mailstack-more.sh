@@ -86,10 +86,10 @@ apt_libs() {
 	[ ${#missing[@]} -eq 0 ] && return 0
 	export DEBIAN_FRONTEND=noninteractive
 	local sim
-	sim=$(apt-get -s install --no-install-recommends "${missing[@]}" </dev/null 2>&1)
+	sim=$(apt-get -o DPkg::Lock::Timeout=120 -s install --no-install-recommends "${missing[@]}" </dev/null 2>&1)
 	if [ $? -ne 0 ] || ! grep -q '^Inst' <<<"$sim"; then
 		apt-get update -q </dev/null >>"$APTLOG" 2>&1
-		sim=$(apt-get -s install --no-install-recommends "${missing[@]}" </dev/null 2>&1) || return 1
+		sim=$(apt-get -o DPkg::Lock::Timeout=120 -s install --no-install-recommends "${missing[@]}" </dev/null 2>&1) || return 1
 	fi
 	if grep -q '^Remv' <<<"$sim"; then
 		log "installing ${missing[*]} would remove packages; not installing"
@@ -99,7 +99,7 @@ apt_libs() {
 	if [ ! -e "$policy" ]; then
 		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && made=1
 	fi
-	apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null >>"$APTLOG" 2>&1
+	apt-get -o DPkg::Lock::Timeout=120 install -y -q --no-install-recommends "${missing[@]}" </dev/null >>"$APTLOG" 2>&1
 	local rc=$?
 	[ -n "$made" ] && rm -f "$policy"
 	return $rc
@@ -194,17 +194,18 @@ cmd_up() {
 			if "${s}_running"; then
 				exit 0
 			fi
-			# A server gets 5 minutes at most, its installation included.
+			# A server gets 10 minutes at most, its installation included
+			# (maddy's first build takes 2-5 minutes on 2 cores).
 			"up_$s" >>"$DIR/$s.log" 2>&1 || { [ -s "$DIR/$s.why" ] || echo "failed to start (see $DIR/$s.log)" >"$DIR/$s.why"; exit 1; }
 		) &
 		pids+=($!)
 	done
-	local deadline=$((SECONDS + 300)) i
+	local deadline=$((SECONDS + 600)) i
 	for i in "${!pids[@]}"; do
 		while kill -0 "${pids[$i]}" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.5; done
 		if kill -0 "${pids[$i]}" 2>/dev/null; then
 			kill "${pids[$i]}" 2>/dev/null
-			echo "up took longer than 300s" >"$DIR/$(echo $SERVERS | cut -d' ' -f$((i + 1))).why"
+			echo "up took longer than 600s" >"$DIR/$(echo $SERVERS | cut -d' ' -f$((i + 1))).why"
 		fi
 		wait "${pids[$i]}" 2>/dev/null
 	done
@@ -245,6 +246,7 @@ cmd_env() {
 		fi
 		"env_$s"
 	done
+	return 0
 }
 
 case "${1:-}" in
