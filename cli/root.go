@@ -114,7 +114,7 @@ seeded with mail and opens the reader on them.`,
 		newSearchCmd(g),
 		newCacheCmd(g), newOutboxCmd(g),
 		newOAuthCmd(g),
-		newSetupCmd(g), newDoctorCmd(g),
+		newSetupCmd(g), newDoctorCmd(g), newImportCmd(g),
 	)
 	root.AddCommand(newActionCmds(g)...)
 	return root
@@ -223,7 +223,10 @@ func (g *globals) openCore() (*core, error) {
 }
 
 func noConfigHelp(path string) string {
-	return fmt.Sprintf(`posta needs a configuration file to know your accounts. Write one at
+	return fmt.Sprintf(`posta needs a configuration file to know your accounts. Let posta write
+it from your address:
+  posta setup
+or write one at
   %s
 (the README has a complete example), or try posta on local demo servers
 with no configuration at all:

@@ -22,13 +22,20 @@ import (
 func runTUI(ctx context.Context, g *globals) error {
 	c, err := g.openCore()
 	if errors.Is(err, accounts.ErrNoConfig) && isTerminal(g.stdin) && isTerminal(g.stderr) {
-		// A newcomer: offer the demo instead of only an error.
-		fmt.Fprintf(g.stderr, "%s\n\nTry posta now on local demo servers seeded with mail? [Y/n] ", sanitize.Text(err.Error()))
+		// A newcomer: offer setup and the demo instead of only an error.
+		fmt.Fprintf(g.stderr, "%s\n\nSet up your account now (s), try posta on local demo servers seeded with mail (d), or quit (q)? [S/d/q] ", sanitize.Text(err.Error()))
 		answer, _ := bufio.NewReader(g.stdin).ReadString('\n')
-		if a := strings.TrimSpace(strings.ToLower(answer)); a == "" || a == "y" || a == "yes" {
+		switch a := strings.TrimSpace(strings.ToLower(answer)); a {
+		case "", "s", "setup":
+			if err := runSetup(ctx, g, &setupOptions{}); err != nil {
+				return err
+			}
+			c, err = g.openCore()
+		case "d", "demo", "y", "yes":
 			return runDemo(ctx, g, false, 0)
+		default:
+			return exitError(1)
 		}
-		return exitError(1)
 	}
 	if err != nil {
 		return err
