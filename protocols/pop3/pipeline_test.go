@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/posta-mail/posta/demo/pop3server"
 	"github.com/posta-mail/posta/protocols"
@@ -159,5 +161,31 @@ func TestUTF8BeforeLogin(t *testing.T) {
 	v := strings.Join(verbs(), " ")
 	if !strings.Contains(v, "UTF8 USER") {
 		t.Errorf("commands = %s, want UTF8 right before USER", v)
+	}
+}
+
+// TestFirstCommitEarly: a download longer than firstCommit makes its
+// first messages durable (and visible) before it ends.
+func TestFirstCommitEarly(t *testing.T) {
+	_, f, _, _ := pipelineFixture(t, 20, nil)
+	st := &store{}
+	req := st.request()
+	stored, firstAt := 0, 0
+	req.Store = func(uid string, r io.Reader) error {
+		time.Sleep(20 * time.Millisecond) // a slow disk
+		stored++
+		return st.Store(uid, r)
+	}
+	req.Commit = func() error {
+		if firstAt == 0 {
+			firstAt = stored
+		}
+		return nil
+	}
+	if _, err := f.Sync(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if firstAt == 0 || firstAt >= 20 {
+		t.Errorf("first Commit after %d of 20 messages, want it early", firstAt)
 	}
 }

@@ -173,10 +173,12 @@ const (
 // When SyncRequest.Commit is set, a sync calls it (besides before QUIT)
 // once commitEvery passed since the last call or commitBytes were stored,
 // so that stored mail shows up during a long download and a crash costs
-// little work.
+// little work. The first call comes sooner, firstCommit after the sync
+// started, so that the first messages show up at once.
 const (
 	commitEvery = time.Second
 	commitBytes = 64 << 20
+	firstCommit = 150 * time.Millisecond
 )
 
 // Sync downloads every message of INBOX that req.State.Known does not
@@ -212,7 +214,7 @@ func (f *Fetcher) SyncPolicy(ctx context.Context, req protocols.SyncRequest, p P
 	if err != nil {
 		return res, ctxErr(ctx, err)
 	}
-	d := &download{f: f, s: s, req: req, policy: p, lastCommit: time.Now()}
+	d := &download{f: f, s: s, req: req, policy: p, lastCommit: time.Now().Add(firstCommit - commitEvery)}
 	defer func() {
 		if s.done {
 			return
