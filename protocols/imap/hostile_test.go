@@ -546,3 +546,52 @@ func TestHostileServerEndlessFetch(t *testing.T) {
 		t.Errorf("%d goroutines at once", most)
 	}
 }
+
+// TestMoveUIDsOfMaxUID: a message whose UID is 4294967295 (a legal UID a
+// hostile server can hand out) is moved and looked for in its new
+// folder without go-imap's NumSet.Nums, which never ends on it.
+func TestMoveUIDsOfMaxUID(t *testing.T) {
+	ep := hostileServer(t, "* OK [CAPABILITY IMAP4rev1 MOVE] hostile\r\n", func(s *hostileSession) {
+		for {
+			tag, name, _, ok := s.next()
+			if !ok {
+				return
+			}
+			switch name {
+			case "LOGIN":
+				s.send("%s OK logged in\r\n", tag)
+			case "SELECT", "EXAMINE":
+				s.send("* 1 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n%s OK done\r\n", tag)
+			case "STATUS":
+				s.send("* STATUS Archive (UIDNEXT 5)\r\n%s OK done\r\n", tag)
+			case "UID SEARCH":
+				s.send("* SEARCH 5\r\n%s OK done\r\n", tag)
+			case "LOGOUT":
+				s.send("* BYE bye\r\n%s OK done\r\n", tag)
+				return
+			default:
+				s.send("%s OK done\r\n", tag)
+			}
+		}
+	})
+	f := New(Options{Endpoint: ep})
+	defer f.Close()
+	done := make(chan error, 1)
+	var placed map[string]string
+	go func() {
+		var err error
+		placed, err = f.MoveUIDs(context.Background(), "INBOX", []string{"4294967295"}, "Archive")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("MoveUIDs of UID 4294967295 did not return within 5s")
+	}
+	if placed["4294967295"] != "5" {
+		t.Errorf("MoveUIDs = %v, want 4294967295 placed at 5", placed)
+	}
+}

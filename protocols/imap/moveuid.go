@@ -175,7 +175,7 @@ func (f *Fetcher) findMoved(c *imapclient.Client, set imap.UIDSet, ids map[imap.
 			}
 		}
 	}
-	moved, _ := set.Nums()
+	moved := boundedUIDs(set) // not set.Nums(): it never ends on UID 4294967295
 	if len(moved) == 1 && len(arrived) == 1 {
 		return map[string]string{formatUID(moved[0]): formatUID(arrived[0])}
 	}
