@@ -199,3 +199,25 @@ func notFound(err error, what string) error {
 	}
 	return fmt.Errorf("imap: %s: %w", what, err)
 }
+
+// collectList reads the answer of cmd, at most limit mailboxes: a server
+// that lists more is cut off, its connection closed (by a goroutine,
+// since go-imap's Close waits for its decoder, which waits for this one
+// to take the next mailbox) and the rest dropped.
+func collectList(c *imapclient.Client, cmd *imapclient.ListCommand, limit int) ([]*imap.ListData, error) {
+	var list []*imap.ListData
+	for ld := cmd.Next(); ld != nil; ld = cmd.Next() {
+		if len(list) == limit {
+			go c.Close()
+			for cmd.Next() != nil {
+			}
+			cmd.Close()
+			return nil, fmt.Errorf("imap: list: the server lists more than %d folders, more than posta keeps", limit)
+		}
+		list = append(list, ld)
+	}
+	if err := cmd.Close(); err != nil {
+		return nil, err
+	}
+	return list, nil
+}

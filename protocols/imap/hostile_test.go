@@ -595,3 +595,40 @@ func TestMoveUIDsOfMaxUID(t *testing.T) {
 		t.Errorf("MoveUIDs = %v, want 4294967295 placed at 5", placed)
 	}
 }
+
+// TestHostileServerEndlessListOfOneFolder: a SELECT refused with a bare
+// NO makes posta ask LIST whether the folder exists; an endless answer
+// is cut off.
+func TestHostileServerEndlessListOfOneFolder(t *testing.T) {
+	ep := hostileServer(t, hostileGreeting, func(s *hostileSession) {
+		for {
+			tag, name, _, ok := s.next()
+			if !ok {
+				return
+			}
+			switch name {
+			case "LOGIN", "CAPABILITY":
+				s.send("* CAPABILITY IMAP4rev1\r\n%s OK done\r\n", tag)
+			case "SELECT", "EXAMINE":
+				s.send("%s NO go away\r\n", tag)
+			case "LIST":
+				for i := 0; ; i++ {
+					if s.send("* LIST () \"/\" INBOX%d\r\n", i) != nil {
+						return
+					}
+				}
+			default:
+				s.send("%s OK done\r\n", tag)
+			}
+		}
+	})
+	f := New(Options{Endpoint: ep})
+	defer f.Close()
+	checkHostile(t, 10*time.Second, func() error {
+		rc, err := f.FetchBody(context.Background(), "INBOX", "1")
+		if err == nil {
+			rc.Close()
+		}
+		return err
+	}, "go away")
+}

@@ -277,7 +277,7 @@ func (f *Fetcher) runSelect(c *imapclient.Client, folder string, readOnly, condS
 // folderExists reports whether LIST knows the folder. Errors count as
 // "exists", so the caller reports the original error.
 func folderExists(c *imapclient.Client, folder string) bool {
-	list, err := c.List("", folder, nil).Collect()
+	list, err := collectList(c, c.List("", folder, nil), maxFolders)
 	return err != nil || len(list) > 0
 }
 
