@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/logfile"
 	"github.com/posta-mail/posta/sanitize"
 )
 
@@ -99,6 +100,7 @@ func runDoctor(g *globals) error {
 	fmt.Fprintf(w, "cache folder: %s, %s\n", sanitize.Line(cacheDir), dirSize(cacheDir))
 	fmt.Fprintf(w, "data folder:  %s, %s\n", sanitize.Line(dataDir), dirSize(dataDir))
 	fmt.Fprintf(w, "index schema version: %d\n", accounts.CacheSchemaVersion())
+	doctorLog(g, w)
 	if p := g.traceFlags.path; p != "" || os.Getenv("POSTA_TRACE") != "" {
 		if p == "" {
 			p = os.Getenv("POSTA_TRACE")
@@ -246,3 +248,30 @@ func dirSize(dir string) string {
 	}
 	return s
 }
+
+// doctorLog prints where the log is and its last lines.
+func doctorLog(g *globals, w io.Writer) {
+	section := "\n## log\n\n"
+	dir, err := g.logDir()
+	if err != nil {
+		fmt.Fprintf(w, "%slog folder unknown: %s\n", section, sanitize.Line(err.Error()))
+		return
+	}
+	path := filepath.Join(dir, logfile.Name)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintf(w, "%s%s: empty\n", section, sanitize.Line(path))
+		return
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > doctorLogLines {
+		lines = lines[len(lines)-doctorLogLines:]
+	}
+	fmt.Fprintf(w, "%s%s, the last %d lines:\n", section, sanitize.Line(path), len(lines))
+	for _, l := range lines {
+		fmt.Fprintln(w, sanitize.Line(l))
+	}
+}
+
+// doctorLogLines is how many of the log's last lines doctor shows.
+const doctorLogLines = 20

@@ -31,6 +31,7 @@ type globals struct {
 	stderr   io.Writer
 
 	traceFlags
+	logState logState
 }
 
 // Main runs posta with args (without the program name) and returns the
@@ -50,7 +51,9 @@ func run(ctx context.Context, g *globals, args []string) int {
 	root := newRoot(g)
 	root.SetArgs(args)
 	defer g.closeTrace()
-	if err := root.ExecuteContext(ctx); err != nil {
+	defer g.closeLog()
+	if cmd, err := root.ExecuteContextC(ctx); err != nil {
+		g.logCommandError(cmd, err)
 		fmt.Fprintln(g.stderr, "posta:", sanitize.Text(err.Error()))
 		var ee exitError
 		if errors.As(err, &ee) {

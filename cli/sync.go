@@ -78,6 +78,7 @@ failed.`,
 					failed = append(failed, err)
 				case err != nil && !errors.As(err, &copyErr):
 					fmt.Fprintf(g.stderr, "%s: sync failed: %s\n", name, sanitize.Line(err.Error()))
+					g.logWarn("sync failed", a.Name(), err)
 					failed = append(failed, err)
 					continue
 				case err != nil:
