@@ -75,6 +75,9 @@ func (e *ConflictError) Unwrap() error { return e.Err }
 
 // describeAction says what an action does, for reports and the CLI.
 func describeAction(p PendingAction) string {
+	if n := len(p.Args.Members); n > 0 {
+		return describeBulk(p, n)
+	}
 	switch p.Kind {
 	case cache.ActionFlag:
 		return fmt.Sprintf("flag +%s on %s/%s", p.Args.Flag, p.Folder, p.UID)
@@ -240,14 +243,13 @@ func (a *Account) replayQueue(ctx context.Context, fresh int64) ([]*ConflictErro
 	if err != nil {
 		return nil, err
 	}
-	gone, err := a.probeQueued(ctx, acts, fresh)
+	gone, conflicts, err := a.probeQueued(ctx, acts, fresh)
 	if err != nil {
 		for _, act := range acts {
 			_ = a.cache.ActionFailed(act.ID, err)
 		}
-		return nil, err
+		return conflicts, err
 	}
-	var conflicts []*ConflictError
 	for i, act := range acts {
 		err := gone[act.ID]
 		if err == nil {
@@ -276,7 +278,9 @@ func (a *Account) replayQueue(ctx context.Context, fresh int64) ([]*ConflictErro
 // probeQueued checks, one round of commands per source folder, that the
 // messages of the actions queued before fresh are still on the server.
 // It returns the conflict error of each action whose message is gone.
-func (a *Account) probeQueued(ctx context.Context, acts []PendingAction, fresh int64) (map[int64]error, error) {
+// The members of a bulk action that are gone are taken out of it (acts
+// is updated) and returned as conflicts; the rest of it is done.
+func (a *Account) probeQueued(ctx context.Context, acts []PendingAction, fresh int64) (map[int64]error, []*ConflictError, error) {
 	byFolder := map[string][]string{}
 	var order []string
 	for _, act := range acts {
@@ -286,13 +290,14 @@ func (a *Account) probeQueued(ctx context.Context, acts []PendingAction, fresh i
 		if _, ok := byFolder[act.Folder]; !ok {
 			order = append(order, act.Folder)
 		}
-		byFolder[act.Folder] = append(byFolder[act.Folder], act.UID)
+		byFolder[act.Folder] = append(byFolder[act.Folder], act.UIDs()...)
 	}
 	gone := map[int64]error{}
+	var conflicts []*ConflictError
 	for _, folder := range order {
 		meta, err := a.cache.FolderMeta(a.Name(), folder)
 		if err != nil {
-			return nil, err
+			return nil, conflicts, err
 		}
 		res, err := a.fg.f.Sync(ctx, protocols.SyncRequest{
 			Folder: folder,
@@ -308,7 +313,7 @@ func (a *Account) probeQueued(ctx context.Context, acts []PendingAction, fresh i
 		case errors.Is(err, protocols.ErrNotFound):
 			folderErr = fmt.Errorf("folder %s: %w", folder, protocols.ErrNotFound)
 		case err != nil:
-			return nil, err
+			return nil, conflicts, err
 		case res.Reset:
 			folderErr = fmt.Errorf("folder %s was recreated on the server (UIDVALIDITY changed): %w", folder, protocols.ErrNotFound)
 		default:
@@ -316,22 +321,44 @@ func (a *Account) probeQueued(ctx context.Context, acts []PendingAction, fresh i
 				vanished[uid] = true
 			}
 		}
-		for _, act := range acts {
+		for i, act := range acts {
 			if act.Folder != folder || (fresh != 0 && act.ID >= fresh) {
 				continue
 			}
 			if folderErr != nil {
 				gone[act.ID] = folderErr
+			} else if len(act.Args.Members) > 0 {
+				lost := map[string]bool{}
+				for _, uid := range act.UIDs() {
+					if vanished[uid] {
+						lost[uid] = true
+					}
+				}
+				switch {
+				case len(lost) == len(act.Args.Members):
+					gone[act.ID] = fmt.Errorf("messages gone from the server: %w", protocols.ErrNotFound)
+				case len(lost) > 0:
+					rest, err := a.cache.DropMembers(act, lost)
+					if err != nil {
+						return nil, conflicts, err
+					}
+					acts[i] = rest
+					conflicts = append(conflicts, &ConflictError{Action: lostMembers(act, lost),
+						Err: fmt.Errorf("messages gone from the server: %w", protocols.ErrNotFound)})
+				}
 			} else if vanished[act.UID] {
 				gone[act.ID] = fmt.Errorf("message gone from the server: %w", protocols.ErrNotFound)
 			}
 		}
 	}
-	return gone, nil
+	return gone, conflicts, nil
 }
 
 // doAction carries out one queued action on the server. the interactive lane (a.fg) must be held.
 func (a *Account) doAction(ctx context.Context, act PendingAction) error {
+	if len(act.Args.Members) > 0 {
+		return a.doBulk(ctx, act)
+	}
 	uids := []string{act.UID}
 	switch act.Kind {
 	case cache.ActionFlag, cache.ActionUnflag:

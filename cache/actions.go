@@ -55,6 +55,9 @@ type ActionArgs struct {
 	// queued, for servers where the copy is made by APPEND.
 	Flags postamail.Flags `json:"flags,omitempty"`
 	Date  time.Time       `json:"date,omitzero"`
+	// Members lists the messages of a bulk action (QueueBulkAction),
+	// all in Folder; empty for an action on one message.
+	Members []ActionMember `json:"members,omitempty"`
 }
 
 // PendingAction is a message action waiting in the queue to be done on
@@ -230,6 +233,9 @@ func (c *Cache) ActionFailed(id int64, actErr error) error {
 // placeholder is removed. An expunged row is not restored: the folder's
 // next sync brings it back if it is still on the server.
 func (c *Cache) DropAction(a PendingAction) error {
+	if len(a.Args.Members) > 0 {
+		return c.dropBulk(a)
+	}
 	var bodies []int64
 	err := c.inTx(func(tx *sql.Tx) error {
 		if _, err := tx.Exec(`DELETE FROM pending_actions WHERE id = ?`, a.ID); err != nil {

@@ -12,6 +12,9 @@ import (
 // listed under that UID wins: the placeholder then stays for
 // DropSettledPlaceholders. Other kinds of action are ignored.
 func (c *Cache) SettlePlaceholder(a PendingAction, uid string) error {
+	if len(a.Args.Members) > 0 {
+		return c.SettleBulk(a, map[string]string{a.UID: uid})
+	}
 	if a.Kind != ActionMove && a.Kind != ActionDelete || uid == "" || IsPlaceholderUID(uid) {
 		return nil
 	}
