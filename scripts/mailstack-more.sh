@@ -23,6 +23,8 @@
 #   env   prints the `export MAILSTACK_<SERVER>_*=...` lines the interop suite
 #         reads; a server that is not running gets MAILSTACK_<SERVER>_SKIP.
 #   status  one line per server: running, or why not.
+#   stop NAME / start NAME
+#         stop or start one server of a stack that is up (outbox retry tests).
 #
 # State folder: ${MAILSTACK_MORE_DIR:-/tmp/posta-mailstack-more}; cache (the
 # packages, the unpacked trees, the maddy build): ${MAILSTACK_CACHE:-/var/cache/posta-mailstack}.
@@ -249,13 +251,37 @@ cmd_env() {
 	return 0
 }
 
+# cmd_stop / cmd_start NAME stop or start one server of a stack that is
+# up (for outbox retry tests); start waits as up does.
+known_server() {
+	case " $SERVERS " in *" ${1:-} "*) return 0 ;; esac
+	die "unknown server '${1:-}' (one of: $SERVERS)"
+}
+
+cmd_stop() {
+	known_server "$1"
+	"down_$1"
+	log "$1 stopped"
+}
+
+cmd_start() {
+	known_server "$1"
+	[ -d "$DIR" ] || die "no stack in $DIR: run up first"
+	"${1}_running" && return 0
+	rm -f "$DIR/$1.why"
+	"up_$1" >>"$DIR/$1.log" 2>&1 || die "$1 failed to start: $(cat "$DIR/$1.why" 2>/dev/null)"
+	log "$1 started"
+}
+
 case "${1:-}" in
 up) cmd_up ;;
 down) cmd_down ;;
 env) cmd_env ;;
 status) cmd_status ;;
+stop) cmd_stop "${2:-}" ;;
+start) cmd_start "${2:-}" ;;
 *)
-	echo "usage: $0 up|down|env|status" >&2
+	echo "usage: $0 up|down|env|status|stop NAME|start NAME" >&2
 	exit 2
 	;;
 esac
