@@ -135,8 +135,8 @@ func TestServersIMAPSearch(t *testing.T) {
 	})
 }
 
-// TestServersIMAPSecondClientExpunge: a message another client expunges
-// vanishes from the next sync.
+// TestServersIMAPSecondClientExpunge: a flag another client sets shows in
+// the next sync, and a message it expunges vanishes from the one after.
 func TestServersIMAPSecondClientExpunge(t *testing.T) {
 	forEach(t, hasIMAP, func(t *testing.T, s *server) {
 		ctx := testCtx(t)
@@ -153,6 +153,15 @@ func TestServersIMAPSecondClientExpunge(t *testing.T) {
 		}
 		uid, _ := parseUIDForTest(h.UID)
 		set := imap.UIDSetNum(uid)
+		if err := c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagFlagged}}, nil).Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := box.sync(ctx, f); err != nil {
+			t.Fatalf("Sync after the other client's flag: %v", err)
+		}
+		if fl := box.headers[h.UID].Flags; !fl.Has(mail.FlagFlagged) {
+			t.Errorf("after the other client flagged it: flags = %v, want \\Flagged", fl)
+		}
 		if err := c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
 			t.Fatal(err)
 		}
