@@ -148,7 +148,9 @@ func replyCmd(ctx context.Context, a *accounts.Account, m accounts.Message, all 
 		body, _ := message.BodyText(bytes.NewReader(raw))
 		orig := m.Header
 		if h, err := message.ParseHeader(bytes.NewReader(raw)); err == nil {
-			orig.ReplyTo = h.ReplyTo // the index does not keep Reply-To
+			// The index keeps no Reply-To, and only the first addresses
+			// of a long To or Cc (mail.MaxAddresses): the message has all.
+			orig.ReplyTo, orig.To, orig.Cc = h.ReplyTo, h.To, h.Cc
 		}
 		d := message.ReplyDraft(orig, body, a.From(), []string{a.Address()}, all)
 		return replyReadyMsg{account: a.Name(), draft: d}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/message"
 )
 
@@ -72,5 +74,52 @@ func TestComposeAsksBeforeManyRecipients(t *testing.T) {
 	few := compose{draft: message.Draft{To: []string{"a@example.org"}, Cc: []string{"b@example.org"}}}
 	if few.askBeforeSending() {
 		t.Error("a message to 2 recipients asked")
+	}
+}
+
+// TestReplyAllTakesEveryRecipient: the index keeps the first
+// mail.MaxAddresses of a Cc list; a reply to all takes every address
+// from the message itself, and the review screen counts them.
+func TestReplyAllTakesEveryRecipient(t *testing.T) {
+	set, srv := demoSet(t, 1)
+	var cc []string
+	for i := range 150 {
+		cc = append(cc, fmt.Sprintf("user%d@example.org", i))
+	}
+	raw := "From: eve@example.org\r\nTo: alice@work.example\r\nCc: " + strings.Join(cc, ",\r\n ") +
+		"\r\nSubject: to very many\r\nMessage-ID: <many@example.org>\r\n\r\nhi\r\n"
+	if err := srv.Deliver("alice@work.example", []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	a, err := set.Get("work")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Sync(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := a.List("INBOX", 50, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orig *accounts.Message
+	for i := range msgs {
+		if msgs[i].Subject == "to very many" {
+			orig = &msgs[i]
+		}
+	}
+	if orig == nil {
+		t.Fatal("the message did not arrive")
+	}
+	ready, ok := replyCmd(context.Background(), a, *orig, true)().(replyReadyMsg)
+	if !ok || ready.err != nil {
+		t.Fatalf("replyCmd: %+v", ready)
+	}
+	if n := len(ready.draft.To) + len(ready.draft.Cc); n < 150 {
+		t.Errorf("the reply to all goes to %d addresses, want all 151 but alice", n)
+	}
+	c := compose{account: "work", draft: ready.draft}
+	if view := c.view(DefaultTheme(), DefaultKeyMap(), 80, 24); !strings.Contains(view, "Cc: 150 recipients") {
+		t.Errorf("the review does not count the Cc list:\n%s", view)
 	}
 }
