@@ -26,7 +26,7 @@ import (
 type setupOptions struct {
 	address, displayName, name, kind, username string
 	passwordCommand, caFile                    string
-	yes, noCheck                               bool
+	yes, noCheck, plain                        bool
 	// Hidden, for tests: the DNS server, the address every discovery
 	// HTTPS connection goes to, and a CA trusted for discovery's HTTPS.
 	dns, httpsAddr, discoverCA string
@@ -52,7 +52,8 @@ appends a commented [[account]] to the configuration file, creating it
 (readable by you alone) if needed. Text already in the file is never
 rewritten.
 
-On a terminal it asks for what the flags did not give. For scripts:
+On a terminal it shows a form for what the flags did not give (--plain
+asks line by line instead). For scripts:
   posta setup --address me@example.org --kind imap \
     --password-command "pass show mail" --yes`,
 		Args: cobra.NoArgs,
@@ -70,6 +71,7 @@ On a terminal it asks for what the flags did not give. For scripts:
 	f.StringVar(&o.caFile, "ca-file", "", "trust only the certificates in this PEM file for the servers (written as ca_file)")
 	f.BoolVar(&o.yes, "yes", false, "accept what was found and write the account without asking")
 	f.BoolVar(&o.noCheck, "no-check", false, "write the account without logging in to its servers first")
+	f.BoolVar(&o.plain, "plain", false, "on a terminal, ask line by line instead of the full-screen form")
 	f.StringVar(&o.dns, "discover-dns", "", "DNS server for discovery (host:port)")
 	f.StringVar(&o.httpsAddr, "discover-https", "", "send discovery's HTTPS requests to this host:port")
 	f.StringVar(&o.discoverCA, "discover-ca", "", "PEM file of a CA trusted for discovery's HTTPS, besides the system roots")
@@ -149,6 +151,9 @@ func runSetup(ctx context.Context, g *globals, o *setupOptions) error {
 	if p == nil && !o.yes {
 		return errors.New("setup: not on a terminal: give the account with flags (--address, --kind, --password-command) and --yes")
 	}
+	if p != nil && !o.plain {
+		return runSetupForm(ctx, g, o, path)
+	}
 	if o.address == "" {
 		if p == nil {
 			return errors.New("setup: --address is needed")
@@ -215,7 +220,7 @@ func runSetup(ctx context.Context, g *globals, o *setupOptions) error {
 	}
 	if secret != "" {
 		if err := accounts.StorePassword(ac.Name, secret); err != nil {
-			fmt.Fprintf(g.stderr, "The password could not be stored (%v): run posta login %s\n", err, ac.Name)
+			fmt.Fprintf(g.stderr, "The password could not be stored in the OS keyring (%v):\nadd a password_command to the account, or set %s\n", err, accounts.EnvPasswordVar(ac.Name))
 		}
 	}
 	fmt.Fprintf(g.stdout, "Added account %q to %s\n", ac.Name, path)
