@@ -57,6 +57,10 @@ type AccountConfig struct {
 
 	Fetch FetchConfig  `toml:"fetch"`
 	SMTP  ServerConfig `toml:"smtp"`
+
+	// Trace writes this account's conversations with its servers to
+	// trace.log in posta's log folder, as --trace does for all.
+	Trace bool `toml:"trace"`
 }
 
 // ServerConfig says how to reach and log in to one server.

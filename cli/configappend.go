@@ -68,6 +68,9 @@ func accountTOML(b *strings.Builder, ac accounts.AccountConfig) {
 	if ac.Signature != "" {
 		line("signature = %s", tomlString(ac.Signature))
 	}
+	if ac.Trace {
+		line("trace = true")
+	}
 	line("")
 	line("[account.fetch]")
 	switch ac.Fetch.Kind {

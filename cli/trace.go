@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"path/filepath"
 
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/trace"
@@ -13,10 +14,15 @@ type traceFlags struct {
 	path   string
 	bodies bool
 	tracer *trace.Tracer
+	// perAccount: path was chosen for the accounts with trace = true,
+	// not by --trace or POSTA_TRACE.
+	perAccount bool
 }
 
 // applyTrace gives every server of cfg the tracer of --trace (or
-// POSTA_TRACE), opening its file on first use. No flag, no tracer.
+// POSTA_TRACE), opening its file on first use; without them, the
+// servers of accounts with trace = true get one writing trace.log in
+// the log folder.
 func (g *globals) applyTrace(cfg *accounts.Config) error {
 	if cfg == nil {
 		return nil
@@ -24,6 +30,20 @@ func (g *globals) applyTrace(cfg *accounts.Config) error {
 	t := &g.traceFlags
 	if t.path == "" {
 		t.path = os.Getenv("POSTA_TRACE")
+	}
+	all := t.path != "" && !t.perAccount
+	if !all && t.path == "" {
+		// Only the accounts that say trace = true, in the log folder.
+		for _, ac := range cfg.Accounts {
+			if ac.Trace {
+				dir, err := g.logDir()
+				if err != nil {
+					return err
+				}
+				t.path, t.perAccount = filepath.Join(dir, "trace.log"), true
+				break
+			}
+		}
 	}
 	if t.path == "" {
 		return nil
@@ -36,6 +56,9 @@ func (g *globals) applyTrace(cfg *accounts.Config) error {
 		t.tracer = tr
 	}
 	for i := range cfg.Accounts {
+		if !all && !cfg.Accounts[i].Trace {
+			continue
+		}
 		cfg.Accounts[i].Fetch.Tracer = t.tracer
 		cfg.Accounts[i].SMTP.Tracer = t.tracer
 	}

@@ -102,3 +102,27 @@ ca_file = %q
 		t.Logf("trace:\n%s", trace)
 	}
 }
+
+// TestTracePerAccount: trace = true traces that account alone, into
+// trace.log in the log folder, without --trace.
+func TestTracePerAccount(t *testing.T) {
+	e := newEnv(t, 3)
+	data, err := os.ReadFile(e.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The demo configuration's first account is work (IMAP); trace it.
+	text := strings.Replace(string(data), "[[account]]\nname = \"work\"", "[[account]]\nname = \"work\"\ntrace = true", 1)
+	if text == string(data) {
+		t.Fatalf("no work account in:\n%s", data)
+	}
+	writeFile(t, e.config, []byte(text))
+	e.mustRun("", "sync")
+	got, err := os.ReadFile(filepath.Join(e.cache, "log", "trace.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(got), "imap#") || strings.Contains(string(got), "pop3#") {
+		t.Errorf("trace.log should hold the IMAP account's conversation alone:\n%.2000s", got)
+	}
+}
