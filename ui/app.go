@@ -100,6 +100,8 @@ type Model struct {
 	threaded bool
 	// moveTarget is the message a "move to folder" prompt is about.
 	moveTarget messageRef
+	// marks are the marked messages and the last bulk action (marks.go).
+	marks marks
 	// saved keeps each account's folder and position while another one
 	// is shown, so switching back returns to the same place.
 	saved map[int]position
@@ -397,6 +399,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.setInfo("Saved to Drafts of " + sanitize.Line(msg.account))
 		m.refresh()
 		return m, nil
+	case bulkProgressMsg, bulkDoneMsg:
+		return m.handleBulk(msg)
 	case actionDoneMsg:
 		var pending *accounts.PendingError
 		switch {

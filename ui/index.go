@@ -22,6 +22,8 @@ type index struct {
 	rows   []accounts.Message // the visible rows: positions top..top+len-1
 	height int
 	err    error
+	// marked, when set, says which rows show as marked (marks.go).
+	marked func(id int64, pos int) bool
 }
 
 // load reads the visible page from the cache. It touches only the local
@@ -131,6 +133,9 @@ func (x *index) view(t Theme, width int, now time.Time, showAccount, threaded bo
 		mark := " "
 		if x.top+i == x.cursor {
 			mark = "▸"
+		}
+		if x.marked != nil && x.marked(m.ID, x.top+i) {
+			mark = "*"
 		}
 		row := mark + formatRow(m, width-1, now)
 		if showAccount {

@@ -28,6 +28,8 @@ const (
 	promptOpenAttachment
 	promptOpenRisky // "open this program anyway?"
 	promptMove
+	promptMarkPattern // T: mark what a search finds (marks.go)
+	promptMoveMarked  // M with marked messages
 )
 
 // prompt is the one-line input shown in place of the status line.
@@ -123,6 +125,10 @@ func (m Model) submitPrompt() (tea.Model, tea.Cmd) {
 		a := m.accountOf(sel)
 		m.mode = modeIndex
 		return m, actionCmd(m.ctx, a, sel.ID, "Moved to "+sanitize.Line(value), func(c ctxT) error { return a.Move(c, sel.ID, value) })
+	case promptMarkPattern:
+		return m.markPattern(value)
+	case promptMoveMarked:
+		return m.moveMarked(value)
 	case promptSaveAttachment, promptOpenAttachment:
 		n, err := strconv.Atoi(value)
 		if err != nil || !m.pager.hasAttachment(n) {

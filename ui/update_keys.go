@@ -89,6 +89,9 @@ func (m Model) sidebarKey(msg tea.KeyMsg) (tea.Model, tea.Cmd, bool) {
 }
 
 func (m Model) indexKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if model, cmd, ok := m.marksKey(msg); ok {
+		return model, cmd
+	}
 	is := func(action string) bool { return m.keys.is(msg, keymap.Index, action) }
 	a := m.account()
 	sel, hasSel := m.index.selected()

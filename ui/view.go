@@ -28,7 +28,9 @@ func (m Model) View() string {
 		} else {
 			title = m.theme.Title.Render(title)
 		}
-		list := lipgloss.NewStyle().Width(w).Height(m.height - 2).Render(m.index.view(m.theme, w, m.opts.Now(), m.search != nil || m.unified, m.threaded && m.search == nil && !m.unified))
+		x := m.index
+		x.marked = func(id int64, pos int) bool { return m.marks.in(id, pos, m.index.cursor) }
+		list := lipgloss.NewStyle().Width(w).Height(m.height - 2).Render(x.view(m.theme, w, m.opts.Now(), m.search != nil || m.unified, m.threaded && m.search == nil && !m.unified))
 		body = lipgloss.JoinHorizontal(lipgloss.Top, side, lipgloss.JoinVertical(lipgloss.Left, title, list))
 	}
 	body = lipgloss.NewStyle().Height(m.height - 1).MaxHeight(m.height - 1).Render(body)
@@ -46,6 +48,9 @@ func (m Model) statusView() string {
 	right := "? help"
 	if m.newMail > 0 {
 		left = fmt.Sprintf("[%d new] %s", m.newMail, left)
+	}
+	if n := m.marks.count(m.index.cursor); n > 0 && m.mode == modeIndex {
+		left = fmt.Sprintf("[%d marked] %s", n, left)
 	}
 	switch m.mode {
 	case modePager:
