@@ -18,6 +18,8 @@ func (rd *renderer) node(b *strings.Builder, n *node, depth int) {
 		return
 	}
 	switch {
+	case n.decrypted != nil:
+		rd.node(b, n.decrypted, depth+1)
 	case n.inner != nil:
 		rd.nested(b, n, depth)
 	case n.mediaType == "multipart/alternative" && len(n.children) > 0:

@@ -36,6 +36,9 @@ func partTree(n *node, depth int) *Part {
 	if n.inner != nil {
 		kids = []*node{n.inner}
 	}
+	if n.decrypted != nil {
+		kids = append(kids, n.decrypted)
+	}
 	for _, c := range kids {
 		if cp := partTree(c, depth+1); cp != nil {
 			p.Children = append(p.Children, cp)

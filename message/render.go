@@ -9,6 +9,7 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 
+	"github.com/posta-mail/posta/mailcrypto"
 	"github.com/posta-mail/posta/sanitize"
 )
 
@@ -21,6 +22,10 @@ type Rendered struct {
 	Warnings    []string     // problems met while rendering, for a status line
 	Links       []string     // URLs of the numbered link footnotes of HTML parts
 	Parts       *Part        // the MIME structure; nil if nothing could be parsed
+	// Signatures and Encryption say what was signed and encrypted, when
+	// Options.Crypto was set; see SecurityLines.
+	Signatures []mailcrypto.Signature
+	Encryption []mailcrypto.Encryption
 }
 
 // Field is one displayed header field.
@@ -41,6 +46,9 @@ type Attachment struct {
 type Options struct {
 	Width        int   // wrap body lines at this many characters; 0 = no wrapping
 	MaxBodyBytes int64 // decoded body text kept; 0 = 1 MiB
+	// Crypto, when set, verifies signed parts and decrypts encrypted ones
+	// (nil: they are shown as they are, as for indexing).
+	Crypto Crypto
 }
 
 // Render parses the message read from r and renders it as text. It returns
@@ -50,6 +58,7 @@ type Options struct {
 func Render(r io.Reader, opts Options) (res *Rendered, err error) {
 	rec := &errRecorder{r: r}
 	w := newWalker(opts.MaxBodyBytes)
+	w.crypto = opts.Crypto
 	res = &Rendered{}
 	defer func() {
 		if p := recover(); p != nil {
@@ -79,6 +88,7 @@ func Render(r io.Reader, opts Options) (res *Rendered, err error) {
 	res.Body = finishBody(b.String(), opts, w)
 	res.Attachments = collectAttachments(root, nil)
 	res.Parts = partTree(root, 0)
+	collectSecurity(root, fromAddress(h), true, res, 0)
 	for _, warning := range w.warnings {
 		res.Warnings = append(res.Warnings, sanitize.Line(warning))
 	}
@@ -169,6 +179,12 @@ func collectAttachments(n *node, out []Attachment) []Attachment {
 	for _, c := range n.extracted {
 		out = collectAttachments(c, out)
 	}
+	if n.decrypted != nil {
+		return collectAttachments(n.decrypted, out)
+	}
+	if n.sig != nil && n.mediaType == "multipart/signed" && len(n.children) > 0 {
+		return collectAttachments(n.children[0], out) // the checked signature is shown above the body
+	}
 	for _, c := range n.children {
 		out = collectAttachments(c, out)
 	}
@@ -181,6 +197,12 @@ func (r *Rendered) String() string {
 	var b strings.Builder
 	for _, f := range r.Headers {
 		fmt.Fprintf(&b, "%s: %s\n", f.Name, f.Value)
+	}
+	if lines := r.SecurityLines(); len(lines) > 0 {
+		b.WriteString("\n")
+		for _, l := range lines {
+			b.WriteString("[" + l + "]\n")
+		}
 	}
 	b.WriteString("\n")
 	b.WriteString(r.Body)

@@ -11,6 +11,8 @@ import (
 
 	gomessage "github.com/emersion/go-message"
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/posta-mail/posta/mailcrypto"
 )
 
 const (
@@ -37,6 +39,10 @@ type node struct {
 	broken      bool    // a multipart whose parts could not be found, shown as text
 	retried     bool    // a second Content-Type was tried
 	extracted   []*node // uuencoded files taken out of a text leaf
+	decrypted   *node   // the decrypted entity of an encrypted part (see crypto.go)
+	sig         *mailcrypto.Signature
+	enc         *mailcrypto.Encryption
+	partial     bool // an inline signature or encryption covers only part of the text
 }
 
 func (n *node) isLeaf() bool { return n.number > 0 }
@@ -54,6 +60,7 @@ type walker struct {
 	saveIndex int
 	save      func(n *node, r io.Reader) error
 	saveErr   error
+	crypto    Crypto // verifies and decrypts; nil leaves protected parts alone
 }
 
 func newWalker(maxBody int64) *walker {
@@ -112,6 +119,10 @@ func (w *walker) parseEntity(th textproto.Header, body io.Reader, depth int, def
 		n.mediaType = "application/octet-stream"
 	}
 	switch {
+	case w.crypto != nil && isProtected(n.mediaType):
+		w.parseProtected(n, body, depth)
+	case w.crypto != nil && (n.mediaType == "application/pkcs7-mime" || n.mediaType == "application/x-pkcs7-mime"):
+		w.parseEnveloped(n, body, depth)
 	case strings.HasPrefix(n.mediaType, "multipart/"):
 		w.parseMultipart(n, body, depth)
 	case isMessage(n.mediaType):
@@ -208,6 +219,9 @@ func (w *walker) parseLeaf(n *node, body io.Reader) {
 	n.size = counter.n
 	if b64, ok := decoded.(*b64Reader); ok && isDisplayText(n) && !n.truncated && w.save == nil {
 		w.keepTrailer(n, b64.trailer)
+	}
+	if n.mediaType == "text/plain" && len(n.text) > 0 && w.crypto != nil {
+		w.inlinePGP(n)
 	}
 	if n.mediaType == "text/plain" && len(n.text) > 0 {
 		w.extractUU(n)

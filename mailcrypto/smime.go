@@ -1,0 +1,155 @@
+package mailcrypto
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// opensslRun runs openssl with args in dir and returns stdout and stderr.
+func (e *Engine) opensslRun(dir string, args ...string) (out []byte, human string, err error) {
+	ctx, cancel := e.ctx()
+	defer cancel()
+	cmd := exec.CommandContext(ctx, e.opensslPath(), args...)
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	var hum []string
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			hum = append(hum, line)
+		}
+	}
+	return stdout.Bytes(), strings.Join(hum, "; "), err
+}
+
+// smimeVerify checks a detached S/MIME (CMS) signature in DER form over
+// signed. The chain is checked against the system roots and
+// Options.CAFile; a signature that is intact but whose certificate does
+// not chain to them is Good with Trust "unverified".
+func (e *Engine) smimeVerify(signed, sig []byte) *Signature {
+	s := &Signature{Protocol: "S/MIME"}
+	dir, err := os.MkdirTemp("", "posta-smime-")
+	if err != nil {
+		s.State, s.Detail = Error, clean(err.Error())
+		return s
+	}
+	defer os.RemoveAll(dir)
+	for name, data := range map[string][]byte{"content": signed, "sig.der": sig} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			s.State, s.Detail = Error, clean(err.Error())
+			return s
+		}
+	}
+	args := []string{"cms", "-verify", "-binary", "-inform", "DER", "-in", "sig.der",
+		"-content", "content", "-out", os.DevNull, "-signer", "signer.pem", "-purpose", "any"}
+	if e.opts.CAFile != "" {
+		args = append(args, "-CAfile", e.opts.CAFile)
+	}
+	_, human, err := e.opensslRun(dir, args...)
+	switch {
+	case err == nil:
+		s.State, s.Trust = Good, "verified"
+	default:
+		var nf *exec.Error
+		if errors.As(err, &nf) {
+			s.State, s.Detail = Error, "openssl is not installed"
+			return s
+		}
+		// Intact but not trusted, or not intact at all?
+		_, _, err2 := e.opensslRun(dir, append(args, "-noverify")...)
+		if err2 != nil {
+			s.State, s.Detail = Bad, reason(human)
+			break
+		}
+		s.State, s.Trust = Good, "unverified"
+		if strings.Contains(human, "certificate has expired") {
+			s.State = ExpiredKey
+		} else if strings.Contains(human, "certificate revoked") {
+			s.State = RevokedKey
+		} else {
+			s.Detail = "certificate not trusted: " + reason(human)
+		}
+	}
+	e.smimeSigner(dir, s)
+	s.Detail = clean(s.Detail)
+	return s
+}
+
+// smimeSigner fills in the signer's subject, fingerprint and addresses
+// from the signer.pem that openssl wrote.
+func (e *Engine) smimeSigner(dir string, s *Signature) {
+	if _, err := os.Stat(filepath.Join(dir, "signer.pem")); err != nil {
+		return
+	}
+	out, _, err := e.opensslRun(dir, "x509", "-in", "signer.pem", "-noout", "-subject", "-nameopt", "RFC2253", "-fingerprint", "-sha256", "-email")
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "subject="):
+			s.Signer = clean(strings.TrimPrefix(line, "subject="))
+		case strings.Contains(line, "Fingerprint="):
+			_, fp, _ := strings.Cut(line, "=")
+			s.Key = clean(strings.ReplaceAll(fp, ":", ""))
+		case strings.Contains(line, "@"):
+			s.Emails = append(s.Emails, clean(strings.ToLower(line)))
+		}
+	}
+}
+
+// smimeDecrypt decrypts an S/MIME enveloped-data (DER) with the key and
+// certificate of Options.SMIMEKey and SMIMECert.
+func (e *Engine) smimeDecrypt(data []byte) *decrypted {
+	enc := &Encryption{Protocol: "S/MIME"}
+	d := &decrypted{enc: enc}
+	if e.opts.SMIMEKey == "" || e.opts.SMIMECert == "" {
+		enc.Detail = "no S/MIME key configured"
+		return d
+	}
+	dir, err := os.MkdirTemp("", "posta-smime-")
+	if err != nil {
+		enc.Detail = clean(err.Error())
+		return d
+	}
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, "in.der"), data, 0o600); err != nil {
+		enc.Detail = clean(err.Error())
+		return d
+	}
+	if out, _, err := e.opensslRun(dir, "x509", "-in", e.opts.SMIMECert, "-noout", "-subject", "-nameopt", "RFC2253"); err == nil {
+		enc.Recipients = []string{clean(strings.TrimPrefix(strings.TrimSpace(string(out)), "subject="))}
+	}
+	out, human, err := e.opensslRun(dir, "cms", "-decrypt", "-binary", "-inform", "DER", "-in", "in.der",
+		"-recip", e.opts.SMIMECert, "-inkey", e.opts.SMIMEKey)
+	if err != nil {
+		enc.Detail = clean(programFailure("openssl", err, reason(human)))
+		return d
+	}
+	enc.Decrypted, d.plain = true, out
+	return d
+}
+
+// reason keeps the useful part of openssl's error lines.
+func reason(human string) string {
+	for _, part := range strings.Split(human, "; ") {
+		if i := strings.Index(part, "Verify error:"); i >= 0 {
+			return strings.TrimSpace(part[i+len("Verify error:"):])
+		}
+	}
+	for _, part := range strings.Split(human, "; ") {
+		if f := strings.Split(part, ":"); len(f) > 1 && strings.Contains(part, "error:") {
+			return strings.TrimSpace(f[len(f)-1])
+		}
+	}
+	if len(human) > 200 {
+		human = human[:200] + "…"
+	}
+	return human
+}
