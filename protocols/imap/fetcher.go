@@ -206,3 +206,15 @@ func (f *Fetcher) Connect(ctx context.Context) error {
 	_, err := f.conn(ctx)
 	return err
 }
+
+// expectFetches bounds the FETCH responses to the next command on the
+// current connection to n messages and unsolicitedFetches more (see
+// wire.go) until the returned function is called.
+func (f *Fetcher) expectFetches(n int) (restore func()) {
+	w := f.wire
+	if w == nil {
+		return func() {}
+	}
+	w.fetchLimit.Store(int64(n) + unsolicitedFetches)
+	return func() { w.fetchLimit.Store(0) }
+}

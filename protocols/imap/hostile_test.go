@@ -17,6 +17,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 
+	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/protocols"
 )
 
@@ -631,4 +632,42 @@ func TestHostileServerEndlessListOfOneFolder(t *testing.T) {
 		}
 		return err
 	}, "go away")
+}
+
+// TestHostileSyncEndlessFetch: a header sync whose server floods it with
+// FETCH responses for other messages ends soon, with memory bounded, and
+// reports the messages it could not fetch (or fails).
+func TestHostileSyncEndlessFetch(t *testing.T) {
+	ep := hostileServer(t, hostileGreeting, func(s *hostileSession) {
+		if _, ok := s.serve("UID FETCH"); !ok {
+			return
+		}
+		var b strings.Builder
+		for n := 1; ; n++ {
+			fmt.Fprintf(&b, "* %d FETCH (UID %d FLAGS ())\r\n", n, n+10)
+			if b.Len() > 32<<10 {
+				if s.send("%s", b.String()) != nil {
+					return
+				}
+				b.Reset()
+			}
+		}
+	})
+	ep.Timeout = 2 * time.Second
+	f := New(Options{Endpoint: ep})
+	defer f.Close()
+	var res protocols.SyncResult
+	checkHostile(t, 60*time.Second, func() error {
+		var err error
+		res, err = f.Sync(context.Background(), protocols.SyncRequest{
+			Folder:  "INBOX",
+			State:   protocols.FolderState{Known: func(string) bool { return false }},
+			Headers: func([]mail.Header) error { return nil },
+		})
+		if err == nil && len(res.Skipped) > 0 {
+			err = res.Skipped[0].Err
+		}
+		return err
+	}, "FETCH responses")
+	t.Logf("%d skipped", len(res.Skipped))
 }

@@ -164,7 +164,9 @@ func blame(rest []imap.UID, got []mail.Header, suspect imap.UID) imap.UID {
 // returned as failed, with the messages received before it, after the
 // connection was made usable again; err is set when the sync must stop.
 func (hs *headerSync) try(uids []imap.UID, opts *imap.FetchOptions) (got []mail.Header, suspect imap.UID, failed, err error) {
+	restore := hs.f.expectFetches(len(uids))
 	got, suspect, ferr := fetchHeaders(hs.c, hs.folder, uids, opts)
+	restore()
 	hs.got = append(hs.got, got...)
 	if ferr == nil {
 		return got, 0, nil, nil
