@@ -57,7 +57,7 @@ terminal they are made safe first.`,
 				_, err = g.stdout.Write(body)
 				return err
 			}
-			r, err := message.Render(bytes.NewReader(body), message.Options{Width: termWidth(g.stdout)})
+			r, err := message.Render(bytes.NewReader(body), message.Options{Width: termWidth(g.stdout), Crypto: cryptoEngine()})
 			if err != nil {
 				return err
 			}

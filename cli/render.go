@@ -18,6 +18,7 @@ type renderJSON struct {
 	Text        string           `json:"text"`
 	Links       []string         `json:"links"`
 	Warnings    []string         `json:"warnings"`
+	securityJSON
 }
 
 type attachmentJSON struct {
@@ -41,7 +42,13 @@ With --json it prints one JSON object instead: "headers" (name/value
 pairs), "parts" (the MIME tree: type, charset, disposition, filename,
 size, index, children), "attachments" (index, name, content_type, size;
 the index is the one the pager saves by), "text" (the body, unwrapped),
-"links" (the numbered link footnotes of HTML parts) and "warnings".`,
+"links" (the numbered link footnotes of HTML parts), "warnings",
+"signature" (the signature that covers the whole message, or null),
+"signatures" (every signature found, with the parts it covers) and
+"encrypted" (null, or whether and to whom it was encrypted).
+
+Signed and encrypted mail (OpenPGP, S/MIME) is verified and decrypted
+with gpg and openssl, and the result is said above the body.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in := g.stdin
@@ -53,7 +60,7 @@ the index is the one the pager saves by), "text" (the body, unwrapped),
 				defer f.Close()
 				in = f
 			}
-			opts := message.Options{Width: termWidth(g.stdout)}
+			opts := message.Options{Width: termWidth(g.stdout), Crypto: cryptoEngine()}
 			if asJSON {
 				opts.Width = 0
 			}
@@ -76,6 +83,7 @@ func writeRenderJSON(g *globals, r *message.Rendered) error {
 	out := renderJSON{
 		Headers: r.Headers, Parts: r.Parts, Text: r.Body,
 		Attachments: []attachmentJSON{}, Links: r.Links, Warnings: r.Warnings,
+		securityJSON: newSecurityJSON(r),
 	}
 	if out.Headers == nil {
 		out.Headers = []message.Field{}

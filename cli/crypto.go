@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"os"
+
+	"github.com/posta-mail/posta/mailcrypto"
+	"github.com/posta-mail/posta/message"
+)
+
+// cryptoEngine verifies and decrypts messages shown by read and render,
+// with the user's gpg (GNUPGHOME or ~/.gnupg) and openssl. S/MIME
+// decryption and extra roots come from POSTA_SMIME_KEY, POSTA_SMIME_CERT
+// and POSTA_SMIME_CAFILE (PEM files).
+func cryptoEngine() *mailcrypto.Engine {
+	return mailcrypto.New(&mailcrypto.Options{
+		SMIMEKey:  os.Getenv("POSTA_SMIME_KEY"),
+		SMIMECert: os.Getenv("POSTA_SMIME_CERT"),
+		CAFile:    os.Getenv("POSTA_SMIME_CAFILE"),
+	})
+}
+
+// securityJSON is the "signature", "signatures" and "encrypted" of
+// render --json: signature is the one that covers the whole message (null
+// when none does), signatures lists every one found, with what it covers.
+type securityJSON struct {
+	Signature  *mailcrypto.Signature  `json:"signature"`
+	Signatures []mailcrypto.Signature `json:"signatures"`
+	Encrypted  *mailcrypto.Encryption `json:"encrypted"`
+}
+
+func newSecurityJSON(r *message.Rendered) securityJSON {
+	out := securityJSON{Signatures: r.Signatures}
+	if out.Signatures == nil {
+		out.Signatures = []mailcrypto.Signature{}
+	}
+	for i := range r.Signatures {
+		if r.Signatures[i].Covers == "message" {
+			out.Signature = &r.Signatures[i]
+			break
+		}
+	}
+	if len(r.Encryption) > 0 {
+		out.Encrypted = &r.Encryption[0]
+	}
+	return out
+}
