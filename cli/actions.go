@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,98 +16,57 @@ import (
 )
 
 // newActionCmds returns the message action commands: flag, move, copy,
-// delete, archive, and pending, which lists what waits for the server.
+// delete, archive (each on one or many messages, see bulk.go), and
+// pending, which lists what waits for the server.
 func newActionCmds(g *globals) []*cobra.Command {
-	flag := actionCmd(g, "flag ID [+|-]FLAG", "Add or remove a flag on a message",
+	flag := bulkActionCmd(g, "flag [ID...] [+|-]FLAG", "flagged", "Add or remove a flag on messages",
 		`Flag adds (+FLAG, or just FLAG) or removes (-FLAG) a flag: seen, flagged,
 answered, draft, a system flag such as \Seen, or a keyword. Options such as
---account go before the ID: everything after it is taken as is, so
-"posta flag 12 -seen" removes \Seen.`, 2,
-		func(ctx context.Context, a *accounts.Account, id int64, args []string) error {
+--account and --query go before the IDs: everything after the first ID is
+taken as is, so "posta flag 12 -seen" removes \Seen; with --query and no ID,
+put "--" before a flag that starts with "-" ("posta flag --query
+is:unread -- -flagged").`, 1,
+		func(a *accounts.Account, args []string) (bulkOp, error) {
 			flag, add, err := parseFlagArg(args[0])
 			if err != nil {
-				return err
+				return nil, err
 			}
-			return a.SetFlag(ctx, id, flag, add)
+			return func(ctx context.Context, ids []int64) (accounts.BulkUndo, error) {
+				return a.FlagMany(ctx, ids, flag, add, nil)
+			}, nil
 		})
 	// "-seen" must reach the command as an argument, not as options.
 	flag.Flags().SetInterspersed(false)
 	return []*cobra.Command{
 		flag,
-		actionCmd(g, "move ID FOLDER", "Move a message to another folder", "", 2,
-			func(ctx context.Context, a *accounts.Account, id int64, args []string) error {
-				return a.Move(ctx, id, args[0])
+		bulkActionCmd(g, "move [ID...] FOLDER", "moved", "Move messages to another folder", "", 1,
+			func(a *accounts.Account, args []string) (bulkOp, error) {
+				return func(ctx context.Context, ids []int64) (accounts.BulkUndo, error) {
+					return a.MoveMany(ctx, ids, args[0], nil)
+				}, nil
 			}),
-		actionCmd(g, "copy ID FOLDER", "Copy a message to another folder (IMAP)", "", 2,
-			func(ctx context.Context, a *accounts.Account, id int64, args []string) error {
-				return a.Copy(ctx, id, args[0])
+		bulkActionCmd(g, "copy [ID...] FOLDER", "copied", "Copy messages to another folder (IMAP)", "", 1,
+			func(a *accounts.Account, args []string) (bulkOp, error) {
+				return func(ctx context.Context, ids []int64) (accounts.BulkUndo, error) {
+					return a.CopyMany(ctx, ids, args[0], nil)
+				}, nil
 			}),
-		actionCmd(g, "delete ID", "Move a message to Trash; in Trash, delete it for good",
-			`Delete moves the message to the account's Trash folder. A message already
+		bulkActionCmd(g, "delete [ID...]", "deleted", "Move messages to Trash; in Trash, delete them for good",
+			`Delete moves the messages to the account's Trash folder. A message already
 in Trash is deleted for good (IMAP: \Deleted and EXPUNGE; POP3: the mail file
-is removed).`, 1,
-			func(ctx context.Context, a *accounts.Account, id int64, _ []string) error {
-				return a.Delete(ctx, id)
+is removed).`, 0,
+			func(a *accounts.Account, _ []string) (bulkOp, error) {
+				return func(ctx context.Context, ids []int64) (accounts.BulkUndo, error) {
+					return a.DeleteMany(ctx, ids, nil)
+				}, nil
 			}),
-		actionCmd(g, "archive ID", "Move a message to the account's archive folder", "", 1,
-			func(ctx context.Context, a *accounts.Account, id int64, _ []string) error {
-				return a.Archive(ctx, id)
+		bulkActionCmd(g, "archive [ID...]", "archived", "Move messages to the account's archive folder", "", 0,
+			func(a *accounts.Account, _ []string) (bulkOp, error) {
+				return func(ctx context.Context, ids []int64) (accounts.BulkUndo, error) {
+					return a.ArchiveMany(ctx, ids, nil)
+				}, nil
 			}),
 		newPendingCmd(g),
-	}
-}
-
-const actionsLong = `
-
-The change shows in the cache at once. When the IMAP server cannot be
-reached it is queued (see "posta pending") and done on the next
-"posta sync"; the command still succeeds and says so on stderr.`
-
-// actionCmd builds one action command taking a message ID and nargs-1
-// more arguments.
-func actionCmd(g *globals, use, short, long string, nargs int,
-	do func(ctx context.Context, a *accounts.Account, id int64, args []string) error) *cobra.Command {
-	name := strings.Fields(use)[0]
-	if long == "" {
-		long = short + "."
-	}
-	return &cobra.Command{
-		Use:   use,
-		Short: short,
-		Long:  long + actionsLong,
-		Args:  cobra.ExactArgs(nargs),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseInt(args[0], 10, 64)
-			if err != nil {
-				return fmt.Errorf("%s: %q is not a message ID (see posta list)", name, args[0])
-			}
-			c, err := g.openCore()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			m, err := c.set.Message(id)
-			if err != nil {
-				return fmt.Errorf("%s: message %d: %w", name, id, err)
-			}
-			if g.account != "" && g.account != m.Account {
-				return fmt.Errorf("%s: message %d belongs to account %s, not %s", name, id, m.Account, g.account)
-			}
-			a, err := c.set.Get(m.Account)
-			if err != nil {
-				return err
-			}
-			err = do(cmd.Context(), a, id, args[1:])
-			var pending *accounts.PendingError
-			if errors.As(err, &pending) && !hasConflict(err) {
-				fmt.Fprintf(g.stderr, "%s: server unreachable, queued: %s\n", name, sanitize.Line(pending.Err.Error()))
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			return nil
-		},
 	}
 }
 
@@ -160,6 +118,8 @@ type pendingJSON struct {
 	Created   string `json:"created"`
 	Attempts  int    `json:"attempts"`
 	LastError string `json:"last_error,omitempty"`
+	// Messages lists the messages of a bulk action (message is the first).
+	Messages []int64 `json:"messages,omitempty"`
 }
 
 func newPendingCmd(g *globals) *cobra.Command {
@@ -184,7 +144,11 @@ server could not be reached, oldest first, of every account or of
 			if asJSON {
 				rows := make([]pendingJSON, 0, len(acts))
 				for _, p := range acts {
-					rows = append(rows, pendingJSON{
+					var members []int64
+					for _, m := range p.Args.Members {
+						members = append(members, m.MessageID)
+					}
+					rows = append(rows, pendingJSON{Messages: members,
 						ID: p.ID, Account: p.Account, Kind: string(p.Kind), MessageID: p.MessageID,
 						Folder: p.Folder, UID: p.UID, Flag: string(p.Args.Flag), Dest: p.Args.Dest,
 						Created: p.Created.UTC().Format(time.RFC3339), Attempts: p.Attempts, LastError: p.LastError,
