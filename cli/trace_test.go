@@ -98,6 +98,15 @@ ca_file = %q
 			t.Errorf("the trace lacks %q", want)
 		}
 	}
+	// SMTP over STARTTLS is traced after the upgrade too: the work
+	// account's send and check (implicit TLS) and the home account's
+	// check (STARTTLS) each log in.
+	if n := strings.Count(trace, "C: AUTH PLAIN [redacted]"); n < 3 {
+		t.Errorf("the trace has %d SMTP logins, want 3 (STARTTLS included)", n)
+	}
+	if strings.Contains(trace, "TLS started (posta)") {
+		t.Errorf("the greeting posta gives go-smtp after STARTTLS is in the trace")
+	}
 	if t.Failed() || testing.Verbose() {
 		t.Logf("trace:\n%s", trace)
 	}

@@ -91,7 +91,14 @@ func (s *Sender) open(ctx context.Context, conn net.Conn) (*smtp.Client, error) 
 	case protocols.SecurityStartTLS:
 		// The EHLO before STARTTLS uses go-smtp's default "localhost".
 		var err error
-		c, err = smtp.NewClientStartTLS(ep.Traced("smtp", conn), ep.TLS())
+		if ep.Tracer != nil {
+			c, err = startTLSTraced(ctx, conn, ep)
+			if err != nil {
+				return nil, err
+			}
+			break
+		}
+		c, err = smtp.NewClientStartTLS(conn, ep.TLS())
 		if err != nil {
 			return nil, fmt.Errorf("smtp: starttls %s: %w", ep.Addr(), err)
 		}
