@@ -1,6 +1,7 @@
 package pop3
 
 import (
+	"bytes"
 	"errors"
 	"io"
 )
@@ -80,11 +81,13 @@ func (d *dotReader) read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
+	// Pass on every whole line up to the next one that starts with a dot
+	// (stuffed, or the terminator), which the next call looks at.
 	chunk, _ := r.Peek(min(len(p), r.Buffered()))
-	if i := indexLF(chunk); i >= 0 {
+	if i := bytes.Index(chunk, []byte("\n.")); i >= 0 {
 		chunk = chunk[:i+1]
-		d.lineStart = true
 	}
+	d.lineStart = chunk[len(chunk)-1] == '\n'
 	n := copy(p, chunk)
 	r.Discard(n)
 	return n, nil
@@ -110,15 +113,6 @@ func (d *dotReader) terminator() (int, error) {
 		return 3, nil
 	}
 	return 0, nil
-}
-
-func indexLF(b []byte) int {
-	for i, c := range b {
-		if c == '\n' {
-			return i
-		}
-	}
-	return -1
 }
 
 // drain reads the rest of the body, so that the session can go on after
