@@ -117,6 +117,9 @@ func (e *Encryption) Words() string {
 	if len(e.Recipients) > 0 {
 		b.WriteString(" to " + strings.Join(e.Recipients, ", "))
 	}
+	if e.Covers == "part" {
+		b.WriteString("; only a part of this message is encrypted")
+	}
 	if e.Decrypted {
 		b.WriteString("; decrypted for display only, never stored")
 	} else {
@@ -127,6 +130,16 @@ func (e *Encryption) Words() string {
 	}
 	return sanitize.Line(b.String())
 }
+
+// Alarming reports whether the signature deserves a warning colour: it
+// is not good, its signer is not From, or it covers only a part.
+func (s *Signature) Alarming() bool {
+	return s.State != Good || (s.From != "" && !s.FromOK) || s.Covers == "part"
+}
+
+// Alarming reports whether the encryption deserves a warning colour: it
+// could not be decrypted.
+func (e *Encryption) Alarming() bool { return !e.Decrypted }
 
 func orUnknown(s string) string {
 	if s == "" {

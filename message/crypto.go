@@ -250,12 +250,7 @@ func fromAddress(th textproto.Header) string {
 func (r *Rendered) SecurityLines() []string {
 	var out []string
 	for i := range r.Encryption {
-		e := r.Encryption[i]
-		line := e.Words()
-		if e.Covers == "part" {
-			line += "; only a part of this message is encrypted"
-		}
-		out = append(out, line)
+		out = append(out, r.Encryption[i].Words())
 	}
 	for i := range r.Signatures {
 		out = append(out, r.Signatures[i].Words())

@@ -33,6 +33,7 @@ type (
 		id      int64
 		raw     []byte
 		err     error
+		crypto  message.Crypto // see prepareCrypto; nil when nothing is signed or encrypted
 	}
 	sentMsg struct {
 		account string
@@ -112,7 +113,11 @@ func syncTick(every time.Duration) tea.Cmd {
 func bodyCmd(ctx context.Context, a *accounts.Account, id int64) tea.Cmd {
 	return func() tea.Msg {
 		raw, err := a.Body(ctx, id)
-		return bodyMsg{account: a.Name(), id: id, raw: raw, err: err}
+		var crypto message.Crypto
+		if err == nil {
+			crypto = prepareCrypto(raw)
+		}
+		return bodyMsg{account: a.Name(), id: id, raw: raw, err: err, crypto: crypto}
 	}
 }
 

@@ -130,6 +130,7 @@ func (m Model) handleBody(msg bodyMsg) (tea.Model, tea.Cmd) {
 		m.setError(msg.err)
 		return m, nil
 	}
+	m.pager.crypto = msg.crypto
 	m.pager.setRaw(m.theme, msg.raw)
 	if !m.pager.msg.Flags.Has(mail.FlagSeen) {
 		m.pager.msg.Flags = m.pager.msg.Flags.With(mail.FlagSeen)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/viewport"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/message"
@@ -20,6 +21,7 @@ type pager struct {
 	rendered *message.Rendered
 	loading  bool
 	vp       viewport.Model
+	crypto   message.Crypto // verifies and decrypts; nil for plain mail
 }
 
 func newPager(m accounts.Message, width, height int) pager {
@@ -39,7 +41,7 @@ func (p *pager) render(t Theme) {
 	if p.raw == nil {
 		return
 	}
-	r, err := message.Render(bytes.NewReader(p.raw), message.Options{Width: max(p.vp.Width-1, 20)})
+	r, err := message.Render(bytes.NewReader(p.raw), message.Options{Width: max(p.vp.Width-1, 20), Crypto: p.crypto})
 	if err != nil {
 		p.vp.SetContent("Cannot show this message: " + sanitize.Line(err.Error()))
 		return
@@ -63,6 +65,12 @@ func pagerContent(t Theme, r *message.Rendered, width int) string {
 	for _, w := range r.Warnings {
 		b.WriteString(t.Pager.Separator.Render("["+w+"]") + "\n")
 	}
+	for _, e := range r.Encryption {
+		b.WriteString(securityStyle(t, e.Alarming()).Width(max(width, 20)).Render("["+e.Words()+"]") + "\n")
+	}
+	for _, s := range r.Signatures {
+		b.WriteString(securityStyle(t, s.Alarming()).Width(max(width, 20)).Render("["+s.Words()+"]") + "\n")
+	}
 	b.WriteString(t.Pager.Separator.Render(strings.Repeat("─", max(width, 1))) + "\n")
 	b.WriteString(r.Body)
 	if !strings.HasSuffix(r.Body, "\n") {
@@ -81,6 +89,13 @@ func pagerContent(t Theme, r *message.Rendered, width int) string {
 		}
 	}
 	return b.String()
+}
+
+func securityStyle(t Theme, alarming bool) lipgloss.Style {
+	if alarming {
+		return t.Pager.SecurityAlarm
+	}
+	return t.Pager.Security
 }
 
 // humanSize formats a byte count briefly.

@@ -13,6 +13,7 @@ type Theme struct {
 	}
 	Pager struct {
 		HeaderName, HeaderValue, Attachment, Separator lipgloss.Style
+		Security, SecurityAlarm                        lipgloss.Style // signed/encrypted status lines
 	}
 	Status struct {
 		Bar, Error, Info lipgloss.Style
@@ -62,6 +63,8 @@ func NewTheme(o ThemeOptions) Theme {
 	t.Pager.HeaderValue = lipgloss.NewStyle()
 	t.Pager.Attachment = lipgloss.NewStyle().Foreground(accent)
 	t.Pager.Separator = lipgloss.NewStyle().Foreground(dim)
+	t.Pager.Security = lipgloss.NewStyle().Foreground(accent)
+	t.Pager.SecurityAlarm = lipgloss.NewStyle().Bold(true).Foreground(warn)
 
 	t.Status.Bar = lipgloss.NewStyle().Reverse(true)
 	t.Status.Error = lipgloss.NewStyle().Reverse(true).Foreground(warn)
