@@ -13,8 +13,10 @@ import (
 // TestRenderSignedJSON signs a PGP/MIME message with a key made in a temp
 // GNUPGHOME and checks what render and render --json say about it.
 func TestRenderSignedJSON(t *testing.T) {
-	if _, err := exec.LookPath("gpg"); err != nil {
-		t.Skip("gpg is not installed (apt-get install gnupg)")
+	for _, prog := range []string{"gpg", "gpg-agent"} {
+		if _, err := exec.LookPath(prog); err != nil {
+			t.Skip(prog + " is not installed (apt-get install gnupg)")
+		}
 	}
 	home, err := os.MkdirTemp("", "pgc")
 	if err != nil {

@@ -21,8 +21,10 @@ type keyring struct {
 // newKeyring makes an empty GnuPG home, or skips the test without gpg.
 func newKeyring(t *testing.T) *keyring {
 	t.Helper()
-	if _, err := exec.LookPath("gpg"); err != nil {
-		t.Skip("gpg is not installed (apt-get install gnupg)")
+	for _, prog := range []string{"gpg", "gpg-agent"} {
+		if _, err := exec.LookPath(prog); err != nil {
+			t.Skip(prog + " is not installed (apt-get install gnupg)")
+		}
 	}
 	// Short path: gpg-agent's socket must fit in sun_path.
 	home, err := os.MkdirTemp("", "pgk")

@@ -16,8 +16,10 @@ import (
 // GNUPGHOME): the status is above the body, and re-rendering (a resize)
 // uses what the body command found, without running gpg again.
 func TestPagerSignatureStatus(t *testing.T) {
-	if _, err := exec.LookPath("gpg"); err != nil {
-		t.Skip("gpg is not installed (apt-get install gnupg)")
+	for _, prog := range []string{"gpg", "gpg-agent"} {
+		if _, err := exec.LookPath(prog); err != nil {
+			t.Skip(prog + " is not installed (apt-get install gnupg)")
+		}
 	}
 	home, err := os.MkdirTemp("", "pgu")
 	if err != nil {
