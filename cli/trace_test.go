@@ -23,6 +23,7 @@ func TestTraceHasNoSecrets(t *testing.T) {
 	ph, pp := hostPort(t, e.srv.POP3STLSAddr)
 	sh, sp := hostPort(t, e.srv.SMTPSAddr)
 	th, tp := hostPort(t, e.srv.SMTPAddr)
+	xh, xp := hostPort(t, e.srv.IMAPStartTLSAddr)
 	cfg := fmt.Sprintf(`
 [[account]]
 name = "work"
@@ -59,7 +60,25 @@ security = "starttls"
 username = "bob"
 password_command = ["echo", "password"]
 ca_file = %q
-`, ih, ip, ca, sh, sp, ca, ph, pp, ca, th, tp, ca)
+
+[[account]]
+name = "work-starttls"
+address = "alice@work.example"
+[account.fetch]
+kind = "imap"
+host = %q
+port = %d
+security = "starttls"
+username = "alice"
+password_command = ["echo", "password"]
+ca_file = %q
+[account.smtp]
+host = %q
+port = %d
+username = "alice"
+password_command = ["echo", "password"]
+ca_file = %q
+`, ih, ip, ca, sh, sp, ca, ph, pp, ca, th, tp, ca, xh, xp, ca, sh, sp, ca)
 	writeFile(t, e.config, []byte(cfg))
 	tracePath := filepath.Join(dir, "trace.log")
 
@@ -91,7 +110,7 @@ ca_file = %q
 	}
 	for _, want := range []string{
 		"imap#", "pop3#", "smtp#", "(TLS)",
-		"[redacted]", "C: STLS", "TLS starts",
+		"[redacted]", "C: STLS", "C: P0 STARTTLS", "TLS starts",
 		"C: AUTH PLAIN [redacted]", "elided]",
 	} {
 		if !strings.Contains(trace, want) {
@@ -99,13 +118,13 @@ ca_file = %q
 		}
 	}
 	// SMTP over STARTTLS is traced after the upgrade too: the work
-	// account's send and check (implicit TLS) and the home account's
-	// check (STARTTLS) each log in.
-	if n := strings.Count(trace, "C: AUTH PLAIN [redacted]"); n < 3 {
-		t.Errorf("the trace has %d SMTP logins, want 3 (STARTTLS included)", n)
+	// account's send and check, work-starttls's check (implicit TLS)
+	// and the home account's check (STARTTLS) each log in.
+	if n := strings.Count(trace, "C: AUTH PLAIN [redacted]"); n < 4 {
+		t.Errorf("the trace has %d SMTP logins, want 4 (STARTTLS included)", n)
 	}
 	if strings.Contains(trace, "TLS started (posta)") {
-		t.Errorf("the greeting posta gives go-smtp after STARTTLS is in the trace")
+		t.Errorf("the greeting posta gives go-smtp or go-imap after STARTTLS is in the trace")
 	}
 	if t.Failed() || testing.Verbose() {
 		t.Logf("trace:\n%s", trace)

@@ -106,16 +106,19 @@ func open(ctx context.Context, raw net.Conn, opts Options, handler *imapclient.U
 		if err != nil {
 			return nil, nil, fmt.Errorf("imap: tls %s: %w", ep.Addr(), err)
 		}
-		conn = tc
+		conn = ep.Traced("imap", tc)
 	case protocols.SecurityStartTLS:
 		tc, err := startTLS(ctx, raw, ep, busy)
 		if err != nil {
 			return nil, nil, err
 		}
-		// go-imap waits for a greeting; the server sent it before TLS.
-		conn = &prefixConn{Conn: tc, r: io.MultiReader(strings.NewReader("* OK TLS started (posta)\r\n"), tc)}
+		// go-imap waits for a greeting; the server sent it before TLS
+		// (and the trace has it).
+		traced := ep.Traced("imap", tc)
+		conn = &prefixConn{Conn: traced, r: io.MultiReader(strings.NewReader("* OK TLS started (posta)\r\n"), traced)}
+	default:
+		conn = ep.Traced("imap", raw)
 	}
-	conn = ep.Traced("imap", conn)
 	w := newWire(conn, ep.Addr(), timeout, busy)
 	if opts.maxUntagged > 0 {
 		w.maxUntagged = opts.maxUntagged
@@ -147,7 +150,7 @@ func handshake(ctx context.Context, raw net.Conn, cfg *tls.Config, timeout time.
 // anything after its OK (which a man in the middle could have injected)
 // is refused before any credential is sent.
 func startTLS(ctx context.Context, raw net.Conn, ep protocols.Endpoint, busy *atomic.Int32) (*tls.Conn, error) {
-	w := newWire(raw, ep.Addr(), ep.IOTimeout(), busy)
+	w := newWire(ep.Traced("imap", raw), ep.Addr(), ep.IOTimeout(), busy)
 	br := bufio.NewReader(w)
 	fail := func(err error) (*tls.Conn, error) {
 		if werr := w.failure(); werr != nil {
