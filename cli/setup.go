@@ -234,6 +234,11 @@ func runSetup(ctx context.Context, g *globals, o *setupOptions) error {
 // discoverOptions builds discovery's options from the hidden test flags.
 func (o *setupOptions) discoverOptions(log io.Writer) (*discover.Options, error) {
 	d := &discover.Options{Timeout: 30 * time.Second}
+	if log != io.Discard {
+		d.Log = func(format string, args ...any) {
+			fmt.Fprintf(log, "  "+format+"\n", args...)
+		}
+	}
 	if o.dns != "" {
 		d.Resolver = discover.ResolverAt(o.dns)
 	}
@@ -264,7 +269,7 @@ func (o *setupOptions) discoverOptions(log io.Writer) (*discover.Options, error)
 			return dialer.DialContext(ctx, network, o.httpsAddr)
 		}
 	}
-	d.HTTPClient = &http.Client{Transport: tr, Timeout: 8 * time.Second}
+	d.HTTPClient = &http.Client{Transport: tr, Timeout: 8 * time.Second, CheckRedirect: discover.HTTPSOnly}
 	return d, nil
 }
 

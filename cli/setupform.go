@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 // runSetupForm runs posta setup as a full-screen form (ui.SetupModel);
 // the work is the same as the line-by-line prompts'.
 func runSetupForm(ctx context.Context, g *globals, o *setupOptions, path string) error {
-	dopts, err := o.discoverOptions(g.stderr)
+	dopts, err := o.discoverOptions(io.Discard) // the form owns the screen
 	if err != nil {
 		return err
 	}

@@ -118,8 +118,9 @@ func Discover(ctx context.Context, address string, opts *Options) (*Result, erro
 	}
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{
-			Timeout:   8 * time.Second,
-			Transport: &http.Transport{DialContext: o.Dial, ForceAttemptHTTP2: true},
+			Timeout:       8 * time.Second,
+			Transport:     &http.Transport{DialContext: o.Dial, ForceAttemptHTTP2: true},
+			CheckRedirect: HTTPSOnly,
 		}
 	}
 	logf := func(format string, args ...any) {
@@ -175,4 +176,16 @@ func expand(s, local, domain, address string) string {
 		"%EMAILLOCALPART%", local,
 		"%EMAILDOMAIN%", domain,
 	).Replace(s)
+}
+
+// HTTPSOnly is an http.Client CheckRedirect that follows at most five
+// redirects, all to HTTPS: an autoconfig request never goes out in clear.
+func HTTPSOnly(req *http.Request, via []*http.Request) error {
+	if req.URL.Scheme != "https" {
+		return fmt.Errorf("redirected to %s, not HTTPS", req.URL.Redacted())
+	}
+	if len(via) >= 5 {
+		return errors.New("too many redirects")
+	}
+	return nil
 }

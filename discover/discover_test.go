@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -241,5 +242,39 @@ func TestProbe(t *testing.T) {
 	}
 	if r.IMAP.String() != "imap.probe.test:993 (tls)" || r.POP3 != nil || r.SMTP != nil {
 		t.Errorf("Discover() = IMAP %s POP3 %s SMTP %s", r.IMAP, r.POP3, r.SMTP)
+	}
+}
+
+func TestRedirectToHTTPIsRefused(t *testing.T) {
+	e := newEnv(t)
+	hits := 0
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		w.Write([]byte(config))
+	}))
+	defer plain.Close()
+	e.https.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://autoconfig.example.test/mail/config-v1.1.xml", http.StatusFound)
+	})
+	tr := e.opts.HTTPClient.Transport.(*http.Transport)
+	httpsAddr := e.https.Listener.Addr().String()
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		to := httpsAddr
+		if strings.HasSuffix(addr, ":80") {
+			to = plain.Listener.Addr().String()
+		}
+		var dl net.Dialer
+		return dl.DialContext(ctx, network, to)
+	}
+	e.opts.HTTPClient.CheckRedirect = discover.HTTPSOnly
+	_, err := discover.Discover(context.Background(), "ann@example.test", e.opts)
+	if !errors.Is(err, discover.ErrNotFound) || hits > 0 {
+		t.Fatalf("Discover() error = %v with %d plain HTTP requests, want ErrNotFound and none", err, hits)
+	}
+	// Control: without the check the redirect goes out in clear, and
+	// what comes back over HTTP is still refused.
+	e.opts.HTTPClient.CheckRedirect = nil
+	if _, err := discover.Discover(context.Background(), "ann@example.test", e.opts); !errors.Is(err, discover.ErrNotFound) || hits == 0 {
+		t.Fatalf("control: Discover() error = %v, %d plain requests", err, hits)
 	}
 }
