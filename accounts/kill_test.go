@@ -51,6 +51,11 @@ func TestPOPSyncSurvivesKill(t *testing.T) {
 		}
 		return n
 	}
+	verbsSince := func(after int) []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), verbs[after:]...)
+	}
 	interrupted := 0 // trials killed with mail still to fetch or delete
 	for trial := 0; trial < killTrials; trial++ {
 		deliverTrialMail(t, f, original, trial)
@@ -61,12 +66,17 @@ func TestPOPSyncSurvivesKill(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// Trial kinds: 0 a random delay; 1 a few ms into the k-th RETR
-		// (often mid-stream in a large message); 2 around a QUIT.
+		// Trial kinds: 0 a random moment of the session (from its first
+		// command: process start-up takes longer than a whole sync on a
+		// loaded machine); 1 a few ms into the k-th RETR (often mid-stream
+		// in a large message); 2 around a QUIT.
 		deadline := time.Now().Add(3 * time.Second)
 		switch trial % 3 {
 		case 0:
-			time.Sleep(time.Duration(rand.IntN(300)) * time.Millisecond)
+			for len(verbsSince(from)) == 0 && time.Now().Before(deadline) {
+				time.Sleep(200 * time.Microsecond)
+			}
+			time.Sleep(time.Duration(rand.IntN(20000)) * time.Microsecond)
 		case 1:
 			k := 1 + rand.IntN(3)
 			for seen("RETR", from) < k && time.Now().Before(deadline) {
@@ -91,11 +101,11 @@ func TestPOPSyncSurvivesKill(t *testing.T) {
 	}
 	finalSyncAndCompare(t, f, original)
 	t.Logf("%d kill trials (%d cut work short), %d messages, %v", killTrials, interrupted, len(original), time.Since(start).Round(time.Millisecond))
-	// About a third of the trials kill at a random moment, which may fall
-	// before the session or after QUIT; the others aim at RETR and QUIT,
-	// where a fast sync is often done already. A fifth cutting work short
-	// shows the harness hits syncs in flight without hanging on timing.
-	if interrupted < killTrials/5 {
+	// The random kills land within the session (after its first command)
+	// and the others aim at RETR and QUIT: most cut work short (30 of 50
+	// in runs on a loaded machine); a third shows the harness hits syncs
+	// in flight.
+	if interrupted < killTrials/3 {
 		t.Errorf("only %d of %d kills interrupted a sync", interrupted, killTrials)
 	}
 }
