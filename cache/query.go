@@ -22,6 +22,9 @@ type Query struct {
 	Account, Folder string
 	Limit, Offset   int
 	Threaded        bool
+	// Sort orders List when not Threaded; the zero value is by date,
+	// newest first.
+	Sort Sort
 }
 
 // where returns the WHERE clause and arguments of q.
@@ -45,7 +48,7 @@ func (c *Cache) List(q Query) ([]Message, error) {
 	if limit <= 0 {
 		limit = -1
 	}
-	order := ` ORDER BY date DESC, id DESC`
+	order := ` ORDER BY ` + q.Sort.orderBy()
 	if q.Threaded {
 		if err := c.threadFolders(q); err != nil {
 			return nil, err

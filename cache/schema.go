@@ -235,6 +235,25 @@ ALTER TABLE outbox ADD COLUMN claim_pid INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE outbox ADD COLUMN claim_host TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN claim_expires INTEGER NOT NULL DEFAULT 0; -- Unix milliseconds
 `,
+	// 10: sorting folders (sort.go): the sort each folder keeps, and an
+	// index per sort key so a sorted page of a large folder is read from
+	// an index. The expressions are those of sort.go, exactly.
+	`
+CREATE TABLE folder_sort (
+	account  TEXT NOT NULL,
+	folder   TEXT NOT NULL,
+	sort_key TEXT NOT NULL,
+	reverse  INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (account, folder)
+) WITHOUT ROWID;
+CREATE INDEX messages_sort_arrival ON messages (account, folder, CAST(uid AS INTEGER) DESC, id DESC);
+CREATE INDEX messages_sort_sender ON messages (account, folder,
+	lower(CASE WHEN json_valid(from_json) THEN coalesce(json_extract(from_json, '$[0].name'), json_extract(from_json, '$[0].addr'), '') ELSE '' END), id);
+CREATE INDEX messages_sort_subject ON messages (account, folder, subject COLLATE NOCASE, id);
+CREATE INDEX messages_sort_size ON messages (account, folder, size DESC, id DESC);
+CREATE INDEX messages_sort_unread ON messages (account, folder, seen, date DESC, id DESC);
+CREATE INDEX messages_sort_flagged ON messages (account, folder, (instr(flags, '\Flagged') > 0) DESC, date DESC, id DESC);
+`,
 }
 
 // schemaVersion is the version a fully migrated index has.
