@@ -39,7 +39,7 @@ func TestRenderSignedJSON(t *testing.T) {
 		}
 		return string(out)
 	}
-	gpg("", "--quick-gen-key", "Zoë \x1b[31m <zoe@example.com>", "default", "default", "never")
+	gpg("", "--quick-gen-key", "Zoë \x1b[31m <zoe@example.com>", "future-default", "default", "never")
 	content := "Content-Type: text/plain\r\n\r\nSigned words.\r\n"
 	sig := gpg(content, "--armor", "--detach-sign")
 	raw := "From: zoe@example.com\r\nSubject: s\r\nMIME-Version: 1.0\r\n" +

@@ -26,6 +26,11 @@ type Options struct {
 	SMIMEKey  string        // S/MIME: PEM private key for decrypting; "" = no S/MIME decryption
 	SMIMECert string        // S/MIME: PEM certificate that goes with SMIMEKey
 	Timeout   time.Duration // per program run; 0 = 60 s (gpg may wait for a passphrase)
+	// NoPinentry keeps gpg from asking for a passphrase (--pinentry-mode
+	// cancel): a key that is not unlocked in the agent then says so. For
+	// a full-screen program, where a terminal pinentry would garble the
+	// screen.
+	NoPinentry bool
 }
 
 // Engine verifies and decrypts. It is safe for use by several goroutines.

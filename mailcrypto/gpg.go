@@ -21,6 +21,9 @@ func (e *Engine) gpgRun(stdin []byte, args ...string) (out []byte, status [][]st
 	if e.opts.GnupgHome != "" {
 		full = append(full, "--homedir", e.opts.GnupgHome)
 	}
+	if e.opts.NoPinentry {
+		full = append(full, "--pinentry-mode", "cancel")
+	}
 	cmd := exec.CommandContext(ctx, e.gpgPath(), append(full, args...)...)
 	cmd.Stdin = bytes.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
@@ -64,7 +67,7 @@ func (e *Engine) gpgDecrypt(data []byte, inline bool) *decrypted {
 		d.sig.Inline = inline
 	}
 	var encTo, noSec []string
-	encrypted, ok, failed := false, false, false
+	encrypted, ok, failed, locked := false, false, false, false
 	for _, f := range status {
 		switch f[0] {
 		case "ENC_TO":
@@ -78,6 +81,12 @@ func (e *Engine) gpgDecrypt(data []byte, inline bool) *decrypted {
 			ok = true
 		case "DECRYPTION_FAILED":
 			failed = true
+		case "ERROR":
+			// pkdecrypt_failed with GPG_ERR_CANCELED (99) or
+			// GPG_ERR_NO_PIN_ENTRY (85): the key wants its passphrase.
+			if code, err := strconv.Atoi(field(f, 2)); err == nil && field(f, 1) == "pkdecrypt_failed" && (code&0xffff == 99 || code&0xffff == 85) {
+				locked = true
+			}
 		case "NO_SECKEY":
 			if len(f) > 1 {
 				noSec = append(noSec, f[1])
@@ -91,6 +100,8 @@ func (e *Engine) gpgDecrypt(data []byte, inline bool) *decrypted {
 		}
 		switch {
 		case enc.Decrypted:
+		case locked:
+			enc.Detail = "your key needs its passphrase: unlock it in gpg-agent, or read the message with posta read"
 		case len(noSec) > 0 && len(noSec) == len(encTo):
 			enc.Detail = "none of its keys is in your keyring"
 		default:

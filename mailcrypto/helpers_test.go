@@ -68,7 +68,7 @@ func (k *keyring) try(stdin []byte, args ...string) ([]byte, error) {
 // --quick-gen-key (e.g. a faked system time).
 func (k *keyring) genKey(uid, expire string, extra ...string) {
 	k.t.Helper()
-	k.gpg(nil, append(extra, "--quick-gen-key", uid, "default", "default", expire)...)
+	k.gpg(nil, append(extra, "--quick-gen-key", uid, "future-default", "default", expire)...)
 }
 
 // export returns the armored public key of uid.

@@ -1,6 +1,9 @@
 package mailcrypto_test
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -106,6 +109,27 @@ func TestPGP(t *testing.T) {
 			t.Fatalf("signature = %+v", s)
 		}
 	})
+	t.Run("revoked key", func(t *testing.T) {
+		dave := newKeyring(t)
+		dave.genKey("Dave <dave@example.org>", "never")
+		content := crlf(signedContent)
+		sig := dave.gpg([]byte(content), "--armor", "--detach-sign", "--local-user", "dave@example.org")
+		alice.importKey(dave.export("dave@example.org"))
+		revs, err := filepath.Glob(filepath.Join(dave.home, "openpgp-revocs.d", "*.rev"))
+		if err != nil || len(revs) != 1 {
+			t.Fatalf("revocation certificates: %v, %v", revs, err)
+		}
+		rev, err := os.ReadFile(revs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		// gpg stores it with the armor line disabled by a leading colon.
+		alice.importKey([]byte(strings.Replace(string(rev), ":-----BEGIN PGP PUBLIC KEY BLOCK-----", "-----BEGIN PGP PUBLIC KEY BLOCK-----", 1)))
+		s := e.Verify("application/pgp-signature", []byte(content), sig)
+		if s.State != mailcrypto.RevokedKey || !strings.Contains(s.Words(), "REVOKED") {
+			t.Fatalf("signature = %+v", s)
+		}
+	})
 	t.Run("signed message forwarded inside an unsigned one", func(t *testing.T) {
 		inner := pgpSigned(bob, "Bob <bob@example.org>", "bob@example.org", signedContent)
 		raw := crlf("From: Mallory <mallory@example.org>\nTo: alice@example.org\nSubject: fwd\nMIME-Version: 1.0\n"+
@@ -208,4 +232,20 @@ func TestPGP(t *testing.T) {
 			t.Fatalf("signature = %+v", s)
 		}
 	})
+}
+
+// TestPGPPassphrase: a key with a passphrase that is not unlocked in the
+// agent, with prompting off (as in the reader), is reported as such.
+func TestPGPPassphrase(t *testing.T) {
+	k := newKeyring(t)
+	k.gpg(nil, "--passphrase", "s3cret", "--quick-gen-key", "Locked <locked@example.org>", "future-default", "default", "never")
+	exec.Command("gpgconf", "--homedir", k.home, "--kill", "gpg-agent").Run() // forget the cached passphrase
+	e := mailcrypto.New(&mailcrypto.Options{GnupgHome: k.home, NoPinentry: true})
+	r := render(t, e, pgpEncrypted(k, "locked@example.org", "locked@example.org", "Content-Type: text/plain\n\nLocked away.\n"))
+	if len(r.Encryption) != 1 || r.Encryption[0].Decrypted || !strings.Contains(r.Encryption[0].Detail, "passphrase") {
+		t.Fatalf("Encryption = %+v", r.Encryption)
+	}
+	if strings.Contains(r.Body, "Locked away") {
+		t.Fatalf("Body = %q", r.Body)
+	}
 }

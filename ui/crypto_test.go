@@ -39,7 +39,7 @@ func TestPagerSignatureStatus(t *testing.T) {
 		}
 		return string(out)
 	}
-	gpg("", "--quick-gen-key", "Ann <ann@example.com>", "default", "default", "never")
+	gpg("", "--quick-gen-key", "Ann <ann@example.com>", "future-default", "default", "never")
 	content := "Content-Type: text/plain\r\n\r\nSigned words.\r\n"
 	sig := gpg(content, "--armor", "--detach-sign")
 	exec.Command("gpgconf", "--homedir", home, "--kill", "all").Run()
