@@ -57,6 +57,8 @@ func defaults() map[Context][]Action {
 			{"move", "move to a folder (marked: all)", []string{"M"}},
 			{"search", "search all accounts (esc: back)", []string{"/"}},
 			{"toggle_threads", "threads or date order", []string{"t"}},
+			{"sort", "sort by: date, arrival, sender, subject, size, unread, flagged", []string{"o"}},
+			{"sort_reverse", "reverse the sort", []string{"O"}},
 			{"resume", "edit as new (resume a draft)", []string{"E"}},
 			{"sync", "sync now", []string{"$"}},
 			{"help", "toggle help", []string{"?"}},

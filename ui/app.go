@@ -214,7 +214,7 @@ func (m *Model) listing() listing {
 	if m.unified {
 		return unifiedListing{set: m.set}
 	}
-	return folderListing{a: m.account(), folder: m.folderName(), threaded: m.threaded}
+	return folderListing{a: m.account(), folder: m.folderName(), threaded: m.threaded, sort: m.folderSort()}
 }
 
 // accountOf returns the account a message belongs to: search results mix

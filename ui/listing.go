@@ -20,6 +20,7 @@ type folderListing struct {
 	a        *accounts.Account
 	folder   string
 	threaded bool
+	sort     accounts.Sort // the folder's order when not threaded (sort.go)
 }
 
 func (l folderListing) count() (int, error) { return l.a.Count(l.folder) }
@@ -28,13 +29,15 @@ func (l folderListing) page(limit, offset int) ([]accounts.Message, error) {
 	if l.threaded {
 		return l.a.ListThreads(l.folder, limit, offset)
 	}
-	return l.a.List(l.folder, limit, offset)
+	return l.a.ListSorted(l.folder, l.sort, limit, offset)
 }
 
 func (l folderListing) title() string {
 	t := sanitize.Line(l.a.Name()) + " · " + sanitize.Line(l.folder)
 	if l.threaded {
 		t += " · threads"
+	} else if l.sort != (accounts.Sort{}) {
+		t += " · by " + l.sort.String()
 	}
 	return t
 }

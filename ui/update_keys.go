@@ -92,6 +92,9 @@ func (m Model) indexKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if model, cmd, ok := m.marksKey(msg); ok {
 		return model, cmd
 	}
+	if model, ok := m.sortKey(msg); ok {
+		return model, nil
+	}
 	is := func(action string) bool { return m.keys.is(msg, keymap.Index, action) }
 	a := m.account()
 	sel, hasSel := m.index.selected()
