@@ -60,6 +60,9 @@ func Aerc(r io.Reader) ([]Account, []string, error) {
 		}
 		a.Fetch.Kind = in.kind
 		a.Fetch.ServerConfig = in.config()
+		if in.security == "none" {
+			a.note("aerc reached %s without TLS (+insecure): posta refuses to send a password in clear unless allow_plaintext_auth = true", in.host)
+		}
 		a.FetchPassword = in.password
 		if cmd := get("source-cred-cmd"); cmd != "" && in.password == "" {
 			a.Fetch.PasswordCommand = shell(cmd)
