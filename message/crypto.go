@@ -10,6 +10,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/posta-mail/posta/mailcrypto"
+	"github.com/posta-mail/posta/sanitize"
 )
 
 // Crypto verifies and decrypts the signed and encrypted parts of a message
@@ -195,7 +196,7 @@ func collectSecurity(n *node, from string, whole bool, res *Rendered, depth int)
 	}
 	if n.sig != nil {
 		s := *n.sig
-		s.Covers, s.From = covers, from
+		s.Covers, s.From = covers, sanitize.Line(from)
 		for _, a := range s.Emails {
 			s.FromOK = s.FromOK || (from != "" && strings.EqualFold(a, from))
 		}
