@@ -195,7 +195,7 @@ func runImport(g *globals, o *importOptions, args []string) error {
 			continue
 		}
 		if err := accounts.StorePassword(s.account, s.password); err != nil {
-			fmt.Fprintf(g.stdout, "%s: the password could not be stored (%v): run posta login %s\n", s.account, err, s.account)
+			fmt.Fprintf(g.stdout, "%s: the password could not be stored in the OS keyring (%v): add a password_command to the account, or set %s\n", s.account, err, accounts.EnvPasswordVar(s.account))
 		} else {
 			fmt.Fprintf(g.stdout, "%s: password stored in the OS keyring; you may now remove it from %s\n", s.account, file)
 		}

@@ -24,7 +24,7 @@ func Neomutt(path, home string) ([]Account, error) {
 	if err := readMuttrc(path, home, vars, cmds, 0); err != nil {
 		return nil, err
 	}
-	a := Account{From: "muttrc " + path}
+	a := Account{From: "muttrc"}
 	a.DisplayName = first(vars, "real_name", "realname")
 	name, addr := splitFrom(vars["from"])
 	if a.DisplayName == "" {
