@@ -43,7 +43,7 @@ func defaults() map[Context][]Action {
 			{"mark", "mark or unmark the message", []string{"x", " "}},
 			{"mark_range", "mark a range (v, move, v)", []string{"v"}},
 			{"mark_all", "mark all in view (again: unmark)", []string{"*"}},
-			{"mark_pattern", "mark the matches of a search", []string{"T"}},
+			{"mark_pattern", "mark what a search finds in view", []string{"T"}},
 			{"undo", "undo the last action on marked messages", []string{"u"}},
 			{"compose", "compose", []string{"m"}},
 			{"reply", "reply", []string{"r"}},

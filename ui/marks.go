@@ -20,8 +20,8 @@ import (
 //
 // x or space marks the message under the cursor, v starts a range that
 // follows the cursor (v again ends it), * marks everything in view (a
-// folder or a search result; again: unmarks), T marks the matches of a
-// search query. While messages are marked, d, a, M, N and F act on all of
+// folder or a search result; again: unmarks), T marks the messages in
+// view that a search query finds. While messages are marked, d, a, M, N and F act on all of
 // them as one bulk action per account (accounts.FlagMany and the rest:
 // one queued entry and one server command per folder), and u undoes the
 // last bulk action.
@@ -220,7 +220,8 @@ func (m *Model) markAll() {
 	m.setInfo(fmt.Sprintf("%d marked", len(m.marks.ids)))
 }
 
-// markPattern marks the messages a search query finds in the local index.
+// markPattern marks the messages in view that a search query finds in
+// the local index.
 func (m Model) markPattern(query string) (tea.Model, tea.Cmd) {
 	if query == "" {
 		return m, nil
@@ -230,14 +231,39 @@ func (m Model) markPattern(query string) (tea.Model, tea.Cmd) {
 		m.setError(err)
 		return m, nil
 	}
-	msgs, err := m.set.MessagesByID(ids)
+	found, err := m.set.MessagesByID(ids)
 	if err != nil {
 		m.setError(err)
 		return m, nil
 	}
+	// Only what is in view: the folder, the search result or the inboxes.
+	var msgs []accounts.Message
+	inView := m.inView()
+	for _, msg := range found {
+		if inView(msg) {
+			msgs = append(msgs, msg)
+		}
+	}
 	m.marks.add(msgs...)
-	m.setInfo(fmt.Sprintf("%d match %s · %d marked", len(msgs), sanitize.Line(query), len(m.marks.ids)))
+	m.setInfo(fmt.Sprintf("%d here match %s · %d marked", len(msgs), sanitize.Line(query), len(m.marks.ids)))
 	return m, nil
+}
+
+// inView returns a test of whether a message belongs to what the index
+// shows.
+func (m Model) inView() func(accounts.Message) bool {
+	switch {
+	case m.search != nil:
+		ids := make(map[int64]bool, len(m.search.ids))
+		for _, id := range m.search.ids {
+			ids[id] = true
+		}
+		return func(msg accounts.Message) bool { return ids[msg.ID] }
+	case m.unified:
+		return func(msg accounts.Message) bool { return msg.Folder == "INBOX" }
+	}
+	account, folder := m.account().Name(), m.folderName()
+	return func(msg accounts.Message) bool { return msg.Account == account && msg.Folder == folder }
 }
 
 // markedMessages reads the marked messages from the cache, oldest mark
