@@ -130,11 +130,17 @@ type decrypted struct {
 	sig   *Signature
 }
 
+// SignedData is the protocol [Engine.Decrypt] takes for an opaque S/MIME
+// signed-data (application/pkcs7-mime; smime-type=signed-data): it is
+// verified and its content returned, with enc nil.
+const SignedData = "application/pkcs7-mime; smime-type=signed-data"
+
 // Decrypt decrypts data: the second part of a PGP/MIME multipart/encrypted
 // (protocol "application/pgp-encrypted") or an S/MIME enveloped-data
-// (protocol "application/pkcs7-mime"). plain is nil when it could not be
-// decrypted. sig is set when the data was also signed inside the
-// encryption (OpenPGP's combined form).
+// (protocol "application/pkcs7-mime"); or it unwraps a [SignedData].
+// plain is nil when it could not be decrypted (or the signature of a
+// SignedData is bad). sig is set when the data was also signed inside the
+// encryption (OpenPGP's combined form), and for SignedData.
 func (e *Engine) Decrypt(protocol string, data []byte) (plain []byte, enc *Encryption, sig *Signature) {
 	v := e.remember(func() any {
 		switch protocol {
@@ -142,6 +148,8 @@ func (e *Engine) Decrypt(protocol string, data []byte) (plain []byte, enc *Encry
 			return e.gpgDecrypt(data, false)
 		case "application/pkcs7-mime", "application/x-pkcs7-mime":
 			return e.smimeDecrypt(data)
+		case SignedData:
+			return e.smimeOpaque(data)
 		}
 		return &decrypted{enc: &Encryption{Protocol: clean(protocol), Detail: "unknown encryption protocol"}}
 	}, []byte("decrypt"), []byte(protocol), data).(*decrypted)

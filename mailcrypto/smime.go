@@ -32,25 +32,45 @@ func (e *Engine) opensslRun(dir string, args ...string) (out []byte, human strin
 // Options.CAFile; a signature that is intact but whose certificate does
 // not chain to them is Good with Trust "unverified".
 func (e *Engine) smimeVerify(signed, sig []byte) *Signature {
+	s, _ := e.smimeCheck(map[string][]byte{"content": signed, "sig.der": sig},
+		"-binary", "-content", "content", "-out", os.DevNull)
+	return s
+}
+
+// smimeOpaque verifies an opaque S/MIME signed-data (DER) and returns the
+// MIME entity it carries; content is nil when the signature is bad.
+func (e *Engine) smimeOpaque(data []byte) *decrypted {
+	s, content := e.smimeCheck(map[string][]byte{"sig.der": data}, "-binary")
+	d := &decrypted{sig: s}
+	if s.State != Bad && s.State != Error {
+		d.plain = content
+	}
+	return d
+}
+
+// smimeCheck runs openssl cms -verify on the files (sig.der is the
+// signature) with the extra args, first against the trusted roots, then,
+// when that fails, without checking the chain, to tell an intact
+// signature from an untrusted certificate from a broken signature.
+func (e *Engine) smimeCheck(files map[string][]byte, extra ...string) (*Signature, []byte) {
 	s := &Signature{Protocol: "S/MIME"}
 	dir, err := os.MkdirTemp("", "posta-smime-")
 	if err != nil {
 		s.State, s.Detail = Error, clean(err.Error())
-		return s
+		return s, nil
 	}
 	defer os.RemoveAll(dir)
-	for name, data := range map[string][]byte{"content": signed, "sig.der": sig} {
+	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
 			s.State, s.Detail = Error, clean(err.Error())
-			return s
+			return s, nil
 		}
 	}
-	args := []string{"cms", "-verify", "-binary", "-inform", "DER", "-in", "sig.der",
-		"-content", "content", "-out", os.DevNull, "-signer", "signer.pem", "-purpose", "any"}
+	args := append([]string{"cms", "-verify", "-inform", "DER", "-in", "sig.der", "-signer", "signer.pem", "-purpose", "any"}, extra...)
 	if e.opts.CAFile != "" {
 		args = append(args, "-CAfile", e.opts.CAFile)
 	}
-	_, human, err := e.opensslRun(dir, args...)
+	out, human, err := e.opensslRun(dir, args...)
 	switch {
 	case err == nil:
 		s.State, s.Trust = Good, "verified"
@@ -58,12 +78,14 @@ func (e *Engine) smimeVerify(signed, sig []byte) *Signature {
 		var nf *exec.Error
 		if errors.As(err, &nf) {
 			s.State, s.Detail = Error, "openssl is not installed"
-			return s
+			return s, nil
 		}
 		// Intact but not trusted, or not intact at all?
-		_, _, err2 := e.opensslRun(dir, append(args, "-noverify")...)
+		var err2 error
+		out, _, err2 = e.opensslRun(dir, append(args, "-noverify")...)
 		if err2 != nil {
 			s.State, s.Detail = Bad, reason(human)
+			out = nil
 			break
 		}
 		s.State, s.Trust = Good, "unverified"
@@ -77,7 +99,7 @@ func (e *Engine) smimeVerify(signed, sig []byte) *Signature {
 	}
 	e.smimeSigner(dir, s)
 	s.Detail = clean(s.Detail)
-	return s
+	return s, out
 }
 
 // smimeSigner fills in the signer's subject, fingerprint and addresses

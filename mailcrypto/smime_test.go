@@ -72,13 +72,25 @@ func TestSMIME(t *testing.T) {
 			t.Fatalf("signature = %+v", s)
 		}
 	})
+	t.Run("opaque signed-data", func(t *testing.T) {
+		opaque := "From: Alice <alice@example.org>\r\nSubject: opaque\r\n" +
+			opensslSMIME(t, content, "-sign", "-nodetach", "-signer", cert, "-inkey", key)
+		r := render(t, mailcrypto.New(&mailcrypto.Options{CAFile: cert}), opaque)
+		s := oneSig(t, r)
+		if s.State != mailcrypto.Good || s.Trust != "verified" || !s.FromOK || s.Covers != "message" || len(r.Encryption) != 0 {
+			t.Fatalf("signature = %+v, encryption %+v", s, r.Encryption)
+		}
+		if !strings.Contains(r.Body, "Hello in S/MIME.") || len(r.Attachments) != 0 {
+			t.Fatalf("Body = %q, attachments %+v", r.Body, r.Attachments)
+		}
+	})
 	t.Run("encrypted to us", func(t *testing.T) {
 		enc := "From: bob@example.org\r\nTo: alice@example.org\r\nSubject: smime secret\r\n" +
 			opensslSMIME(t, content, "-encrypt", "-aes256", cert)
 		e := mailcrypto.New(&mailcrypto.Options{SMIMECert: cert, SMIMEKey: key})
 		r := render(t, e, enc)
-		if len(r.Encryption) != 1 || !r.Encryption[0].Decrypted || !strings.Contains(r.Body, "Hello in S/MIME.") {
-			t.Fatalf("Encryption = %+v, Body %q", r.Encryption, r.Body)
+		if len(r.Encryption) != 1 || !r.Encryption[0].Decrypted || !strings.Contains(r.Body, "Hello in S/MIME.") || len(r.Attachments) != 0 {
+			t.Fatalf("Encryption = %+v, Body %q, attachments %+v", r.Encryption, r.Body, r.Attachments)
 		}
 		// No key configured: said so, nothing shown.
 		r = render(t, mailcrypto.New(nil), enc)

@@ -73,17 +73,23 @@ func (w *walker) parseProtected(n *node, body io.Reader, depth int) {
 	}
 }
 
-// parseEnveloped decrypts an S/MIME application/pkcs7-mime part, walked
-// first as the leaf it is.
+// parseEnveloped decrypts an S/MIME application/pkcs7-mime part (or
+// verifies and unwraps an opaque signed-data), walked first as the leaf
+// it is.
 func (w *walker) parseEnveloped(n *node, body io.Reader, depth int) {
 	buf, _ := io.ReadAll(io.LimitReader(body, maxProtected+1))
 	w.parseLeaf(n, io.MultiReader(bytes.NewReader(buf), body))
-	st := strings.ToLower(n.params["smime-type"])
-	if len(buf) > maxProtected || (st != "" && st != "enveloped-data" && st != "authenveloped-data") {
+	protocol := "application/pkcs7-mime"
+	switch st := strings.ToLower(n.params["smime-type"]); {
+	case len(buf) > maxProtected:
+		return
+	case st == "signed-data":
+		protocol = mailcrypto.SignedData
+	case st != "" && st != "enveloped-data" && st != "authenveloped-data":
 		return
 	}
 	data, _ := io.ReadAll(transferDecoder(n.header.Get("Content-Transfer-Encoding"), bytes.NewReader(buf), w.warn))
-	plain, enc, sig := w.crypto.Decrypt("application/pkcs7-mime", data)
+	plain, enc, sig := w.crypto.Decrypt(protocol, data)
 	n.enc, n.sig = enc, sig
 	if plain != nil {
 		n.decrypted = w.parseMessage(bytes.NewReader(plain), depth+1)

@@ -168,6 +168,9 @@ func collectAttachments(n *node, out []Attachment) []Attachment {
 	if n == nil {
 		return out
 	}
+	if n.decrypted != nil {
+		return collectAttachments(n.decrypted, out) // the blob is shown decrypted
+	}
 	if n.isLeaf() && isAttachment(n) {
 		out = append(out, Attachment{
 			Index:       n.number,
@@ -178,9 +181,6 @@ func collectAttachments(n *node, out []Attachment) []Attachment {
 	}
 	for _, c := range n.extracted {
 		out = collectAttachments(c, out)
-	}
-	if n.decrypted != nil {
-		return collectAttachments(n.decrypted, out)
 	}
 	if n.sig != nil && n.mediaType == "multipart/signed" && len(n.children) > 0 {
 		return collectAttachments(n.children[0], out) // the checked signature is shown above the body
