@@ -1,7 +1,9 @@
 # maddy: sourced by scripts/mailstack-more.sh.
 # Built once from the Go module proxy in a throwaway module under the cache
 # (with maddy's own replace lines; CGO_ENABLED=0, so its SQLite is the
-# pure-Go one, whose driver is named "sqlite").
+# pure-Go one, whose driver is named "sqlite"). go-imap-sql gives only its
+# "sqlite3" driver WAL and a busy timeout: without them in the DSN, writes on
+# two connections at once fail with SQLITE_BUSY, now and then for good.
 
 MADDY_BIN="$CACHE/maddy-$MADDY_VERSION/bin/maddy"
 
@@ -38,13 +40,13 @@ up_maddy() {
 		auth.pass_table local_authdb {
 		    table sql_table {
 		        driver sqlite
-		        dsn credentials.db
+		        dsn "credentials.db?_pragma=busy_timeout(30000)"
 		        table_name passwords
 		    }
 		}
 		storage.imapsql local_mailboxes {
 		    driver sqlite
-		    dsn imapsql.db
+		    dsn "imapsql.db?_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_txlock=immediate"
 		}
 		imap tls://$HOST:$MADDY_IMAPS tcp://$HOST:$MADDY_IMAP {
 		    auth &local_authdb
