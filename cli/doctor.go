@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -21,7 +22,8 @@ import (
 )
 
 func newDoctorCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var servers bool
+	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Print what a bug report needs: version, system, terminal, configuration without secrets, accounts, cache",
 		Long: `Doctor prints, ready to paste into a bug report: posta's version and build,
@@ -30,17 +32,22 @@ with every password, secret and password command argument removed, each
 account's state (last good sync, last error, pending actions, outbox) and
 the cache's size and schema version.
 
-It never connects to a server. Addresses and host names are shown: look
-the report over before you post it. For a record of what was said with
-a server, run the failing command again with --trace FILE.`,
+It connects to no server unless --servers is given: then it logs in to
+each account's servers as "posta config check" does and adds what each
+said it can do (IMAP CAPABILITY, POP3 CAPA, SMTP EHLO). Addresses and
+host names are shown: look the report over before you post it. For a
+record of what was said with a server, run the failing command again
+with --trace FILE.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDoctor(g)
+			return runDoctor(cmd.Context(), g, servers)
 		},
 	}
+	cmd.Flags().BoolVar(&servers, "servers", false, "also log in to the servers and list their capabilities")
+	return cmd
 }
 
-func runDoctor(g *globals) error {
+func runDoctor(ctx context.Context, g *globals, servers bool) error {
 	w := g.stdout
 	section := func(title string) { fmt.Fprintf(w, "\n## %s\n\n", title) }
 	fmt.Fprintln(w, "# posta doctor")
@@ -92,6 +99,10 @@ func runDoctor(g *globals) error {
 	section("accounts")
 	if cfg != nil && len(problems) == 0 {
 		doctorAccounts(g, w)
+		if servers {
+			section("servers")
+			doctorServers(ctx, g, w, cfg)
+		}
 	} else {
 		fmt.Fprintln(w, "(no valid configuration)")
 	}

@@ -45,3 +45,24 @@ password_command = ["pass", "show", "hunter2-cmd"]
 		}
 	}
 }
+
+// TestDoctorServers: --servers logs in to every server of the demo
+// accounts and lists what each announced.
+func TestDoctorServers(t *testing.T) {
+	e := newEnv(t, 3)
+	out := e.mustRun("", "doctor", "--servers")
+	for _, want := range []string{
+		"## servers", "work imap 127.0.0.1:", "home pop3 127.0.0.1:", "home smtp 127.0.0.1:",
+		"IMAP4rev1", "UIDL", "AUTH PLAIN LOGIN",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor --servers lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "FAILED") || strings.Contains(out, `"password"`) {
+		t.Errorf("doctor --servers:\n%s", out)
+	}
+	if testing.Verbose() {
+		t.Log(out)
+	}
+}
