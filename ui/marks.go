@@ -380,10 +380,14 @@ func (m Model) handleBulk(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, waitEvent(m.events)
 	case bulkDoneMsg:
 		m.marks.busy = false
-		if msg.undo != nil {
-			m.marks.last, m.marks.lastLabel = msg.undo, fmt.Sprintf("%s %d", strings.ToLower(msg.label), msg.count)
+		verb, rest, _ := strings.Cut(msg.label, " ") // "Moved to X": "Moved 2 messages to X"
+		if rest != "" {
+			rest = " " + rest
 		}
-		text := fmt.Sprintf("%s %d messages", msg.label, msg.count)
+		text := fmt.Sprintf("%s %d messages%s", verb, msg.count, rest)
+		if msg.undo != nil {
+			m.marks.last, m.marks.lastLabel = msg.undo, strings.ToLower(verb)+text[len(verb):]
+		}
 		if msg.undo == nil {
 			text = msg.label
 		} else if msg.count > 0 {
