@@ -109,6 +109,8 @@ type wire struct {
 	// command running (FetchBody asks for one message).
 	fetchLimit atomic.Int64
 
+	// writeSet is when the write deadline was last moved (UnixNano).
+	writeSet atomic.Int64
 	// maxUntagged is the limit of that name, smaller in tests.
 	maxUntagged int
 
@@ -186,8 +188,14 @@ func (w *wire) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	w.armed.Store(true)
+	// Writes come in bursts (pipelined commands, a literal in chunks):
+	// the deadline is moved when an eighth of it has passed, not before
+	// every write, which would delay the next command of a pipeline.
 	now := time.Now()
-	w.Conn.SetWriteDeadline(now.Add(w.timeout))
+	if last := w.writeSet.Load(); now.UnixNano()-last > int64(w.timeout/8) {
+		w.Conn.SetWriteDeadline(now.Add(w.timeout))
+		w.writeSet.Store(now.UnixNano())
+	}
 	// A read blocked without a deadline (parked, or in IDLE) must now
 	// end if the answer does not come.
 	w.Conn.SetReadDeadline(now.Add(w.timeout))
