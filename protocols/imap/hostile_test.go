@@ -671,3 +671,55 @@ func TestHostileSyncEndlessFetch(t *testing.T) {
 	}, "FETCH responses")
 	t.Logf("%d skipped", len(res.Skipped))
 }
+
+// TestMoveUIDsHugeMessageIDs: looking for moved messages by Message-ID
+// reads the server's answers one at a time, so 40 answers of 7 MiB each
+// do not all stay in memory.
+func TestMoveUIDsHugeMessageIDs(t *testing.T) {
+	field := "Message-ID: <" + strings.Repeat("x", 7<<20) + "@example.org>\r\n\r\n"
+	ep := hostileServer(t, "* OK [CAPABILITY IMAP4rev1 MOVE] hostile\r\n", func(s *hostileSession) {
+		for {
+			tag, name, _, ok := s.next()
+			if !ok {
+				return
+			}
+			switch name {
+			case "SELECT", "EXAMINE":
+				s.send("* 40 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n%s OK done\r\n", tag)
+			case "STATUS":
+				s.send("* STATUS Archive (UIDNEXT 5)\r\n%s OK done\r\n", tag)
+			case "UID FETCH":
+				for uid := 1; uid <= 40; uid++ {
+					s.send("* %d FETCH (UID %d BODY[HEADER.FIELDS (MESSAGE-ID)] {%d}\r\n%s)\r\n", uid, uid, len(field), field)
+				}
+				s.send("%s OK done\r\n", tag)
+			case "UID SEARCH":
+				s.send("* SEARCH 5 6\r\n%s OK done\r\n", tag)
+			case "LOGOUT":
+				s.send("* BYE bye\r\n%s OK done\r\n", tag)
+				return
+			default:
+				s.send("%s OK done\r\n", tag)
+			}
+		}
+	})
+	ep.Timeout = 5 * time.Second
+	f := New(Options{Endpoint: ep})
+	defer f.Close()
+	uids := make([]string, 40)
+	for i := range uids {
+		uids[i] = fmt.Sprint(i + 1)
+	}
+	runtime.GC()
+	var err error
+	peak := peakHeap(func() {
+		_, err = f.MoveUIDs(context.Background(), "INBOX", uids, "Archive")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if peak > 200<<20 {
+		t.Errorf("peak heap %d MiB, want under 200 MiB", peak>>20)
+	}
+	t.Logf("peak heap %d MiB", peak>>20)
+}

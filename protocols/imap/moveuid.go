@@ -7,6 +7,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/posta-mail/posta/mail"
 )
 
 // maxPlaced bounds how many new UIDs MoveUIDs reads from a server's answer
@@ -122,15 +124,22 @@ func boundedUIDs(s imap.NumSet) []imap.UID {
 // have one), or nil if the server will not say.
 func messageIDs(c *imapclient.Client, set imap.UIDSet) map[imap.UID]string {
 	section := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, HeaderFields: []string{"Message-ID"}, Peek: true}
-	msgs, err := c.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
-	if err != nil {
-		return nil
-	}
+	// Read message by message, keeping only Message-IDs of a sane size:
+	// each answer may be as large as a response may be (see wire.go).
+	fc := c.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
 	out := map[imap.UID]string{}
-	for _, m := range msgs {
-		if id := headerValue(m.FindBodySection(section), "Message-Id"); id != "" {
-			out[m.UID] = id
+	for m := fc.Next(); m != nil; m = fc.Next() {
+		buf, err := m.Collect()
+		if err != nil {
+			fc.Close()
+			return nil
 		}
+		if id := headerValue(buf.FindBodySection(section), "Message-Id"); id != "" && len(id) <= mail.MaxIDBytes {
+			out[buf.UID] = id
+		}
+	}
+	if err := fc.Close(); err != nil {
+		return nil
 	}
 	return out
 }
