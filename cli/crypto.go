@@ -10,12 +10,14 @@ import (
 // cryptoEngine verifies and decrypts messages shown by read and render,
 // with the user's gpg (GNUPGHOME or ~/.gnupg) and openssl. S/MIME
 // decryption and extra roots come from POSTA_SMIME_KEY, POSTA_SMIME_CERT
-// and POSTA_SMIME_CAFILE (PEM files).
+// and POSTA_SMIME_CAFILE (PEM files); without gpg, OpenPGP uses the key
+// file POSTA_PGP_KEYRING.
 func cryptoEngine() *mailcrypto.Engine {
 	return mailcrypto.New(&mailcrypto.Options{
 		SMIMEKey:  os.Getenv("POSTA_SMIME_KEY"),
 		SMIMECert: os.Getenv("POSTA_SMIME_CERT"),
 		CAFile:    os.Getenv("POSTA_SMIME_CAFILE"),
+		Keyring:   os.Getenv("POSTA_PGP_KEYRING"),
 	})
 }
 

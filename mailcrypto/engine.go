@@ -31,6 +31,10 @@ type Options struct {
 	// a full-screen program, where a terminal pinentry would garble the
 	// screen.
 	NoPinentry bool
+	// Keyring is an OpenPGP key file (armored or binary: public keys,
+	// and secret keys without a passphrase) used by the built-in
+	// implementation when gpg is not installed; "" = no fallback.
+	Keyring string
 }
 
 // Engine verifies and decrypts. It is safe for use by several goroutines.
@@ -114,6 +118,9 @@ func (e *Engine) Verify(protocol string, signed, sig []byte) *Signature {
 	v := e.remember(func() any {
 		switch protocol {
 		case "application/pgp-signature":
+			if e.useBuiltin() {
+				return e.builtinVerify(signed, sig)
+			}
 			return e.gpgVerify(signed, sig)
 		case "application/pkcs7-signature", "application/x-pkcs7-signature":
 			return e.smimeVerify(signed, sig)
@@ -145,6 +152,9 @@ func (e *Engine) Decrypt(protocol string, data []byte) (plain []byte, enc *Encry
 	v := e.remember(func() any {
 		switch protocol {
 		case "application/pgp-encrypted":
+			if e.useBuiltin() {
+				return e.builtinDecrypt(data, false)
+			}
 			return e.gpgDecrypt(data, false)
 		case "application/pkcs7-mime", "application/x-pkcs7-mime":
 			return e.smimeDecrypt(data)
@@ -161,7 +171,12 @@ func (e *Engine) Decrypt(protocol string, data []byte) (plain []byte, enc *Encry
 // (-----BEGIN PGP MESSAGE----- … -----END PGP MESSAGE-----). text is the
 // signed or decrypted text, nil when there is none to show.
 func (e *Engine) Inline(block []byte) (text []byte, sig *Signature, enc *Encryption) {
-	v := e.remember(func() any { return e.gpgDecrypt(block, true) }, []byte("inline"), block).(*decrypted)
+	v := e.remember(func() any {
+		if e.useBuiltin() {
+			return e.builtinDecrypt(block, true)
+		}
+		return e.gpgDecrypt(block, true)
+	}, []byte("inline"), block).(*decrypted)
 	return v.plain, copySig(v.sig), copyEnc(v.enc)
 }
 

@@ -26,6 +26,7 @@ func prepareCrypto(raw []byte) message.Crypto {
 		SMIMEKey:  os.Getenv("POSTA_SMIME_KEY"),
 		SMIMECert: os.Getenv("POSTA_SMIME_CERT"),
 		CAFile:    os.Getenv("POSTA_SMIME_CAFILE"),
+		Keyring:   os.Getenv("POSTA_PGP_KEYRING"),
 		// A terminal pinentry would draw over the reader; a graphical
 		// one is fine.
 		NoPinentry: os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "",
