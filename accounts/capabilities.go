@@ -12,6 +12,7 @@ type fetcherCaps struct {
 	placer   protocols.Placer    // move and tell the new UIDs
 	searcher protocols.Searcher  // search message text on the server
 	conn     protocols.Connector // connect ahead of need
+	release  protocols.Releaser  // let go of server state between syncs
 }
 
 // resolveCaps finds which optional capabilities f has.
@@ -22,5 +23,6 @@ func resolveCaps(f protocols.Fetcher) fetcherCaps {
 	c.placer, _ = f.(protocols.Placer)
 	c.searcher, _ = f.(protocols.Searcher)
 	c.conn, _ = f.(protocols.Connector)
+	c.release, _ = f.(protocols.Releaser)
 	return c
 }

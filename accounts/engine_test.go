@@ -268,6 +268,12 @@ func TestUnchangedResyncCostsOneRoundTrip(t *testing.T) {
 		t.Fatalf("%d folders, want at least 20", len(folders))
 	}
 
+	// The interactive lane connects in the background during a sync: make
+	// sure it is done (open a message) before counting.
+	first, _ := work.List("INBOX", 1, 0)
+	if _, err := work.Body(ctx, first[0].ID); err != nil {
+		t.Fatal(err)
+	}
 	before := relay.Turns.Load()
 	rep, err := work.SyncWith(ctx, SyncOptions{})
 	if err != nil {

@@ -226,7 +226,15 @@ func (a *Account) fetch(ctx context.Context, opts *SyncOptions, rep *SyncReport)
 		return a.bg.do(func(f protocols.Fetcher) error { return a.fetchPOP(ctx, f, opts, rep) })
 	}
 	a.warm()
-	return a.bg.do(func(f protocols.Fetcher) error { return a.fetchIMAP(ctx, f, opts, rep) })
+	return a.bg.do(func(f protocols.Fetcher) error {
+		err := a.fetchIMAP(ctx, f, opts, rep)
+		if r := a.bg.opt.release; r != nil {
+			// The next resync lists STATUS of every folder: none may be
+			// selected then, or a server answers it from a stale view.
+			r.Release()
+		}
+		return err
+	})
 }
 
 // fetchIMAP syncs the folders opts asks for: the first one first, then

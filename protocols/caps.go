@@ -60,3 +60,10 @@ type Connector interface {
 	// Connect connects and logs in unless already connected.
 	Connect(ctx context.Context) error
 }
+
+// Releaser lets go of server-side state a fetcher holds between uses
+// (IMAP: the selected mailbox, whose STATUS a server may then answer from
+// the session's stale view), without waiting for the server's answer.
+type Releaser interface {
+	Release()
+}

@@ -71,6 +71,7 @@ var _ protocols.Appender = (*Fetcher)(nil)
 var _ protocols.Searcher = (*Fetcher)(nil)
 var _ protocols.Idler = (*Fetcher)(nil)
 var _ protocols.Connector = (*Fetcher)(nil)
+var _ protocols.Releaser = (*Fetcher)(nil)
 
 // New returns a Fetcher for opts. It does not connect.
 func New(opts Options) *Fetcher {
@@ -217,4 +218,14 @@ func (f *Fetcher) expectFetches(n int) (restore func()) {
 	}
 	w.fetchLimit.Store(int64(n) + unsolicitedFetches)
 	return func() { w.fetchLimit.Store(0) }
+}
+
+// Release leaves the selected mailbox, if any, without waiting for the
+// answer: the next listing of folders with their STATUS then costs one
+// round trip and sees every client's changes.
+func (f *Fetcher) Release() {
+	if f.client == nil || f.selected == "" || isClosed(f.client) {
+		return
+	}
+	f.leaveSelected(f.client)
 }
