@@ -6,15 +6,22 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
 // opensslRun runs openssl with args in dir and returns stdout and stderr.
 func (e *Engine) opensslRun(dir string, args ...string) (out []byte, human string, err error) {
+	return e.opensslStdin(dir, nil, args...)
+}
+
+// opensslStdin is opensslRun with stdin.
+func (e *Engine) opensslStdin(dir string, stdin []byte, args ...string) (out []byte, human string, err error) {
 	ctx, cancel := e.ctx()
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.opensslPath(), args...)
 	cmd.Dir = dir
+	cmd.Stdin = bytes.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
@@ -32,15 +39,22 @@ func (e *Engine) opensslRun(dir string, args ...string) (out []byte, human strin
 // Options.CAFile; a signature that is intact but whose certificate does
 // not chain to them is Good with Trust "unverified".
 func (e *Engine) smimeVerify(signed, sig []byte) *Signature {
-	s, _ := e.smimeCheck(map[string][]byte{"content": signed, "sig.der": sig},
-		"-binary", "-content", "content", "-out", os.DevNull)
+	files := map[string][]byte{"sig.der": sig}
+	// The signed content may come from a decrypted message: it goes
+	// through a pipe, not a file, where the system has /dev/stdin.
+	content := "/dev/stdin"
+	if runtime.GOOS == "windows" {
+		content = "content"
+		files[content] = signed
+	}
+	s, _ := e.smimeCheck(files, signed, "-in", "sig.der", "-binary", "-content", content, "-out", os.DevNull)
 	return s
 }
 
 // smimeOpaque verifies an opaque S/MIME signed-data (DER) and returns the
 // MIME entity it carries; content is nil when the signature is bad.
 func (e *Engine) smimeOpaque(data []byte) *decrypted {
-	s, content := e.smimeCheck(map[string][]byte{"sig.der": data}, "-binary")
+	s, content := e.smimeCheck(nil, data, "-binary") // data on stdin: it carries the content
 	d := &decrypted{sig: s}
 	if s.State != Bad && s.State != Error {
 		d.plain = content
@@ -48,11 +62,11 @@ func (e *Engine) smimeOpaque(data []byte) *decrypted {
 	return d
 }
 
-// smimeCheck runs openssl cms -verify on the files (sig.der is the
-// signature) with the extra args, first against the trusted roots, then,
+// smimeCheck runs openssl cms -verify with the files in a temp dir, stdin
+// and the extra args, first against the trusted roots, then,
 // when that fails, without checking the chain, to tell an intact
 // signature from an untrusted certificate from a broken signature.
-func (e *Engine) smimeCheck(files map[string][]byte, extra ...string) (*Signature, []byte) {
+func (e *Engine) smimeCheck(files map[string][]byte, stdin []byte, extra ...string) (*Signature, []byte) {
 	s := &Signature{Protocol: "S/MIME"}
 	dir, err := os.MkdirTemp("", "posta-smime-")
 	if err != nil {
@@ -66,11 +80,11 @@ func (e *Engine) smimeCheck(files map[string][]byte, extra ...string) (*Signatur
 			return s, nil
 		}
 	}
-	args := append([]string{"cms", "-verify", "-inform", "DER", "-in", "sig.der", "-signer", "signer.pem", "-purpose", "any"}, extra...)
+	args := append([]string{"cms", "-verify", "-inform", "DER", "-signer", "signer.pem", "-purpose", "any"}, extra...)
 	if e.opts.CAFile != "" {
 		args = append(args, "-CAfile", e.opts.CAFile)
 	}
-	out, human, err := e.opensslRun(dir, args...)
+	out, human, err := e.opensslStdin(dir, stdin, args...)
 	switch {
 	case err == nil:
 		s.State, s.Trust = Good, "verified"
@@ -82,7 +96,7 @@ func (e *Engine) smimeCheck(files map[string][]byte, extra ...string) (*Signatur
 		}
 		// Intact but not trusted, or not intact at all?
 		var err2 error
-		out, _, err2 = e.opensslRun(dir, append(args, "-noverify")...)
+		out, _, err2 = e.opensslStdin(dir, stdin, append(args, "-noverify")...)
 		if err2 != nil {
 			s.State, s.Detail = Bad, reason(human)
 			out = nil

@@ -84,6 +84,16 @@ func TestSMIME(t *testing.T) {
 			t.Fatalf("Body = %q, attachments %+v", r.Body, r.Attachments)
 		}
 	})
+	t.Run("signed then encrypted", func(t *testing.T) {
+		inner := opensslSMIME(t, content, "-sign", "-signer", cert, "-inkey", key)
+		enc := "From: Alice <alice@example.org>\r\nSubject: both\r\n" + opensslSMIME(t, inner, "-encrypt", "-aes256", cert)
+		r := render(t, mailcrypto.New(&mailcrypto.Options{SMIMECert: cert, SMIMEKey: key, CAFile: cert}), enc)
+		s := oneSig(t, r)
+		if len(r.Encryption) != 1 || !r.Encryption[0].Decrypted || s.State != mailcrypto.Good || s.Covers != "message" || !s.FromOK ||
+			!strings.Contains(r.Body, "Hello in S/MIME.") {
+			t.Fatalf("signature = %+v, encryption %+v, Body %q", s, r.Encryption, r.Body)
+		}
+	})
 	t.Run("encrypted to us", func(t *testing.T) {
 		enc := "From: bob@example.org\r\nTo: alice@example.org\r\nSubject: smime secret\r\n" +
 			opensslSMIME(t, content, "-encrypt", "-aes256", cert)
