@@ -44,6 +44,7 @@ type (
 // marks is the set of marked messages and the state of v and u.
 type marks struct {
 	ids    map[int64]string // marked message → its account
+	view   string           // the view (viewKey) the marks were made in
 	visual bool             // a v range is open
 	anchor int              // where the v range started
 	busy   bool             // a bulk action or an undo is running
@@ -90,6 +91,11 @@ func abs(n int) int {
 // are marked. ok is false for any other key.
 func (m Model) marksKey(msg tea.KeyMsg) (tea.Model, tea.Cmd, bool) {
 	is := func(action string) bool { return m.keys.is(msg, keymap.Index, action) }
+	if view := m.viewKey(); m.marks.view != view {
+		// Marks belong to the view they were made in: never act on
+		// messages the user cannot see.
+		m.marks.ids, m.marks.visual, m.marks.view = nil, false, view
+	}
 	switch {
 	case m.marks.visual && msg.String() == "esc":
 		m.marks.visual = false
@@ -122,7 +128,7 @@ func (m Model) marksKey(msg tea.KeyMsg) (tea.Model, tea.Cmd, bool) {
 	case is("undo"):
 		return m.undoBulk()
 	}
-	if m.marks.count(m.index.cursor) == 0 {
+	if m.markCount() == 0 {
 		return m, nil, false
 	}
 	switch {
@@ -170,6 +176,25 @@ func (m Model) marksKey(msg tea.KeyMsg) (tea.Model, tea.Cmd, bool) {
 		m.prompt = newPrompt(promptMoveMarked, fmt.Sprintf("Move %d marked messages to folder: ", len(msgs)), "")
 		return m, textinput.Blink, true
 	}
+}
+
+// viewKey names what the index shows: a folder, a search or the inboxes.
+func (m Model) viewKey() string {
+	switch {
+	case m.search != nil:
+		return "search\x00" + m.search.query
+	case m.unified:
+		return "unified"
+	}
+	return m.account().Name() + "\x00" + m.folderName()
+}
+
+// markCount is how many messages are marked in the view on screen.
+func (m Model) markCount() int {
+	if m.marks.view != m.viewKey() {
+		return 0
+	}
+	return m.marks.count(m.index.cursor)
 }
 
 // closeRange turns an open v range into marks.

@@ -66,6 +66,16 @@ func TestMarkAndActOnce(t *testing.T) {
 	if n, _ := work.Count("INBOX"); n != 40 {
 		t.Errorf("INBOX holds %d after undoing the archiving, want 40", n)
 	}
+
+	// Marks belong to their view: in another folder none is marked, so
+	// d there deletes only the message under the cursor.
+	tm.Type("x")
+	waitFor(t, tm, "[1 marked]")
+	tm.Type("J")
+	waitFor(t, tm, "work · Drafts")
 	tm.Type("q")
-	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if n := fm.markCount(); n != 0 {
+		t.Errorf("%d marked in Drafts after marking one in INBOX, want 0", n)
+	}
 }

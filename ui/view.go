@@ -29,7 +29,9 @@ func (m Model) View() string {
 			title = m.theme.Title.Render(title)
 		}
 		x := m.index
-		x.marked = func(id int64, pos int) bool { return m.marks.in(id, pos, m.index.cursor) }
+		if m.markCount() > 0 {
+			x.marked = func(id int64, pos int) bool { return m.marks.in(id, pos, m.index.cursor) }
+		}
 		list := lipgloss.NewStyle().Width(w).Height(m.height - 2).Render(x.view(m.theme, w, m.opts.Now(), m.search != nil || m.unified, m.threaded && m.search == nil && !m.unified))
 		body = lipgloss.JoinHorizontal(lipgloss.Top, side, lipgloss.JoinVertical(lipgloss.Left, title, list))
 	}
@@ -49,7 +51,7 @@ func (m Model) statusView() string {
 	if m.newMail > 0 {
 		left = fmt.Sprintf("[%d new] %s", m.newMail, left)
 	}
-	if n := m.marks.count(m.index.cursor); n > 0 && m.mode == modeIndex {
+	if n := m.markCount(); n > 0 && m.mode == modeIndex {
 		left = fmt.Sprintf("[%d marked] %s", n, left)
 	}
 	switch m.mode {
