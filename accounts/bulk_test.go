@@ -3,11 +3,13 @@ package accounts
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/internal/tcprelay"
 	"github.com/posta-mail/posta/mail"
+	"github.com/posta-mail/posta/protocols/imap"
 )
 
 // TestBulkActionsCostAHandfulOfRoundTrips flags, archives and undoes the
@@ -157,6 +159,65 @@ func TestBulkActionsOffline(t *testing.T) {
 		}
 		if len(in) != 1 || in[0] != want {
 			t.Errorf("server: message %d in %v, want %s", i, in, want)
+		}
+	}
+}
+
+// TestBulkActionPartlyGone queues a bulk move offline; meanwhile another
+// client deletes two of its messages. The replay moves the rest and
+// reports the two as one conflict.
+func TestBulkActionPartlyGone(t *testing.T) {
+	f := startDemoFixture(t, 12)
+	set, _, msgs := syncedWork(t, f)
+	set.Close()
+	set.cache.Close()
+
+	online := goOffline(t, f, 0)
+	set = f.open(t)
+	work, _ := set.Get("work")
+	ctx := context.Background()
+	var ids []int64
+	for _, m := range msgs[:6] {
+		ids = append(ids, m.ID)
+	}
+	var pending *PendingError
+	if _, err := work.MoveMany(ctx, ids, "Projects/posta", nil); !errors.As(err, &pending) {
+		t.Fatalf("MoveMany offline: err = %v, want *PendingError", err)
+	}
+	set.Close()
+	set.cache.Close()
+	online()
+
+	other := imap.New(imap.Options{Endpoint: otherClient(t, f.cfg.Accounts[0].Fetch.ServerConfig)})
+	if err := other.Delete(ctx, "INBOX", []string{msgs[1].UID, msgs[4].UID}); err != nil {
+		t.Fatalf("other client delete: %v", err)
+	}
+	other.Close()
+
+	set = f.open(t)
+	work, _ = set.Get("work")
+	rep, err := work.Sync(ctx, nil)
+	if err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	if len(rep.Conflicts) != 1 || !strings.Contains(rep.Conflicts[0], "2 messages") || !strings.Contains(rep.Conflicts[0], "gone") {
+		t.Errorf("Conflicts = %q, want one saying 2 messages are gone", rep.Conflicts)
+	}
+	if p, _ := work.Pending(); len(p) != 0 {
+		t.Errorf("Pending after replay = %+v, want none", p)
+	}
+	view := serverView(t, f)
+	for i, m := range msgs[:6] {
+		in, _ := where(t, view, m.MessageID)
+		want := []string{"Projects/posta"}
+		if i == 1 || i == 4 {
+			want = nil
+		}
+		if strings.Join(in, ",") != strings.Join(want, ",") {
+			t.Errorf("server: message %d in %v, want %v", i, in, want)
+		}
+		if local, _ := where(t, work, m.MessageID); strings.Join(local, ",") != strings.Join(want, ",") {
+			t.Errorf("locally: message %d in %v, want %v", i, local, want)
 		}
 	}
 }
