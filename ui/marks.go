@@ -194,7 +194,20 @@ func (m Model) markCount() int {
 	if m.marks.view != m.viewKey() {
 		return 0
 	}
-	return m.marks.count(m.index.cursor)
+	n := m.marks.count(m.index.cursor)
+	if m.marks.visual {
+		// Do not count twice the marked rows inside the open range (those
+		// on screen: the range may reach further).
+		lo, hi := min(m.marks.anchor, m.index.cursor), max(m.marks.anchor, m.index.cursor)
+		for i, r := range m.index.rows {
+			if pos := m.index.top + i; pos >= lo && pos <= hi {
+				if _, ok := m.marks.ids[r.ID]; ok {
+					n--
+				}
+			}
+		}
+	}
+	return n
 }
 
 // closeRange turns an open v range into marks.

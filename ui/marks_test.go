@@ -27,6 +27,10 @@ func TestMarkAndActOnce(t *testing.T) {
 	waitFor(t, tm, "[2 marked]")
 	tm.Type("vjj")
 	waitFor(t, tm, "[5 marked]")
+	tm.Type("kkkk") // the range now holds the two marked before
+	waitFor(t, tm, "[3 marked]")
+	tm.Type("jjjj")
+	waitFor(t, tm, "[5 marked]")
 	tm.Type("v")
 	tm.Type("F")
 	waitFor(t, tm, "u undoes")
