@@ -221,3 +221,48 @@ func TestBulkActionPartlyGone(t *testing.T) {
 		}
 	}
 }
+
+// TestBulkActionsPOP3 archives, flags and deletes several POP3 messages
+// (local folders, no queue) and undoes the archiving.
+func TestBulkActionsPOP3(t *testing.T) {
+	f := startDemoFixture(t, 6)
+	set := f.open(t)
+	home, _ := set.Get("home")
+	ctx := context.Background()
+	if _, err := home.Sync(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := home.List("INBOX", 0, 0)
+	if err != nil || len(msgs) < 6 {
+		t.Fatalf("INBOX = %d, %v", len(msgs), err)
+	}
+	ids := []int64{msgs[0].ID, msgs[1].ID, msgs[2].ID}
+	u, err := home.ArchiveMany(ctx, ids, nil)
+	if err != nil || u.Count != 3 {
+		t.Fatalf("ArchiveMany = %+v, %v", u, err)
+	}
+	if m, _ := home.Message(ids[1]); m.Folder == "INBOX" {
+		t.Errorf("archived POP3 message still in INBOX")
+	}
+	if err := home.Undo(ctx, u, nil); err != nil {
+		t.Fatalf("Undo: %v", err)
+	}
+	if n, _ := home.Count("INBOX"); n != len(msgs) {
+		t.Errorf("INBOX holds %d after undo, want %d", n, len(msgs))
+	}
+	if _, err := home.FlagMany(ctx, ids, mail.FlagFlagged, true, nil); err != nil {
+		t.Fatalf("FlagMany: %v", err)
+	}
+	if m, _ := home.Message(ids[2]); !m.Flags.Has(mail.FlagFlagged) {
+		t.Errorf("POP3 message not flagged: %v", m.Flags)
+	}
+	if _, err := home.DeleteMany(ctx, ids, nil); err != nil {
+		t.Fatalf("DeleteMany: %v", err)
+	}
+	if _, err := home.DeleteMany(ctx, ids, nil); err != nil { // from Trash: for good
+		t.Fatalf("DeleteMany from Trash: %v", err)
+	}
+	if _, err := home.Message(ids[0]); err == nil {
+		t.Error("message deleted from Trash is still indexed")
+	}
+}
