@@ -723,3 +723,30 @@ func TestMoveUIDsHugeMessageIDs(t *testing.T) {
 	}
 	t.Logf("peak heap %d MiB", peak>>20)
 }
+
+// TestHostileServerBodiesWithoutEnd: one message's worth of body data is
+// let through per fetch, not a body literal after another.
+func TestHostileServerBodiesWithoutEnd(t *testing.T) {
+	chunk := strings.Repeat("a", 600<<10)
+	ep := hostileServer(t, hostileGreeting, func(s *hostileSession) {
+		s.serve("UID FETCH")
+		for n := 1; ; n++ {
+			if s.send("* 1 FETCH (UID 1 BODY[] {%d}\r\n%s BODY[] {%d}\r\n%s)\r\n", len(chunk), chunk, len(chunk), chunk) != nil {
+				return
+			}
+		}
+	})
+	f := New(Options{Endpoint: ep, MaxMessageBytes: 1 << 20})
+	defer f.Close()
+	checkHostile(t, 10*time.Second, func() error {
+		rc, err := f.FetchBody(context.Background(), "INBOX", "1")
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, rc)
+		if cerr := rc.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}, ep.Addr(), "for one message")
+}

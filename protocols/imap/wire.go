@@ -224,6 +224,9 @@ type scanner struct {
 	// says it is a message body (not counted in used).
 	literal int64
 	body    bool
+	// cmdBytes counts the bytes since the last tagged response: a
+	// FetchBody's answer may hold one message and a little more.
+	cmdBytes int64
 	// brace: 0 outside {n}; 1 reading its digits; 2 after '}'; 3 after
 	// "}\r".
 	brace  int
@@ -244,6 +247,12 @@ type scanner struct {
 }
 
 func (s *scanner) feed(w *wire, p []byte) error {
+	if limit := w.bodyLimit.Load(); limit > 0 {
+		s.cmdBytes += int64(len(p))
+		if s.cmdBytes > limit+2*maxResponseBytes {
+			return &WireError{Addr: w.addr, What: fmt.Sprintf("sent more than %s for one message", sizeText(limit+2*maxResponseBytes))}
+		}
+	}
 	for len(p) > 0 {
 		if s.literal > 0 {
 			k := min(int64(len(p)), s.literal)
@@ -360,7 +369,7 @@ func (s *scanner) lineEnd(w *wire) error {
 		}
 	default:
 		w.armed.Store(false) // the tagged answer, or the server waits for us
-		s.untagged, s.fetches, s.searchN, s.unordered, s.lastNum = 0, 0, 0, 0, 0
+		s.untagged, s.fetches, s.searchN, s.unordered, s.lastNum, s.cmdBytes = 0, 0, 0, 0, 0, 0
 	}
 	s.search = false
 	s.used, s.depth, s.nhead, s.brace = 0, 0, 0, 0
