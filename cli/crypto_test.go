@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,9 +11,10 @@ import (
 	"testing"
 )
 
-// TestRenderSignedJSON signs a PGP/MIME message with a key made in a temp
-// GNUPGHOME and checks what render and render --json say about it.
-func TestRenderSignedJSON(t *testing.T) {
+// testGPG makes a GnuPG home in a temp dir, points GNUPGHOME at it and
+// returns a function running gpg there; it skips the test without gpg.
+func testGPG(t *testing.T) func(stdin string, args ...string) string {
+	t.Helper()
 	for _, prog := range []string{"gpg", "gpg-agent"} {
 		if _, err := exec.LookPath(prog); err != nil {
 			t.Skip(prog + " is not installed (apt-get install gnupg)")
@@ -28,8 +30,9 @@ func TestRenderSignedJSON(t *testing.T) {
 		os.RemoveAll(home)
 	})
 	t.Setenv("GNUPGHOME", home)
-	gpg := func(stdin string, args ...string) string {
-		cmd := exec.Command("gpg", append([]string{"--batch", "--passphrase", "", "--pinentry-mode", "loopback"}, args...)...)
+	return func(stdin string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("gpg", append([]string{"--batch", "--passphrase", "", "--pinentry-mode", "loopback", "--trust-model", "always"}, args...)...)
 		cmd.Stdin = strings.NewReader(stdin)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
@@ -39,6 +42,12 @@ func TestRenderSignedJSON(t *testing.T) {
 		}
 		return string(out)
 	}
+}
+
+// TestRenderSignedJSON signs a PGP/MIME message with a key made in a temp
+// GNUPGHOME and checks what render and render --json say about it.
+func TestRenderSignedJSON(t *testing.T) {
+	gpg := testGPG(t)
 	gpg("", "--quick-gen-key", "Zoë \x1b[31m <zoe@example.com>", "future-default", "default", "never")
 	content := "Content-Type: text/plain\r\n\r\nSigned words.\r\n"
 	sig := gpg(content, "--armor", "--detach-sign")
@@ -78,5 +87,67 @@ func TestRenderSignedJSON(t *testing.T) {
 	out, err = runNoConfig(t, "", "render", "--json", plain)
 	if err != nil || !strings.Contains(out, `"signature": null`) || !strings.Contains(out, `"signatures": []`) || !strings.Contains(out, `"encrypted": null`) {
 		t.Errorf("unsigned: %v\n%s", err, out)
+	}
+}
+
+// TestReadEncryptedNotStored sends a PGP/MIME message encrypted by gpg from
+// one demo account to the other: read --json decrypts it, while neither
+// the search index nor any file under the cache and data folders ever
+// holds its text.
+func TestReadEncryptedNotStored(t *testing.T) {
+	gpg := testGPG(t)
+	gpg("", "--quick-gen-key", "Bob <bob@home.example>", "future-default", "default", "never")
+	const secret = "zanzibar-quokka-secret"
+	armored := gpg("Content-Type: text/plain\r\n\r\nThe word is "+secret+".\r\n", "--armor", "--encrypt", "--recipient", "bob@home.example")
+	msg := "From: alice@work.example\r\nTo: bob@home.example\r\nSubject: sealed\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=e\r\n\r\n" +
+		"--e\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n" +
+		"--e\r\nContent-Type: application/octet-stream\r\n\r\n" + strings.ReplaceAll(armored, "\n", "\r\n") + "--e--\r\n"
+
+	e := newEnv(t, 2)
+	e.mustRun("", "sync")
+	e.mustRun(msg, "send", "--account", "work")
+	e.mustRun("", "sync")
+	var id int64
+	for _, r := range e.list("--account", "home") {
+		if r.Subject == "sealed" && r.Folder == "INBOX" {
+			id = r.ID
+		}
+	}
+	if id == 0 {
+		t.Fatal("the encrypted message did not arrive in home's INBOX")
+	}
+	out := e.mustRun("", "read", "--json", fmt.Sprint(id))
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("read --json: %v\n%s", err, out)
+	}
+	enc, _ := got["encrypted"].(map[string]any)
+	if enc == nil || enc["decrypted"] != true || !strings.Contains(fmt.Sprint(got["text"]), secret) {
+		t.Fatalf("read --json = %s", out)
+	}
+	if text := e.mustRun("", "read", fmt.Sprint(id)); !strings.Contains(text, "[Encrypted (OpenPGP) to Bob <bob@home.example>") {
+		t.Errorf("read =\n%s", text)
+	}
+	if found := e.mustRun("", "search", "--local", "--json", secret); strings.Contains(found, "sealed") {
+		t.Errorf("search finds the encrypted words: %s", found)
+	}
+	stored := false // the walk does see the stored message
+	filepath.Walk(e.cache, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		stored = stored || bytes.Contains(data, []byte("BEGIN PGP MESSAGE"))
+		if bytes.Contains(data, []byte(secret)) {
+			t.Errorf("%s holds the decrypted text", path)
+		}
+		return nil
+	})
+	if !stored {
+		t.Errorf("no file under %s holds the encrypted message", e.cache)
 	}
 }

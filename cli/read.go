@@ -14,7 +14,7 @@ import (
 )
 
 func newReadCmd(g *globals) *cobra.Command {
-	var raw bool
+	var raw, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "read ID",
 		Short: "Show one message as the pager does, or its raw bytes",
@@ -22,7 +22,11 @@ func newReadCmd(g *globals) *cobra.Command {
 pager shows it: sanitized headers, the text body and the attachments. Its
 body comes from the cache, or from the server when it is not cached yet.
 --raw prints the exact bytes when the output is a file or a pipe; on a
-terminal they are made safe first.`,
+terminal they are made safe first. --json prints what render --json does,
+"signature" and "encrypted" included.
+
+Signed mail is verified and encrypted mail decrypted (gpg, openssl) for
+this display only: the decrypted text is not stored.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
@@ -57,15 +61,23 @@ terminal they are made safe first.`,
 				_, err = g.stdout.Write(body)
 				return err
 			}
-			r, err := message.Render(bytes.NewReader(body), message.Options{Width: termWidth(g.stdout), Crypto: cryptoEngine()})
+			opts := message.Options{Width: termWidth(g.stdout), Crypto: cryptoEngine()}
+			if asJSON {
+				opts.Width = 0
+			}
+			r, err := message.Render(bytes.NewReader(body), opts)
 			if err != nil {
 				return err
+			}
+			if asJSON {
+				return writeRenderJSON(g, r)
 			}
 			_, err = fmt.Fprint(g.stdout, r.String())
 			return err
 		},
 	}
 	cmd.Flags().BoolVar(&raw, "raw", false, "print the raw RFC 5322 bytes")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print headers, parts, attachments, text, signature and encryption as JSON")
 	return cmd
 }
 
