@@ -33,7 +33,7 @@ func (f *Fetcher) FetchBody(ctx context.Context, folder, uid string) (io.ReadClo
 		return nil, end(err)
 	}
 	f.wire.bodyLimit.Store(f.opts.MaxMessageBytes)
-	f.expectFetches(1) // until end
+	f.limitFetch(1, f.opts.MaxMessageBytes+2*maxResponseBytes) // until end
 	section := &imap.FetchItemBodySection{Peek: true}
 	fc := c.Fetch(imap.UIDSetNum(n), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
 	for m := fc.Next(); m != nil; m = fc.Next() {

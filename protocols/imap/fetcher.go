@@ -154,6 +154,7 @@ func (f *Fetcher) begin(ctx context.Context) (*imapclient.Client, func(error) er
 			f.busy.Add(-1)
 			w.bodyLimit.Store(0)
 			w.fetchLimit.Store(0)
+			w.byteLimit.Store(0)
 		})
 		if ctxErr := ctx.Err(); ctxErr != nil && err != nil {
 			return fmt.Errorf("imap: %w", ctxErr)
@@ -208,16 +209,26 @@ func (f *Fetcher) Connect(ctx context.Context) error {
 	return err
 }
 
-// expectFetches bounds the FETCH responses to the next command on the
-// current connection to n messages and unsolicitedFetches more (see
-// wire.go) until the returned function is called.
+// expectFetches bounds the answer to the next fetch of headers on the
+// current connection to n messages and unsolicitedFetches more, and to
+// maxBatchBytes (see wire.go), until the returned function is called.
 func (f *Fetcher) expectFetches(n int) (restore func()) {
+	return f.limitFetch(n, maxBatchBytes)
+}
+
+// limitFetch bounds the answer to the next fetch to n messages and
+// unsolicitedFetches more, and to size bytes, until restore.
+func (f *Fetcher) limitFetch(n int, size int64) (restore func()) {
 	w := f.wire
 	if w == nil {
 		return func() {}
 	}
 	w.fetchLimit.Store(int64(n) + unsolicitedFetches)
-	return func() { w.fetchLimit.Store(0) }
+	w.byteLimit.Store(size)
+	return func() {
+		w.fetchLimit.Store(0)
+		w.byteLimit.Store(0)
+	}
 }
 
 // Release leaves the selected mailbox, if any, without waiting for the

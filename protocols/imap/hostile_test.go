@@ -748,5 +748,34 @@ func TestHostileServerBodiesWithoutEnd(t *testing.T) {
 			err = cerr
 		}
 		return err
-	}, ep.Addr(), "for one message")
+	}, ep.Addr(), "in answer to one fetch")
+}
+
+// TestHostileSyncEndlessBigAnswers: a header fetch answered with the same
+// message again and again, each time with a 7 MiB subject, is cut off at
+// maxBatchBytes and the message skipped (or the sync failed), soon.
+func TestHostileSyncEndlessBigAnswers(t *testing.T) {
+	subject := strings.Repeat("s", 7<<20)
+	resp := fmt.Sprintf("* 1 FETCH (UID 1 FLAGS () ENVELOPE (NIL {%d}\r\n%s NIL NIL NIL NIL NIL NIL NIL NIL))\r\n", len(subject), subject)
+	ep := hostileServer(t, hostileGreeting, func(s *hostileSession) {
+		if _, ok := s.serve("UID FETCH"); !ok {
+			return
+		}
+		for s.send("%s", resp) == nil {
+		}
+	})
+	ep.Timeout = 5 * time.Second
+	f := New(Options{Endpoint: ep})
+	defer f.Close()
+	checkHostile(t, 120*time.Second, func() error {
+		res, err := f.Sync(context.Background(), protocols.SyncRequest{
+			Folder:  "INBOX",
+			State:   protocols.FolderState{Known: func(string) bool { return false }},
+			Headers: func([]mail.Header) error { return nil },
+		})
+		if err == nil && len(res.Skipped) > 0 {
+			err = res.Skipped[0].Err
+		}
+		return err
+	}, "in answer to one fetch")
 }

@@ -51,6 +51,10 @@ const (
 	// costs time quadratic in their count when they come backwards.
 	// Servers answer in ascending order.
 	maxUnordered = 10_000
+	// maxBatchBytes bounds the answer to one fetch of headers: a batch
+	// that breaks it is fetched again in smaller pieces (isolate.go),
+	// down to single messages, each at most maxResponseBytes.
+	maxBatchBytes = 256 << 20
 	// unsolicitedFetches is how many FETCH responses a fetch may bring
 	// beyond the messages it asked for (flag changes of others).
 	unsolicitedFetches = 10_000
@@ -106,8 +110,9 @@ type wire struct {
 	// (the message body of a FetchBody).
 	bodyLimit atomic.Int64
 	// fetchLimit, when not zero, bounds the FETCH responses to the
-	// command running (FetchBody asks for one message).
-	fetchLimit atomic.Int64
+	// command running (FetchBody asks for one message), and byteLimit
+	// the bytes of its answer.
+	fetchLimit, byteLimit atomic.Int64
 
 	// writeSet is when the write deadline was last moved (UnixNano).
 	writeSet atomic.Int64
@@ -247,10 +252,10 @@ type scanner struct {
 }
 
 func (s *scanner) feed(w *wire, p []byte) error {
-	if limit := w.bodyLimit.Load(); limit > 0 {
+	if limit := w.byteLimit.Load(); limit > 0 {
 		s.cmdBytes += int64(len(p))
-		if s.cmdBytes > limit+2*maxResponseBytes {
-			return &WireError{Addr: w.addr, What: fmt.Sprintf("sent more than %s for one message", sizeText(limit+2*maxResponseBytes))}
+		if s.cmdBytes > limit {
+			return &WireError{Addr: w.addr, What: fmt.Sprintf("sent more than %s in answer to one fetch", sizeText(limit))}
 		}
 	}
 	for len(p) > 0 {
