@@ -18,7 +18,16 @@ package imap
 //     maxNesting deep, and a literal larger than the response budget is
 //     refused from its announced size, before any of it is read, except
 //     the message body FetchBody asked for, which may be as large as
-//     Options.MaxMessageBytes.
+//     Options.MaxMessageBytes;
+//   - bounds what answers one command, since data that keeps coming
+//     never lets a deadline fire: at most maxUntagged untagged responses
+//     (outside IDLE); for a fetch (FetchBody, a header batch) the FETCH
+//     responses asked for and unsolicitedFetches more, and a byte limit
+//     (the message and 16 MiB, or maxBatchBytes); a SEARCH answer of at
+//     most maxFolderUIDs numbers, at most maxUnordered out of order;
+//   - waits before reading on while the process has more than
+//     maxGoroutines goroutines (go-imap drops each FETCH response nobody
+//     asked for on a goroutine of its own).
 //
 // A broken limit closes the connection with a *WireError naming the
 // server; the Fetcher returns that error rather than go-imap's.
