@@ -26,9 +26,12 @@ func (e *Engine) gpgRun(stdin []byte, args ...string) (out []byte, status [][]st
 	}
 	cmd := exec.CommandContext(ctx, e.gpgPath(), append(full, args...)...)
 	cmd.Stdin = bytes.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	stdout, stderr := &capped{max: maxDecrypted}, &capped{max: 1 << 20}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err = cmd.Run()
+	if stdout.over {
+		err = errTooLarge
+	}
 	var hum []string
 	for _, line := range strings.Split(stderr.String(), "\n") {
 		if rest, ok := strings.CutPrefix(line, "[GNUPG:] "); ok {
@@ -62,6 +65,9 @@ func (e *Engine) gpgVerify(signed, sig []byte) *Signature {
 // one (inline), with gpg --decrypt.
 func (e *Engine) gpgDecrypt(data []byte, inline bool) *decrypted {
 	out, status, human, err := e.gpgRun(data, "--decrypt")
+	if errors.Is(err, errTooLarge) {
+		return &decrypted{enc: &Encryption{Protocol: "OpenPGP", Inline: inline, Detail: err.Error()}}
+	}
 	d := &decrypted{sig: e.gpgSignature(status)}
 	if d.sig != nil {
 		d.sig.Inline = inline
@@ -288,8 +294,34 @@ func unescapeHex(s, prefix string, width int) string {
 	}
 }
 
+// errTooLarge: a program wrote more than maxDecrypted.
+var errTooLarge = errors.New("the decrypted message is too large to show")
+
+// capped keeps what is written to it up to max bytes and then fails, so a
+// compressed message that decompresses without end stops the program.
+// (Not an embedded bytes.Buffer: io.Copy would use its ReadFrom.)
+type capped struct {
+	buf  bytes.Buffer
+	max  int
+	over bool
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if c.buf.Len()+len(p) > c.max {
+		c.over = true
+		return 0, errTooLarge
+	}
+	return c.buf.Write(p)
+}
+
+func (c *capped) Bytes() []byte  { return c.buf.Bytes() }
+func (c *capped) String() string { return c.buf.String() }
+
 // programFailure words a failed run of a program.
 func programFailure(prog string, err error, human string) string {
+	if errors.Is(err, errTooLarge) {
+		return err.Error()
+	}
 	var nf *exec.Error
 	if errors.As(err, &nf) {
 		return prog + " is not installed"

@@ -225,6 +225,14 @@ func TestPGP(t *testing.T) {
 			t.Fatalf("Encryption = %+v, Body %q", r.Encryption, r.Body)
 		}
 	})
+	t.Run("decompression bomb", func(t *testing.T) {
+		zeros := make([]byte, 70<<20) // more than is ever kept decrypted
+		armored := bob.gpg(zeros, "--armor", "--compress-level", "9", "--encrypt", "--recipient", "alice@example.org")
+		plain, enc, _ := e.Decrypt("application/pgp-encrypted", armored)
+		if plain != nil || enc == nil || enc.Decrypted || !strings.Contains(enc.Detail, "too large") {
+			t.Fatalf("Decrypt = %d bytes, %+v", len(plain), enc)
+		}
+	})
 	t.Run("no gpg", func(t *testing.T) {
 		none := mailcrypto.New(&mailcrypto.Options{GPG: "posta-no-such-gpg"})
 		s := oneSig(t, render(t, none, pgpSigned(bob, "bob@example.org", "bob@example.org", signedContent)))

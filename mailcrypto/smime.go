@@ -22,9 +22,12 @@ func (e *Engine) opensslStdin(dir string, stdin []byte, args ...string) (out []b
 	cmd := exec.CommandContext(ctx, e.opensslPath(), args...)
 	cmd.Dir = dir
 	cmd.Stdin = bytes.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	stdout, stderr := &capped{max: maxDecrypted}, &capped{max: 1 << 20}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err = cmd.Run()
+	if stdout.over {
+		err = errTooLarge
+	}
 	var hum []string
 	for _, line := range strings.Split(stderr.String(), "\n") {
 		if line = strings.TrimSpace(line); line != "" {

@@ -32,6 +32,22 @@ type Crypto interface {
 // maxProtected bounds the signed or encrypted entity read into memory.
 const maxProtected = 32 << 20
 
+// maxCryptoOps bounds the verifications and decryptions of one message,
+// each of which runs a program: a hostile message with thousands of
+// signed parts costs no more than a few.
+const maxCryptoOps = 16
+
+// cryptoAllowed counts one verification or decryption, and reports
+// whether it may run.
+func (w *walker) cryptoAllowed() bool {
+	if w.cryptoOps >= maxCryptoOps {
+		w.warn(fmt.Sprintf("more than %d signed or encrypted parts: the rest are not checked", maxCryptoOps))
+		return false
+	}
+	w.cryptoOps++
+	return true
+}
+
 // isProtected reports whether a multipart is signed or encrypted.
 func isProtected(mediaType string) bool {
 	return mediaType == "multipart/signed" || mediaType == "multipart/encrypted"
@@ -47,7 +63,7 @@ func (w *walker) parseProtected(n *node, body io.Reader, depth int) {
 		return
 	}
 	w.parseMultipart(n, bytes.NewReader(buf), depth)
-	if !isProtected(n.mediaType) || n.broken || len(n.children) < 2 {
+	if !isProtected(n.mediaType) || n.broken || len(n.children) < 2 || !w.cryptoAllowed() {
 		return
 	}
 	var raw [][]byte
@@ -86,6 +102,9 @@ func (w *walker) parseEnveloped(n *node, body io.Reader, depth int) {
 	case st == "signed-data":
 		protocol = mailcrypto.SignedData
 	case st != "" && st != "enveloped-data" && st != "authenveloped-data":
+		return
+	}
+	if !w.cryptoAllowed() {
 		return
 	}
 	data, _ := io.ReadAll(transferDecoder(n.header.Get("Content-Transfer-Encoding"), bytes.NewReader(buf), w.warn))
@@ -127,7 +146,7 @@ func canonicalCRLF(b []byte) []byte {
 // text leaf and puts its text in place of the block.
 func (w *walker) inlinePGP(n *node) {
 	start, end := armoredBlock(n.text)
-	if start < 0 {
+	if start < 0 || !w.cryptoAllowed() {
 		return
 	}
 	text, sig, enc := w.crypto.Inline(n.text[start:end])

@@ -88,8 +88,28 @@ func TestRenderCryptoNested(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.calls > maxDepth+1 || len(r.Warnings) == 0 {
+	if f.calls > maxCryptoOps || len(r.Warnings) == 0 {
 		t.Errorf("calls = %d, warnings %v", f.calls, r.Warnings)
+	}
+}
+
+// TestRenderCryptoBounded: a message with many signed parts runs the
+// engine a bounded number of times.
+func TestRenderCryptoBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("From: a@example.org\nContent-Type: multipart/mixed; boundary=o\n\n")
+	_, signed, _ := strings.Cut(fakeSigned, "\n\n")
+	for i := 0; i < 500; i++ {
+		b.WriteString("--o\nContent-Type: multipart/signed; protocol=\"application/pgp-signature\"; boundary=s\n\n" + signed + "\n")
+	}
+	b.WriteString("--o--\n")
+	f := &fakeCrypto{}
+	r, err := Render(strings.NewReader(b.String()), Options{Crypto: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.calls != maxCryptoOps || len(r.Signatures) != maxCryptoOps || !strings.Contains(strings.Join(r.Warnings, "\n"), "not checked") {
+		t.Errorf("calls = %d, signatures %d, warnings %v", f.calls, len(r.Signatures), r.Warnings)
 	}
 }
 

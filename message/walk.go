@@ -61,6 +61,7 @@ type walker struct {
 	save      func(n *node, r io.Reader) error
 	saveErr   error
 	crypto    Crypto // verifies and decrypts; nil leaves protected parts alone
+	cryptoOps int    // verifications and decryptions so far
 }
 
 func newWalker(maxBody int64) *walker {
