@@ -129,7 +129,10 @@ func (e *Engine) builtinDecrypt(data []byte, inline bool) *decrypted {
 		}
 		return &decrypted{enc: enc}
 	}
-	plain, err := io.ReadAll(io.LimitReader(md.UnverifiedBody, maxDecrypted))
+	plain, err := io.ReadAll(io.LimitReader(md.UnverifiedBody, maxDecrypted+1))
+	if err == nil && len(plain) > maxDecrypted {
+		err = errTooLarge
+	}
 	d := &decrypted{}
 	if md.IsEncrypted {
 		d.enc = enc
