@@ -2,6 +2,7 @@ package mailcrypto_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,7 +60,7 @@ func (k *keyring) try(stdin []byte, args ...string) ([]byte, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return out, &exec.ExitError{ProcessState: cmd.ProcessState, Stderr: stderr.Bytes()}
+		return out, fmt.Errorf("%w: %s", err, stderr.String())
 	}
 	return out, nil
 }
