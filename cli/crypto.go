@@ -46,3 +46,14 @@ func newSecurityJSON(r *message.Rendered) securityJSON {
 	}
 	return out
 }
+
+// protectOutgoing signs and/or encrypts a prepared message for send.
+func protectOutgoing(raw []byte, from string, to []string, sign, encrypt bool) ([]byte, error) {
+	switch {
+	case encrypt:
+		return cryptoEngine().EncryptPGP(raw, to, from, sign)
+	case sign:
+		return cryptoEngine().SignPGP(raw, from)
+	}
+	return raw, nil
+}

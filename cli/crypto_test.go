@@ -151,3 +151,45 @@ func TestReadEncryptedNotStored(t *testing.T) {
 		t.Errorf("no file under %s holds the encrypted message", e.cache)
 	}
 }
+
+// TestSendSignedEncrypted: send --sign --encrypt from one demo account to
+// the other; the recipient reads it decrypted with a good signature from
+// From, the copy in Sent is encrypted, and a recipient without a key stops
+// the sending.
+func TestSendSignedEncrypted(t *testing.T) {
+	gpg := testGPG(t)
+	gpg("", "--quick-gen-key", "Alice <alice@work.example>", "future-default", "default", "never")
+	gpg("", "--quick-gen-key", "Bob <bob@home.example>", "future-default", "default", "never")
+	e := newEnv(t, 2)
+	e.mustRun("", "sync")
+	const secret = "okapi-lantern-secret"
+	msg := "From: alice@work.example\r\nTo: bob@home.example\r\nSubject: both\r\n\r\nThe word is " + secret + ".\r\n"
+	e.mustRun(msg, "send", "--account", "work", "--sign", "--encrypt")
+	e.mustRun("", "sync")
+	ids := map[string]int64{}
+	for _, r := range e.list() {
+		if r.Subject == "both" {
+			ids[r.Account+"/"+r.Folder] = r.ID
+		}
+	}
+	if ids["home/INBOX"] == 0 || ids["work/Sent"] == 0 {
+		t.Fatalf("sent message found in %v", ids)
+	}
+	text := e.mustRun("", "read", fmt.Sprint(ids["home/INBOX"]))
+	for _, want := range []string{"[Encrypted (OpenPGP) to ", "[Good OpenPGP signature from Alice <alice@work.example>", "signer matches From", secret} {
+		if !strings.Contains(text, want) {
+			t.Errorf("read lacks %q:\n%s", want, text)
+		}
+	}
+	if raw := e.mustRun("", "read", "--raw", fmt.Sprint(ids["work/Sent"])); strings.Contains(raw, secret) || !strings.Contains(raw, "BEGIN PGP MESSAGE") {
+		t.Errorf("the copy in Sent is not encrypted:\n%s", raw)
+	}
+
+	_, stderr, err := e.run("From: alice@work.example\r\nTo: nokey@home.example\r\nSubject: x\r\n\r\nx\r\n", "send", "--account", "work", "--encrypt")
+	if err == nil || !strings.Contains(err.Error()+stderr, "nokey@home.example") {
+		t.Fatalf("send --encrypt to a recipient without a key: %v %s", err, stderr)
+	}
+	if out := e.mustRun("", "outbox", "--json"); strings.Contains(out, "nokey@") {
+		t.Errorf("the refused message is in the outbox: %s", out)
+	}
+}

@@ -21,14 +21,21 @@ import (
 const maxSendBytes = 64 << 20
 
 func newSendCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var sign, encrypt bool
+	cmd := &cobra.Command{
 		Use:   "send",
 		Short: "Send an RFC 5322 message read from stdin",
 		Long: `Send reads a complete message (headers, blank line, body) from standard
 input and submits it over the account's SMTP server. The recipients are
 those of its To, Cc and Bcc headers; Bcc is removed before sending. Date
 and Message-ID are added when missing. The message is kept in the outbox
-until the server accepted it: if sending fails, "posta sync" retries.`,
+until the server accepted it: if sending fails, "posta sync" retries.
+
+--sign signs it with the From address's OpenPGP key and --encrypt
+encrypts it to every recipient's key and the sender's (PGP/MIME, with
+gpg); with both it is signed inside the encryption. A recipient without a
+usable key stops the sending, naming them. The copy kept in Sent is the
+signed or encrypted one.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.openCore()
@@ -51,6 +58,9 @@ until the server accepted it: if sending fails, "posta sync" retries.`,
 			if err != nil {
 				return fmt.Errorf("send: %w", err)
 			}
+			if raw, err = protectOutgoing(raw, from, to, sign, encrypt); err != nil {
+				return fmt.Errorf("send: %w", err)
+			}
 			if err := a.Send(cmd.Context(), from, to, raw); err != nil {
 				return err
 			}
@@ -58,6 +68,9 @@ until the server accepted it: if sending fails, "posta sync" retries.`,
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&sign, "sign", false, "sign with the From address's OpenPGP key (gpg)")
+	cmd.Flags().BoolVar(&encrypt, "encrypt", false, "encrypt to every recipient's OpenPGP key and the sender's (gpg)")
+	return cmd
 }
 
 // prepareOutgoing reads the message's header, collects the envelope,
