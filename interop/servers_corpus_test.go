@@ -160,8 +160,14 @@ func TestServersCorpus(t *testing.T) {
 		}
 		t.Logf("%s accepted %d of %d corpus files (%d refused)", s.name, accepted, len(files), refused)
 		view := serverMessages(t, c, folder)
-		if len(view) != accepted {
+		switch {
+		case len(view) < accepted:
 			t.Errorf("the server's own FETCH gives %d messages, it accepted %d", len(view), accepted)
+		case len(view) > accepted:
+			// maddy may keep a message whose APPEND it answered with a
+			// hang-up or a NO (the retry above then stores it again):
+			// posta must list what the server holds, checked below.
+			t.Logf("deviation: the server holds %d messages, it accepted %d", len(view), accepted)
 		}
 
 		f := s.imapFetcher(t, protocols.SecurityTLS, alice, alicePass)
