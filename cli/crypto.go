@@ -1,7 +1,14 @@
 package cli
 
 import (
+	"bufio"
+	"bytes"
 	"os"
+	"strings"
+
+	gomessage "github.com/emersion/go-message"
+	gomail "github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
 
 	"github.com/posta-mail/posta/mailcrypto"
 	"github.com/posta-mail/posta/message"
@@ -47,13 +54,42 @@ func newSecurityJSON(r *message.Rendered) securityJSON {
 	return out
 }
 
-// protectOutgoing signs and/or encrypts a prepared message for send.
-func protectOutgoing(raw []byte, from string, to []string, sign, encrypt bool) ([]byte, error) {
+// protectOutgoing signs and/or encrypts a prepared message for send; bcc
+// are the envelope recipients that were in Bcc, encrypted to without being
+// named in the message.
+func protectOutgoing(raw []byte, from string, to, bcc []string, sign, encrypt bool) ([]byte, error) {
 	switch {
 	case encrypt:
-		return cryptoEngine().EncryptPGP(raw, to, from, sign)
+		hidden := map[string]bool{}
+		for _, a := range bcc {
+			hidden[strings.ToLower(a)] = true
+		}
+		var named []string
+		for _, a := range to {
+			if !hidden[strings.ToLower(a)] {
+				named = append(named, a)
+			}
+		}
+		return cryptoEngine().EncryptPGP(raw, named, bcc, from, sign)
 	case sign:
 		return cryptoEngine().SignPGP(raw, from)
 	}
 	return raw, nil
+}
+
+// bccOf returns the Bcc and Resent-Bcc addresses of a message to send.
+func bccOf(in []byte) []string {
+	th, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(toCRLF(in))))
+	if err != nil {
+		return nil
+	}
+	h := gomail.Header{Header: gomessage.Header{Header: th}}
+	var out []string
+	for _, f := range []string{"Bcc", "Resent-Bcc"} {
+		list, _ := h.AddressList(f)
+		for _, a := range list {
+			out = append(out, a.Address)
+		}
+	}
+	return out
 }

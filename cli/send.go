@@ -58,7 +58,7 @@ signed or encrypted one.`,
 			if err != nil {
 				return fmt.Errorf("send: %w", err)
 			}
-			if raw, err = protectOutgoing(raw, from, to, sign, encrypt); err != nil {
+			if raw, err = protectOutgoing(raw, from, to, bccOf(in), sign, encrypt); err != nil {
 				return fmt.Errorf("send: %w", err)
 			}
 			if err := a.Send(cmd.Context(), from, to, raw); err != nil {

@@ -139,11 +139,12 @@ func (e *Engine) SignPGP(raw []byte, signer string) ([]byte, error) {
 var ErrNoKey = errors.New("no usable OpenPGP key")
 
 // EncryptPGP turns a whole message (CRLF line ends) into a PGP/MIME
-// multipart/encrypted for recipients and for self (so the sender can read
+// multipart/encrypted for recipients, hidden recipients (Bcc: their key
+// ids are not written in the message) and self (so the sender can read
 // its copy in Sent), signed inside by self's key when sign is set. It
-// fails without sending anything to gpg's output when a recipient has no
-// usable key, naming every such recipient.
-func (e *Engine) EncryptPGP(raw []byte, recipients []string, self string, sign bool) ([]byte, error) {
+// produces nothing when a recipient has no usable key, naming every such
+// recipient.
+func (e *Engine) EncryptPGP(raw []byte, recipients, hidden []string, self string, sign bool) ([]byte, error) {
 	outer, entity, err := split(raw)
 	if err != nil {
 		return nil, err
@@ -151,6 +152,9 @@ func (e *Engine) EncryptPGP(raw []byte, recipients []string, self string, sign b
 	args := []string{"--armor", "--encrypt"}
 	for _, r := range append(append([]string(nil), recipients...), self) {
 		args = append(args, "--recipient", r)
+	}
+	for _, r := range hidden {
+		args = append(args, "--hidden-recipient", r)
 	}
 	if sign {
 		args = append(args, "--sign", "--local-user", self)

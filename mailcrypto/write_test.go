@@ -77,7 +77,7 @@ func TestWritePGP(t *testing.T) {
 		}
 	})
 	t.Run("encrypt and sign, gpg decrypts", func(t *testing.T) {
-		enc, err := e.EncryptPGP([]byte(msg), []string{"bob@example.org"}, "alice@example.org", true)
+		enc, err := e.EncryptPGP([]byte(msg), nil, []string{"bob@example.org"}, "alice@example.org", true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +94,9 @@ func TestWritePGP(t *testing.T) {
 			t.Fatalf("gpg --decrypt: %v\n%s", err, out)
 		}
 		r := render(t, bob.engine(), string(enc))
-		if len(r.Encryption) != 1 || !r.Encryption[0].Decrypted || !strings.Contains(r.Body, "Grüße, Bob.") {
+		// Bob was a hidden recipient (Bcc): only Alice's key is named.
+		if len(r.Encryption) != 1 || !r.Encryption[0].Decrypted || !strings.Contains(r.Body, "Grüße, Bob.") ||
+			strings.Contains(strings.Join(r.Encryption[0].Recipients, ","), "Bob") {
 			t.Fatalf("Encryption = %+v, Body %q", r.Encryption, r.Body)
 		}
 		if s := oneSig(t, r); s.State != mailcrypto.Good || !s.FromOK {
@@ -106,7 +108,7 @@ func TestWritePGP(t *testing.T) {
 		}
 	})
 	t.Run("a recipient without a key", func(t *testing.T) {
-		_, err := e.EncryptPGP([]byte(msg), []string{"bob@example.org", "carol@example.org"}, "alice@example.org", false)
+		_, err := e.EncryptPGP([]byte(msg), []string{"bob@example.org", "carol@example.org"}, nil, "alice@example.org", false)
 		if !errors.Is(err, mailcrypto.ErrNoKey) || !strings.Contains(err.Error(), "carol@example.org") || strings.Contains(err.Error(), "bob@") {
 			t.Fatalf("EncryptPGP = %v", err)
 		}
