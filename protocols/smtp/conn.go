@@ -19,7 +19,7 @@ import (
 // session connects, secures, greets and authenticates, runs fn and quits.
 // Cancelling ctx closes the connection; every read and write is bounded
 // by the endpoint's timeout.
-func (s *Sender) session(ctx context.Context, fn func(*smtp.Client) error) error {
+func (s *Sender) session(ctx context.Context, fn func(*smtp.Client, *deadlineConn) error) error {
 	ep := s.opts.Endpoint
 	switch ep.Security {
 	case protocols.SecurityTLS, protocols.SecurityStartTLS:
@@ -40,7 +40,8 @@ func (s *Sender) session(ctx context.Context, fn func(*smtp.Client) error) error
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	defer stop()
 
-	err = s.run(ctx, &deadlineConn{Conn: raw, addr: ep.Addr(), timeout: ep.IOTimeout()}, fn)
+	d := &deadlineConn{Conn: raw, addr: ep.Addr(), timeout: ep.IOTimeout()}
+	err = s.run(ctx, d, func(c *smtp.Client) error { return fn(c, d) })
 	raw.Close()
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("smtp: %s: %w", ep.Addr(), ctx.Err())
@@ -176,7 +177,16 @@ type deadlineConn struct {
 	addr    string
 	timeout time.Duration
 	read    int64
+	// patience, when longer than timeout, bounds the reads until the
+	// next reply arrives instead (the reply to the end of DATA).
+	patience time.Duration
 }
+
+// awaitSlowReply gives the next reply up to d (RFC 5321 §4.5.3.2.6: the
+// reply to the end of the message data may take ten minutes, while the
+// server checks the message; giving up sooner leaves the message in the
+// outbox to be sent again, and delivered twice).
+func (d *deadlineConn) awaitSlowReply(wait time.Duration) { d.patience = wait }
 
 // connError is a silent or flooding server, named.
 type connError struct {
@@ -191,9 +201,16 @@ func (d *deadlineConn) Read(p []byte) (int, error) {
 	if d.read > maxReplyBytes {
 		return 0, &connError{addr: d.addr, what: fmt.Sprintf("sent more than %d KiB of replies", maxReplyBytes>>10)}
 	}
-	d.Conn.SetReadDeadline(time.Now().Add(d.timeout))
+	timeout := max(d.timeout, d.patience)
+	d.Conn.SetReadDeadline(time.Now().Add(timeout))
 	n, err := d.Conn.Read(p)
 	d.read += int64(n)
+	if n > 0 {
+		d.patience = 0
+	}
+	if err != nil && timeout != d.timeout {
+		return n, (&deadlineConn{addr: d.addr, timeout: timeout}).named(err, "sent nothing")
+	}
 	return n, d.named(err, "sent nothing")
 }
 

@@ -100,7 +100,7 @@ func sendHostile(t *testing.T, ep protocols.Endpoint, want ...string) {
 	done := make(chan error, 1)
 	start := time.Now()
 	go func() {
-		done <- New(Options{Endpoint: ep}).Send(context.Background(), "a@example.org", []string{"b@example.org"}, strings.NewReader("Subject: x\r\n\r\nhi\r\n"))
+		done <- New(Options{Endpoint: ep, DataTimeout: time.Second}).Send(context.Background(), "a@example.org", []string{"b@example.org"}, strings.NewReader("Subject: x\r\n\r\nhi\r\n"))
 	}()
 	var err error
 	var ms runtime.MemStats
@@ -173,5 +173,39 @@ func TestHostileSMTPDeadlineIsErrDeadlineExceeded(t *testing.T) {
 	err := New(Options{Endpoint: ep}).Check(context.Background())
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Errorf("Check = %v, want an error wrapping os.ErrDeadlineExceeded", err)
+	}
+}
+
+// TestSlowReplyToDataIsAwaited: a server that takes longer than the I/O
+// timeout to accept the message (it checks it) is waited for, up to the
+// data timeout: giving up would leave the message in the outbox, and the
+// retry would deliver it twice.
+func TestSlowReplyToDataIsAwaited(t *testing.T) {
+	ep := hostileSMTP(t, func(conn net.Conn, r *bufio.Reader) {
+		if !converse(conn, r, ".") {
+			return
+		}
+		time.Sleep(3 * ep500)
+		io.WriteString(conn, "250 queued after a while\r\n")
+		converse2(conn, r)
+	})
+	err := New(Options{Endpoint: ep, DataTimeout: 10 * ep500}).Send(context.Background(),
+		"a@example.org", []string{"b@example.org"}, strings.NewReader("Subject: x\r\n\r\nhi\r\n"))
+	if err != nil {
+		t.Fatalf("Send to a server that accepts after %v (I/O timeout %v) = %v, want success", 3*ep500, ep.IOTimeout(), err)
+	}
+}
+
+// ep500 is hostileSMTP's I/O timeout.
+const ep500 = 500 * time.Millisecond
+
+// converse2 answers what follows the message (QUIT) until the client
+// hangs up.
+func converse2(conn net.Conn, r *bufio.Reader) {
+	for {
+		if _, err := r.ReadString('\n'); err != nil {
+			return
+		}
+		io.WriteString(conn, "221 bye\r\n")
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-smtp"
 
@@ -33,6 +34,17 @@ type Options struct {
 	// Dial opens the TCP connection; nil means a net.Dialer bounded by
 	// Endpoint.IOTimeout. TLS is layered on top by the Sender.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// DataTimeout bounds the wait for the server's reply to the end of
+	// the message; 0 means ten minutes (RFC 5321 §4.5.3.2.6), and it is
+	// never shorter than the endpoint's I/O timeout.
+	DataTimeout time.Duration
+}
+
+func (o Options) dataTimeout() time.Duration {
+	if o.DataTimeout <= 0 {
+		return 10 * time.Minute
+	}
+	return o.DataTimeout
 }
 
 // Sender is an SMTP protocols.Sender. It holds no connection between
@@ -72,18 +84,18 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, r io.Reader
 	if len(to) == 0 {
 		return errors.New("smtp: send: no recipients")
 	}
-	return s.session(ctx, func(c *smtp.Client) error {
-		return submit(c, from, to, r)
+	return s.session(ctx, func(c *smtp.Client, d *deadlineConn) error {
+		return submit(c, d, s.opts.dataTimeout(), from, to, r)
 	})
 }
 
 // Check connects, secures the connection, says EHLO, authenticates and
 // quits, reporting the first problem (for `posta config check`).
 func (s *Sender) Check(ctx context.Context) error {
-	return s.session(ctx, func(*smtp.Client) error { return nil })
+	return s.session(ctx, func(*smtp.Client, *deadlineConn) error { return nil })
 }
 
-func submit(c *smtp.Client, from string, to []string, r io.Reader) error {
+func submit(c *smtp.Client, d *deadlineConn, dataTimeout time.Duration, from string, to []string, r io.Reader) error {
 	var mailOpts *smtp.MailOptions
 	if !isASCII(from) || !isASCII(strings.Join(to, "")) {
 		mailOpts = &smtp.MailOptions{UTF8: true}
@@ -117,6 +129,7 @@ func submit(c *smtp.Client, from string, to []string, r io.Reader) error {
 	if err := cw.Flush(); err != nil {
 		return fmt.Errorf("smtp: sending message: %w", err)
 	}
+	d.awaitSlowReply(dataTimeout)
 	if err := w.Close(); err != nil {
 		var serr *smtp.SMTPError
 		if !errors.As(err, &serr) {
