@@ -21,8 +21,8 @@ const actionsLong = `
 
 The messages are given by ID (see "posta list"), by --query (the search
 syntax of "posta search", over the local index), or both. --dry-run lists
-what would be touched and changes nothing. The messages of one folder are
-acted on with one server command. The change shows in the cache at once.
+what would be touched and changes nothing. The messages of one folder go
+to the server as one command (per 500). The change shows in the cache at once.
 When the IMAP server cannot be reached it is queued (see "posta pending")
 and done on the next "posta sync"; the command still succeeds and says so
 on stderr.`
