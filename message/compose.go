@@ -24,6 +24,9 @@ type Draft struct {
 	InReplyTo   string   // message id without angle brackets
 	References  []string // message ids without angle brackets
 	Attachments []DraftAttachment
+	// Sign and Encrypt ask the sender to sign and encrypt the built
+	// message (OpenPGP, see mailcrypto); Build itself ignores them.
+	Sign, Encrypt bool
 }
 
 // DraftAttachment is a file attached to a [Draft]: either Data, or the

@@ -122,3 +122,17 @@ func FuzzRenderCrypto(f *testing.F) {
 		}
 	})
 }
+
+func TestEditorSignEncrypt(t *testing.T) {
+	d, err := ParseEditorText("From: a@example.org\nTo: b@example.org\nSubject: s\n\nbody\n")
+	if err != nil || d.Sign || d.Encrypt || strings.Contains(d.EditorText(), "Sign:") {
+		t.Fatalf("plain draft: %+v, %v", d, err)
+	}
+	d, err = ParseEditorText("From: a@example.org\nTo: b@example.org\nSign: yes\nEncrypt: no\n\nbody\n")
+	if err != nil || !d.Sign || d.Encrypt {
+		t.Fatalf("Sign: yes: %+v, %v", d, err)
+	}
+	if _, err := ParseEditorText("To: b@example.org\nEncrypt: maybe\n\nbody\n"); err == nil {
+		t.Error("Encrypt: maybe is accepted")
+	}
+}

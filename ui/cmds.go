@@ -138,6 +138,9 @@ func sendCmd(ctx context.Context, a *accounts.Account, d message.Draft) tea.Cmd 
 			from = addr.Address
 		}
 		to := d.Recipients()
+		if raw, err = protectDraft(raw, d, from, to); err != nil {
+			return sentMsg{account: a.Name(), err: err}
+		}
 		return sentMsg{account: a.Name(), to: to, err: a.Send(ctx, from, to, raw)}
 	}
 }

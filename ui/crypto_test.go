@@ -6,10 +6,13 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/mailcrypto"
+	"github.com/posta-mail/posta/message"
 )
 
 // TestPagerSignatureStatus opens a message signed by gpg (key in a temp
@@ -66,5 +69,62 @@ func TestPagerSignatureStatus(t *testing.T) {
 	}
 	if strings.Index(view, "Good OpenPGP") > strings.Index(view, "Signed words.") {
 		t.Errorf("the status is not above the body:\n%s", view)
+	}
+}
+
+// TestProtectDraft: a draft whose editor text says "Sign: yes" and
+// "Encrypt: yes" is sent as PGP/MIME that posta reads back decrypted with
+// a good signature; a plain draft is left alone.
+func TestProtectDraft(t *testing.T) {
+	for _, prog := range []string{"gpg", "gpg-agent"} {
+		if _, err := exec.LookPath(prog); err != nil {
+			t.Skip(prog + " is not installed (apt-get install gnupg)")
+		}
+	}
+	home, err := os.MkdirTemp("", "pgd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(home, 0o700)
+	defer func() {
+		exec.Command("gpgconf", "--homedir", home, "--kill", "all").Run()
+		os.RemoveAll(home)
+	}()
+	t.Setenv("GNUPGHOME", home)
+	for _, uid := range []string{"Ann <ann@example.com>", "Ben <ben@example.com>"} {
+		cmd := exec.Command("gpg", "--batch", "--passphrase", "", "--pinentry-mode", "loopback", "--quick-gen-key", uid, "future-default", "default", "never")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("gpg: %v\n%s", err, out)
+		}
+	}
+	d, err := message.ParseEditorText("From: ann@example.com\nTo: ben@example.com\nSubject: s\nSign: yes\nEncrypt: yes\n\nSealed words.\n")
+	if err != nil || !d.Sign || !d.Encrypt {
+		t.Fatalf("ParseEditorText = %+v, %v", d, err)
+	}
+	if !strings.Contains(d.EditorText(), "Sign: yes\nEncrypt: yes\n") {
+		t.Errorf("EditorText =\n%s", d.EditorText())
+	}
+	raw, err := d.Build(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := protectDraft(raw, d, "ann@example.com", d.Recipients())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(sealed, []byte("Sealed words")) {
+		t.Fatal("the sent message is not encrypted")
+	}
+	r, err := message.Render(bytes.NewReader(sealed), message.Options{Crypto: mailcrypto.New(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Encryption) != 1 || !r.Encryption[0].Decrypted || len(r.Signatures) != 1 || r.Signatures[0].State != mailcrypto.Good ||
+		!r.Signatures[0].FromOK || !strings.Contains(r.Body, "Sealed words.") {
+		t.Fatalf("read back: %+v %+v %q", r.Encryption, r.Signatures, r.Body)
+	}
+	d.Sign, d.Encrypt = false, false
+	if same, err := protectDraft(raw, d, "ann@example.com", d.Recipients()); err != nil || !bytes.Equal(same, raw) {
+		t.Errorf("plain draft changed: %v", err)
 	}
 }
