@@ -282,11 +282,15 @@ func (a *Account) Undo(ctx context.Context, u BulkUndo, progress BulkProgress) e
 	case cache.ActionMove, cache.ActionDelete:
 		back := map[string][]int64{}
 		var order []string
-		waiting := 0
+		waiting, lost := 0, 0
 		for id, from := range u.From {
 			m, err := a.Message(id)
+			if errors.Is(err, cache.ErrNotFound) {
+				lost++ // a sync listed it again under a new id, or it was deleted
+				continue
+			}
 			if err != nil || m.Folder != u.Dest {
-				continue // moved back already, or gone
+				continue // moved back already
 			}
 			if cache.IsPlaceholderUID(m.UID) {
 				waiting++
@@ -302,6 +306,9 @@ func (a *Account) Undo(ctx context.Context, u BulkUndo, progress BulkProgress) e
 			if _, err := a.moveMany(ctx, back[from], from, cache.ActionMove, progress); err != nil {
 				errs = append(errs, err)
 			}
+		}
+		if lost > 0 {
+			errs = append(errs, fmt.Errorf("undo: %d messages are no longer as the action left them in %s (synced again or deleted since); move them back by hand", lost, u.Dest))
 		}
 		if waiting > 0 {
 			errs = append(errs, fmt.Errorf("undo: %d messages are not settled in %s yet; sync, then move them back", waiting, u.Dest))
