@@ -1,9 +1,17 @@
 package mailcrypto_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/posta-mail/posta/mailcrypto"
 )
@@ -94,6 +102,14 @@ func TestSMIME(t *testing.T) {
 			t.Fatalf("signature = %+v, encryption %+v, Body %q", s, r.Encryption, r.Body)
 		}
 	})
+	t.Run("expired certificate", func(t *testing.T) {
+		oldCert, oldKey := expiredCert(t, dir)
+		msg := "From: old@example.org\r\nSubject: old\r\n" + opensslSMIME(t, content, "-sign", "-signer", oldCert, "-inkey", oldKey)
+		s := oneSig(t, render(t, mailcrypto.New(&mailcrypto.Options{CAFile: oldCert}), msg))
+		if s.State != mailcrypto.ExpiredKey || !s.FromOK || !strings.Contains(s.Words(), "EXPIRED") {
+			t.Fatalf("signature = %+v", s)
+		}
+	})
 	t.Run("encrypted to us", func(t *testing.T) {
 		enc := "From: bob@example.org\r\nTo: alice@example.org\r\nSubject: smime secret\r\n" +
 			opensslSMIME(t, content, "-encrypt", "-aes256", cert)
@@ -114,4 +130,31 @@ func TestSMIME(t *testing.T) {
 			t.Fatalf("other key: Encryption = %+v", r.Encryption)
 		}
 	})
+}
+
+// expiredCert writes a self-signed S/MIME certificate for old@example.org
+// that expired yesterday, and its key (openssl req cannot backdate one).
+func expiredCert(t *testing.T, dir string) (cert, key string) {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Old"}, EmailAddresses: []string{"old@example.org"},
+		NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kd, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert = writeFile(t, dir, "old.crt", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	key = writeFile(t, dir, "old.key", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kd}))
+	return cert, key
 }
