@@ -27,9 +27,15 @@ func pgpSigned(k *keyring, from, signer, content string) string {
 // pgpEncrypted builds a PGP/MIME multipart/encrypted message of content
 // for recipient, made with gpgArgs (e.g. --sign) by k.
 func pgpEncrypted(k *keyring, from, recipient, content string, gpgArgs ...string) string {
+	return crlf("From: "+from+"\nTo: "+recipient+"\nSubject: secret\nMIME-Version: 1.0\n") +
+		pgpEncryptedPart(k, recipient, content, gpgArgs...)
+}
+
+// pgpEncryptedPart is the multipart/encrypted entity (header and body) of
+// pgpEncrypted.
+func pgpEncryptedPart(k *keyring, recipient, content string, gpgArgs ...string) string {
 	armored := k.gpg([]byte(crlf(content)), append([]string{"--armor", "--encrypt", "--recipient", recipient}, gpgArgs...)...)
-	return crlf("From: " + from + "\nTo: " + recipient + "\nSubject: secret\nMIME-Version: 1.0\n" +
-		"Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"enc-b\"\n\n" +
+	return crlf("Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"enc-b\"\n\n" +
 		"--enc-b\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n" +
 		"--enc-b\nContent-Type: application/octet-stream; name=\"encrypted.asc\"\n\n" + string(armored) + "\n--enc-b--\n")
 }
@@ -170,6 +176,30 @@ func TestPGP(t *testing.T) {
 		plain, err := message.BodyText(strings.NewReader(pgpEncrypted(bob, "bob@example.org", "alice@example.org", "Content-Type: text/plain\n\nThe secret plan.\n")))
 		if err != nil || strings.Contains(plain, "secret plan") {
 			t.Errorf("BodyText = %q, %v", plain, err)
+		}
+	})
+	t.Run("attachments inside and after an encrypted part", func(t *testing.T) {
+		inner := "Content-Type: multipart/mixed; boundary=in\n\n--in\nContent-Type: text/plain\n\nSee the file.\n" +
+			"--in\nContent-Type: text/csv\nContent-Disposition: attachment; filename=inside.csv\n\nsecret,1\n--in--\n"
+		raw := crlf("From: bob@example.org\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=out\n\n--out\n") +
+			pgpEncryptedPart(bob, "alice@example.org", inner) +
+			crlf("\n--out\nContent-Type: text/csv\nContent-Disposition: attachment; filename=outside.csv\n\nplain,2\n--out--\n")
+		r := render(t, e, raw)
+		names := map[string]int{}
+		for _, a := range r.Attachments {
+			names[a.Name] = a.Index
+		}
+		if names["inside.csv"] == 0 || names["outside.csv"] == 0 || !strings.Contains(r.Body, "See the file.") {
+			t.Fatalf("Attachments = %+v, Body %q", r.Attachments, r.Body)
+		}
+		for name, want := range map[string]string{"inside.csv": "secret,1", "outside.csv": "plain,2"} {
+			path, err := message.SaveAttachmentWith(strings.NewReader(raw), names[name], t.TempDir(), e)
+			if err != nil {
+				t.Fatalf("save %s: %v", name, err)
+			}
+			if got, _ := os.ReadFile(path); !strings.Contains(string(got), want) || filepath.Base(path) != name {
+				t.Errorf("saved %s as %s: %q", name, path, got)
+			}
 		}
 	})
 	t.Run("signed and encrypted", func(t *testing.T) {

@@ -27,6 +27,14 @@ const maxNameBytes = 200
 // the file is created with mode 0600, and it is always directly inside
 // dir. On error no partial file is left behind.
 func SaveAttachment(raw io.Reader, index int, dir string) (path string, err error) {
+	return SaveAttachmentWith(raw, index, dir, nil)
+}
+
+// SaveAttachmentWith is [SaveAttachment] on the message as [Render] with
+// [Options.Crypto] c shows it: its indexes count the parts of decrypted
+// content, and those parts can be saved. Use the Crypto the message was
+// rendered with, or the indexes may name other parts.
+func SaveAttachmentWith(raw io.Reader, index int, dir string, c Crypto) (path string, err error) {
 	if index <= 0 {
 		return "", ErrNoSuchPart
 	}
@@ -35,6 +43,7 @@ func SaveAttachment(raw io.Reader, index int, dir string) (path string, err erro
 		return "", fmt.Errorf("message: save attachment: %w", err)
 	}
 	w := newWalker(0)
+	w.crypto = c
 	w.saveIndex = index
 	found := false
 	w.save = func(n *node, r io.Reader) error {

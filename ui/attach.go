@@ -73,14 +73,14 @@ func (o *openedFiles) removeAll() {
 // of raw and hands it to the opener (openerArgv in posta), without a
 // shell. The copy is removed grace after the opener exits, or when
 // posta quits (opened.removeAll), whichever comes first.
-func openAttachmentCmd(raw []byte, index int, opened *openedFiles, opener func(string) []string, grace time.Duration) tea.Cmd {
+func openAttachmentCmd(raw []byte, crypto message.Crypto, index int, opened *openedFiles, opener func(string) []string, grace time.Duration) tea.Cmd {
 	return func() tea.Msg {
 		dir, err := os.MkdirTemp("", "posta-open-")
 		if err != nil {
 			return attachmentDoneMsg{err: err}
 		}
 		opened.add(dir)
-		path, err := message.SaveAttachment(bytes.NewReader(raw), index, dir)
+		path, err := message.SaveAttachmentWith(bytes.NewReader(raw), index, dir, crypto)
 		if err != nil {
 			opened.remove(dir)
 			return attachmentDoneMsg{err: err}

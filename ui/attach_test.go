@@ -60,13 +60,13 @@ func TestOpenedCopiesAreRemoved(t *testing.T) {
 	opened := newOpenedFiles()
 
 	quick := func(path string) []string { return []string{"/bin/sh", "-c", "test -f \"$0\"", path} }
-	dir := openedDir(t, openAttachmentCmd(raw, n, opened, quick, 0))
+	dir := openedDir(t, openAttachmentCmd(raw, nil, n, opened, quick, 0))
 	if !gone(dir, 5*time.Second) {
 		t.Errorf("%s is still there after the viewer exited", dir)
 	}
 
 	slow := func(path string) []string { return []string{"/bin/sh", "-c", "sleep 5", path} }
-	dir = openedDir(t, openAttachmentCmd(raw, n, opened, slow, time.Hour))
+	dir = openedDir(t, openAttachmentCmd(raw, nil, n, opened, slow, time.Hour))
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("the copy is gone while its viewer runs: %v", err)
 	}

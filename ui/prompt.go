@@ -58,9 +58,9 @@ type attachmentDoneMsg struct {
 
 // saveAttachmentCmd writes attachment index of raw under dir, never
 // overwriting and never outside dir (message.SaveAttachment sees to it).
-func saveAttachmentCmd(raw []byte, index int, dir string) tea.Cmd {
+func saveAttachmentCmd(raw []byte, index int, dir string, crypto message.Crypto) tea.Cmd {
 	return func() tea.Msg {
-		path, err := message.SaveAttachment(bytes.NewReader(raw), index, dir)
+		path, err := message.SaveAttachmentWith(bytes.NewReader(raw), index, dir, crypto)
 		return attachmentDoneMsg{path: path, err: err}
 	}
 }
@@ -141,15 +141,15 @@ func (m Model) submitPrompt() (tea.Model, tea.Cmd) {
 				m.prompt.attachment = n
 				return m, textinput.Blink
 			}
-			return m, openAttachmentCmd(m.pager.raw, n, m.opened, openerArgv, openedGrace)
+			return m, openAttachmentCmd(m.pager.raw, m.pager.crypto, n, m.opened, openerArgv, openedGrace)
 		}
-		return m, saveAttachmentCmd(m.pager.raw, n, downloadDir(m.opts.DownloadDir))
+		return m, saveAttachmentCmd(m.pager.raw, n, downloadDir(m.opts.DownloadDir), m.pager.crypto)
 	case promptOpenRisky:
 		if v := strings.ToLower(value); v != "y" && v != "yes" {
 			m.setInfo("Not opened")
 			return m, nil
 		}
-		return m, openAttachmentCmd(m.pager.raw, p.attachment, m.opened, openerArgv, openedGrace)
+		return m, openAttachmentCmd(m.pager.raw, m.pager.crypto, p.attachment, m.opened, openerArgv, openedGrace)
 	}
 	return m, nil
 }
