@@ -99,6 +99,11 @@ func (e *Engine) gpgDecrypt(data []byte, inline bool) *decrypted {
 			}
 		}
 	}
+	if !encrypted && d.sig == nil && inline && bytes.Contains(data, []byte("-----BEGIN PGP SIGNED MESSAGE-----")) {
+		// A clear-signed block gpg could not check at all.
+		d.sig = &Signature{Protocol: "OpenPGP", State: Error, Inline: true, Detail: programFailure("gpg", err, human)}
+		return d
+	}
 	if encrypted || (!ok && d.sig == nil) {
 		enc := &Encryption{Protocol: "OpenPGP", Decrypted: ok && !failed, Inline: inline}
 		for _, id := range encTo {

@@ -269,6 +269,11 @@ func TestPGP(t *testing.T) {
 		if s.State != mailcrypto.Error || !strings.Contains(s.Detail, "not installed") {
 			t.Fatalf("signature = %+v", s)
 		}
+		clear := bob.gpg([]byte("Inline signed words.\n"), "--clearsign", "--local-user", "bob@example.org")
+		r := render(t, none, crlf("From: bob@example.org\n\n")+string(clear))
+		if s := oneSig(t, r); s.State != mailcrypto.Error || !s.Inline || len(r.Encryption) != 0 || !strings.Contains(r.Body, "Inline signed words.") {
+			t.Fatalf("inline without gpg: %+v, %+v, %q", s, r.Encryption, r.Body)
+		}
 	})
 }
 

@@ -153,8 +153,8 @@ func (w *walker) inlinePGP(n *node) {
 	n.sig, n.enc = sig, enc
 	before, after := n.text[:start], n.text[end:]
 	n.partial = len(bytes.TrimSpace(before)) > 0 || len(bytes.TrimSpace(after)) > 0
-	if text == nil {
-		return
+	if len(bytes.TrimSpace(text)) == 0 {
+		return // nothing checked to show: the block stays as it is
 	}
 	out := append(append(append([]byte(nil), before...), text...), after...)
 	n.text = out
