@@ -85,7 +85,10 @@ func (s *Signature) Words() string {
 	}
 	if s.State != UnknownKey && s.State != Error && s.From != "" {
 		if s.FromOK {
-			b.WriteString("; signer matches From")
+			b.WriteString("; signer matches From " + s.From)
+			if s.Covers == "part" {
+				b.WriteString(" of the signed part")
+			}
 		} else {
 			b.WriteString("; signer does NOT match From " + s.From)
 		}
