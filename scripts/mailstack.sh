@@ -503,6 +503,9 @@ cmd_index() {
 	local home="$DIR/mail/example.test/${user%@*}"
 	[ -d "$home/Maildir" ] || die "no Maildir for $user: run add-user and write it first"
 	chown -R dovecot:dovecot "$home"
+	# The domain folder too: a seeder running as root may have made it
+	# (0700, root's), and Dovecot then cannot reach any user below it.
+	chown dovecot:dovecot "$(dirname "$home")"
 	local conf="$DIR/dovecot/dovecot.conf"
 	doveadm -c "$conf" force-resync -u "$user" '*' || die "doveadm force-resync failed for $user"
 	doveadm -c "$conf" index -u "$user" INBOX || die "doveadm index failed for $user"
