@@ -77,7 +77,7 @@ func runDemo(ctx context.Context, g *globals, serve bool, messages int) error {
 		return err
 	}
 	defer c.Close()
-	return startTUI(ctx, c.set, uiOptions(c.cfg, ui.Options{Account: g.account, DraftDir: dir}))
+	return startTUI(ctx, c.set, g.withLog(uiOptions(c.cfg, ui.Options{Account: g.account, DraftDir: dir})))
 }
 
 // writeServeInfo prints the one JSON line `demo --serve` promises.

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/posta-mail/posta/logfile"
+	"github.com/posta-mail/posta/ui"
 )
 
 // logState is the log file of one run, opened on first use.
@@ -78,4 +79,13 @@ func (g *globals) closeLog() {
 		g.logState.file.Close()
 		g.logState.file = nil
 	}
+}
+
+// withLog has the reader keep the errors it shows in the run's log, and
+// name the log file when an error is longer than the status line.
+func (g *globals) withLog(o ui.Options) ui.Options {
+	if l := g.logger(); l != nil {
+		o.Log, o.LogPath = l, g.logState.file.Path()
+	}
+	return o
 }

@@ -89,7 +89,7 @@ func runMailto(ctx context.Context, g *globals, uri string) error {
 			return err
 		}
 		defer c.Close()
-		return startTUI(ctx, c.set, uiOptions(c.cfg, ui.Options{Account: g.account, Compose: &d}))
+		return startTUI(ctx, c.set, g.withLog(uiOptions(c.cfg, ui.Options{Account: g.account, Compose: &d})))
 	}
 	// A script: print the draft as the editor would show it.
 	text := d.EditorText()

@@ -41,7 +41,7 @@ func runTUI(ctx context.Context, g *globals) error {
 		return err
 	}
 	defer c.Close()
-	return startTUI(ctx, c.set, uiOptions(c.cfg, ui.Options{Account: g.account}))
+	return startTUI(ctx, c.set, g.withLog(uiOptions(c.cfg, ui.Options{Account: g.account})))
 }
 
 // uiOptions adds what the configuration says about the interface: keys,

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -56,6 +57,12 @@ type Options struct {
 	Bell bool
 	// Output is the terminal, for the bell; nil means os.Stdout.
 	Output io.Writer
+	// Log receives the errors the reader shows (sync failures with their
+	// account); nil means none are kept.
+	Log *slog.Logger
+	// LogPath is the log file's path, named in the status line when an
+	// error is longer than the line.
+	LogPath string
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 }
@@ -314,8 +321,15 @@ func appendNew(list []string, names ...string) []string {
 	return list
 }
 
-func (m *Model) setError(err error) {
+func (m *Model) setError(err error) { m.setAccountError("", err) }
+
+// setAccountError shows err in the status line and keeps it in the log,
+// with the account it concerns ("" when none).
+func (m *Model) setAccountError(account string, err error) {
 	m.status, m.isError = sanitize.Line(err.Error()), true
+	if m.opts.Log != nil {
+		m.opts.Log.Warn("reader: error", "account", account, "err", err.Error())
+	}
 }
 
 func (m *Model) setInfo(s string) { m.status, m.isError = s, false }

@@ -49,7 +49,7 @@ func (m Model) handleSyncDone(msg syncDoneMsg) (Model, tea.Cmd) {
 	switch {
 	case msg.err != nil && !errors.As(msg.err, &copyErr):
 		m.acctErr[msg.report.Account] = sanitize.Line(msg.err.Error())
-		m.setError(msg.err)
+		m.setAccountError(msg.report.Account, msg.err)
 	case msg.report.Added > 0:
 		m.setInfo(fmt.Sprintf("%s: %d new", msg.report.Account, msg.report.Added))
 		if m.primed[msg.report.Account] {

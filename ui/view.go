@@ -4,6 +4,9 @@ import (
 	"fmt"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/posta-mail/posta/sanitize"
 )
 
 // View draws the screen.
@@ -67,6 +70,10 @@ func (m Model) statusView() string {
 	w := max(m.width, 1)
 	line := " " + left
 	if space := w - len([]rune(right)) - 1; space > 0 {
+		if hint := " (whole text in " + sanitize.Line(m.opts.LogPath) + ")"; m.isError && m.progress == "" && m.opts.LogPath != "" &&
+			ansi.StringWidth(line) > space && space > len([]rune(hint))+20 {
+			line = truncate(line, space-len([]rune(hint))) + hint
+		}
 		line = pad(truncate(line, space), space) + right + " "
 	}
 	style := m.theme.Status.Info
