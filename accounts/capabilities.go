@@ -7,12 +7,13 @@ import "github.com/posta-mail/posta/protocols"
 // fetcher lacks that capability. The values are bound to that fetcher:
 // an account with two connections (lanes) resolves each one's own.
 type fetcherCaps struct {
-	appender protocols.Appender  // store a message in a server folder
-	copier   protocols.Copier    // copy on the server, without downloading
-	placer   protocols.Placer    // move and tell the new UIDs
-	searcher protocols.Searcher  // search message text on the server
-	conn     protocols.Connector // connect ahead of need
-	release  protocols.Releaser  // let go of server state between syncs
+	appender protocols.Appender     // store a message in a server folder
+	copier   protocols.Copier       // copy on the server, without downloading
+	placer   protocols.Placer       // move and tell the new UIDs
+	searcher protocols.Searcher     // search message text on the server
+	conn     protocols.Connector    // connect ahead of need
+	release  protocols.Releaser     // let go of server state between syncs
+	reporter protocols.CapsReporter // what the server announced at login
 }
 
 // resolveCaps finds which optional capabilities f has.
@@ -24,5 +25,6 @@ func resolveCaps(f protocols.Fetcher) fetcherCaps {
 	c.searcher, _ = f.(protocols.Searcher)
 	c.conn, _ = f.(protocols.Connector)
 	c.release, _ = f.(protocols.Releaser)
+	c.reporter, _ = f.(protocols.CapsReporter)
 	return c
 }

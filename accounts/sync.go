@@ -199,6 +199,11 @@ func (a *Account) download(ctx context.Context, opts *SyncOptions, rep *SyncRepo
 	// A refused OAuth2 token is fetched anew once (retryRefusedToken);
 	// errors name the account, the server and the likely fix (explain).
 	err := retryRefusedToken(a.inToken, func() error { return a.fetch(ctx, opts, rep) })
+	if r := a.bg.opt.reporter; r != nil {
+		if caps := r.ServerCaps(); len(caps) > 0 {
+			_ = a.cache.RecordServerCaps(a.Name(), caps) // for posta doctor
+		}
+	}
 	var busy *BusyError
 	if errors.As(err, &busy) {
 		return err

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -12,6 +13,23 @@ type AccountState struct {
 	LastSync  time.Time // when the last sync ended; zero if never
 	LastOK    time.Time // when a sync last succeeded; zero if never
 	LastError string    // the last sync's error, "" if it succeeded
+	// ServerCaps is what the fetch server announced at the last login
+	// (IMAP CAPABILITY, POP3 CAPA), nil if never recorded.
+	ServerCaps []string
+}
+
+// RecordServerCaps keeps what account's fetch server announced at its
+// last login.
+func (c *Cache) RecordServerCaps(account string, caps []string) error {
+	s, err := c.stmt(`INSERT INTO account_state (account, server_caps) VALUES (?, ?)
+		ON CONFLICT (account) DO UPDATE SET server_caps = excluded.server_caps`)
+	if err == nil {
+		_, err = s.Exec(account, strings.Join(caps, " "))
+	}
+	if err != nil {
+		return fmt.Errorf("cache: record server capabilities: %w", err)
+	}
+	return nil
 }
 
 // RecordSync stores the outcome of a sync of account that ended at when.
@@ -35,13 +53,15 @@ func (c *Cache) RecordSync(account string, when time.Time, syncErr error) error 
 
 // AccountState returns the outcome of account's last sync.
 func (c *Cache) AccountState(account string) (AccountState, error) {
-	s, err := c.stmt(`SELECT last_sync, last_ok, last_error FROM account_state WHERE account = ?`)
+	s, err := c.stmt(`SELECT last_sync, last_ok, last_error, server_caps FROM account_state WHERE account = ?`)
 	if err != nil {
 		return AccountState{}, fmt.Errorf("cache: account state: %w", err)
 	}
 	var last, ok int64
 	var st AccountState
-	err = s.QueryRow(account).Scan(&last, &ok, &st.LastError)
+	var caps string
+	err = s.QueryRow(account).Scan(&last, &ok, &st.LastError, &caps)
+	st.ServerCaps = strings.Fields(caps)
 	if errors.Is(err, sql.ErrNoRows) {
 		return AccountState{}, nil
 	}

@@ -254,6 +254,11 @@ CREATE INDEX messages_sort_size ON messages (account, folder, size DESC, id DESC
 CREATE INDEX messages_sort_unread ON messages (account, folder, seen, date DESC, id DESC);
 CREATE INDEX messages_sort_flagged ON messages (account, folder, (instr(flags, '\Flagged') > 0) DESC, date DESC, id DESC);
 `,
+	// 11: what each account's fetch server announced at its last login
+	// (accountstate.go), for posta doctor.
+	`
+ALTER TABLE account_state ADD COLUMN server_caps TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // schemaVersion is the version a fully migrated index has.

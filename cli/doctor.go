@@ -137,6 +137,7 @@ func doctorAccounts(g *globals, w io.Writer) {
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
+	var caps []string
 	for _, a := range c.set.Accounts {
 		st, err := a.State()
 		if err != nil {
@@ -157,8 +158,17 @@ func doctorAccounts(g *globals, w io.Writer) {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", sanitize.Line(a.Name()), a.Kind(),
 			at(st.LastSync), at(st.LastOK), len(pending), len(out), msgs, sanitize.Line(lastErr))
+		if len(st.ServerCaps) > 0 {
+			caps = append(caps, fmt.Sprintf("%s: %s", sanitize.Line(a.Name()), sanitize.Line(strings.Join(st.ServerCaps, " "))))
+		}
 	}
 	tw.Flush()
+	if len(caps) > 0 {
+		fmt.Fprintln(w, "\nserver capabilities at the last login:")
+		for _, line := range caps {
+			fmt.Fprintln(w, line)
+		}
+	}
 }
 
 // scrubbedConfig writes cfg back as TOML without its secrets: passwords

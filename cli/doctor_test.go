@@ -66,3 +66,17 @@ func TestDoctorServers(t *testing.T) {
 		t.Log(out)
 	}
 }
+
+// TestDoctorCapsFromLastLogin: after a sync, doctor lists what each fetch
+// server announced at that login, without connecting again.
+func TestDoctorCapsFromLastLogin(t *testing.T) {
+	e := newEnv(t, 3)
+	e.mustRun("", "sync")
+	e.srv.Close() // doctor must not need the servers
+	out := e.mustRun("", "doctor")
+	for _, want := range []string{"server capabilities at the last login:", "work: ", "IMAP4REV1", "home: ", "UIDL"} {
+		if !strings.Contains(strings.ToUpper(out), strings.ToUpper(want)) {
+			t.Errorf("doctor lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -67,3 +67,9 @@ type Connector interface {
 type Releaser interface {
 	Release()
 }
+
+// CapsReporter says what the server announced at the fetcher's last
+// login (IMAP CAPABILITY, POP3 CAPA), for diagnostics; nil before any.
+type CapsReporter interface {
+	ServerCaps() []string
+}

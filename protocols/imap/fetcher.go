@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -64,10 +65,13 @@ type Fetcher struct {
 	// readOnly says whether it was opened with EXAMINE.
 	selected string
 	readOnly bool
+	// caps is what the server announced at the last login, sorted.
+	caps []string
 }
 
 var _ protocols.Fetcher = (*Fetcher)(nil)
 var _ protocols.Appender = (*Fetcher)(nil)
+var _ protocols.CapsReporter = (*Fetcher)(nil)
 var _ protocols.Searcher = (*Fetcher)(nil)
 var _ protocols.Idler = (*Fetcher)(nil)
 var _ protocols.Connector = (*Fetcher)(nil)
@@ -126,6 +130,11 @@ func (f *Fetcher) conn(ctx context.Context) (*imapclient.Client, error) {
 		return nil, err
 	}
 	f.client, f.wire = c, w
+	f.caps = f.caps[:0]
+	for name := range c.Caps() {
+		f.caps = append(f.caps, string(name))
+	}
+	slices.Sort(f.caps)
 	return c, nil
 }
 
@@ -240,3 +249,7 @@ func (f *Fetcher) Release() {
 	}
 	f.leaveSelected(f.client)
 }
+
+// ServerCaps returns the capabilities the server announced at the last
+// login (protocols.CapsReporter).
+func (f *Fetcher) ServerCaps() []string { return slices.Clone(f.caps) }

@@ -67,6 +67,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 
 	"github.com/posta-mail/posta/mail"
@@ -99,7 +100,14 @@ type Options struct {
 // operation, and is used by one goroutine at a time.
 type Fetcher struct {
 	opts Options
+	caps []string // CAPA at the last login, sorted
 }
+
+var _ protocols.CapsReporter = (*Fetcher)(nil)
+
+// ServerCaps returns what CAPA said at the last login
+// (protocols.CapsReporter).
+func (f *Fetcher) ServerCaps() []string { return slices.Clone(f.caps) }
 
 var _ protocols.Fetcher = (*Fetcher)(nil)
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,6 +81,11 @@ func (s *session) start(ctx context.Context, f *Fetcher) error {
 		}
 	}
 	s.caps = caps
+	f.caps = f.caps[:0]
+	for name := range caps {
+		f.caps = append(f.caps, name)
+	}
+	slices.Sort(f.caps)
 	_, s.pipelining = caps["PIPELINING"]
 	if _, ok := caps["UTF8"]; ok {
 		// RFC 6856: without it a server may replace messages with raw
