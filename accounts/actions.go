@@ -356,10 +356,11 @@ func (a *Account) probeQueued(ctx context.Context, acts []PendingAction, fresh i
 
 // doAction carries out one queued action on the server. the interactive lane (a.fg) must be held.
 func (a *Account) doAction(ctx context.Context, act PendingAction) error {
-	if len(act.Args.Members) > 0 {
-		return a.doBulk(ctx, act)
-	}
+	bulk := len(act.Args.Members) > 0 // one command on the members' UID set
 	uids := []string{act.UID}
+	if bulk {
+		uids = act.UIDs()
+	}
 	switch act.Kind {
 	case cache.ActionFlag, cache.ActionUnflag:
 		return a.fg.f.SetFlags(ctx, act.Folder, uids, []mail.Flag{act.Args.Flag}, act.Kind == cache.ActionFlag)
@@ -369,16 +370,23 @@ func (a *Account) doAction(ctx context.Context, act PendingAction) error {
 			if err != nil {
 				return err
 			}
-			// The move is done: its placeholder row takes the real UID
-			// now, so the message can be acted on before the next sync.
-			// Should that fail, the next sync settles it as before.
-			_ = a.cache.SettlePlaceholder(act, placed[act.UID])
+			// The move is done: the placeholder rows take the real UIDs
+			// now, so the messages can be acted on before the next sync.
+			// Should that fail, the next sync settles them as before.
+			if bulk {
+				_ = a.cache.SettleBulk(act, placed)
+			} else {
+				_ = a.cache.SettlePlaceholder(act, placed[act.UID])
+			}
 			return nil
 		}
 		return a.fg.f.Move(ctx, act.Folder, uids, act.Args.Dest)
 	case cache.ActionExpunge:
 		return a.fg.f.Delete(ctx, act.Folder, uids)
 	case cache.ActionCopy:
+		if bulk {
+			return a.copyBulk(ctx, act, uids)
+		}
 		return a.copyOnServer(ctx, act)
 	}
 	return fmt.Errorf("unknown action %q", act.Kind)

@@ -325,54 +325,35 @@ func (a *Account) Undo(ctx context.Context, u BulkUndo, progress BulkProgress) e
 	return nil
 }
 
-// doBulk carries out a bulk action on the server: one command on the
-// members' UID set. The interactive lane (a.fg) must be held.
-func (a *Account) doBulk(ctx context.Context, act PendingAction) error {
-	uids := act.UIDs()
-	switch act.Kind {
-	case cache.ActionFlag, cache.ActionUnflag:
-		return a.fg.f.SetFlags(ctx, act.Folder, uids, []mail.Flag{act.Args.Flag}, act.Kind == cache.ActionFlag)
-	case cache.ActionMove, cache.ActionDelete:
-		if p := a.fg.opt.placer; p != nil {
-			placed, err := p.MoveUIDs(ctx, act.Folder, uids, act.Args.Dest)
-			if err != nil {
-				return err
-			}
-			_ = a.cache.SettleBulk(act, placed) // else the next sync settles them
-			return nil
-		}
-		return a.fg.f.Move(ctx, act.Folder, uids, act.Args.Dest)
-	case cache.ActionExpunge:
-		return a.fg.f.Delete(ctx, act.Folder, uids)
-	case cache.ActionCopy:
-		if c := a.fg.opt.copier; c != nil {
-			return c.Copy(ctx, act.Folder, uids, act.Args.Dest)
-		}
-		ap := a.fg.opt.appender
-		if ap == nil {
-			return protocols.ErrUnsupported
-		}
-		// Without COPY each message is fetched and appended.
-		for _, m := range act.Targets() {
-			rc, err := a.fg.f.FetchBody(ctx, act.Folder, m.UID)
-			if err != nil {
-				return err
-			}
-			var buf bytes.Buffer
-			_, err = io.Copy(&buf, rc)
-			if cerr := rc.Close(); err == nil {
-				err = cerr
-			}
-			if err == nil {
-				err = ap.Append(ctx, act.Args.Dest, m.Flags, m.Date, buf.Bytes())
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+// copyBulk copies a bulk action's members on the server: one COPY of
+// their UID set, or without COPY each message fetched and appended. The
+// interactive lane (a.fg) must be held.
+func (a *Account) copyBulk(ctx context.Context, act PendingAction, uids []string) error {
+	if c := a.fg.opt.copier; c != nil {
+		return c.Copy(ctx, act.Folder, uids, act.Args.Dest)
 	}
-	return fmt.Errorf("unknown action %q", act.Kind)
+	ap := a.fg.opt.appender
+	if ap == nil {
+		return protocols.ErrUnsupported
+	}
+	for _, m := range act.Targets() {
+		rc, err := a.fg.f.FetchBody(ctx, act.Folder, m.UID)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		_, err = io.Copy(&buf, rc)
+		if cerr := rc.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = ap.Append(ctx, act.Args.Dest, m.Flags, m.Date, buf.Bytes())
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // describeBulk says what a bulk action of n messages does.
