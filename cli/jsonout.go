@@ -30,6 +30,12 @@ type messageJSON struct {
 	Flags         []string `json:"flags"`
 	Size          int64    `json:"size"`
 	HasAttachment bool     `json:"has_attachment"`
+	// FromDisplay is the first sender as posta shows it (sanitize.Address:
+	// a lookalike domain in punycode, invisible characters as <U+XXXX>);
+	// AddressWarnings says, for each sender or recipient that may imitate
+	// another, why (issue 18).
+	FromDisplay     string   `json:"from_display"`
+	AddressWarnings []string `json:"address_warnings,omitempty"`
 }
 
 func toJSON(m accounts.Message) messageJSON {
@@ -41,6 +47,14 @@ func toJSON(m accounts.Message) messageJSON {
 	}
 	if len(m.From) > 0 {
 		row.From = m.From[0].String()
+		row.FromDisplay = displayAddress(m.From[0])
+	}
+	for _, list := range [][]mail.Address{m.From, m.To, m.Cc} {
+		for _, a := range list {
+			if shown, warning := sanitize.Address(a.Addr); warning != "" {
+				row.AddressWarnings = append(row.AddressWarnings, shown+": "+warning)
+			}
+		}
 	}
 	if !m.Date.IsZero() {
 		row.Date = m.Date.UTC().Format(time.RFC3339)
@@ -49,6 +63,13 @@ func toJSON(m accounts.Message) messageJSON {
 		row.Flags = append(row.Flags, string(f))
 	}
 	return row
+}
+
+// displayAddress is a as posta shows it: `Name <addr>` with the address
+// made safe by sanitize.Address.
+func displayAddress(a mail.Address) string {
+	shown, _ := sanitize.Address(a.Addr)
+	return mail.Address{Name: sanitize.Line(a.Name), Addr: shown}.String()
 }
 
 func addrs(as []mail.Address) []string {

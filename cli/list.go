@@ -61,7 +61,7 @@ func printMessages(w io.Writer, msgs []accounts.Message, asJSON bool) error {
 	for _, m := range msgs {
 		from := ""
 		if len(m.From) > 0 {
-			from = m.From[0].String()
+			from = displayAddress(m.From[0])
 		}
 		date := ""
 		if !m.Date.IsZero() {

@@ -39,7 +39,9 @@ is shown as well as it can be, with exit status 0; only a file that
 cannot be read is an error. Use - to read standard input.
 
 With --json it prints one JSON object instead: "headers" (name/value
-pairs), "parts" (the MIME tree: type, charset, disposition, filename,
+pairs, with a "note" when a field needs attention: several From fields,
+a Sender or Reply-To other than From, an address that may imitate
+another), "parts" (the MIME tree: type, charset, disposition, filename,
 size, index, children), "attachments" (index, name, content_type, size;
 the index is the one the pager saves by), "text" (the body, unwrapped),
 "links" (the numbered link footnotes of HTML parts), "warnings",

@@ -221,7 +221,12 @@ func headerInfo(th textproto.Header) mail.Header {
 	out.References = idList(h, "References")
 	get := rawFieldReader(th)
 	out.Subject = decodeText(get("Subject"))
-	out.From = addressList(get("From"))
+	conv := rawFieldConverter(th)
+	for _, v := range th.Values("From") {
+		// A second From field is not dropped: its addresses join the
+		// first's, as a From naming several authors.
+		out.From = append(out.From, addressList(conv(v))...)
+	}
 	out.To = addressList(get("To"))
 	out.Cc = addressList(get("Cc"))
 	out.ReplyTo = addressList(get("Reply-To"))
@@ -243,13 +248,19 @@ func headerInfo(th textproto.Header) mail.Header {
 // koi8-r message often has its subject in big5 or koi8-r, unencoded);
 // otherwise decodeText reads it as Windows-1252.
 func rawFieldReader(th textproto.Header) func(key string) string {
+	conv := rawFieldConverter(th)
+	return func(key string) string { return conv(th.Get(key)) }
+}
+
+// rawFieldConverter returns the conversion of rawFieldReader, for a
+// field's value read from th.
+func rawFieldConverter(th textproto.Header) func(v string) string {
 	_, params := parseParams(th.Get("Content-Type"))
 	cs := strings.ToLower(params["charset"])
 	if strings.HasPrefix(cs, "utf-") || strings.HasPrefix(cs, "ucs") || strings.HasPrefix(cs, "unicode") {
 		cs = "" // UTF-8 is already tried; UTF-16 and UTF-32 do not keep ASCII
 	}
-	return func(key string) string {
-		v := th.Get(key)
+	return func(v string) string {
 		if cs == "" || utf8.ValidString(v) {
 			return v
 		}

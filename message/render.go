@@ -9,6 +9,7 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 
+	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/mailcrypto"
 	"github.com/posta-mail/posta/sanitize"
 )
@@ -16,7 +17,7 @@ import (
 // Rendered is a message made ready for the pager. Every string in it is
 // sanitized for the terminal.
 type Rendered struct {
-	Headers     []Field      // From, To, Cc, Date, Subject in that order, those present
+	Headers     []Field      // From, Sender, Reply-To, To, Cc, Date, Subject in that order, those present (see displayHeaders)
 	Body        string       // decoded body text, sanitized with sanitize.Text
 	Attachments []Attachment // parts not shown as body text
 	Warnings    []string     // problems met while rendering, for a status line
@@ -32,6 +33,10 @@ type Rendered struct {
 type Field struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
+	// Note, when not empty, says why the field needs the reader's
+	// attention: one of several From fields, a Sender or Reply-To that
+	// differs from From, an address that may imitate another.
+	Note string `json:"note,omitempty"`
 }
 
 // Attachment describes a part that can be saved with [SaveAttachment].
@@ -98,39 +103,97 @@ func Render(r io.Reader, opts Options) (res *Rendered, err error) {
 	return res, nil
 }
 
-// displayHeaders returns the header fields shown above the body.
+// displayHeaders returns the header fields shown above the body: From
+// (every From field, when there are several), Sender and Reply-To when
+// they name other addresses than From, To, Cc, Date and Subject.
+// Addresses are shown as sanitize.Address shows them; each field that
+// needs the reader's attention says why in its Note.
 func displayHeaders(th textproto.Header) []Field {
-	get := rawFieldReader(th)
+	conv := rawFieldConverter(th)
+	froms := th.Values("From")
+	var fromAddrs []mail.Address
+	for _, raw := range froms {
+		fromAddrs = append(fromAddrs, addressList(conv(raw))...)
+	}
 	var out []Field
-	for _, key := range []string{"From", "To", "Cc", "Date", "Subject"} {
-		raw := get(key)
-		if raw == "" {
-			continue
+	for _, key := range []string{"From", "Sender", "Reply-To", "To", "Cc", "Date", "Subject"} {
+		values := th.Values(key)
+		if key != "From" && len(values) > 1 {
+			values = values[:1]
 		}
-		var v string
-		switch key {
-		case "From", "To", "Cc":
-			var names []string
-			for _, a := range addressList(raw) {
-				names = append(names, a.String())
+		for _, raw := range values {
+			raw = conv(raw)
+			if raw == "" {
+				continue
 			}
-			v = strings.Join(names, ", ")
-			if v == "" {
+			var v string
+			var notes []string
+			switch key {
+			case "From", "Sender", "Reply-To", "To", "Cc":
+				list := addressList(raw)
+				if (key == "Sender" || key == "Reply-To") && len(list) > 0 && sameAddresses(list, fromAddrs) {
+					continue // says nothing From does not
+				}
+				v, notes = displayAddresses(list)
+				if v == "" {
+					v = decodeText(raw)
+				}
+				switch {
+				case key == "From" && len(froms) > 1:
+					notes = append([]string{fmt.Sprintf("this message has %d From fields", len(froms))}, notes...)
+				case key == "Sender" || key == "Reply-To":
+					notes = append([]string{key + " differs from From"}, notes...)
+				}
+			case "Date":
+				if d, err := parseDate(toUTF8(raw)); err == nil {
+					v = d.Format("Mon, 02 Jan 2006 15:04:05 -0700")
+				} else {
+					v = toUTF8(raw)
+				}
+			default:
 				v = decodeText(raw)
 			}
-		case "Date":
-			if d, err := parseDate(toUTF8(raw)); err == nil {
-				v = d.Format("Mon, 02 Jan 2006 15:04:05 -0700")
-			} else {
-				v = toUTF8(raw)
-			}
-		default:
-			v = decodeText(raw)
+			v = strings.Join(strings.Fields(v), " ")
+			out = append(out, Field{Name: key, Value: sanitize.Line(v), Note: sanitize.Line(strings.Join(notes, "; "))})
 		}
-		v = strings.Join(strings.Fields(v), " ")
-		out = append(out, Field{Name: key, Value: sanitize.Line(v)})
 	}
 	return out
+}
+
+// displayAddresses formats list for display, with a note for each
+// address that may imitate another.
+func displayAddresses(list []mail.Address) (string, []string) {
+	var shown, notes []string
+	for _, a := range list {
+		addr, warning := sanitize.Address(fieldText(a.Addr))
+		shown = append(shown, mail.Address{Name: a.Name, Addr: addr}.String())
+		if warning != "" {
+			notes = append(notes, addr+": "+warning)
+		}
+	}
+	return strings.Join(shown, ", "), notes
+}
+
+// sameAddresses reports whether a and b hold the same addresses, in any
+// order, ignoring case and names.
+func sameAddresses(a, b []mail.Address) bool {
+	set := func(l []mail.Address) map[string]bool {
+		m := map[string]bool{}
+		for _, x := range l {
+			m[strings.ToLower(strings.TrimSpace(x.Addr))] = true
+		}
+		return m
+	}
+	sa, sb := set(a), set(b)
+	if len(sa) != len(sb) {
+		return false
+	}
+	for k := range sa {
+		if !sb[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // finishBody trims, caps, wraps and sanitizes the assembled body text.
@@ -197,6 +260,9 @@ func (r *Rendered) String() string {
 	var b strings.Builder
 	for _, f := range r.Headers {
 		fmt.Fprintf(&b, "%s: %s\n", f.Name, f.Value)
+		if f.Note != "" {
+			fmt.Fprintf(&b, "  [%s]\n", f.Note)
+		}
 	}
 	if lines := r.SecurityLines(); len(lines) > 0 {
 		b.WriteString("\n")

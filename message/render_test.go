@@ -43,8 +43,8 @@ func TestRenderPicksPlainAlternative(t *testing.T) {
 		t.Errorf("Attachments = %v, want none (the HTML alternative is not an attachment)", res.Attachments)
 	}
 	want := []Field{
-		{"From", "Alice <alice@example.com>"}, {"To", "Bob <bob@example.com>"},
-		{"Date", "Mon, 02 Jan 2006 15:04:05 +0000"}, {"Subject", "Lunch"},
+		{Name: "From", Value: "Alice <alice@example.com>"}, {Name: "To", Value: "Bob <bob@example.com>"},
+		{Name: "Date", Value: "Mon, 02 Jan 2006 15:04:05 +0000"}, {Name: "Subject", Value: "Lunch"},
 	}
 	if fmt.Sprint(res.Headers) != fmt.Sprint(want) {
 		t.Errorf("Headers = %v, want %v", res.Headers, want)

@@ -115,13 +115,13 @@ func (c *compose) view(t Theme, k KeyMap, width, height int) string {
 	field := func(name string, vals ...string) {
 		b.WriteString(t.Pager.HeaderName.Render(name+":") + " " + reviewValue(width-len(name)-2, vals...) + "\n")
 	}
-	field("From", c.draft.From)
-	field("To", c.draft.To...)
+	field("From", displayAddresses([]string{c.draft.From})...)
+	field("To", displayAddresses(c.draft.To)...)
 	if len(c.draft.Cc) > 0 {
-		field("Cc", c.draft.Cc...)
+		field("Cc", displayAddresses(c.draft.Cc)...)
 	}
 	if len(c.draft.Bcc) > 0 {
-		field("Bcc", c.draft.Bcc...)
+		field("Bcc", displayAddresses(c.draft.Bcc)...)
 	}
 	field("Subject", c.draft.Subject)
 	for _, at := range c.draft.Attachments {

@@ -177,10 +177,7 @@ func formatRow(m accounts.Message, width int, now time.Time) string {
 	}
 	from := "(nobody)"
 	if len(m.From) > 0 {
-		from = m.From[0].Name
-		if from == "" {
-			from = m.From[0].Addr
-		}
+		from = senderName(m.From[0])
 	}
 	fromW := min(20, max(width/4, 8))
 	from = ansi.Truncate(sanitize.Line(from), fromW, "…")

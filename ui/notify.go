@@ -59,7 +59,7 @@ func (m Model) notifyCmd(rep accounts.SyncReport) tea.Cmd {
 // safe, with the address; the address alone when the name is empty once
 // made safe (blank, or only characters a notifier would not show).
 func notifySender(a mail.Address) string {
-	addr := sanitize.Line(a.Addr)
+	addr, _ := sanitize.Address(a.Addr)
 	name := strings.TrimSpace(sanitize.Line(a.Name))
 	if name == "" {
 		return addr

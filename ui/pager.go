@@ -61,6 +61,11 @@ func pagerContent(t Theme, r *message.Rendered, width int) string {
 	var b strings.Builder
 	for _, h := range r.Headers {
 		b.WriteString(t.Pager.HeaderName.Render(h.Name+":") + " " + t.Pager.HeaderValue.Render(h.Value) + "\n")
+		if h.Note != "" {
+			// A second From, a differing Sender or Reply-To, a lookalike
+			// address: said under the line, in the warning colour.
+			b.WriteString(t.Pager.SecurityAlarm.Width(max(width, 20)).Render("["+h.Note+"]") + "\n")
+		}
 	}
 	for _, w := range r.Warnings {
 		b.WriteString(t.Pager.Separator.Render("["+w+"]") + "\n")
