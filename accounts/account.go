@@ -3,6 +3,8 @@ package accounts
 import (
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"sync"
 
 	"github.com/posta-mail/posta/cache"
@@ -43,6 +45,15 @@ func (a *Account) Address() string { return a.cfg.Address }
 // From returns the From header value for mail sent from the account.
 func (a *Account) From() string {
 	return mail.Address{Name: a.cfg.DisplayName, Addr: a.cfg.Address}.String()
+}
+
+// Server returns the fetch server's "host:port", for saying what is
+// being waited for.
+func (a *Account) Server() string {
+	if a.in.Port == 0 {
+		return a.in.Host
+	}
+	return net.JoinHostPort(a.in.Host, strconv.Itoa(a.in.Port))
 }
 
 // Signature returns the account's signature text, "" if none.

@@ -122,8 +122,16 @@ type Model struct {
 	acctErr  map[string]string // last sync error per account
 	outbox   map[string]string // accounts with mail waiting to be sent: the last error
 	progress string
-	status   string
-	isError  bool
+	// heard is when each running sync started or last reported; opening
+	// and openedAt the account and time of the message being loaded;
+	// waiting the line that says what has been waited for (waiting.go).
+	heard       map[string]time.Time
+	opening     string
+	openedAt    time.Time
+	waiting     string
+	waitTicking bool
+	status      string
+	isError     bool
 	// opened holds the copies of attachments opened with o (attach.go).
 	opened *openedFiles
 }
@@ -144,6 +152,7 @@ func New(set *accounts.Set, opts Options) Model {
 		width:  80, height: 24,
 		opened:  newOpenedFiles(),
 		syncing: map[string]bool{},
+		heard:   map[string]time.Time{},
 		again:   map[string]accounts.SyncOptions{},
 		acctErr: map[string]string{},
 		saved:   map[int]position{},
@@ -308,7 +317,8 @@ func (m *Model) queueSync(a *accounts.Account, opts accounts.SyncOptions) tea.Cm
 		opts.First = m.folderName()
 	}
 	m.syncing[name] = true
-	return syncCmd(m.ctx, a, opts, m.events)
+	m.heard[name] = m.opts.Now()
+	return tea.Batch(syncCmd(m.ctx, a, opts, m.events), m.armWait())
 }
 
 // appendNew appends to list the names it lacks.
@@ -367,6 +377,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmd = m.queueSync(a, opts)
 		}
 		return m, tea.Batch(cmd, waitEvent(m.events))
+	case waitTickMsg:
+		return m.handleWaitTick()
 	case syncTickMsg:
 		return m, tea.Batch(append(m.syncAll(false), syncTick(m.opts.SyncEvery))...)
 	case bodyMsg:

@@ -20,6 +20,8 @@ import (
 func (m Model) handleSyncDone(msg syncDoneMsg) (Model, tea.Cmd) {
 	var notify tea.Cmd
 	delete(m.syncing, msg.report.Account)
+	delete(m.heard, msg.report.Account)
+	m.waiting = m.waitLine()
 	if len(m.syncing) == 0 {
 		m.progress = ""
 	}
@@ -70,6 +72,7 @@ func (m Model) handleSyncDone(msg syncDoneMsg) (Model, tea.Cmd) {
 // messages batch by batch (the selected message stays selected), the
 // counts as each folder ends.
 func (m *Model) handleSyncEvent(ev accounts.Event) {
+	m.heardFrom(ev.Account)
 	if ev.Kind == accounts.EventProgress {
 		// Events come through a channel and the sync's end as the
 		// command's result: a late progress event must not bring back a
@@ -124,6 +127,8 @@ func (m Model) handleBody(msg bodyMsg) (tea.Model, tea.Cmd) {
 	if m.mode != modePager || m.pager.msg.ID != msg.id {
 		return m, nil // the user moved on
 	}
+	m.opening = ""
+	m.waiting = m.waitLine()
 	if msg.err != nil {
 		m.pager.loading = false
 		m.pager.vp.SetContent("Cannot load this message: " + sanitize.Line(msg.err.Error()))

@@ -144,7 +144,7 @@ func (m Model) indexKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case is("open"):
 		m.mode = modePager
 		m.pager = newPager(sel, m.width, max(m.height-1, 1))
-		return m, bodyCmd(m.ctx, m.accountOf(sel), sel.ID)
+		return m, tea.Batch(bodyCmd(m.ctx, m.accountOf(sel), sel.ID), m.waitForBody(m.accountOf(sel).Name()))
 	default:
 		return m.messageAction(msg, keymap.Index, sel)
 	}
@@ -226,7 +226,7 @@ func (m Model) pagerKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.moveCursor(step)
 		if sel, ok := m.index.selected(); ok && sel.ID != m.pager.msg.ID {
 			m.pager = newPager(sel, m.width, max(m.height-1, 1))
-			return m, bodyCmd(m.ctx, m.accountOf(sel), sel.ID)
+			return m, tea.Batch(bodyCmd(m.ctx, m.accountOf(sel), sel.ID), m.waitForBody(m.accountOf(sel).Name()))
 		}
 	case is("save_attachment"):
 		return m.attachmentPrompt(promptSaveAttachment)

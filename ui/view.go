@@ -47,7 +47,10 @@ func (m Model) statusView() string {
 		return pad(truncate(m.prompt.input.View(), m.width), m.width)
 	}
 	left := m.status
-	if m.progress != "" {
+	switch {
+	case m.waiting != "":
+		left = m.waiting // a server is silent: say which
+	case m.progress != "":
 		left = m.progress
 	}
 	right := "? help"
@@ -70,14 +73,14 @@ func (m Model) statusView() string {
 	w := max(m.width, 1)
 	line := " " + left
 	if space := w - len([]rune(right)) - 1; space > 0 {
-		if hint := " (whole text in " + sanitize.Line(m.opts.LogPath) + ")"; m.isError && m.progress == "" && m.opts.LogPath != "" &&
+		if hint := " (whole text in " + sanitize.Line(m.opts.LogPath) + ")"; m.isError && m.progress == "" && m.waiting == "" && m.opts.LogPath != "" &&
 			ansi.StringWidth(line) > space && space > len([]rune(hint))+20 {
 			line = truncate(line, space-len([]rune(hint))) + hint
 		}
 		line = pad(truncate(line, space), space) + right + " "
 	}
 	style := m.theme.Status.Info
-	if m.isError && m.progress == "" {
+	if m.isError && m.progress == "" && m.waiting == "" {
 		style = m.theme.Status.Error
 	}
 	return style.Render(truncate(line, w))
