@@ -49,12 +49,21 @@ func toJSON(m accounts.Message) messageJSON {
 		row.From = m.From[0].String()
 		row.FromDisplay = displayAddress(m.From[0])
 	}
+	more := 0
 	for _, list := range [][]mail.Address{m.From, m.To, m.Cc} {
 		for _, a := range list {
-			if shown, warning := sanitize.Address(a.Addr); warning != "" {
+			shown, warning := sanitize.Address(a.Addr)
+			switch {
+			case warning == "":
+			case len(row.AddressWarnings) < maxAddressWarnings:
 				row.AddressWarnings = append(row.AddressWarnings, shown+": "+warning)
+			default:
+				more++
 			}
 		}
+	}
+	if more > 0 {
+		row.AddressWarnings = append(row.AddressWarnings, fmt.Sprintf("and %d more addresses that may imitate others", more))
 	}
 	if !m.Date.IsZero() {
 		row.Date = m.Date.UTC().Format(time.RFC3339)
@@ -64,6 +73,10 @@ func toJSON(m accounts.Message) messageJSON {
 	}
 	return row
 }
+
+// maxAddressWarnings bounds a row's address_warnings; the others are
+// counted in a last entry.
+const maxAddressWarnings = 10
 
 // displayAddress is a as posta shows it: `Name <addr>` with the address
 // made safe by sanitize.Address.

@@ -59,3 +59,21 @@ func TestRenderShowsLookalikeDomainInPunycode(t *testing.T) {
 		t.Errorf("To = %+v, want the Cyrillic domain as it is, no note", to)
 	}
 }
+
+func TestRenderBoundsAddressNotes(t *testing.T) {
+	var to []string
+	for range 1000 {
+		to = append(to, "a@b.p\u0430ypal.p\u0430ypal.com")
+	}
+	raw := "From: a@example.org\r\nTo: " + strings.Join(to, ", ") + "\r\n\r\nbody\r\n"
+	res := render(t, raw, Options{})
+	for _, f := range res.Headers {
+		if f.Name == "To" {
+			if len(f.Note) > 600 || !strings.Contains(f.Note, "and 997 more") || strings.Count(f.Note, "its domain has") != 3 {
+				t.Errorf("To note = %q (%d bytes), want three notes, one each, and a count", f.Note, len(f.Note))
+			}
+			return
+		}
+	}
+	t.Errorf("no To line in %v", res.Headers)
+}

@@ -162,14 +162,24 @@ func displayHeaders(th textproto.Header) []Field {
 
 // displayAddresses formats list for display, with a note for each
 // address that may imitate another.
+// At most maxAddressNotes are written out, then a count of the others.
 func displayAddresses(list []mail.Address) (string, []string) {
+	const maxAddressNotes = 3
 	var shown, notes []string
+	more := 0
 	for _, a := range list {
 		addr, warning := sanitize.Address(fieldText(a.Addr))
 		shown = append(shown, mail.Address{Name: a.Name, Addr: addr}.String())
-		if warning != "" {
+		switch {
+		case warning == "":
+		case len(notes) < maxAddressNotes:
 			notes = append(notes, addr+": "+warning)
+		default:
+			more++
 		}
+	}
+	if more > 0 {
+		notes = append(notes, fmt.Sprintf("and %d more addresses that may imitate others", more))
 	}
 	return strings.Join(shown, ", "), notes
 }

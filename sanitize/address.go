@@ -1,6 +1,7 @@
 package sanitize
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -49,7 +50,9 @@ func Address(addr string) (shown, warning string) {
 		if mix == "" {
 			continue
 		}
-		warnings = append(warnings, "its domain has "+mix)
+		if w := "its domain has " + mix; !slices.Contains(warnings, w) {
+			warnings = append(warnings, w)
+		}
 		if hasInvisible(l) {
 			continue // shown with <U+XXXX>, not hidden in punycode
 		}

@@ -39,3 +39,21 @@ func TestAddressWarningNamesScripts(t *testing.T) {
 		t.Errorf("warning = %q, want it to name Latin and Cyrillic and punycode", w)
 	}
 }
+
+// FuzzAddress checks that Address never panics, that what it shows is
+// safe as Line makes it, and that an address it does not warn of is
+// shown as Line shows it.
+func FuzzAddress(f *testing.F) {
+	for _, s := range []string{"a@b.com", "service@p\u0430ypal.com", "x@\u4f8b\u5b50.\u4e2d\u56fd", "pay\u200bpal@x.y", "@", "a@.", "\xff@\u0430.b", "a@b@c\u0391.d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		shown, warning := Address(s)
+		if Line(shown) != shown {
+			t.Errorf("Address(%q) = %q, which Line changes", s, shown)
+		}
+		if warning == "" && shown != Line(s) {
+			t.Errorf("Address(%q) = %q without a warning, want Line's %q", s, shown, Line(s))
+		}
+	})
+}
