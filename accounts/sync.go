@@ -369,6 +369,7 @@ func (a *Account) syncFolder(ctx context.Context, f protocols.Fetcher, fo mail.F
 		Headers: func(hs []mail.Header) error {
 			for i := range hs {
 				hs[i].Folder = folder
+				decodeRawFields(&hs[i])
 			}
 			if err := a.cache.PutHeaders(a.Name(), hs); err != nil {
 				return err

@@ -15,7 +15,7 @@ func methodNotes(rep *report) []string {
 			"UID FETCH of the index items in batches of 500 newest first, conversion to mail.Header and SQLite insert with the FTS index. " +
 			"Baseline: go-imap's client, LOGIN, SELECT and one `UID FETCH 1:* (UID FLAGS ENVELOPE INTERNALDATE RFC822.SIZE BODYSTRUCTURE)` streamed and discarded " +
 			"(go-imap still decodes the response; nothing is converted or stored). posta additionally fetches " +
-			"`BODY.PEEK[HEADER.FIELDS (References In-Reply-To)]` for threading, which the baseline does not. One untimed baseline fetch warms the server first; " +
+			"`BODY.PEEK[HEADER.FIELDS (Subject From To Cc Date Message-ID In-Reply-To References Content-Type Content-Disposition)]`, decoded with posta's own header parser for the index and for threading, which the baseline does not. One untimed baseline fetch warms the server first; " +
 			"posta and baseline runs alternate.",
 		"Internal cold-start proxy: the time from the start of the first sync until its first batch (the 500 newest headers) is stored, " +
 			"i.e. when the reader could paint the first screen; no process is started and the reader is not run (the launch rows measure that).",

@@ -123,6 +123,21 @@ func serverMessages(t *testing.T, c *imapclient.Client, folder string) map[strin
 	return out
 }
 
+// subjectDifference is a corpus message whose subject in the index may
+// differ from the one posta's parser reads in the server's header, and why.
+type subjectDifference struct{ index, header, why string }
+
+// knownSubjectDifferences lists, by server, the differences the subjects
+// check expects.
+var knownSubjectDifferences = map[string][]subjectDifference{
+	"dovecot": {{
+		index: "Saying Hello", header: "",
+		why: "mikel-mail/rfc2822/example13.eml has a line \"__\" (no colon) followed by a continuation line before its Subject: " +
+			"Dovecot's HEADER.FIELDS reads past it and finds the Subject, posta's header parser (message.ParseHeader, " +
+			"which the pager uses on the whole header) ends the header at that line (on the other servers the two agree)",
+	}},
+}
+
 // TestServersCorpus seeds each IMAP server with the real messages of
 // ../shared/corpus through its own APPEND, then checks that every message
 // the server accepted is listed by posta's sync, reads back byte for byte
@@ -178,35 +193,77 @@ func TestServersCorpus(t *testing.T) {
 		if len(hc.headers) != len(view) {
 			t.Errorf("posta lists %d messages, the server %d", len(hc.headers), len(view))
 		}
-		var subjects []string
 		for uid, sm := range view {
-			h, ok := hc.headers[uid]
-			if !ok {
+			if _, ok := hc.headers[uid]; !ok {
 				t.Errorf("UID %s: not listed by posta", uid)
 				continue
 			}
 			if got := fetchBody(t, ctx, f, folder, uid); !bytes.Equal(got, sm.raw) {
 				t.Errorf("UID %s: posta read %d bytes that differ from the server's own %d", uid, len(got), len(sm.raw))
 			}
-			want, err := message.ParseHeader(bytes.NewReader(sm.header))
-			if err != nil {
-				t.Errorf("UID %s: parse the server's header: %v", uid, err)
-				continue
-			}
-			if h.Subject != want.Subject {
-				subjects = append(subjects, fmt.Sprintf("UID %s: %q, the header says %q", uid, h.Subject, want.Subject))
-			}
 		}
 		t.Run("subjects", func(t *testing.T) {
-			if len(subjects) == 0 {
-				return
+			// Issue 17, bug 4: the index showed subjects from ENVELOPE,
+			// which go-imap decodes dropping raw 8-bit bytes, and which
+			// leaves some encoded words encoded; it now decodes the raw
+			// header fields with posta's own parser, as the pager does.
+			// The index is read as the reader reads it: an account synced
+			// into a cache of its own.
+			set := openAccountsFor(t, s.account(t, folder))
+			a, err := set.Get(s.name)
+			if err != nil {
+				t.Fatal(err)
 			}
-			sort.Strings(subjects)
-			// Issue 17, bug 4: the index takes subjects from ENVELOPE, which
-			// go-imap decodes dropping raw 8-bit bytes; the header fields
-			// decoded by posta's own parser give the right text.
-			t.Skipf("bug 4 (subjects from ENVELOPE) still open: %d of %d subjects differ from the server's header, e.g.\n%s",
-				len(subjects), len(view), strings.Join(subjects[:min(5, len(subjects))], "\n"))
+			if _, err := a.Sync(ctx, nil); err != nil {
+				t.Fatalf("Sync: %v", err)
+			}
+			msgs, err := set.List(s.name, folder, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			index := map[string]string{}
+			for _, m := range msgs {
+				index[m.UID] = m.Subject
+			}
+			var differ []string
+			known := map[[2]string]string{}
+			for _, d := range knownSubjectDifferences[s.name] {
+				known[[2]string{d.index, d.header}] = d.why
+			}
+			seen := map[[2]string]bool{}
+			for uid, sm := range view {
+				got, ok := index[uid]
+				if !ok {
+					t.Errorf("UID %s: not in the index", uid)
+					continue
+				}
+				want, err := message.ParseHeader(bytes.NewReader(sm.header))
+				if err != nil {
+					t.Errorf("UID %s: parse the server's header: %v", uid, err)
+					continue
+				}
+				// The index keeps a bounded subject (mail.MaxSubjectBytes).
+				if want := want.Bounded().Subject; got != want {
+					if why, ok := known[[2]string{got, want}]; ok {
+						seen[[2]string{got, want}] = true
+						t.Logf("UID %s: known difference: the index shows %q, the header says %q: %s", uid, got, want, why)
+						continue
+					}
+					differ = append(differ, fmt.Sprintf("UID %s: the index shows %.200q, the header says %.200q", uid, got, want))
+				}
+			}
+			sort.Strings(differ)
+			for _, d := range differ {
+				t.Error(d)
+			}
+			if len(differ) > 0 {
+				t.Errorf("%d of %d subjects in the index differ from the server's header", len(differ), len(view))
+			}
+			for k := range known {
+				if !seen[k] {
+					t.Logf("the known difference %q / %q no longer shows: drop it from knownSubjectDifferences", k[0], k[1])
+				}
+			}
 		})
 	})
 }

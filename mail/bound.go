@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf8"
 )
@@ -17,6 +18,15 @@ const (
 	MaxAddresses      = 100  // From, To, Cc, Reply-To: the first ones are kept
 	MaxAddressBytes   = 320  // an address's name, and its address
 	maxHeaderUIDBytes = 256  // UIDs: an IMAP UID is 10 digits, a POP3 UIDL at most 70 characters
+
+	// RawFields up to MaxRawFieldsBytes are kept as they are (the index's
+	// fields of an ordinary message take 1 or 2 KB). Longer ones keep
+	// their fields cut to MaxRawFieldBytes each (enough for
+	// MaxSubjectBytes of decoded text and MaxReferences ids), as many as
+	// fit in maxRawFieldsTotal bytes.
+	MaxRawFieldsBytes = 16 << 10
+	MaxRawFieldBytes  = 8 << 10
+	maxRawFieldsTotal = 64 << 10
 )
 
 // Bounded returns h with every field cut to the bounds above. Cut strings
@@ -35,7 +45,74 @@ func (h Header) Bounded() Header {
 	h.Cc = boundAddresses(h.Cc)
 	h.ReplyTo = boundAddresses(h.ReplyTo)
 	h.UID = cutString(h.UID, maxHeaderUIDBytes)
+	h.RawFields = boundRawFields(h.RawFields)
 	return h
+}
+
+// boundRawFields returns raw when it is at most MaxRawFieldsBytes long,
+// and otherwise a copy of its fields in their order, each cut to
+// MaxRawFieldBytes (References to its last, newest, ids), as many as fit
+// in maxRawFieldsTotal bytes. Lines that are not fields are dropped.
+func boundRawFields(raw []byte) []byte {
+	if len(raw) <= MaxRawFieldsBytes {
+		return raw
+	}
+	out := make([]byte, 0, MaxRawFieldsBytes)
+	for len(raw) > 0 {
+		end := fieldEnd(raw)
+		field := bytes.TrimRight(raw[:end], " \t\r\n")
+		raw = raw[end:]
+		colon := bytes.IndexByte(field, ':')
+		if colon <= 0 || field[0] == ' ' || field[0] == '\t' {
+			continue
+		}
+		if len(field) > MaxRawFieldBytes {
+			name := bytes.TrimRight(field[:colon], " \t")
+			field = cutField(field, colon < 100 && bytes.EqualFold(name, []byte("References")), colon)
+		}
+		if len(out)+len(field)+2 > maxRawFieldsTotal {
+			break
+		}
+		out = append(out, field...)
+		out = append(out, "\r\n"...)
+	}
+	return out
+}
+
+// fieldEnd returns the length of the field that starts raw: up to and
+// including the line break that is not followed by a continuation line.
+func fieldEnd(raw []byte) int {
+	at := 0
+	for {
+		nl := bytes.IndexByte(raw[at:], '\n')
+		if nl < 0 {
+			return len(raw)
+		}
+		at += nl + 1
+		if at == len(raw) || (raw[at] != ' ' && raw[at] != '\t') {
+			return at
+		}
+	}
+}
+
+// cutField cuts a field (name, colon at colon, value) to at most
+// MaxRawFieldBytes: its head, ended at white space where there is some in
+// the second half so that an encoded word is not cut, or for tail (a
+// References field) its name and the last ids of its value.
+func cutField(field []byte, tail bool, colon int) []byte {
+	if tail {
+		name := field[:colon+1]
+		rest := field[len(field)-(MaxRawFieldBytes-len(name)-1):]
+		if lt := bytes.IndexByte(rest, '<'); lt >= 0 {
+			rest = rest[lt:]
+		}
+		return append(append(append([]byte(nil), name...), ' '), rest...)
+	}
+	head := field[:MaxRawFieldBytes]
+	if sp := bytes.LastIndexAny(head, " \t"); sp > MaxRawFieldBytes/2 {
+		head = head[:sp]
+	}
+	return bytes.TrimRight(head, " \t\r\n")
 }
 
 func boundEach(ss []string, n int) []string {

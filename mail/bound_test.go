@@ -45,3 +45,46 @@ func TestHeaderBounded(t *testing.T) {
 		t.Errorf("a small header changed: %+v", got)
 	}
 }
+
+func TestRawFieldsBounded(t *testing.T) {
+	small := []byte("Subject: hello\r\nFrom: a@example.org\r\n\r\n")
+	if b := (Header{RawFields: small}).Bounded(); &b.RawFields[0] != &small[0] {
+		t.Errorf("small raw fields were copied")
+	}
+	var refs strings.Builder
+	for i := range 5000 {
+		fmt.Fprintf(&refs, "\r\n <r%d@example.org>", i)
+	}
+	raw := "Subject: " + strings.Repeat("=?UTF-8?B?w6k=?= ", 5000) + "\r\n" +
+		"From: a@example.org\r\n" +
+		"References:" + refs.String() + "\r\n" +
+		strings.Repeat("To: "+strings.Repeat("b@example.org, ", 1000)+"\r\n", 20) +
+		"Cc: late@example.org\r\n\r\n"
+	b := Header{RawFields: []byte(raw)}.Bounded()
+	got := string(b.RawFields)
+	if len(got) > maxRawFieldsTotal {
+		t.Errorf("bounded raw fields: %d bytes", len(got))
+	}
+	fields := strings.Split(strings.TrimSuffix(got, "\r\n"), "\r\n")
+	var names []string
+	for _, f := range fields {
+		if f[0] != ' ' {
+			names = append(names, f[:strings.IndexByte(f, ':')])
+		}
+	}
+	if len(names) < 4 || names[0] != "Subject" || names[1] != "From" || names[2] != "References" || names[3] != "To" || names[len(names)-1] == "Cc" {
+		t.Errorf("kept fields %v", names)
+	}
+	subject := fields[0]
+	if len(subject) > MaxRawFieldBytes || !strings.HasSuffix(subject, "?=") {
+		t.Errorf("Subject cut to %d bytes, ending %q", len(subject), subject[len(subject)-10:])
+	}
+	i := strings.Index(got, "References:")
+	r := got[i : i+fieldEnd([]byte(got[i:]))]
+	if len(r) > MaxRawFieldBytes+2 || !strings.HasPrefix(r, "References: <r") || !strings.HasSuffix(r, "<r4999@example.org>\r\n") {
+		t.Errorf("References cut to %d bytes: %.40q…%q", len(r), r, r[len(r)-30:])
+	}
+	if strings.Count(r, "<") < MaxReferences {
+		t.Errorf("References keeps %d ids, want at least %d", strings.Count(r, "<"), MaxReferences)
+	}
+}

@@ -118,4 +118,10 @@ type Header struct {
 	Flags         Flags     `json:"flags"`
 	Size          int64     `json:"size"`
 	HasAttachment bool      `json:"has_attachment"`
+	// RawFields, when a fetcher fills it, holds raw header fields of the
+	// message as the server gave them (IMAP: the index's fields from
+	// BODY[HEADER.FIELDS (...)]), for the account layer to decode with
+	// posta's own header parser in place of the server's reading of
+	// them (IMAP's ENVELOPE). It is not kept in the index.
+	RawFields []byte `json:"-"`
 }

@@ -15,32 +15,31 @@ import (
 	"github.com/posta-mail/posta/mail"
 )
 
-// threadingSection is BODY.PEEK[HEADER.FIELDS (References In-Reply-To)].
-var threadingSection = &imap.FetchItemBodySection{
-	Specifier:    imap.PartSpecifierHeader,
-	HeaderFields: []string{"References", "In-Reply-To"},
-	Peek:         true,
+// fieldsSection is BODY.PEEK[HEADER.FIELDS (...)] of the fields the index
+// decodes (handed up raw in mail.Header.RawFields: ENVELOPE is the
+// server's reading of them, which drops or mangles raw 8-bit text and
+// leaves some encoded words encoded), with Content-Type for the charset
+// of raw 8-bit text, and Content-Disposition, which with Content-Type
+// tells whether a message carries attachments when BODYSTRUCTURE is not
+// fetched.
+var fieldsSection = &imap.FetchItemBodySection{
+	Specifier: imap.PartSpecifierHeader,
+	HeaderFields: []string{"Subject", "From", "To", "Cc", "Date", "Message-ID",
+		"In-Reply-To", "References", "Content-Type", "Content-Disposition"},
+	Peek: true,
 }
 
 var headerFetchOptions = &imap.FetchOptions{
 	UID: true, Flags: true, InternalDate: true, RFC822Size: true, Envelope: true,
 	BodyStructure: &imap.FetchItemBodyStructure{Extended: true},
-	BodySection:   []*imap.FetchItemBodySection{threadingSection},
-}
-
-// typeSection is the threading fields plus the two that tell whether a
-// message carries attachments, for fetches without BODYSTRUCTURE.
-var typeSection = &imap.FetchItemBodySection{
-	Specifier:    imap.PartSpecifierHeader,
-	HeaderFields: []string{"References", "In-Reply-To", "Content-Type", "Content-Disposition"},
-	Peek:         true,
+	BodySection:   []*imap.FetchItemBodySection{fieldsSection},
 }
 
 // plainFetchOptions is headerFetchOptions without BODYSTRUCTURE, the item
 // some servers send broken (see isolate.go).
 var plainFetchOptions = &imap.FetchOptions{
 	UID: true, Flags: true, InternalDate: true, RFC822Size: true, Envelope: true,
-	BodySection: []*imap.FetchItemBodySection{typeSection},
+	BodySection: []*imap.FetchItemBodySection{fieldsSection},
 }
 
 // fetchHeaders fetches the headers of uids with opts (headerFetchOptions
@@ -195,9 +194,9 @@ func toHeader(buf *imapclient.FetchMessageBuffer, folder string) mail.Header {
 			h.InReplyTo = trimMsgID(env.InReplyTo[0])
 		}
 	}
-	fields := buf.FindBodySection(threadingSection)
-	if fields == nil {
-		fields = buf.FindBodySection(typeSection)
+	fields := headerFields(buf)
+	if len(bytes.TrimSpace(fields)) > 0 {
+		h.RawFields = fields
 	}
 	threading := parseHeaderFields(fields)
 	h.References = msgIDs(threading.Get("References"))
@@ -214,6 +213,21 @@ func toHeader(buf *imapclient.FetchMessageBuffer, folder string) mail.Header {
 	// A batch of headers waits in memory until it is stored: keep only
 	// what the index keeps, not a hostile message's 8 MB subject.
 	return h.Bounded()
+}
+
+// headerFields returns the fields of fieldsSection in buf: the section
+// the server named as it was asked, or else the one header section it
+// sent (a server may list the field names in another order).
+func headerFields(buf *imapclient.FetchMessageBuffer) []byte {
+	if b := buf.FindBodySection(fieldsSection); b != nil {
+		return b
+	}
+	for _, s := range buf.BodySection {
+		if s.Section != nil && s.Section.Specifier == imap.PartSpecifierHeader && len(s.Section.HeaderFields) > 0 {
+			return s.Bytes
+		}
+	}
+	return nil
 }
 
 func parseHeaderFields(raw []byte) textproto.Header {

@@ -2,6 +2,7 @@ package imap
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
@@ -66,5 +67,36 @@ func TestSyncSurvivesGarbageMessages(t *testing.T) {
 	}
 	if cache.headers["4"].Subject != "Café crème" {
 		t.Errorf("good message after garbage: %+v", cache.headers["4"])
+	}
+}
+
+// TestSyncHandsUpRawHeaderFields: each header carries the raw bytes of
+// the fields the index decodes, as the server has them (raw 8-bit text,
+// duplicates), and nothing else of the header, for the account layer to
+// decode in place of ENVELOPE (issue 17, bug 4).
+func TestSyncHandsUpRawHeaderFields(t *testing.T) {
+	ts := startServer(t)
+	ts.seed(t, "INBOX", "Received: from somewhere\nFrom: Ren\xe9 <rene@example.fr>\nSubject: Caf\xe9\nSubject: second\n"+
+		"References: <a@x> <b@x>\nX-Junk: no\nContent-Type: text/plain; charset=iso-8859-1\n\nbody\n", nil, internalDate)
+	f := ts.fetcher(t, protocols.SecurityTLS)
+	cache := newFakeCache()
+	cache.sync(t, f, "INBOX")
+	h, ok := cache.headers["1"]
+	if !ok {
+		t.Fatalf("no header: %+v", cache.headers)
+	}
+	raw := string(h.RawFields)
+	for _, want := range []string{"From: Ren\xe9 <rene@example.fr>\r\n", "Subject: Caf\xe9\r\n", "Subject: second\r\n", "Content-Type: text/plain; charset=iso-8859-1\r\n"} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("raw fields %q lack %q", raw, want)
+		}
+	}
+	for _, not := range []string{"Received", "X-Junk", "body"} {
+		if strings.Contains(raw, not) {
+			t.Errorf("raw fields %q hold %s", raw, not)
+		}
+	}
+	if !slices.Equal(h.References, []string{"a@x", "b@x"}) {
+		t.Errorf("References = %q", h.References)
 	}
 }
