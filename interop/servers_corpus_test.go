@@ -129,7 +129,14 @@ type subjectDifference struct{ index, header, why string }
 
 // knownSubjectDifferences lists, by server, the differences the subjects
 // check expects.
-var knownSubjectDifferences = map[string][]subjectDifference{}
+var knownSubjectDifferences = map[string][]subjectDifference{
+	"dovecot": {{
+		index: "Saying Hello", header: "",
+		why: "mikel-mail/rfc2822/example13.eml has a line \"__\" (no colon) followed by a continuation line before its Subject: " +
+			"Dovecot's HEADER.FIELDS reads past it and finds the Subject, posta's header parser (message.ParseHeader, " +
+			"which the pager uses on the whole header) ends the header at that line (on the other servers the two agree)",
+	}},
+}
 
 // TestServersCorpus seeds each IMAP server with the real messages of
 // ../shared/corpus through its own APPEND, then checks that every message

@@ -107,7 +107,7 @@ func readHeader(br *bufio.Reader, warn func(string)) (h textproto.Header, rest [
 			// 22:15:02-LCL,22076;000000000000"), as the mbox From line.
 			first = false
 			continue
-		case err == nil && len(field) > 0 && (nextIsField(br) || foldThenField(br)):
+		case err == nil && len(field) > 0 && nextIsField(br):
 			// A line that is neither a field nor a continuation between
 			// two fields: a fold that lost its indentation, or a mangled
 			// field. It is kept as a continuation.
@@ -143,30 +143,6 @@ func headerGoesOn(br *bufio.Reader) bool {
 		return false
 	}
 	return next[0] == ' ' || next[0] == '\t' || isFieldLine(next)
-}
-
-// foldThenField reports whether the next lines of br are continuation
-// lines followed by a field (RFC 5322 A.6.3: "To: Mary Smith", a
-// mangled line, "  <mary@example.net>", "Subject: ..."): the header goes
-// on past the mangled line.
-func foldThenField(br *bufio.Reader) bool {
-	next, _ := br.Peek(min(br.Size(), 2000))
-	lines := bytes.Split(next, []byte("\n"))
-	if len(lines) < 2 {
-		return false
-	}
-	for i, l := range lines[:len(lines)-1] { // the last may be cut short
-		l = bytes.TrimRight(l, "\r")
-		switch {
-		case len(bytes.TrimSpace(l)) == 0:
-			return false
-		case l[0] == ' ' || l[0] == '\t':
-			continue
-		default:
-			return i > 0 && isFieldLine(l)
-		}
-	}
-	return false
 }
 
 // nextIsField reports whether the next line of br is a field.
