@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/mail"
@@ -402,7 +403,14 @@ func (a *Account) copyOnServer(ctx context.Context, act PendingAction) error {
 	if ap == nil {
 		return protocols.ErrUnsupported
 	}
-	rc, err := a.fg.f.FetchBody(ctx, act.Folder, act.UID)
+	return a.appendCopy(ctx, ap, act.Folder, act.UID, act.Args.Dest, act.Args.Flags, act.Args.Date)
+}
+
+// appendCopy copies one message to dest where the server has no COPY:
+// its bytes are fetched and appended with flags and date. The
+// interactive lane (a.fg) must be held.
+func (a *Account) appendCopy(ctx context.Context, ap protocols.Appender, folder, uid, dest string, flags []mail.Flag, date time.Time) error {
+	rc, err := a.fg.f.FetchBody(ctx, folder, uid)
 	if err != nil {
 		return err
 	}
@@ -414,7 +422,7 @@ func (a *Account) copyOnServer(ctx context.Context, act PendingAction) error {
 	if err != nil {
 		return err
 	}
-	return ap.Append(ctx, act.Args.Dest, act.Args.Flags, act.Args.Date, buf.Bytes())
+	return ap.Append(ctx, dest, flags, date, buf.Bytes())
 }
 
 // unreachable reports whether err means the server could not be reached

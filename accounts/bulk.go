@@ -1,11 +1,9 @@
 package accounts
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/mail"
@@ -337,19 +335,7 @@ func (a *Account) copyBulk(ctx context.Context, act PendingAction, uids []string
 		return protocols.ErrUnsupported
 	}
 	for _, m := range act.Targets() {
-		rc, err := a.fg.f.FetchBody(ctx, act.Folder, m.UID)
-		if err != nil {
-			return err
-		}
-		var buf bytes.Buffer
-		_, err = io.Copy(&buf, rc)
-		if cerr := rc.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = ap.Append(ctx, act.Args.Dest, m.Flags, m.Date, buf.Bytes())
-		}
-		if err != nil {
+		if err := a.appendCopy(ctx, ap, act.Folder, m.UID, act.Args.Dest, m.Flags, m.Date); err != nil {
 			return err
 		}
 	}
