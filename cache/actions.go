@@ -91,15 +91,9 @@ type PendingAction struct {
 // under its real UID, so nothing is listed twice. DropAction reverts the
 // local effect of an action that could not be done.
 func (c *Cache) QueueAction(a PendingAction) (PendingAction, error) {
-	s, err := c.getRow(a.MessageID)
+	s, err := c.queueableRow(a.MessageID)
 	if err != nil {
 		return a, err
-	}
-	if s.maildirPath != "" {
-		return a, fmt.Errorf("cache: queue action: %w", ErrNotPOP)
-	}
-	if IsPlaceholderUID(s.UID) {
-		return a, ErrPendingMessage
 	}
 	a.Account, a.Folder, a.UID = s.Account, s.Folder, s.UID
 	a.Created = c.now().UTC().Truncate(time.Second)
@@ -348,4 +342,21 @@ func (c *Cache) PurgePOP(id int64) error {
 		return fmt.Errorf("cache: purge: %w", err)
 	}
 	return nil
+}
+
+// queueableRow reads message id for a queued server action: an IMAP
+// message (not a POP3 one, ErrNotPOP) whose own earlier move has settled
+// (not a placeholder, ErrPendingMessage).
+func (c *Cache) queueableRow(id int64) (scanned, error) {
+	s, err := c.getRow(id)
+	if err != nil {
+		return s, err
+	}
+	if s.maildirPath != "" {
+		return s, fmt.Errorf("cache: queue action: %w", ErrNotPOP)
+	}
+	if IsPlaceholderUID(s.UID) {
+		return s, ErrPendingMessage
+	}
+	return s, nil
 }

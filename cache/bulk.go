@@ -79,15 +79,9 @@ func (c *Cache) QueueBulkAction(a PendingAction, ids []int64) (PendingAction, er
 			continue
 		}
 		seen[id] = true
-		s, err := c.getRow(id)
+		s, err := c.queueableRow(id)
 		if err != nil {
 			return a, err
-		}
-		if s.maildirPath != "" {
-			return a, fmt.Errorf("cache: queue action: %w", ErrNotPOP)
-		}
-		if IsPlaceholderUID(s.UID) {
-			return a, ErrPendingMessage
 		}
 		if len(rows) > 0 && (s.Account != rows[0].Account || s.Folder != rows[0].Folder) {
 			return a, fmt.Errorf("cache: queue action: messages %d and %d are in different folders", rows[0].ID, s.ID)
