@@ -34,6 +34,10 @@ type Config struct {
 	// Editor is the program composing runs ("nvim", "code -w"; split on
 	// spaces, no shell), or "builtin"; "" means $VISUAL, then $EDITOR.
 	Editor string `toml:"editor"`
+	// UndoSendDelay is how many seconds a sent message waits in the
+	// outbox, where u takes it back into the composer; nil means 10, 0
+	// sends at once.
+	UndoSendDelay *int `toml:"undo_send_delay"`
 
 	// Path is the file the configuration was read from.
 	Path string `toml:"-"`
@@ -54,6 +58,15 @@ type AccountConfig struct {
 	DisplayName string `toml:"display_name"`
 	Address     string `toml:"address"`
 	Signature   string `toml:"signature"`
+	// SignaturePosition puts the signature "below" the quoted text of a
+	// reply (default) or "above" it.
+	SignaturePosition string `toml:"signature_position"`
+	// Identities are more From addresses of the account
+	// ([[account.identity]], config_identity.go).
+	Identities []IdentityConfig `toml:"identity"`
+	// CryptoConfig: pgp_sign, pgp_encrypt, smime_*, autocrypt, ...
+	// (config_crypto.go).
+	CryptoConfig
 
 	Fetch FetchConfig  `toml:"fetch"`
 	SMTP  ServerConfig `toml:"smtp"`
@@ -215,6 +228,11 @@ func (c *Config) validate() []issue {
 		}
 		issues = append(issues, a.Fetch.validate(at+".fetch")...)
 		issues = append(issues, a.SMTP.validate(at+".smtp")...)
+		issues = append(issues, a.validateIdentities(at)...)
+		issues = append(issues, a.CryptoConfig.validate(at)...)
+	}
+	if c.UndoSendDelay != nil && (*c.UndoSendDelay < 0 || *c.UndoSendDelay > 600) {
+		add("undo_send_delay", "%d is not a number of seconds from 0 to 600", *c.UndoSendDelay)
 	}
 	if _, problems := keymap.Build(c.Keys); len(problems) > 0 {
 		for _, p := range problems {

@@ -18,12 +18,13 @@ func (c *Cache) PutHeaders(account string, hs []postamail.Header) error {
 	}
 	err := c.inTx(func(tx *sql.Tx) error {
 		s, err := tx.Prepare(`INSERT INTO messages (account, folder, uid, ` + headerColumns + `)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (account, folder, uid) DO UPDATE SET
 				message_id = excluded.message_id, in_reply_to = excluded.in_reply_to, refs = excluded.refs,
 				subject = excluded.subject, from_json = excluded.from_json, to_json = excluded.to_json,
 				cc_json = excluded.cc_json, date = excluded.date, flags = excluded.flags,
-				seen = excluded.seen, size = excluded.size, has_attachment = excluded.has_attachment`)
+				seen = excluded.seen, size = excluded.size, has_attachment = excluded.has_attachment,
+				security = excluded.security`)
 		if err != nil {
 			return err
 		}

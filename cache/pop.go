@@ -243,7 +243,7 @@ func (p *popTx) insert(account, rel string, h postamail.Header) (int64, error) {
 		return 0, err
 	}
 	insert := `INSERT INTO messages (account, folder, uid, maildir_path, has_body, ` + headerColumns + `)
-		VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	args := append([]any{account, h.Folder, h.UID, rel}, headerArgs(h)...)
 	res, err := p.exec(insert+` ON CONFLICT (account, folder, uid) DO NOTHING`, args...)
 	if err != nil {

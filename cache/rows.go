@@ -26,7 +26,7 @@ type Message struct {
 // messageColumns is the column list scanMessage expects.
 const messageColumns = `id, account, folder, uid, message_id, in_reply_to, refs, subject,
 	from_json, to_json, cc_json, date, flags, size, has_attachment, has_body, maildir_path,
-	thread_id, thread_depth`
+	thread_id, thread_depth, security`
 
 // scanned is a Message plus the columns callers do not see.
 type scanned struct {
@@ -45,7 +45,7 @@ func scanMessage(r rowScanner) (scanned, error) {
 	m := &s.Message
 	err := r.Scan(&m.ID, &m.Account, &m.Folder, &m.UID, &m.MessageID, &m.InReplyTo, &refs,
 		&m.Subject, &from, &to, &cc, &date, &flags, &m.Size, &m.HasAttachment, &m.HasBody, &s.maildirPath,
-		&m.ThreadID, &m.Depth)
+		&m.ThreadID, &m.Depth, &m.Security)
 	if err != nil {
 		return s, err
 	}
@@ -60,13 +60,13 @@ func scanMessage(r rowScanner) (scanned, error) {
 
 // headerArgs are the header columns in the order of headerColumns.
 const headerColumns = `message_id, in_reply_to, refs, subject, from_json, to_json, cc_json,
-	date, flags, seen, size, has_attachment`
+	date, flags, seen, size, has_attachment, security`
 
 func headerArgs(h postamail.Header) []any {
 	h = h.Bounded() // the index keeps a bounded form; the message keeps every byte
 	return []any{h.MessageID, h.InReplyTo, encodeJSON(h.References), h.Subject,
 		encodeJSON(h.From), encodeJSON(h.To), encodeJSON(h.Cc), h.Date.Unix(),
-		encodeFlags(h.Flags), h.Flags.Has(postamail.FlagSeen), h.Size, h.HasAttachment}
+		encodeFlags(h.Flags), h.Flags.Has(postamail.FlagSeen), h.Size, h.HasAttachment, h.Security}
 }
 
 func encodeJSON[T any](v []T) string {

@@ -259,6 +259,32 @@ CREATE INDEX messages_sort_flagged ON messages (account, folder, (instr(flags, '
 	`
 ALTER TABLE account_state ADD COLUMN server_caps TEXT NOT NULL DEFAULT '';
 `,
+	// 12: send later (outbox.go): when a queued message is due. 0 means
+	// at once; a message whose time has not come is neither claimed nor
+	// sent. held marks a message taken back (undo send, edit) while it
+	// is reopened in the composer: no process sends it meanwhile.
+	`
+ALTER TABLE outbox ADD COLUMN send_at INTEGER NOT NULL DEFAULT 0; -- Unix seconds
+ALTER TABLE outbox ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+`,
+	// 13: signed and encrypted mail. messages.security holds what the
+	// top-level Content-Type shows (mail.Security bits) for the index's
+	// marks; autocrypt_peers is the Autocrypt (Level 1) peer state per
+	// account and address, read from incoming Autocrypt: headers.
+	`
+ALTER TABLE messages ADD COLUMN security INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE autocrypt_peers (
+	account          TEXT NOT NULL,
+	addr             TEXT NOT NULL, -- lower case
+	last_seen        INTEGER NOT NULL DEFAULT 0, -- Unix seconds
+	autocrypt_ts     INTEGER NOT NULL DEFAULT 0, -- Unix seconds of the newest Autocrypt header
+	keydata          BLOB,
+	prefer_encrypt   TEXT NOT NULL DEFAULT '', -- "mutual" or ""
+	gossip_ts        INTEGER NOT NULL DEFAULT 0,
+	gossip_key       BLOB,
+	PRIMARY KEY (account, addr)
+) WITHOUT ROWID;
+`,
 }
 
 // schemaVersion is the version a fully migrated index has.

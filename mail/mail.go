@@ -118,6 +118,9 @@ type Header struct {
 	Flags         Flags     `json:"flags"`
 	Size          int64     `json:"size"`
 	HasAttachment bool      `json:"has_attachment"`
+	// Security is what the top-level Content-Type shows of signing and
+	// encryption (security.go), for the index's marks.
+	Security Security `json:"-"`
 	// RawFields, when a fetcher fills it, holds raw header fields of the
 	// message as the server gave them (IMAP: the index's fields from
 	// BODY[HEADER.FIELDS (...)]), for the account layer to decode with

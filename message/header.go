@@ -239,6 +239,7 @@ func headerInfo(th textproto.Header) mail.Header {
 		out.Date = d
 	}
 	out.HasAttachment = topLevelAttachment(h.Header)
+	out.Security = mail.SecurityOf(h.Get("Content-Type"))
 	return out
 }
 

@@ -210,6 +210,7 @@ func toHeader(buf *imapclient.FetchMessageBuffer, folder string) mail.Header {
 	} else {
 		h.HasAttachment = attachedByType(threading)
 	}
+	h.Security = mail.SecurityOf(threading.Get("Content-Type"))
 	// A batch of headers waits in memory until it is stored: keep only
 	// what the index keeps, not a hostile message's 8 MB subject.
 	return h.Bounded()
