@@ -35,6 +35,36 @@ type OutboxItem struct {
 	// SendingUntil, or its process may be gone.
 	SendingPID   int
 	SendingUntil time.Time
+
+	// SendAt is when the message may be sent (send later, undo send);
+	// zero means at once. Until then nobody claims it.
+	SendAt time.Time
+	// Held means the message was taken back (undo send, edit) and is
+	// being reopened in a composer: nobody sends it.
+	Held bool
+}
+
+// Due reports whether the item may be sent at now: not held, its send
+// time come, and any retry backoff elapsed. A permanently refused item
+// is due only on explicit request, which Due does not judge.
+func (it OutboxItem) Due(now time.Time) bool {
+	return !it.Held && !now.Before(it.SendAt) && !now.Before(it.NextAttempt)
+}
+
+// OutboxNotDueError is returned by OutboxClaim for an item that nobody
+// may send now: it is held (taken back into a composer), or its send
+// time has not come.
+type OutboxNotDueError struct {
+	ID     int64
+	Held   bool
+	SendAt time.Time
+}
+
+func (e *OutboxNotDueError) Error() string {
+	if e.Held {
+		return fmt.Sprintf("outbox item %d is taken back for editing", e.ID)
+	}
+	return fmt.Sprintf("outbox item %d is to be sent at %s", e.ID, e.SendAt.Local().Format("2006-01-02 15:04:05"))
 }
 
 // OutboxClaimTTL is how long an OutboxClaim lasts: long enough for one
@@ -66,33 +96,61 @@ type outboxMeta struct {
 	From    string    `json:"from"`
 	To      []string  `json:"to"`
 	Created time.Time `json:"created"`
+	// SendAt is the item's send time (Unix seconds, 0: at once), so that
+	// an item restored from its files is not sent before its time.
+	SendAt int64 `json:"send_at,omitempty"`
 }
 
 // OutboxAdd saves a composed message before it is sent. raw and its
 // metadata are written durably (files and directory fsynced) before the row
 // is committed and OutboxAdd returns.
 func (c *Cache) OutboxAdd(account, from string, to []string, raw []byte) (OutboxItem, error) {
+	return c.OutboxAddAt(account, from, to, raw, time.Time{})
+}
+
+// OutboxAddAt is OutboxAdd for a message that may not be sent before
+// sendAt (send later, undo send); a zero sendAt means at once. The time
+// is kept to the second, rounded up, so a message is never sent early.
+func (c *Cache) OutboxAddAt(account, from string, to []string, raw []byte, sendAt time.Time) (OutboxItem, error) {
 	created := c.now().UTC().Truncate(time.Second)
+	at := unixCeil(sendAt)
 	name := fmt.Sprintf("%d-%s", created.UnixNano(), randomHex(6))
 	dir := outboxDir(c.dataDir)
 	if _, err := writeDurable(dir, filepath.Join(dir, name+".eml"), bytes.NewReader(raw)); err != nil {
 		return OutboxItem{}, fmt.Errorf("cache: outbox add: %w", err)
 	}
-	meta, err := json.Marshal(outboxMeta{Account: account, From: from, To: to, Created: created})
+	m := outboxMeta{Account: account, From: from, To: to, Created: created, SendAt: at}
+	meta, err := json.Marshal(m)
 	if err != nil {
 		return OutboxItem{}, fmt.Errorf("cache: outbox add: %w", err)
 	}
 	if _, err := writeDurable(dir, filepath.Join(dir, name+".json"), bytes.NewReader(meta)); err != nil {
 		return OutboxItem{}, fmt.Errorf("cache: outbox add: %w", err)
 	}
-	id, err := insertOutboxRow(c.db, name, outboxMeta{account, from, to, created})
+	id, err := insertOutboxRow(c.db, name, m)
 	if err != nil {
 		// Not saved as far as the caller knows: do not let Open bring it back.
 		os.Remove(filepath.Join(dir, name+".json"))
 		os.Remove(filepath.Join(dir, name+".eml"))
 		return OutboxItem{}, fmt.Errorf("cache: outbox add: %w", err)
 	}
-	return OutboxItem{ID: id, Account: account, From: from, To: to, Created: created}, nil
+	it := OutboxItem{ID: id, Account: account, From: from, To: to, Created: created}
+	if at != 0 {
+		it.SendAt = time.Unix(at, 0).UTC()
+	}
+	return it, nil
+}
+
+// unixCeil is t in Unix seconds, rounded up; 0 for the zero time.
+func unixCeil(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	s := t.Unix()
+	if t.Nanosecond() > 0 {
+		s++
+	}
+	return s
 }
 
 type execer interface {
@@ -112,9 +170,9 @@ func insertOutboxRow(db queryExecer, name string, m outboxMeta) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	res, err := db.Exec(`INSERT INTO outbox (account, from_addr, to_json, created, file) VALUES (?, ?, ?, ?, ?)
+	res, err := db.Exec(`INSERT INTO outbox (account, from_addr, to_json, created, file, send_at) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (file) DO NOTHING`,
-		m.Account, m.From, string(to), m.Created.Unix(), name)
+		m.Account, m.From, string(to), m.Created.Unix(), name, m.SendAt)
 	if err != nil {
 		return 0, err
 	}
@@ -149,14 +207,14 @@ func (c *Cache) Outbox(account string) ([]OutboxItem, error) {
 }
 
 const outboxColumns = `id, account, from_addr, to_json, created, attempts, last_error, next_attempt, permanent,
-	claim_pid, claim_expires`
+	claim_pid, claim_expires, send_at, held`
 
 func scanOutboxItem(row interface{ Scan(...any) error }) (OutboxItem, error) {
 	var it OutboxItem
 	var to string
-	var created, next, claimExpires int64
+	var created, next, claimExpires, sendAt int64
 	if err := row.Scan(&it.ID, &it.Account, &it.From, &to, &created, &it.Attempts, &it.LastError,
-		&next, &it.Permanent, &it.SendingPID, &claimExpires); err != nil {
+		&next, &it.Permanent, &it.SendingPID, &claimExpires, &sendAt, &it.Held); err != nil {
 		return OutboxItem{}, err
 	}
 	json.Unmarshal([]byte(to), &it.To) // our own encoding
@@ -166,6 +224,9 @@ func scanOutboxItem(row interface{ Scan(...any) error }) (OutboxItem, error) {
 	}
 	if claimExpires != 0 {
 		it.SendingUntil = time.UnixMilli(claimExpires).UTC()
+	}
+	if sendAt != 0 {
+		it.SendAt = time.Unix(sendAt, 0).UTC()
 	}
 	return it, nil
 }
@@ -178,7 +239,9 @@ func scanOutboxItem(row interface{ Scan(...any) error }) (OutboxItem, error) {
 //
 // A claimed item must end in OutboxDone (sent), OutboxRetryLater or
 // OutboxFail (not sent; they release the claim) or OutboxRelease. The
-// error is a *OutboxClaimedError if someone else is sending the item, and
+// error is a *OutboxClaimedError if someone else is sending the item, a
+// *OutboxNotDueError if it is held or its send time has not come (the
+// same UPDATE checks both, so a message taken back is never claimed), and
 // wraps ErrNotFound if it left the outbox (sent by another process).
 func (c *Cache) OutboxClaim(id int64, ttl time.Duration) (OutboxItem, error) {
 	if ttl <= 0 {
@@ -187,8 +250,8 @@ func (c *Cache) OutboxClaim(id int64, ttl time.Duration) (OutboxItem, error) {
 	now := c.now()
 	claim := func(extra string, args ...any) (bool, error) {
 		res, err := c.db.Exec(`UPDATE outbox SET claimed_by = ?, claim_pid = ?, claim_host = ?, claim_expires = ?
-			WHERE id = ? AND (claimed_by = '' OR claim_expires <= ?`+extra+`)`,
-			append([]any{c.token, c.pid, c.host, now.Add(ttl).UnixMilli(), id, now.UnixMilli()}, args...)...)
+			WHERE id = ? AND held = 0 AND send_at <= ? AND (claimed_by = '' OR claim_expires <= ?`+extra+`)`,
+			append([]any{c.token, c.pid, c.host, now.Add(ttl).UnixMilli(), id, now.Unix(), now.UnixMilli()}, args...)...)
 		if err != nil {
 			return false, fmt.Errorf("cache: outbox claim: %w", err)
 		}
@@ -202,14 +265,22 @@ func (c *Cache) OutboxClaim(id int64, ttl time.Duration) (OutboxItem, error) {
 	if !ok {
 		var by, host string
 		var pid int
-		var until int64
-		err := c.db.QueryRow(`SELECT claimed_by, claim_pid, claim_host, claim_expires FROM outbox WHERE id = ?`, id).
-			Scan(&by, &pid, &host, &until)
+		var until, sendAt int64
+		var held bool
+		err := c.db.QueryRow(`SELECT claimed_by, claim_pid, claim_host, claim_expires, send_at, held FROM outbox WHERE id = ?`, id).
+			Scan(&by, &pid, &host, &until, &sendAt, &held)
 		if errors.Is(err, sql.ErrNoRows) {
 			return OutboxItem{}, fmt.Errorf("%w: outbox item %d", ErrNotFound, id)
 		}
 		if err != nil {
 			return OutboxItem{}, fmt.Errorf("cache: outbox claim: %w", err)
+		}
+		if held || sendAt > now.Unix() {
+			e := &OutboxNotDueError{ID: id, Held: held}
+			if sendAt != 0 {
+				e.SendAt = time.Unix(sendAt, 0).UTC()
+			}
+			return OutboxItem{}, e
 		}
 		if by != "" && !c.processAlive(pid, host) {
 			// The claimer is gone: take the claim over from exactly it.
