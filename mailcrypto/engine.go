@@ -19,13 +19,16 @@ import (
 // Options configure an [Engine]. A nil *Options is the zero value: gpg and
 // openssl found in PATH, the user's GnuPG home, the system roots.
 type Options struct {
-	GPG       string        // the gpg program; "" = "gpg" in PATH
-	GnupgHome string        // --homedir for gpg (tests use a temp dir); "" = GNUPGHOME or ~/.gnupg
-	OpenSSL   string        // the openssl program; "" = "openssl" in PATH
-	CAFile    string        // S/MIME: PEM roots trusted besides the system ones
-	SMIMEKey  string        // S/MIME: PEM private key for decrypting; "" = no S/MIME decryption
-	SMIMECert string        // S/MIME: PEM certificate that goes with SMIMEKey
-	Timeout   time.Duration // per program run; 0 = 60 s (gpg may wait for a passphrase)
+	GPG       string // the gpg program; "" = "gpg" in PATH
+	GnupgHome string // --homedir for gpg (tests use a temp dir); "" = GNUPGHOME or ~/.gnupg
+	OpenSSL   string // the openssl program; "" = "openssl" in PATH
+	CAFile    string // S/MIME: PEM roots trusted besides the system ones
+	SMIMEKey  string // S/MIME: PEM private key for decrypting; "" = no S/MIME decryption
+	SMIMECert string // S/MIME: PEM certificate that goes with SMIMEKey
+	// SMIMECertDir is a folder of correspondents' PEM certificates, found
+	// by the address they name when encrypting (gpgsm's are used too).
+	SMIMECertDir string
+	Timeout      time.Duration // per program run; 0 = 60 s (gpg may wait for a passphrase)
 	// NoPinentry keeps gpg from asking for a passphrase (--pinentry-mode
 	// cancel): a key that is not unlocked in the agent then says so. For
 	// a full-screen program, where a terminal pinentry would garble the

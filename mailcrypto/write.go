@@ -32,6 +32,14 @@ func split(raw []byte) (outer textproto.Header, entity []byte, err error) {
 		return outer, nil, err
 	}
 	var inner textproto.Header
+	if prot := h.Get(protectedMark); prot != "" {
+		for _, f := range strings.Split(prot, "\x00") {
+			if k, v, ok := strings.Cut(f, ": "); ok {
+				inner.Add(k, v)
+			}
+		}
+	}
+	h.Del(protectedMark)
 	for _, k := range contentFields {
 		for _, v := range h.Values(k) {
 			inner.Add(k, v)
@@ -82,6 +90,8 @@ func base64Lines(b []byte) []byte {
 	out.WriteString(enc + "\r\n")
 	return out.Bytes()
 }
+
+func bufioReader(b []byte) *bufio.Reader { return bufio.NewReader(bytes.NewReader(b)) }
 
 func boundary() string {
 	var b [12]byte
@@ -145,19 +155,33 @@ var ErrNoKey = errors.New("no usable OpenPGP key")
 // produces nothing when a recipient has no usable key, naming every such
 // recipient.
 func (e *Engine) EncryptPGP(raw []byte, recipients, hidden []string, self string, sign bool) ([]byte, error) {
+	return e.encryptPGPFiles(raw, recipients, hidden, nil, nil, self, sign, self)
+}
+
+// encryptPGPFiles is EncryptPGP with recipients also given as key files
+// (named and hidden), signed by signer.
+func (e *Engine) encryptPGPFiles(raw []byte, recipients, hidden, files, hiddenFiles []string, self string, sign bool, signer string) ([]byte, error) {
 	outer, entity, err := split(raw)
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"--armor", "--encrypt"}
+	// Keys come from the keyring (and the files) only: never from the
+	// network while sending.
+	args := []string{"--armor", "--encrypt", "--auto-key-locate", "local"}
 	for _, r := range append(append([]string(nil), recipients...), self) {
 		args = append(args, "--recipient", r)
 	}
 	for _, r := range hidden {
 		args = append(args, "--hidden-recipient", r)
 	}
+	for _, f := range files {
+		args = append(args, "--recipient-file", f)
+	}
+	for _, f := range hiddenFiles {
+		args = append(args, "--hidden-recipient-file", f)
+	}
 	if sign {
-		args = append(args, "--sign", "--local-user", self)
+		args = append(args, "--sign", "--local-user", signer)
 	}
 	out, status, human, err := e.gpgRun(entity, args...)
 	var missing []string
