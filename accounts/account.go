@@ -25,9 +25,12 @@ type Account struct {
 	caps   protocols.Caps // what the fetcher can do, read once
 	bg, fg *lane          // the sync lane and the interactive lane
 	sender protocols.Sender
-	sendMu sync.Mutex         // held while the sender is in use
-	syncMu sync.Mutex         // one sync of the account at a time
-	in     protocols.Endpoint // the fetcher's server, for watchers
+	// idSenders are the SMTP servers of the identities that have their
+	// own, by lower-cased address (identity.go).
+	idSenders map[string]*identitySender
+	sendMu    sync.Mutex         // held while a sender is in use
+	syncMu    sync.Mutex         // one sync of the account at a time
+	in        protocols.Endpoint // the fetcher's server, for watchers
 	// inToken and outToken hold OAuth2 tokens from a token command (nil
 	// for passwords), to be forgotten when the server refuses them.
 	inToken, outToken *tokenCache
@@ -98,6 +101,9 @@ func newAccount(cfg AccountConfig, c *cache.Cache) (*Account, error) {
 	a.bg, a.fg = newLanes(mk)
 	a.caps = a.bg.f.Caps()
 	a.sender = smtp.New(smtp.Options{Endpoint: out})
+	if a.idSenders, err = newIdentitySenders(cfg); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 

@@ -14,18 +14,33 @@ import (
 	"github.com/posta-mail/posta/message"
 )
 
-// keepSent files a copy of a sent message in the account's Sent folder:
-// appended on the IMAP server (unless append_sent = false: some servers
-// file it themselves), or in the local Sent folder of a POP3 account.
+// keepSent files a copy of a sent message in the account's Sent folder
+// (on IMAP, the identity's sent_folder when it has one): appended on the
+// IMAP server (unless append_sent = false: some servers file it
+// themselves), or in the local Sent folder of a POP3 account.
 // Failing to keep a copy does not undo the send, so the error is returned
 // for the caller to show, not to retry; a server that cannot store
 // messages at all is such an error (errNoAppend), unless append_sent =
 // false.
-func (a *Account) keepSent(ctx context.Context, raw []byte) error {
+func (a *Account) keepSent(ctx context.Context, id Identity, raw []byte) error {
 	if !a.caps.LocalIsRecord && a.cfg.Fetch.AppendSent != nil && !*a.cfg.Fetch.AppendSent {
 		return nil
 	}
+	if id.SentFolder != "" && !a.caps.LocalIsRecord {
+		return a.fileIn(ctx, raw, id.SentFolder, mail.Flags{mail.FlagSeen})
+	}
 	return a.file(ctx, raw, mail.RoleSent, mail.Flags{mail.FlagSeen})
+}
+
+// fileIn appends raw to the named IMAP folder.
+func (a *Account) fileIn(ctx context.Context, raw []byte, folder string, flags mail.Flags) error {
+	ap := a.fg.opt.appender
+	if ap == nil {
+		return errNoAppend
+	}
+	a.lockFG()
+	defer a.fg.mu.Unlock()
+	return ap.Append(ctx, folder, flags, time.Now(), raw)
 }
 
 // SaveDraft files an unfinished message in the Drafts folder, on the

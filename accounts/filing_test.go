@@ -33,7 +33,7 @@ func TestKeepSentWithoutAppend(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := noAppendAccount(AccountConfig{Name: "work", Fetch: FetchConfig{Kind: "imap", AppendSent: tt.appendSent}})
-			err := a.keepSent(context.Background(), []byte("Subject: hi\r\n\r\nhello\r\n"))
+			err := a.keepSent(context.Background(), Identity{}, []byte("Subject: hi\r\n\r\nhello\r\n"))
 			if !errors.Is(err, tt.wantErr) {
 				t.Errorf("keepSent() = %v, want %v", err, tt.wantErr)
 			}

@@ -110,15 +110,18 @@ func (a *Account) Send(ctx context.Context, from string, to []string, raw []byte
 // server accepted. Sync calls it.
 func (a *Account) FlushOutbox(ctx context.Context) (int, error) {
 	return a.flushOutbox(ctx, false, func(it cache.OutboxItem) bool {
-		return !it.Permanent && !time.Now().Before(it.NextAttempt)
+		return !it.Permanent && it.Due(time.Now())
 	})
 }
 
 // RetryOutbox sends the account's outbox now, ignoring backoff (`posta
 // outbox flush`); with all, permanently refused messages are retried too.
+// Scheduled messages wait for their time, and held ones are left alone.
 // It returns how many the server accepted; the error joins every failure.
 func (a *Account) RetryOutbox(ctx context.Context, all bool) (int, error) {
-	return a.flushOutbox(ctx, true, func(it cache.OutboxItem) bool { return all || !it.Permanent })
+	return a.flushOutbox(ctx, true, func(it cache.OutboxItem) bool {
+		return (all || !it.Permanent) && !it.Held && !time.Now().Before(it.SendAt)
+	})
 }
 
 // flushOutbox sends the due items. Each is claimed first and checked
@@ -138,8 +141,9 @@ func (a *Account) flushOutbox(ctx context.Context, reportBusy bool, due func(cac
 			continue
 		}
 		it, err := a.claim(it.ID)
-		if errors.Is(err, cache.ErrNotFound) {
-			continue // sent by another process meanwhile
+		var notDue *cache.OutboxNotDueError
+		if errors.Is(err, cache.ErrNotFound) || errors.As(err, &notDue) {
+			continue // sent by another process meanwhile, or taken back
 		}
 		var busy *OutboxBusyError
 		if errors.As(err, &busy) && !reportBusy {
@@ -184,13 +188,14 @@ func (a *Account) sendItem(ctx context.Context, it cache.OutboxItem) error {
 		a.cache.OutboxRelease(it.ID)
 		return err
 	}
+	sender, server, token := a.senderFor(it.From)
 	a.sendMu.Lock()
-	err = retryRefusedToken(a.outToken, func() error {
-		return a.sender.Send(ctx, it.From, it.To, bytes.NewReader(raw))
+	err = retryRefusedToken(token, func() error {
+		return sender.Send(ctx, it.From, it.To, bytes.NewReader(raw))
 	})
 	a.sendMu.Unlock()
 	if err != nil {
-		err = explain(a.Name(), "smtp", a.cfg.SMTP, err)
+		err = explain(a.Name(), "smtp", server, err)
 		permanent := permanentSendError(err)
 		next := time.Now().Add(outboxBackoff(it.Attempts + 1))
 		_ = a.cache.OutboxRetryLater(it.ID, err, next, permanent)
@@ -202,7 +207,7 @@ func (a *Account) sendItem(ctx context.Context, it cache.OutboxItem) error {
 	if err := a.cache.OutboxDone(it.ID); err != nil {
 		return err
 	}
-	if err := a.keepSent(ctx, raw); err != nil {
+	if err := a.keepSent(ctx, a.identityFor(it.From), raw); err != nil {
 		return &SentCopyError{Err: err}
 	}
 	return nil

@@ -1,0 +1,133 @@
+package accounts
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/posta-mail/posta/cache"
+)
+
+// Send later and undo send. A message given a send time waits in the
+// outbox like any other (saved durably first): nobody claims it before
+// its time (cache.OutboxClaim checks it in the same UPDATE), then the
+// first flush that runs after it — the reader's timer, a sync, cron's
+// posta sync — sends it, once, whichever process that is. Taking it back
+// (TakeBack) holds it in one UPDATE that fails if a sender claimed it
+// already: either it is sent or it is taken back, never both.
+
+// Schedule saves a composed message in the outbox to be sent at at (not
+// before; a zero at means with the next flush). Nothing is sent now. from
+// is the envelope sender, a bare address: the identity with that address
+// chooses the SMTP server and the Sent folder when it is sent.
+func (a *Account) Schedule(from string, to []string, raw []byte, at time.Time) (OutboxItem, error) {
+	if len(to) == 0 {
+		return OutboxItem{}, errors.New("send: no recipients")
+	}
+	it, err := a.cache.OutboxAddAt(a.Name(), from, to, raw, at)
+	if err != nil {
+		return OutboxItem{}, fmt.Errorf("send: save to outbox: %w", err)
+	}
+	return it, nil
+}
+
+// TooLateError says a message could not be taken back from the outbox:
+// it was sent already, or a posta process is sending it right now.
+type TooLateError struct {
+	ID   int64
+	Sent bool // it left the outbox
+	Err  error
+}
+
+func (e *TooLateError) Error() string {
+	if e.Sent {
+		return fmt.Sprintf("outbox %d: too late, it was sent", e.ID)
+	}
+	return fmt.Sprintf("outbox %d: too late, it is being sent (%v)", e.ID, e.Err)
+}
+
+func (e *TooLateError) Unwrap() error { return e.Err }
+
+// TakeBack takes a message back from the outbox to edit it: it is held
+// (no process sends it any more) and its raw text returned. The caller
+// must then either DropTaken it, once the text is safe elsewhere (in a
+// composer's draft file), or GiveBack it. The error is a *TooLateError
+// when the message was sent or is being sent.
+func (a *Account) TakeBack(id int64) (OutboxItem, []byte, error) {
+	it, err := a.cache.OutboxHold(id)
+	var claimed *cache.OutboxClaimedError
+	switch {
+	case errors.Is(err, cache.ErrNotFound):
+		return OutboxItem{}, nil, &TooLateError{ID: id, Sent: true, Err: err}
+	case errors.As(err, &claimed):
+		return OutboxItem{}, nil, &TooLateError{ID: id, Err: err}
+	case err != nil:
+		return OutboxItem{}, nil, err
+	}
+	if it.Account != a.Name() {
+		a.cache.OutboxUnhold(id)
+		return OutboxItem{}, nil, fmt.Errorf("outbox %d belongs to account %s, not %s", id, it.Account, a.Name())
+	}
+	rc, err := a.cache.OutboxOpen(id)
+	if err != nil {
+		a.cache.OutboxUnhold(id)
+		return OutboxItem{}, nil, err
+	}
+	defer rc.Close()
+	raw, err := io.ReadAll(rc)
+	if err != nil {
+		a.cache.OutboxUnhold(id)
+		return OutboxItem{}, nil, err
+	}
+	return it, raw, nil
+}
+
+// DropTaken removes a message taken back with TakeBack from the outbox.
+func (a *Account) DropTaken(id int64) error { return a.cache.OutboxDone(id) }
+
+// GiveBack returns a message taken back with TakeBack to the outbox,
+// where it is sent when due.
+func (a *Account) GiveBack(id int64) error { return a.cache.OutboxUnhold(id) }
+
+// CancelOutbox removes a message from the outbox without sending it; the
+// error is a *TooLateError when it was sent or is being sent.
+func (a *Account) CancelOutbox(id int64) error {
+	err := a.cache.OutboxCancel(id)
+	var claimed *cache.OutboxClaimedError
+	switch {
+	case errors.Is(err, cache.ErrNotFound):
+		return &TooLateError{ID: id, Sent: true, Err: err}
+	case errors.As(err, &claimed):
+		return &TooLateError{ID: id, Err: err}
+	}
+	return err
+}
+
+// Reschedule changes when a message of the outbox is sent (zero: with
+// the next flush).
+func (a *Account) Reschedule(id int64, at time.Time) error {
+	err := a.cache.OutboxReschedule(id, at)
+	var claimed *cache.OutboxClaimedError
+	switch {
+	case errors.Is(err, cache.ErrNotFound):
+		return &TooLateError{ID: id, Sent: true, Err: err}
+	case errors.As(err, &claimed):
+		return &TooLateError{ID: id, Err: err}
+	}
+	return err
+}
+
+// OutboxItem returns one message of the outbox, with the account it
+// belongs to; the error wraps cache.ErrNotFound when it is not there.
+func (s *Set) OutboxItem(id int64) (*Account, OutboxItem, error) {
+	it, err := s.cache.OutboxItem(id)
+	if err != nil {
+		return nil, OutboxItem{}, err
+	}
+	a, err := s.Get(it.Account)
+	if err != nil || it.Account == "" {
+		return nil, it, fmt.Errorf("outbox %d: %w", id, err)
+	}
+	return a, it, nil
+}
