@@ -285,6 +285,30 @@ CREATE TABLE autocrypt_peers (
 	PRIMARY KEY (account, addr)
 ) WITHOUT ROWID;
 `,
+	// 14: invitations (calendar.go): the events of the calendar parts of
+	// cached messages, for the conflicts an invitation's card shows, and
+	// which messages have been looked at (most have no calendar part).
+	`
+CREATE TABLE calendar_events (
+	message_id INTEGER NOT NULL,
+	n          INTEGER NOT NULL, -- the event's place in the message
+	account    TEXT NOT NULL,
+	uid        TEXT NOT NULL,
+	method     TEXT NOT NULL,
+	summary    TEXT NOT NULL,
+	start      INTEGER NOT NULL, -- Unix seconds
+	end_time   INTEGER NOT NULL,
+	zone       TEXT NOT NULL,    -- IANA name the recurrence is expanded in, "" for UTC
+	rule       TEXT NOT NULL,    -- RRULE, "" when it does not recur
+	PRIMARY KEY (message_id, n)
+);
+CREATE INDEX calendar_events_by_account ON calendar_events (account, start);
+CREATE TABLE calendar_scanned (message_id INTEGER PRIMARY KEY);
+CREATE TRIGGER calendar_message_gone AFTER DELETE ON messages BEGIN
+	DELETE FROM calendar_events WHERE message_id = old.id;
+	DELETE FROM calendar_scanned WHERE message_id = old.id;
+END;
+`,
 }
 
 // schemaVersion is the version a fully migrated index has.
