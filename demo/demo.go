@@ -32,6 +32,9 @@ import (
 type Options struct {
 	Messages int   // messages in EACH account's INBOX; 0 means 120
 	Seed     int64 // generator seed; 0 means a fixed default
+	// Showcase adds invitations and mailing-list mail to alice's INBOX
+	// and serves their one-click unsubscribe address (seed_invites.go).
+	Showcase bool
 }
 
 // Account is one demo account.
@@ -48,6 +51,7 @@ type Servers struct {
 	SMTPAddr         string // submission: plain + STARTTLS, AUTH only after TLS
 	SMTPSAddr        string // implicit TLS submission
 	CACertPEM        []byte // the certificate clients must trust
+	UnsubscribeURL   string // with Options.Showcase: the lists' HTTPS server
 	Accounts         []Account
 	// POP3 is the POP3 server, for tests that inspect or tune it.
 	POP3 *pop3server.Server
@@ -56,6 +60,8 @@ type Servers struct {
 	imapUsers map[string]*imapUser
 	imap      *imapserver.Server
 	smtp      []*smtp.Server
+
+	showcase *showcase
 
 	mu      sync.Mutex
 	pop3Up  bool
@@ -98,6 +104,12 @@ func Start(opts Options) (*Servers, error) {
 	if err := s.listen(); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if opts.Showcase {
+		if err := s.startShowcase(time.Now()); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -153,6 +165,7 @@ func (s *Servers) Close() error {
 	if s.imap != nil {
 		errs = append(errs, s.imap.Close())
 	}
+	errs = append(errs, s.showcase.close())
 	for _, ln := range s.closers {
 		ln.Close()
 	}
