@@ -1,12 +1,15 @@
 package accounts
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/posta-mail/posta/cache"
+	"github.com/posta-mail/posta/message"
 )
 
 // Send later and undo send. A message given a send time waits in the
@@ -81,6 +84,49 @@ func (a *Account) TakeBack(id int64) (OutboxItem, []byte, error) {
 		return OutboxItem{}, nil, err
 	}
 	return it, raw, nil
+}
+
+// ErrProtected says a message taken back from the outbox is signed or
+// encrypted: its text cannot be edited, only cancelled and written anew.
+var ErrProtected = errors.New("it is signed or encrypted, so it cannot be edited: cancel it and write it anew")
+
+// TakeBackDraft is TakeBack with the message turned back into a draft to
+// edit: its headers, body and attachments, and as Bcc the recipients of
+// the envelope that its To and Cc do not name (Bcc is not written in a
+// sent message). A signed or encrypted message is given back at once and
+// the error wraps ErrProtected.
+func (a *Account) TakeBackDraft(id int64) (OutboxItem, message.Draft, error) {
+	it, raw, err := a.TakeBack(id)
+	if err != nil {
+		return OutboxItem{}, message.Draft{}, err
+	}
+	if protectedMessage(raw) {
+		a.GiveBack(id)
+		return OutboxItem{}, message.Draft{}, fmt.Errorf("outbox %d: %w", id, ErrProtected)
+	}
+	d, err := message.DraftFromMessage(raw)
+	if err != nil {
+		a.GiveBack(id)
+		return OutboxItem{}, message.Draft{}, fmt.Errorf("outbox %d: %w", id, err)
+	}
+	named := map[string]bool{}
+	for _, r := range d.Recipients() {
+		named[strings.ToLower(r)] = true
+	}
+	for _, r := range it.To {
+		if !named[strings.ToLower(r)] {
+			named[strings.ToLower(r)] = true
+			d.Bcc = append(d.Bcc, r)
+		}
+	}
+	return it, d, nil
+}
+
+// protectedMessage reports whether raw's top-level Content-Type is a
+// signed or encrypted one (PGP/MIME or S/MIME).
+func protectedMessage(raw []byte) bool {
+	h, _ := message.ParseHeader(bytes.NewReader(raw))
+	return h.Security != 0
 }
 
 // DropTaken removes a message taken back with TakeBack from the outbox.

@@ -144,6 +144,7 @@ func writeDemoConfig(dir string, srv *demo.Servers) (string, error) {
 name = %q
 display_name = %q
 address = %q
+signature = %q
 
 [account.fetch]
 kind = %q
@@ -161,13 +162,39 @@ security = "starttls"
 username = %q
 password = %q
 ca_file = %q
-`, a.Name, display, a.Address, a.Kind, fh, fp, a.Username, a.Password, caPath, sh, sp, a.Username, a.Password, caPath)
+`, a.Name, display, a.Address, display+"\n"+domainOf(a.Address),
+			a.Kind, fh, fp, a.Username, a.Password, caPath, sh, sp, a.Username, a.Password, caPath)
+		b.WriteString(demoIdentities(display, a.Address))
 	}
 	path := filepath.Join(dir, "config.toml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		return "", err
 	}
 	return path, nil
+}
+
+// demoIdentities writes two more identities of a demo account, so that
+// switching identity (f in the review screen, posta send --from) can be
+// tried: a role address with its own signature, and a second address
+// without one, whose replies go above the quote.
+func demoIdentities(display, address string) string {
+	user, domain, _ := strings.Cut(address, "@")
+	return fmt.Sprintf(`
+[[account.identity]]
+address = %q
+display_name = %q
+signature = %q
+
+[[account.identity]]
+address = %q
+display_name = %q
+`, "info@"+domain, display+" (info desk)", "The info desk\n"+domain,
+		user+".private@"+domain, display)
+}
+
+func domainOf(address string) string {
+	_, domain, _ := strings.Cut(address, "@")
+	return domain
 }
 
 func splitHostPort(addr string) (string, int, error) {

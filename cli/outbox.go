@@ -26,7 +26,10 @@ type outboxJSON struct {
 	Attempts    int      `json:"attempts"`
 	LastError   string   `json:"last_error,omitempty"`
 	NextAttempt string   `json:"next_attempt,omitempty"`
-	State       string   `json:"state"` // "waiting", "retrying" or "refused"
+	SendAt      string   `json:"send_at,omitempty"` // scheduled: when it goes (RFC 3339)
+	// State is "scheduled" (its time has not come), "held" (taken back
+	// for editing), "waiting" (not tried yet), "retrying" or "refused".
+	State string `json:"state"`
 }
 
 func newOutboxCmd(g *globals) *cobra.Command {
@@ -35,11 +38,15 @@ func newOutboxCmd(g *globals) *cobra.Command {
 		Use:   "outbox",
 		Short: "List messages waiting to be sent (no network)",
 		Long: `Outbox lists the messages that were not sent yet, of every account or of
---account, with their attempts and last error. State is "waiting" (not
-tried yet), "retrying" (failed; the next sync tries again after a backoff)
-or "refused" (the server refused it for good, for example an unknown
-recipient: not retried automatically; "posta outbox flush --all" tries it
-again).`,
+--account, with their attempts and last error. State is "scheduled" (to
+be sent at SEND AT: "posta send --at", the reader's send later, or a
+sent message in its undo delay), "held" (taken back for editing: nobody
+sends it), "waiting" (not tried yet), "retrying" (failed; the next sync
+tries again after a backoff) or "refused" (the server refused it for
+good, for example an unknown recipient: not retried automatically;
+"posta outbox flush --all" tries it again). "posta outbox cancel ID"
+removes a message without sending it, "posta outbox edit ID" edits it
+or changes its time.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.openCore()
@@ -62,7 +69,7 @@ again).`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.AddCommand(newOutboxFlushCmd(g))
+	cmd.AddCommand(newOutboxFlushCmd(g), newOutboxCancelCmd(g), newOutboxEditCmd(g))
 	return cmd
 }
 
@@ -120,7 +127,14 @@ func outboxRow(set *accounts.Set, it accounts.OutboxItem) outboxJSON {
 	if row.To == nil {
 		row.To = []string{}
 	}
+	if !it.SendAt.IsZero() {
+		row.SendAt = it.SendAt.Format(time.RFC3339)
+	}
 	switch {
+	case it.Held:
+		row.State = "held"
+	case it.SendAt.After(time.Now()):
+		row.State = "scheduled"
 	case it.Permanent:
 		row.State = "refused"
 	case it.Attempts > 0:
@@ -139,11 +153,15 @@ func printOutbox(w io.Writer, rows []outboxJSON) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tACCOUNT\tCREATED\tTO\tSUBJECT\tATTEMPTS\tSTATE\tLAST ERROR")
+	fmt.Fprintln(tw, "ID\tACCOUNT\tCREATED\tSEND AT\tTO\tSUBJECT\tATTEMPTS\tSTATE\tLAST ERROR")
 	for _, r := range rows {
 		created, _ := time.Parse(time.RFC3339, r.Created)
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, sanitize.Line(r.Account),
-			created.Local().Format(time.DateTime),
+		sendAt := "-"
+		if t, err := time.Parse(time.RFC3339, r.SendAt); err == nil {
+			sendAt = t.Local().Format("Mon 2006-01-02 15:04")
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, sanitize.Line(r.Account),
+			created.Local().Format(time.DateTime), sendAt,
 			ansi.Truncate(sanitize.Line(strings.Join(r.To, ", ")), 32, "…"),
 			ansi.Truncate(sanitize.Line(r.Subject), 40, "…"), r.Attempts, r.State,
 			sanitize.Line(r.LastError))

@@ -15,6 +15,9 @@ import (
 	gomail "github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 	"github.com/spf13/cobra"
+
+	"github.com/posta-mail/posta/internal/when"
+	"github.com/posta-mail/posta/sanitize"
 )
 
 // maxSendBytes bounds what `posta send` reads from stdin.
@@ -22,6 +25,7 @@ const maxSendBytes = 64 << 20
 
 func newSendCmd(g *globals) *cobra.Command {
 	var sign, encrypt bool
+	var fromFlag, at string
 	cmd := &cobra.Command{
 		Use:   "send",
 		Short: "Send an RFC 5322 message read from stdin",
@@ -35,7 +39,19 @@ until the server accepted it: if sending fails, "posta sync" retries.
 encrypts it to every recipient's key and the sender's (PGP/MIME, with
 gpg); with both it is signed inside the encryption. A recipient without a
 usable key stops the sending, naming them. The copy kept in Sent is the
-signed or encrypted one.`,
+signed or encrypted one.
+
+--from sends as one of the account's identities (its own address or an
+[[account.identity]]): the From header is set to it, and the identity's
+SMTP server and Sent folder are used. A From header that names an
+identity does the same without the flag.
+
+--at schedules the message instead of sending it now: "in 2h",
+"tomorrow 8:00", "mon 9:00", "8:00" (the next one), "2026-12-24 09:00",
+in local time. It waits in the outbox ("posta outbox" lists it, "posta
+outbox cancel ID" and "posta outbox edit ID" change it) and is sent by
+the reader or by "posta sync" once its time came, once, whichever posta
+process gets to it first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.openCore()
@@ -54,12 +70,36 @@ signed or encrypted one.`,
 			if len(in) > maxSendBytes {
 				return fmt.Errorf("send: message larger than %d MiB", maxSendBytes>>20)
 			}
-			raw, from, to, err := prepareOutgoing(in, a.Address(), time.Now())
+			now := time.Now()
+			var sendAt time.Time
+			if at != "" {
+				if sendAt, err = when.Parse(at, now); err != nil {
+					return fmt.Errorf("send: --at %w", err)
+				}
+			}
+			defaultFrom, force := a.Address(), false
+			if fromFlag != "" {
+				id, err := a.Identity(fromFlag)
+				if err != nil {
+					return fmt.Errorf("send: --from: %w", err)
+				}
+				defaultFrom, force = id.From(), true
+			}
+			raw, from, to, err := prepareOutgoingFrom(in, defaultFrom, force, now)
 			if err != nil {
 				return fmt.Errorf("send: %w", err)
 			}
 			if raw, err = protectOutgoing(raw, from, to, bccOf(in), sign, encrypt); err != nil {
 				return fmt.Errorf("send: %w", err)
+			}
+			if !sendAt.IsZero() {
+				it, err := a.Schedule(from, to, raw, sendAt)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stderr, "scheduled from %s to %s for %s (outbox %d; \"posta outbox cancel %d\" cancels it)\n",
+					sanitize.Line(a.Name()), sanitize.Line(strings.Join(to, ", ")), sendAt.Format(when.Layout), it.ID, it.ID)
+				return nil
 			}
 			if err := a.Send(cmd.Context(), from, to, raw); err != nil {
 				return err
@@ -70,6 +110,8 @@ signed or encrypted one.`,
 	}
 	cmd.Flags().BoolVar(&sign, "sign", false, "sign with the From address's OpenPGP key (gpg)")
 	cmd.Flags().BoolVar(&encrypt, "encrypt", false, "encrypt to every recipient's OpenPGP key and the sender's (gpg)")
+	cmd.Flags().StringVar(&fromFlag, "from", "", "send as this identity of the account (its address)")
+	cmd.Flags().StringVar(&at, "at", "", `send later: "in 2h", "tomorrow 8:00", "mon 9:00", "2026-12-24 09:00"`)
 	return cmd
 }
 
@@ -80,6 +122,12 @@ signed or encrypted one.`,
 // CR inside a field ("X-Foo: a\rBcc: x@evil") would otherwise hide a
 // line from the parser that the server then sees.
 func prepareOutgoing(in []byte, defaultFrom string, now time.Time) (raw []byte, from string, to []string, err error) {
+	return prepareOutgoingFrom(in, defaultFrom, false, now)
+}
+
+// prepareOutgoingFrom is prepareOutgoing; with force, the From header is
+// set to defaultFrom ("Name <addr>" or an address) whatever it was.
+func prepareOutgoingFrom(in []byte, defaultFrom string, force bool, now time.Time) (raw []byte, from string, to []string, err error) {
 	br := bufio.NewReader(bytes.NewReader(toCRLF(in)))
 	th, err := textproto.ReadHeader(br)
 	if err != nil {
@@ -98,11 +146,15 @@ func prepareOutgoing(in []byte, defaultFrom string, now time.Time) (raw []byte, 
 	if len(to) == 0 {
 		return nil, "", nil, errors.New("no recipients in To, Cc or Bcc")
 	}
-	from = defaultFrom
-	if list, err := h.AddressList("From"); err == nil && len(list) > 0 {
+	def, err := gomail.ParseAddress(defaultFrom)
+	if err != nil {
+		def = &gomail.Address{Address: defaultFrom}
+	}
+	from = def.Address
+	if list, err := h.AddressList("From"); err == nil && len(list) > 0 && !force {
 		from = list[0].Address
 	} else {
-		h.SetAddressList("From", []*gomail.Address{{Address: defaultFrom}})
+		h.SetAddressList("From", []*gomail.Address{def})
 	}
 	h.Del("Bcc") // every Bcc field
 	h.Del("Resent-Bcc")
