@@ -74,3 +74,23 @@ func BenchmarkFolders(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPutHeaders10k inserts the 10,000 headers of a first sync of a
+// 10k folder into a fresh index per iteration.
+func BenchmarkPutHeaders10k(b *testing.B) {
+	hs := benchHeaders(10_000)
+	for b.Loop() {
+		b.StopTimer()
+		c, err := Open(testOptions(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := c.PutHeaders("bench", hs); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		c.Close()
+		b.StartTimer()
+	}
+}

@@ -204,12 +204,17 @@ func (b *POPBatch) Commit() ([]Message, error) {
 		}
 		dirs := map[string]bool{}
 		q := &popTx{tx: tx, c: c}
+		known, err := knownUIDLs(tx, b.account, b.pending)
+		if err != nil {
+			return err
+		}
+		var fresh []*popPending
 		for _, p := range b.pending {
-			prev, known, err := q.delivered(b.account, p.uidl)
-			if err != nil {
-				return err
-			}
-			if known {
+			if known[p.uidl] {
+				prev, _, err := q.delivered(b.account, p.uidl)
+				if err != nil {
+					return err
+				}
 				if prev == nil || prev.maildirPath != filepath.ToSlash(p.rel) {
 					dups = append(dups, p)
 				}
@@ -224,16 +229,14 @@ func (b *POPBatch) Commit() ([]Message, error) {
 				dirs[filepath.Dir(dst)] = true
 				b.remember(p)
 			}
-			id, err := q.insert(b.account, p.rel, p.h)
-			if err != nil {
-				return err
-			}
-			if p.text != "" {
-				if _, err := q.exec(`UPDATE messages_fts SET body = ? WHERE rowid = ?`, bodyIndexText(p.text), id); err != nil {
-					return err
-				}
-			}
-			out = append(out, Message{ID: id, Account: b.account, Header: p.h, HasBody: true})
+			fresh = append(fresh, p)
+		}
+		ids, err := insertPOPRows(tx, q, b.account, fresh)
+		if err != nil {
+			return err
+		}
+		for i, p := range fresh {
+			out = append(out, Message{ID: ids[i], Account: b.account, Header: p.h, HasBody: true})
 		}
 		for d := range dirs {
 			if err := syncDir(d); err != nil {
@@ -254,6 +257,124 @@ func (b *POPBatch) Commit() ([]Message, error) {
 	}
 	b.pending, b.bytes = nil, 0
 	return out, nil
+}
+
+// knownUIDLs returns which UIDLs of pending the index knows, asking for
+// rowsPerStatement of them at a time.
+func knownUIDLs(tx *sql.Tx, account string, pending []*popPending) (map[string]bool, error) {
+	known := map[string]bool{}
+	sel := newMultiRow(tx, `SELECT uidl FROM pop_uidls WHERE account = ? AND uidl IN `, 1, ``)
+	defer sel.close()
+	for start := 0; start < len(pending); start += rowsPerStatement {
+		part := pending[start:min(start+rowsPerStatement, len(pending))]
+		args := make([]any, 0, len(part)+1)
+		args = append(args, account)
+		for _, p := range part {
+			args = append(args, p.uidl)
+		}
+		s, err := sel.stmtIn(len(part))
+		if err != nil {
+			return nil, err
+		}
+		rows, err := s.Query(args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var u string
+			if err := rows.Scan(&u); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			known[u] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return known, nil
+}
+
+// insertPOPRows indexes the files of ps (in cur/, UIDLs not known yet) and
+// returns their row ids in order: the UIDLs, the rows and their body text
+// for search rowsPerStatement at a time (see rowsPerStatement). A row
+// whose UID clashes is inserted alone by q.insert, as insertPOPRow does.
+func insertPOPRows(tx *sql.Tx, q *popTx, account string, ps []*popPending) ([]int64, error) {
+	uidls := newMultiRow(tx, `INSERT OR IGNORE INTO pop_uidls (account, uidl) VALUES `, 2, ``)
+	defer uidls.close()
+	rows := newMultiRow(tx, `INSERT INTO messages (account, folder, uid, maildir_path, has_body, `+headerColumns+`) VALUES `,
+		18, ` ON CONFLICT (account, folder, uid) DO NOTHING RETURNING id, uid`)
+	defer rows.close()
+	bodies := newMultiRow(tx, `WITH b(id, body) AS (VALUES `, 2,
+		`) UPDATE messages_fts SET body = b.body FROM b WHERE messages_fts.rowid = b.id`)
+	defer bodies.close()
+	ids := make([]int64, len(ps))
+	for start := 0; start < len(ps); start += rowsPerStatement {
+		part := ps[start:min(start+rowsPerStatement, len(ps))]
+		uargs := make([]any, 0, 2*len(part))
+		margs := make([]any, 0, 18*len(part))
+		for _, p := range part {
+			uargs = append(uargs, account, p.uidl)
+			margs = append(margs, account, p.h.Folder, p.uidl, filepath.ToSlash(p.rel), 1)
+			margs = append(margs, headerArgs(p.h)...)
+		}
+		s, err := uidls.stmt(len(part))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.Exec(uargs...); err != nil {
+			return nil, err
+		}
+		if s, err = rows.stmt(len(part)); err != nil {
+			return nil, err
+		}
+		got, err := queryIDs(s, margs)
+		if err != nil {
+			return nil, err
+		}
+		var bargs []any
+		for i, p := range part {
+			id, ok := got[p.uidl]
+			if !ok { // a UID clash
+				if id, err = q.insert(account, p.rel, p.h); err != nil {
+					return nil, err
+				}
+			}
+			ids[start+i] = id
+			if p.text != "" {
+				bargs = append(bargs, id, bodyIndexText(p.text))
+			}
+		}
+		if len(bargs) > 0 {
+			if s, err = bodies.stmt(len(bargs) / 2); err != nil {
+				return nil, err
+			}
+			if _, err := s.Exec(bargs...); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return ids, nil
+}
+
+// queryIDs runs an INSERT … RETURNING id, uid and maps each uid to its id.
+func queryIDs(s *sql.Stmt, args []any) (map[string]int64, error) {
+	rows, err := s.Query(args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	got := map[string]int64{}
+	for rows.Next() {
+		var id int64
+		var uid string
+		if err := rows.Scan(&id, &uid); err != nil {
+			return nil, err
+		}
+		got[uid] = id
+	}
+	return got, rows.Err()
 }
 
 // remember records a file that reached cur/ before its row was
