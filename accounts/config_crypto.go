@@ -17,6 +17,9 @@ type CryptoConfig struct {
 	// PGPKeyring is an OpenPGP key file for the built-in implementation,
 	// used when gpg is not installed.
 	PGPKeyring string `toml:"pgp_keyring"`
+	// GnupgHome is gpg's and gpgsm's home for this account ("" =
+	// GNUPGHOME or ~/.gnupg).
+	GnupgHome string `toml:"gnupg_home"`
 
 	// SMIMESign and SMIMEEncrypt are the S/MIME counterparts.
 	SMIMESign    bool   `toml:"smime_sign"`
@@ -28,6 +31,9 @@ type CryptoConfig struct {
 	SMIMEKey  string `toml:"smime_key"`
 	// SMIMECAFile is a PEM file of roots trusted besides the system's.
 	SMIMECAFile string `toml:"smime_ca_file"`
+	// SMIMECerts is a folder of correspondents' PEM certificates, found
+	// by the address they name when encrypting (gpgsm's are used too).
+	SMIMECerts string `toml:"smime_certs"`
 
 	// Autocrypt adds an Autocrypt: header with our key to outgoing mail
 	// and suggests encryption to peers that prefer it (incoming headers

@@ -95,6 +95,9 @@ func defaults() map[Context][]Action {
 		Compose: {
 			{"send", "send", []string{"y"}},
 			{"edit", "edit again", []string{"e"}},
+			{"sign", "sign or not", []string{"s"}},
+			{"encrypt", "encrypt or not", []string{"c"}},
+			{"smime", "OpenPGP or S/MIME", []string{"p"}},
 			{"postpone", "close, kept in Drafts", []string{"q", "esc"}},
 			{"discard", "discard", []string{"x"}},
 		},

@@ -25,8 +25,9 @@ type Draft struct {
 	References  []string // message ids without angle brackets
 	Attachments []DraftAttachment
 	// Sign and Encrypt ask the sender to sign and encrypt the built
-	// message (OpenPGP, see mailcrypto); Build itself ignores them.
-	Sign, Encrypt bool
+	// message (OpenPGP, or S/MIME when SMIME is set; see mailcrypto);
+	// Build itself ignores them.
+	Sign, Encrypt, SMIME bool
 }
 
 // DraftAttachment is a file attached to a [Draft]: either Data, or the

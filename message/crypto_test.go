@@ -3,6 +3,7 @@ package message
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/posta-mail/posta/mailcrypto"
 )
@@ -134,5 +135,23 @@ func TestEditorSignEncrypt(t *testing.T) {
 	}
 	if _, err := ParseEditorText("To: b@example.org\nEncrypt: maybe\n\nbody\n"); err == nil {
 		t.Error("Encrypt: maybe is accepted")
+	}
+	d, err = ParseEditorText("From: a@example.org\nTo: b@example.org\nX-Posta-Crypto: sign, encrypt, smime\n\nbody\n")
+	if err != nil || !d.Sign || !d.Encrypt || !d.SMIME {
+		t.Fatalf("X-Posta-Crypto: %+v, %v", d, err)
+	}
+	if !strings.Contains(d.EditorText(), "\nX-Posta-Crypto: sign, encrypt, smime\n") {
+		t.Errorf("EditorText =\n%s", d.EditorText())
+	}
+	raw, err := d.Build(time.Now())
+	if err != nil || strings.Contains(strings.ToLower(string(raw)), "x-posta-crypto") {
+		t.Fatalf("the line is sent: %v\n%s", err, raw)
+	}
+	d, err = ParseEditorText("To: b@example.org\nX-Posta-Crypto: none\n\nbody\n")
+	if err != nil || d.Sign || d.Encrypt || d.SMIME || strings.Contains(d.EditorText(), "X-Posta-Crypto") {
+		t.Fatalf("none: %+v, %v", d, err)
+	}
+	if _, err := ParseEditorText("To: b@example.org\nX-Posta-Crypto: sing\n\nbody\n"); err == nil || !strings.Contains(err.Error(), "sing") {
+		t.Errorf("a misspelt word is accepted: %v", err)
 	}
 }

@@ -13,8 +13,8 @@ var ErrNoTo = errors.New("message: To is empty")
 
 // EditorText formats d for editing in $EDITOR: a header block ("From:",
 // "To:", "Cc:", "Subject:", plus "Bcc:", "In-Reply-To:" and "References:"
-// when set, one "Attach:" line per attachment given by path, and "Sign:
-// yes" / "Encrypt: yes" when asked for), a blank
+// when set, one "Attach:" line per attachment given by path, and
+// "X-Posta-Crypto: sign, encrypt" when asked for, see [CryptoField]), a blank
 // line, then the body. Attachments held as data (forwarded parts, a
 // resumed draft) have no line; [ParseEditorText] does not see them, so
 // the caller carries them over (see [Draft.KeepDataAttachments]).
@@ -38,12 +38,7 @@ func (d Draft) EditorText() string {
 			b.WriteString("Attach: " + a.Path + "\n")
 		}
 	}
-	if d.Sign {
-		b.WriteString("Sign: yes\n")
-	}
-	if d.Encrypt {
-		b.WriteString("Encrypt: yes\n")
-	}
+	b.WriteString(d.cryptoLine())
 	b.WriteString("\n")
 	b.WriteString(d.Body)
 	return b.String()
@@ -53,7 +48,8 @@ func (d Draft) EditorText() string {
 // ends at the first blank line; lines starting with white space continue
 // the previous field. Each "Attach: /path/to/file" line (a leading "~/"
 // is the home folder) adds an attachment read when the draft is built.
-// "Sign:" and "Encrypt:" take yes or no.
+// "X-Posta-Crypto:" says how it is protected; the older "Sign:" and
+// "Encrypt:" lines take yes or no.
 // Unknown fields, invalid addresses and an empty To
 // are errors, so that a typo never silently drops a recipient.
 func ParseEditorText(s string) (Draft, error) {
@@ -93,6 +89,8 @@ func ParseEditorText(s string) (Draft, error) {
 			d.InReplyTo = cleanID(value)
 		case "references":
 			d.References = cleanIDs(strings.Fields(value))
+		case strings.ToLower(CryptoField):
+			err = d.parseCryptoField(value)
 		case "sign", "encrypt":
 			var on bool
 			switch strings.ToLower(value) {

@@ -395,6 +395,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.compose = compose{account: msg.account, orig: msg.draft, resumeOf: msg.resumeOf}
+		if a, err := m.set.Get(msg.account); err == nil {
+			msg.draft = m.compose.setCryptoDefaults(a, msg.draft)
+		}
 		return m, editorCmd(m.opts.Editor, msg.draft, m.opts.DraftDir)
 	case inlineEditMsg:
 		ed, err := newInlineEditor(msg.path, m.width, m.height-2)
@@ -407,7 +410,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.mode = modeEditInline
 		return m, textarea.Blink
 	case editorDoneMsg:
-		return m.handleEditorDone(msg), nil
+		m = m.handleEditorDone(msg)
+		return m, m.cryptoPlanCmd()
+	case cryptoPlanMsg:
+		return m.handleCryptoPlan(msg), nil
 	case sentMsg:
 		return m.handleSent(msg)
 	case attachmentDoneMsg:

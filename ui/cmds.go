@@ -115,7 +115,7 @@ func bodyCmd(ctx context.Context, a *accounts.Account, id int64) tea.Cmd {
 		raw, err := a.Body(ctx, id)
 		var crypto message.Crypto
 		if err == nil {
-			crypto = prepareCrypto(raw)
+			crypto = prepareCrypto(a, raw)
 		}
 		return bodyMsg{account: a.Name(), id: id, raw: raw, err: err, crypto: crypto}
 	}
@@ -138,7 +138,7 @@ func sendCmd(ctx context.Context, a *accounts.Account, d message.Draft) tea.Cmd 
 			from = addr.Address
 		}
 		to := d.Recipients()
-		if raw, err = protectDraft(raw, d, from, to); err != nil {
+		if raw, err = protectDraft(a, raw, d); err != nil {
 			return sentMsg{account: a.Name(), err: err}
 		}
 		return sentMsg{account: a.Name(), to: to, err: a.Send(ctx, from, to, raw)}

@@ -26,6 +26,9 @@ type compose struct {
 	// resumeOf is the saved draft this message came from: it goes to the
 	// Trash once the message is sent.
 	resumeOf int64
+	// crypto is the signing and encryption of this message
+	// (compose_crypto.go).
+	crypto composeCrypto
 }
 
 // load reads back what the editor left in the draft file.
@@ -131,9 +134,10 @@ func (c *compose) view(t Theme, k KeyMap, width, height int) string {
 		}
 		field("Attach", name)
 	}
+	b.WriteString(c.cryptoView(t, width))
 	b.WriteString(t.Pager.Separator.Render(strings.Repeat("─", max(width, 1))) + "\n")
 	// Only as much of the body as the screen can show is looked at.
-	room := max(height-10, 1)
+	room := max(height-10-c.cryptoRows(width), 1)
 	text := cutBytes(c.draft.Body, room*(4*max(width, 1)+16))
 	body := strings.Split(sanitize.Text(text), "\n")
 	if len(body) > room || len(text) < len(c.draft.Body) {
@@ -153,7 +157,7 @@ func (c *compose) view(t Theme, k KeyMap, width, height int) string {
 		b.WriteString(t.Status.Error.Render(" "+sanitize.Line(c.err.Error())+" ") + "\n")
 		b.WriteString(helpLine(k.binding(keymap.Compose, "edit"), k.binding(keymap.Compose, "discard")))
 	default:
-		b.WriteString(helpLine(k.section(keymap.Compose)...))
+		b.WriteString(wrappedHelp(width, k.section(keymap.Compose)...))
 	}
 	return b.String()
 }

@@ -30,9 +30,9 @@ func TestPagerSignatureStatus(t *testing.T) {
 	}
 	os.Chmod(home, 0o700)
 	defer os.RemoveAll(home)
-	t.Setenv("GNUPGHOME", home)
+	t.Setenv("GNUPGHOME", "/nonexistent") // the account's gnupg_home is used, not this
 	gpg := func(stdin string, args ...string) string {
-		cmd := exec.Command("gpg", append([]string{"--batch", "--passphrase", "", "--pinentry-mode", "loopback"}, args...)...)
+		cmd := exec.Command("gpg", append([]string{"--homedir", home, "--batch", "--passphrase", "", "--pinentry-mode", "loopback"}, args...)...)
 		cmd.Stdin = strings.NewReader(stdin)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
@@ -50,10 +50,12 @@ func TestPagerSignatureStatus(t *testing.T) {
 		"Content-Type: multipart/signed; protocol=\"application/pgp-signature\"; micalg=pgp-sha256; boundary=b\r\n\r\n" +
 		"--b\r\n" + content + "\r\n--b\r\nContent-Type: application/pgp-signature\r\n\r\n" + sig + "\r\n--b--\r\n")
 
-	if prepareCrypto([]byte("From: a@example.com\r\n\r\nplain\r\n")) != nil {
+	set, _ := demoSetWith(t, func(c *accounts.AccountConfig) { c.GnupgHome = home })
+	work, _ := set.Get("work")
+	if prepareCrypto(work, []byte("From: a@example.com\r\n\r\nplain\r\n")) != nil {
 		t.Error("prepareCrypto of plain mail is not nil")
 	}
-	crypto := prepareCrypto(raw)
+	crypto := prepareCrypto(work, raw)
 	if crypto == nil {
 		t.Fatal("prepareCrypto of a signed message is nil")
 	}
@@ -72,50 +74,29 @@ func TestPagerSignatureStatus(t *testing.T) {
 	}
 }
 
-// TestProtectDraft: a draft whose editor text says "Sign: yes" and
-// "Encrypt: yes" is sent as PGP/MIME that posta reads back decrypted with
-// a good signature; a plain draft is left alone.
+// TestProtectDraft: a draft whose editor text asks to sign and encrypt
+// is sent as PGP/MIME that posta reads back decrypted with a good
+// signature; a plain draft is left alone.
 func TestProtectDraft(t *testing.T) {
-	for _, prog := range []string{"gpg", "gpg-agent"} {
-		if _, err := exec.LookPath(prog); err != nil {
-			t.Skip(prog + " is not installed (apt-get install gnupg)")
-		}
-	}
-	home, err := os.MkdirTemp("", "pgd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(home, 0o700)
-	defer func() {
-		exec.Command("gpgconf", "--homedir", home, "--kill", "all").Run()
-		os.RemoveAll(home)
-	}()
-	t.Setenv("GNUPGHOME", home)
-	for _, uid := range []string{"Ann <ann@example.com>", "Ben <ben@example.com>"} {
-		cmd := exec.Command("gpg", "--batch", "--passphrase", "", "--pinentry-mode", "loopback", "--quick-gen-key", uid, "future-default", "default", "never")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("gpg: %v\n%s", err, out)
-		}
-	}
-	d, err := message.ParseEditorText("From: ann@example.com\nTo: ben@example.com\nSubject: s\nSign: yes\nEncrypt: yes\n\nSealed words.\n")
+	home := gnupgHome(t, "Ann <ann@example.com>", "Ben <ben@example.com>")
+	set, _ := demoSetWith(t, func(c *accounts.AccountConfig) { c.GnupgHome = home })
+	work, _ := set.Get("work")
+	d, err := message.ParseEditorText("From: ann@example.com\nTo: ben@example.com\nSubject: s\nX-Posta-Crypto: sign, encrypt\n\nSealed words.\n")
 	if err != nil || !d.Sign || !d.Encrypt {
 		t.Fatalf("ParseEditorText = %+v, %v", d, err)
-	}
-	if !strings.Contains(d.EditorText(), "Sign: yes\nEncrypt: yes\n") {
-		t.Errorf("EditorText =\n%s", d.EditorText())
 	}
 	raw, err := d.Build(time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealed, err := protectDraft(raw, d, "ann@example.com", d.Recipients())
+	sealed, err := protectDraft(work, raw, d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if bytes.Contains(sealed, []byte("Sealed words")) {
 		t.Fatal("the sent message is not encrypted")
 	}
-	r, err := message.Render(bytes.NewReader(sealed), message.Options{Crypto: mailcrypto.New(nil)})
+	r, err := message.Render(bytes.NewReader(sealed), message.Options{Crypto: mailcrypto.New(&mailcrypto.Options{GnupgHome: home})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +105,7 @@ func TestProtectDraft(t *testing.T) {
 		t.Fatalf("read back: %+v %+v %q", r.Encryption, r.Signatures, r.Body)
 	}
 	d.Sign, d.Encrypt = false, false
-	if same, err := protectDraft(raw, d, "ann@example.com", d.Recipients()); err != nil || !bytes.Equal(same, raw) {
+	if same, err := protectDraft(work, raw, d); err != nil || !bytes.Equal(same, raw) {
 		t.Errorf("plain draft changed: %v", err)
 	}
 }

@@ -132,6 +132,7 @@ func (m Model) indexKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		if sig := a.Signature(); sig != "" {
 			d.Body = "\n\n-- \n" + sig
 		}
+		d = m.compose.setCryptoDefaults(a, d)
 		return m, editorCmd(m.opts.Editor, d, m.opts.DraftDir)
 	case is("toggle_threads"):
 		m.threaded = !m.threaded
@@ -267,6 +268,10 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		if m.compose.err != nil {
 			return m, nil
 		}
+		if why := m.compose.cryptoBlocks(); why != "" {
+			m.setInfo("Not sent: " + why)
+			return m, nil
+		}
 		if m.compose.askBeforeSending() {
 			return m, nil // the review screen asks; a second send sends
 		}
@@ -277,9 +282,15 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		m.compose.sending = true
 		m.setInfo("Sending…")
-		return m, sendCmd(m.ctx, a, m.compose.draft)
+		return m, sendCmd(m.ctx, a, m.compose.sendDraft())
 	case is("edit"):
 		return m, reopenEditorCmd(m.opts.Editor, m.compose.path)
+	case is("sign"):
+		return m.toggleCrypto("sign")
+	case is("encrypt"):
+		return m.toggleCrypto("encrypt")
+	case is("smime"):
+		return m.toggleCrypto("smime")
 	case is("postpone"):
 		if m.compose.err != nil {
 			// Nothing parseable to file: keep the file for the user.

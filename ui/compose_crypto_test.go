@@ -1,0 +1,172 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/cache"
+	"github.com/posta-mail/posta/demo"
+	"github.com/posta-mail/posta/mailcrypto"
+	"github.com/posta-mail/posta/message"
+)
+
+// gnupgHome makes a GnuPG home with a key without passphrase for each
+// uid (all valid: they are its own), or skips without gpg.
+func gnupgHome(t *testing.T, uids ...string) string {
+	t.Helper()
+	for _, prog := range []string{"gpg", "gpg-agent"} {
+		if _, err := exec.LookPath(prog); err != nil {
+			t.Skip(prog + " is not installed (apt-get install gnupg)")
+		}
+	}
+	home, err := os.MkdirTemp("", "pgc") // short: the agent's socket path
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(home, 0o700)
+	t.Cleanup(func() {
+		exec.Command("gpgconf", "--homedir", home, "--kill", "all").Run()
+		os.RemoveAll(home)
+	})
+	for _, uid := range uids {
+		cmd := exec.Command("gpg", "--homedir", home, "--batch", "--passphrase", "", "--pinentry-mode", "loopback", "--quick-gen-key", uid, "future-default", "default", "never")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("gpg: %v\n%s", err, out)
+		}
+	}
+	return home
+}
+
+// demoSetWith is demoSetCold with each account's configuration changed
+// by edit.
+func demoSetWith(t *testing.T, edit func(*accounts.AccountConfig)) (*accounts.Set, *demo.Servers) {
+	t.Helper()
+	srv, err := demo.Start(demo.Options{Messages: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, srv.CACertPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := &accounts.Config{DefaultAccount: "work"}
+	for _, a := range srv.Accounts {
+		addr := srv.IMAPAddr
+		if a.Kind == "pop3" {
+			addr = srv.POP3Addr
+		}
+		ac := accounts.AccountConfig{
+			Name: a.Name, Address: a.Address, DisplayName: a.Username,
+			Fetch: accounts.FetchConfig{Kind: a.Kind, ServerConfig: server(t, addr, "tls", a, ca)},
+			SMTP:  server(t, srv.SMTPAddr, "starttls", a, ca),
+		}
+		edit(&ac)
+		cfg.Accounts = append(cfg.Accounts, ac)
+	}
+	c, err := cache.Open(cache.Options{Dir: filepath.Join(dir, "cache"), DataDir: filepath.Join(dir, "data"), ParseHeader: message.ParseHeader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	set, err := accounts.Open(cfg, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { set.Close() })
+	return set, srv
+}
+
+// TestComposeEncryptsByDefault composes from an account with pgp_sign
+// and pgp_encrypt = "when-possible": to a recipient without a key the
+// review screen says the message goes in clear and why; turning
+// encryption on by hand then refuses to send, naming the recipient; to
+// a recipient with a key it is signed and encrypted, arrives encrypted
+// with our Autocrypt header, and reads back decrypted.
+func TestComposeEncryptsByDefault(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the scripted editor is a shell script")
+	}
+	home := gnupgHome(t, "Alice <alice@work.example>", "Bob <bob@home.example>")
+	set, _ := demoSetWith(t, func(c *accounts.AccountConfig) {
+		c.GnupgHome, c.PGPSign, c.PGPEncrypt, c.Autocrypt = home, true, "when-possible", true
+	})
+	dir := t.TempDir()
+	editor := filepath.Join(dir, "editor.sh")
+	to := filepath.Join(dir, "to")
+	// The editor keeps the X-Posta-Crypto line posta wrote, and writes
+	// the recipient read from a file.
+	script := "#!/bin/sh\ncrypto=$(grep '^X-Posta-Crypto:' \"$1\")\ncat > \"$1\" <<EOF\nFrom: Alice <alice@work.example>\nTo: $(cat " + to + ")\nSubject: sealed $(cat " + to + ")\n$crypto\n\nFor your eyes only.\nEOF\n"
+	if err := os.WriteFile(editor, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(to, []byte("carol@nowhere.example"), 0o600)
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, Editor: editor, DraftDir: t.TempDir()}), teatest.WithInitialTermSize(200, 30))
+	waitFor(t, tm, "work · INBOX")
+
+	tm.Type("m")
+	waitFor(t, tm, "sent in clear: no usable key for carol@nowhere.example (no key)")
+	tm.Type("c") // encryption off: signed only
+	waitFor(t, tm, "OpenPGP: signed, not encrypted")
+	tm.Type("c") // on again, by hand: now it must be encrypted or not sent
+	waitFor(t, tm, "cannot encrypt: no usable key for carol@nowhere.example")
+	tm.Type("y")
+	waitFor(t, tm, "Not sent: cannot encrypt")
+	tm.Type("x")
+	waitFor(t, tm, "Message discarded")
+
+	os.WriteFile(to, []byte("bob@home.example"), 0o600)
+	tm.Type("m")
+	waitFor(t, tm, "OpenPGP: signed and encrypted")
+	tm.Type("y")
+	waitFor(t, tm, "Sent from work to bob@home.example")
+	tm.Type("q")
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+
+	home2, _ := set.Get("home")
+	if _, err := home2.Sync(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := home2.List("INBOX", 50, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw []byte
+	for _, m := range msgs {
+		if m.Subject == "sealed bob@home.example" {
+			if raw, err = home2.Body(context.Background(), m.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if raw == nil {
+		t.Fatalf("the message did not arrive: %+v", msgs)
+	}
+	if bytes.Contains(raw, []byte("eyes only")) || !bytes.Contains(raw, []byte("multipart/encrypted")) ||
+		!bytes.Contains(raw, []byte("Autocrypt: addr=alice@work.example; prefer-encrypt=mutual; keydata=")) ||
+		bytes.Contains(bytes.ToLower(raw), []byte("x-posta-crypto")) {
+		t.Fatalf("arrived:\n%s", raw)
+	}
+	r, err := message.Render(bytes.NewReader(raw), message.Options{Crypto: mailcrypto.New(&mailcrypto.Options{GnupgHome: home})})
+	if err != nil || len(r.Encryption) != 1 || !r.Encryption[0].Decrypted || !strings.Contains(r.Body, "For your eyes only.") ||
+		len(r.Signatures) != 1 || r.Signatures[0].State != mailcrypto.Good {
+		t.Fatalf("read back: %v %+v %+v %q", err, r.Encryption, r.Signatures, r.Body)
+	}
+	// Opening it puts Alice's Autocrypt key in home's peer store.
+	prepareCrypto(home2, raw)
+	peers, err := home2.AutocryptPeers()
+	if err != nil || len(peers) != 1 || peers[0].Addr != "alice@work.example" || peers[0].PreferEncrypt != "mutual" {
+		t.Fatalf("peers = %+v, %v", peers, err)
+	}
+}
