@@ -120,6 +120,7 @@ seeded with mail and opens the reader on them.`,
 		newSetupCmd(g), newDoctorCmd(g), newImportCmd(g),
 	)
 	root.AddCommand(newActionCmds(g)...)
+	root.AddCommand(newInviteCmd(g), newUnsubscribeCmd(g))
 	return root
 }
 
