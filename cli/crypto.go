@@ -3,29 +3,52 @@ package cli
 import (
 	"bufio"
 	"bytes"
-	"os"
+	"fmt"
 	"strings"
 
 	gomessage "github.com/emersion/go-message"
 	gomail "github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 
+	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/mailcrypto"
 	"github.com/posta-mail/posta/message"
+	"github.com/posta-mail/posta/sanitize"
 )
 
-// cryptoEngine verifies and decrypts messages shown by read and render,
-// with the user's gpg (GNUPGHOME or ~/.gnupg) and openssl. S/MIME
-// decryption and extra roots come from POSTA_SMIME_KEY, POSTA_SMIME_CERT
-// and POSTA_SMIME_CAFILE (PEM files); without gpg, OpenPGP uses the key
-// file POSTA_PGP_KEYRING.
-func cryptoEngine() *mailcrypto.Engine {
-	return mailcrypto.New(&mailcrypto.Options{
-		SMIMEKey:  os.Getenv("POSTA_SMIME_KEY"),
-		SMIMECert: os.Getenv("POSTA_SMIME_CERT"),
-		CAFile:    os.Getenv("POSTA_SMIME_CAFILE"),
-		Keyring:   os.Getenv("POSTA_PGP_KEYRING"),
-	})
+// cryptoEngine verifies and decrypts messages shown by render with the
+// keys of the --account (or default) account's configuration: gnupg_home
+// (else GNUPGHOME or ~/.gnupg) and openssl; smime_key, smime_cert and
+// smime_ca_file; pgp_keyring without gpg. Without a configuration, gpg's
+// default home and the system roots.
+func (g *globals) cryptoEngine() *mailcrypto.Engine {
+	if ac, ok := g.cryptoAccount(); ok {
+		return accounts.EngineFor(ac, false)
+	}
+	return mailcrypto.New(nil)
+}
+
+// cryptoAccount is the configured account --account names, else the
+// default one; ok is false without a configuration.
+func (g *globals) cryptoAccount() (accounts.AccountConfig, bool) {
+	path, err := g.configPath()
+	if err != nil {
+		return accounts.AccountConfig{}, false
+	}
+	cfg, err := accounts.LoadConfig(path)
+	if err != nil || len(cfg.Accounts) == 0 {
+		return accounts.AccountConfig{}, false
+	}
+	name := g.account
+	if name == "" {
+		name = cfg.DefaultAccount
+	}
+	for _, ac := range cfg.Accounts {
+		if ac.Name == name {
+			return ac, true
+		}
+	}
+	return cfg.Accounts[0], true
 }
 
 // securityJSON is the "signature", "signatures" and "encrypted" of
@@ -54,27 +77,38 @@ func newSecurityJSON(r *message.Rendered) securityJSON {
 	return out
 }
 
-// protectOutgoing signs and/or encrypts a prepared message for send; bcc
-// are the envelope recipients that were in Bcc, encrypted to without being
-// named in the message.
-func protectOutgoing(raw []byte, from string, to, bcc []string, sign, encrypt bool) ([]byte, error) {
-	switch {
-	case encrypt:
-		hidden := map[string]bool{}
-		for _, a := range bcc {
-			hidden[strings.ToLower(a)] = true
-		}
-		var named []string
-		for _, a := range to {
-			if !hidden[strings.ToLower(a)] {
-				named = append(named, a)
-			}
-		}
-		return cryptoEngine().EncryptPGP(raw, named, bcc, from, sign)
-	case sign:
-		return cryptoEngine().SignPGP(raw, from)
+// protectOutgoing signs and/or encrypts a prepared message for send as
+// the flags say, with the account's keys for from (its identity's); bcc
+// are the envelope recipients that were in Bcc, encrypted to without
+// being named in the message. A recipient without a usable key stops
+// it, named; without the flags the account's defaults apply
+// (pgp_sign, pgp_encrypt = "when-possible" falling back to clear with a
+// note on stderr, "always" refusing).
+func protectOutgoing(g *globals, a *accounts.Account, raw []byte, from string, to, bcc []string, sign, encrypt, smime, flagsGiven bool) ([]byte, error) {
+	hidden := map[string]bool{}
+	for _, b := range bcc {
+		hidden[strings.ToLower(b)] = true
 	}
-	return raw, nil
+	var named []string
+	for _, t := range to {
+		if !hidden[strings.ToLower(t)] {
+			named = append(named, t)
+		}
+	}
+	req := accounts.CryptoRequest{From: from, Recipients: named, Hidden: bcc, Sign: sign, Encrypt: encrypt, SMIME: smime}
+	if !flagsGiven {
+		def := a.CryptoDefaults()
+		req.Sign, req.Encrypt, req.SMIME = def.Sign, def.Encrypt, def.SMIME
+		req.EncryptByDefault = def.Encrypt && def.Policy == "when-possible"
+	}
+	plan := accounts.CryptoPlan{Sign: req.Sign, SMIME: req.SMIME}
+	if req.Encrypt || a.EncryptPolicy(req.SMIME) == "always" {
+		plan = a.PlanCrypto(req, false)
+	}
+	if plan.Fallback {
+		fmt.Fprintf(g.stderr, "note: %s\n", sanitize.Line(plan.Words()))
+	}
+	return a.Protect(raw, req, plan, false)
 }
 
 // bccOf returns the Bcc and Resent-Bcc addresses of a message to send.

@@ -60,6 +60,9 @@ func runDemo(ctx context.Context, g *globals, serve bool, messages int) error {
 	if err != nil {
 		return err
 	}
+	if !serve {
+		defer setupDemoCrypto(g, dir, cfgPath, srv)()
+	}
 	if serve {
 		if err := writeServeInfo(g, cfgPath, srv); err != nil {
 			return err

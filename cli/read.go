@@ -61,7 +61,8 @@ this display only: the decrypted text is not stored.`,
 				_, err = g.stdout.Write(body)
 				return err
 			}
-			opts := message.Options{Width: termWidth(g.stdout), Crypto: cryptoEngine()}
+			a.NoteAutocrypt(body)
+			opts := message.Options{Width: termWidth(g.stdout), Crypto: a.CryptoEngine(false)}
 			if asJSON {
 				opts.Width = 0
 			}

@@ -62,7 +62,7 @@ with gpg and openssl, and the result is said above the body.`,
 				defer f.Close()
 				in = f
 			}
-			opts := message.Options{Width: termWidth(g.stdout), Crypto: cryptoEngine()}
+			opts := message.Options{Width: termWidth(g.stdout), Crypto: g.cryptoEngine()}
 			if asJSON {
 				opts.Width = 0
 			}

@@ -109,7 +109,7 @@ seeded with mail and opens the reader on them.`,
 	pf.StringVar(&g.account, "account", "", "account to use (default: the default account)")
 	pf.StringVar(&g.traceFlags.path, "trace", "", "write the IMAP, POP3 and SMTP conversations to this file, credentials redacted (env POSTA_TRACE)")
 	pf.BoolVar(&g.traceFlags.bodies, "trace-bodies", false, "with --trace: also write message bodies")
-	root.AddCommand(newManCmd(), newAddressesCmd(g))
+	root.AddCommand(newManCmd(), newAddressesCmd(g), newKeysCmd(g))
 	root.AddCommand(
 		newDemoCmd(g), newSyncCmd(g), newListCmd(g), newReadCmd(g),
 		newSendCmd(g), newRenderCmd(g), newAccountsCmd(g), newLoginCmd(g),

@@ -24,7 +24,7 @@ import (
 const maxSendBytes = 64 << 20
 
 func newSendCmd(g *globals) *cobra.Command {
-	var sign, encrypt bool
+	var sign, encrypt, smime bool
 	var fromFlag, at string
 	cmd := &cobra.Command{
 		Use:   "send",
@@ -37,9 +37,12 @@ until the server accepted it: if sending fails, "posta sync" retries.
 
 --sign signs it with the From address's OpenPGP key and --encrypt
 encrypts it to every recipient's key and the sender's (PGP/MIME, with
-gpg); with both it is signed inside the encryption. A recipient without a
-usable key stops the sending, naming them. The copy kept in Sent is the
-signed or encrypted one.
+gpg; --smime: S/MIME with openssl); with both it is signed inside the
+encryption. A recipient without a usable key stops the sending, naming
+them. Without these flags the account's defaults apply (pgp_sign,
+pgp_encrypt: "when-possible" sends in clear with a note when a key is
+missing, "always" refuses). The copy kept in Sent is the signed or
+encrypted one.
 
 --from sends as one of the account's identities (its own address or an
 [[account.identity]]): the From header is set to it, and the identity's
@@ -89,7 +92,8 @@ process gets to it first.`,
 			if err != nil {
 				return fmt.Errorf("send: %w", err)
 			}
-			if raw, err = protectOutgoing(raw, from, to, bccOf(in), sign, encrypt); err != nil {
+			given := cmd.Flags().Changed("sign") || cmd.Flags().Changed("encrypt") || cmd.Flags().Changed("smime")
+			if raw, err = protectOutgoing(g, a, raw, from, to, bccOf(in), sign, encrypt, smime, given); err != nil {
 				return fmt.Errorf("send: %w", err)
 			}
 			if !sendAt.IsZero() {
@@ -108,8 +112,9 @@ process gets to it first.`,
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&sign, "sign", false, "sign with the From address's OpenPGP key (gpg)")
-	cmd.Flags().BoolVar(&encrypt, "encrypt", false, "encrypt to every recipient's OpenPGP key and the sender's (gpg)")
+	cmd.Flags().BoolVar(&sign, "sign", false, "sign with the From address's key (default: the account's pgp_sign/smime_sign)")
+	cmd.Flags().BoolVar(&encrypt, "encrypt", false, "encrypt to every recipient's key and the sender's (default: the account's pgp_encrypt/smime_encrypt)")
+	cmd.Flags().BoolVar(&smime, "smime", false, "S/MIME instead of OpenPGP (openssl, gpgsm)")
 	cmd.Flags().StringVar(&fromFlag, "from", "", "send as this identity of the account (its address)")
 	cmd.Flags().StringVar(&at, "at", "", `send later: "in 2h", "tomorrow 8:00", "mon 9:00", "2026-12-24 09:00"`)
 	return cmd

@@ -1,0 +1,191 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// withSettings adds TOML lines to the [[account]] table of address in
+// the env's configuration.
+func (e *env) withSettings(address, lines string) {
+	e.t.Helper()
+	data, err := os.ReadFile(e.config)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	line := fmt.Sprintf("address = %q\n", address)
+	if !strings.Contains(string(data), line) {
+		e.t.Fatalf("no %s in the configuration", address)
+	}
+	if err := os.WriteFile(e.config, []byte(strings.Replace(string(data), line, line+lines, 1)), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// TestKeysCommands: keys import, list and export through gpg in the
+// account's gnupg_home.
+func TestKeysCommands(t *testing.T) {
+	gpg := testGPG(t) // GNUPGHOME: where Carol's key is made
+	gpg("", "--quick-gen-key", "Carol <carol@example.org>", "future-default", "default", "never")
+	carol := gpg("", "--armor", "--export", "carol@example.org")
+	e := newEnv(t, 1)
+	home, err := os.MkdirTemp("", "pgk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(home, 0o700)
+	t.Cleanup(func() {
+		exec.Command("gpgconf", "--homedir", home, "--kill", "all").Run()
+		os.RemoveAll(home)
+	})
+	e.withSettings("alice@work.example", fmt.Sprintf("gnupg_home = %q\n", home))
+	if out := e.mustRun("", "keys", "list", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("empty keyring lists %s", out)
+	}
+	_, stderr, err := e.run(carol, "keys", "import", "-")
+	if err != nil || !strings.Contains(stderr, "1 key(s) imported") {
+		t.Fatalf("keys import: %v %s", err, stderr)
+	}
+	var keys []struct {
+		Fingerprint string   `json:"fingerprint"`
+		UserIDs     []string `json:"user_ids"`
+		Secret      bool     `json:"secret"`
+		State       string   `json:"state"`
+	}
+	out := e.mustRun("", "keys", "list", "--json")
+	if err := json.Unmarshal([]byte(out), &keys); err != nil || len(keys) != 1 || keys[0].UserIDs[0] != "Carol <carol@example.org>" || keys[0].Secret || keys[0].State != "not verified" {
+		t.Fatalf("keys list --json = %s (%v)", out, err)
+	}
+	if text := e.mustRun("", "keys", "list"); !strings.Contains(text, "pub "+keys[0].Fingerprint+" [not verified]") {
+		t.Errorf("keys list =\n%s", text)
+	}
+	if exp := e.mustRun("", "keys", "export", "carol@example.org"); !strings.Contains(exp, "BEGIN PGP PUBLIC KEY BLOCK") {
+		t.Errorf("keys export = %q", exp)
+	}
+	if _, _, err := e.run("", "keys", "export", "nobody@example.org"); err == nil {
+		t.Error("exporting a key that is not there succeeds")
+	}
+	if _, _, err := e.run("not a key", "keys", "import", "-"); err == nil {
+		t.Error("importing garbage succeeds")
+	}
+	// The other account uses the default keyring (GNUPGHOME), where
+	// Carol's key was made: there it has its secret part.
+	if out := e.mustRun("", "--account", "home", "keys", "list", "carol@example.org", "--json"); !strings.Contains(out, `"secret": true`) {
+		t.Errorf("home's keyring: %s", out)
+	}
+}
+
+// TestSendAccountDefaults: with pgp_encrypt = "when-possible" a message
+// to a recipient without a key is sent in clear with a note; with
+// "always" it is refused; with a key it is encrypted without any flag.
+func TestSendAccountDefaults(t *testing.T) {
+	gpg := testGPG(t)
+	gpg("", "--quick-gen-key", "Alice <alice@work.example>", "future-default", "default", "never")
+	e := newEnv(t, 1)
+	e.withSettings("alice@work.example", "pgp_sign = true\npgp_encrypt = \"when-possible\"\n")
+	e.mustRun("", "sync")
+	_, stderr, err := e.run("From: alice@work.example\r\nTo: bob@home.example\r\nSubject: clear\r\n\r\nplain words\r\n", "send", "--account", "work")
+	if err != nil || !strings.Contains(stderr, "sent in clear: no usable key for bob@home.example (no key)") {
+		t.Fatalf("when-possible to a recipient without a key: %v %s", err, stderr)
+	}
+	gpg("", "--quick-gen-key", "Bob <bob@home.example>", "future-default", "default", "never")
+	e.mustRun("From: alice@work.example\r\nTo: bob@home.example\r\nSubject: sealed by default\r\n\r\nquiet words\r\n", "send", "--account", "work")
+	e.mustRun("", "sync")
+	found := 0
+	for _, r := range e.list() {
+		if r.Subject == "clear" && r.Account == "home" {
+			found++
+			if raw := e.mustRun("", "read", "--raw", fmt.Sprint(r.ID)); !strings.Contains(raw, "multipart/signed") || !strings.Contains(raw, "plain words") {
+				t.Errorf("the clear one is not signed in clear:\n%s", raw)
+			}
+		}
+		if r.Subject == "sealed by default" && r.Account == "home" {
+			found++
+			raw := e.mustRun("", "read", "--raw", fmt.Sprint(r.ID))
+			if strings.Contains(raw, "quiet words") || !strings.Contains(raw, "multipart/encrypted") {
+				t.Fatalf("not encrypted by default:\n%s", raw)
+			}
+		}
+	}
+	if found != 2 {
+		t.Fatalf("%d of the 2 messages arrived", found)
+	}
+	e.withSettings("bob@home.example", "pgp_encrypt = \"always\"\n")
+	_, stderr, err = e.run("From: bob@home.example\r\nTo: nokey@work.example\r\nSubject: x\r\n\r\nx\r\n", "send", "--account", "home")
+	if err == nil || !strings.Contains(err.Error(), "encrypt = always") || !strings.Contains(err.Error(), "nokey@work.example") {
+		t.Fatalf("always to a recipient without a key: %v %s", err, stderr)
+	}
+	_, _, err = e.run("From: bob@home.example\r\nTo: alice@work.example\r\nSubject: x\r\n\r\nx\r\n", "send", "--account", "home", "--sign")
+	if err == nil || !strings.Contains(err.Error(), "turn encryption on") {
+		t.Fatalf("always, sent with --sign only: %v", err)
+	}
+}
+
+// TestSendSMIME: send --smime --sign --encrypt with the account's
+// certificate; openssl decrypts and verifies what arrived.
+func TestSendSMIME(t *testing.T) {
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Skip("openssl is not installed")
+	}
+	dir := t.TempDir()
+	certs := filepath.Join(dir, "certs")
+	os.Mkdir(certs, 0o700)
+	mk := func(name, email string) (string, string) {
+		cert, key := filepath.Join(certs, name+".pem"), filepath.Join(dir, name+".key")
+		out, err := exec.Command("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+			"-subj", "/CN="+name+"/emailAddress="+email, "-addext", "subjectAltName=email:"+email).CombinedOutput()
+		if err != nil {
+			t.Fatalf("openssl req: %v\n%s", err, out)
+		}
+		return cert, key
+	}
+	aCert, aKey := mk("alice", "alice@work.example")
+	bCert, bKey := mk("bob", "bob@home.example")
+	e := newEnv(t, 1)
+	e.withSettings("alice@work.example", fmt.Sprintf("smime_cert = %q\nsmime_key = %q\nsmime_certs = %q\nsmime_ca_file = %q\n", aCert, aKey, certs, aCert))
+	e.withSettings("bob@home.example", fmt.Sprintf("smime_cert = %q\nsmime_key = %q\nsmime_ca_file = %q\n", bCert, bKey, aCert))
+	e.mustRun("", "sync")
+	e.mustRun("From: alice@work.example\r\nTo: bob@home.example\r\nSubject: smime both\r\n\r\nsmime words "+time.Now().Format("150405")+"\r\n", "send", "--account", "work", "--smime", "--sign", "--encrypt")
+	e.mustRun("", "sync")
+	var id int64
+	for _, r := range e.list("--account", "home") {
+		if r.Subject == "smime both" {
+			id = r.ID
+		}
+	}
+	if id == 0 {
+		t.Fatal("the S/MIME message did not arrive")
+	}
+	raw := e.mustRun("", "read", "--raw", fmt.Sprint(id))
+	if strings.Contains(raw, "smime words") || !strings.Contains(raw, "enveloped-data") {
+		t.Fatalf("not encrypted:\n%s", raw)
+	}
+	cmd := exec.Command("openssl", "smime", "-decrypt", "-recip", bCert, "-inkey", bKey)
+	cmd.Stdin = strings.NewReader(raw)
+	inner, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("openssl smime -decrypt: %v", err)
+	}
+	cmd = exec.Command("openssl", "smime", "-verify", "-CAfile", aCert)
+	cmd.Stdin = strings.NewReader(string(inner))
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "smime words") {
+		t.Fatalf("openssl smime -verify: %v\n%s", err, out)
+	}
+	text := e.mustRun("", "read", fmt.Sprint(id))
+	for _, want := range []string{"Encrypted (S/MIME)", "Good S/MIME signature", "smime words"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("read lacks %q:\n%s", want, text)
+		}
+	}
+	// Without a certificate for the recipient it is refused, named.
+	_, _, err = e.run("From: alice@work.example\r\nTo: carol@home.example\r\nSubject: x\r\n\r\nx\r\n", "send", "--account", "work", "--smime", "--encrypt")
+	if err == nil || !strings.Contains(err.Error(), "carol@home.example (no certificate)") {
+		t.Fatalf("S/MIME to a recipient without a certificate: %v", err)
+	}
+}
