@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -54,6 +55,10 @@ func uiOptions(cfg *accounts.Config, o ui.Options) ui.Options {
 	o.Bell = cfg.Bell
 	if o.Editor == "" {
 		o.Editor = cfg.Editor
+	}
+	o.UndoSendDelay = 10 * time.Second // undo_send_delay: unset means 10 s, 0 sends at once
+	if cfg.UndoSendDelay != nil {
+		o.UndoSendDelay = time.Duration(*cfg.UndoSendDelay) * time.Second
 	}
 	return o
 }

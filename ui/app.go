@@ -65,6 +65,9 @@ type Options struct {
 	LogPath string
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// UndoSendDelay is how long a sent message waits in the outbox,
+	// where u takes it back (schedule.go); 0 sends at once.
+	UndoSendDelay time.Duration
 }
 
 type mode int
@@ -75,6 +78,7 @@ const (
 	modeCompose
 	modeHelp
 	modeEditInline
+	modeOutbox // the outbox screen (outbox.go)
 )
 
 // Model is the root of the TUI.
@@ -109,6 +113,9 @@ type Model struct {
 	moveTarget messageRef
 	// marks are the marked messages and the last bulk action (marks.go).
 	marks marks
+	// later is the outbox's scheduled mail and the undo delay
+	// (schedule.go, outbox.go).
+	later later
 	// saved keeps each account's folder and position while another one
 	// is shown, so switching back returns to the same place.
 	saved map[int]position
@@ -201,6 +208,7 @@ func (m Model) Init() tea.Cmd {
 	if !m.opts.NoWatch {
 		cmds = append(cmds, watchCmd(m.ctx, m.set, m.opts.SyncEvery, m.events))
 	}
+	cmds = append(cmds, m.armOutbox()) // scheduled mail goes when due
 	if d := m.opts.Compose; d != nil {
 		cmds = append(cmds, editorCmd(m.opts.Editor, *d, m.opts.DraftDir))
 	}
@@ -416,6 +424,18 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleCryptoPlan(msg), nil
 	case sentMsg:
 		return m.handleSent(msg)
+	case scheduledMsg:
+		return m.handleScheduled(msg)
+	case undoTickMsg:
+		return m.handleUndoTick(msg)
+	case outboxTickMsg:
+		return m.handleOutboxTick(msg)
+	case outboxFlushedMsg:
+		return m.handleOutboxFlushed(msg)
+	case takenBackMsg:
+		return m.handleTakenBack(msg)
+	case outboxActionMsg:
+		return m.handleOutboxAction(msg)
 	case attachmentDoneMsg:
 		return m.handleAttachmentDone(msg), nil
 	case serverResultsMsg:

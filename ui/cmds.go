@@ -160,8 +160,11 @@ func replyCmd(ctx context.Context, a *accounts.Account, m accounts.Message, all 
 			// of a long To or Cc (mail.MaxAddresses): the message has all.
 			orig.ReplyTo, orig.To, orig.Cc = h.ReplyTo, h.To, h.Cc
 		}
-		d := message.ReplyDraft(orig, body, a.From(), []string{a.Address()}, all)
-		return replyReadyMsg{account: a.Name(), draft: d}
+		// From the identity the message was addressed to; none of the
+		// account's identities is a recipient of the reply.
+		id := a.ReplyIdentity(raw)
+		d := message.ReplyDraft(orig, body, id.From(), identityAddresses(a), all)
+		return replyReadyMsg{account: a.Name(), draft: signedAs(a, id, d)}
 	}
 }
 
@@ -228,7 +231,8 @@ func forwardCmd(ctx context.Context, a *accounts.Account, m accounts.Message, as
 		if err != nil {
 			return replyReadyMsg{account: a.Name(), err: err}
 		}
-		return replyReadyMsg{account: a.Name(), draft: message.ForwardDraft(m.Header, raw, a.From(), asAttachment)}
+		id := a.ReplyIdentity(raw)
+		return replyReadyMsg{account: a.Name(), draft: signedAs(a, id, message.ForwardDraft(m.Header, raw, id.From(), asAttachment))}
 	}
 }
 

@@ -29,6 +29,9 @@ type compose struct {
 	// crypto is the signing and encryption of this message
 	// (compose_crypto.go).
 	crypto composeCrypto
+	// idLabel says which of the account's identities From is ("identity
+	// 2/3"), "" when the account has one (compose_identity.go).
+	idLabel string
 }
 
 // load reads back what the editor left in the draft file.
@@ -118,7 +121,12 @@ func (c *compose) view(t Theme, k KeyMap, width, height int) string {
 	field := func(name string, vals ...string) {
 		b.WriteString(t.Pager.HeaderName.Render(name+":") + " " + reviewValue(width-len(name)-2, vals...) + "\n")
 	}
-	field("From", displayAddresses([]string{c.draft.From})...)
+	from := displayAddresses([]string{c.draft.From})
+	if c.idLabel != "" {
+		label := " (" + c.idLabel + ", " + k.binding(keymap.Compose, "identity").Help().Key + ": next)"
+		from = []string{reviewValue(width-len("From")-2-len(label), from...) + label}
+	}
+	field("From", from...)
 	field("To", displayAddresses(c.draft.To)...)
 	if len(c.draft.Cc) > 0 {
 		field("Cc", displayAddresses(c.draft.Cc)...)
@@ -137,7 +145,9 @@ func (c *compose) view(t Theme, k KeyMap, width, height int) string {
 	b.WriteString(c.cryptoView(t, width))
 	b.WriteString(t.Pager.Separator.Render(strings.Repeat("─", max(width, 1))) + "\n")
 	// Only as much of the body as the screen can show is looked at.
-	room := max(height-10-c.cryptoRows(width), 1)
+	// The key help may wrap onto several lines: they are kept.
+	helpRows := strings.Count(wrappedHelp(width, k.section(keymap.Compose)...), "\n") + 1
+	room := max(height-9-helpRows-c.cryptoRows(width), 1)
 	text := cutBytes(c.draft.Body, room*(4*max(width, 1)+16))
 	body := strings.Split(sanitize.Text(text), "\n")
 	if len(body) > room || len(text) < len(c.draft.Body) {

@@ -113,6 +113,7 @@ func (m *Model) refresh() {
 func (m *Model) reloadOutbox() {
 	m.outbox = map[string]string{}
 	if items, err := m.set.Outbox(""); err == nil {
+		m.reloadLater(items) // scheduled mail for the sidebar and the outbox screen
 		for _, it := range items {
 			if it.LastError != "" {
 				m.outbox[it.Account] = sanitize.Line(it.LastError)

@@ -30,6 +30,7 @@ const (
 	promptMove
 	promptMarkPattern // T: mark what a search finds (marks.go)
 	promptMoveMarked  // M with marked messages
+	promptSendAt      // l in the review screen: when to send (schedule.go)
 )
 
 // prompt is the one-line input shown in place of the status line.
@@ -129,6 +130,8 @@ func (m Model) submitPrompt() (tea.Model, tea.Cmd) {
 		return m.markPattern(value)
 	case promptMoveMarked:
 		return m.moveMarked(value)
+	case promptSendAt:
+		return m.submitSendAt(value)
 	case promptSaveAttachment, promptOpenAttachment:
 		n, err := strconv.Atoi(value)
 		if err != nil || !m.pager.hasAttachment(n) {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -14,8 +15,8 @@ import (
 const sidebarWidth = 24
 
 // sidebarView lists the accounts, and the folders of the active one with
-// their unread counts.
-func sidebarView(t Theme, accts []*accounts.Account, errs, outbox map[string]string, active int, folders []mail.Folder, folder int, height int) string {
+// their unread counts, and under them its scheduled mail with its time.
+func sidebarView(t Theme, accts []*accounts.Account, errs, outbox map[string]string, active int, folders []mail.Folder, folder int, height int, scheduled []scheduledLine) string {
 	w := sidebarWidth - 1
 	var lines []string
 	for i, a := range accts {
@@ -39,13 +40,29 @@ func sidebarView(t Theme, accts []*accounts.Account, errs, outbox map[string]str
 		for j, f := range folders {
 			lines = append(lines, folderLine(t, f, j == folder, w))
 		}
-		if lastErr, waiting := outbox[a.Name()]; waiting {
+		var mine []scheduledLine
+		for _, s := range scheduled {
+			if s.account == a.Name() {
+				mine = append(mine, s)
+			}
+		}
+		if lastErr, waiting := outbox[a.Name()]; waiting && (lastErr != "" || len(mine) == 0) {
 			// Mail that is not sent yet, and why, stays in view.
 			label := "  Outbox (waiting)"
 			if lastErr != "" {
 				label = "  Outbox: " + lastErr
 			}
 			lines = append(lines, t.Sidebar.Error.Render(pad(ansi.Truncate(label, w, "…"), w)))
+		}
+		if len(mine) > 0 {
+			lines = append(lines, t.Sidebar.Folder.Render(pad(fmt.Sprintf("  Scheduled (%d) · L", len(mine)), w)))
+			for i, s := range mine {
+				if i == maxScheduledLines && len(mine) > i+1 {
+					lines = append(lines, t.Sidebar.Folder.Render(pad(fmt.Sprintf("    … %d more", len(mine)-i), w)))
+					break
+				}
+				lines = append(lines, t.Sidebar.Folder.Render(pad(ansi.Truncate("   "+s.when+" "+s.subject, w, "…"), w)))
+			}
 		}
 	}
 	for len(lines) < height {
@@ -55,6 +72,40 @@ func sidebarView(t Theme, accts []*accounts.Account, errs, outbox map[string]str
 		lines = lines[:height]
 	}
 	return t.Sidebar.Box.Render(strings.Join(lines, "\n"))
+}
+
+// scheduledLine is one message of the outbox with a send time, as the
+// sidebar lists it under its account.
+type scheduledLine struct {
+	account, when, subject string
+}
+
+// maxScheduledLines is how many scheduled messages the sidebar lists
+// before it counts the rest.
+const maxScheduledLines = 5
+
+// scheduledLines lists the outbox's messages that wait for their time
+// (or are held), soonest first, with the time made short.
+func (m Model) scheduledLines() []scheduledLine {
+	now := m.opts.Now()
+	var out []scheduledLine
+	items := append([]accounts.OutboxItem(nil), m.later.items...)
+	sort.SliceStable(items, func(i, j int) bool { return items[i].SendAt.Before(items[j].SendAt) })
+	for _, it := range items {
+		if !it.Held && !it.SendAt.After(now) {
+			continue
+		}
+		when := "held"
+		if !it.Held {
+			when = outboxWhen(it.SendAt, now)
+		}
+		subject := sanitize.Line(m.later.subjects[it.ID])
+		if subject == "" {
+			subject = "(no subject)"
+		}
+		out = append(out, scheduledLine{account: it.Account, when: when, subject: subject})
+	}
+	return out
 }
 
 func folderLine(t Theme, f mail.Folder, selected bool, w int) string {

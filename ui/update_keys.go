@@ -7,7 +7,6 @@ import (
 
 	"github.com/posta-mail/posta/keymap"
 	"github.com/posta-mail/posta/mail"
-	"github.com/posta-mail/posta/message"
 )
 
 // handleKey dispatches a key press to the active screen.
@@ -43,6 +42,8 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.composeKey(msg)
 	case modeEditInline:
 		return m.inlineKey(msg)
+	case modeOutbox:
+		return m.outboxKey(msg)
 	}
 	if model, cmd, ok := m.sidebarKey(msg); ok {
 		return model, cmd
@@ -89,6 +90,9 @@ func (m Model) sidebarKey(msg tea.KeyMsg) (tea.Model, tea.Cmd, bool) {
 }
 
 func (m Model) indexKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if m.later.undo != nil && m.keys.is(msg, keymap.Index, "undo") {
+		return m.undoSendKey() // while a sent message waits, u takes it back
+	}
 	if model, cmd, ok := m.marksKey(msg); ok {
 		return model, cmd
 	}
@@ -128,11 +132,7 @@ func (m Model) indexKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.moveCursor(m.index.total)
 	case is("compose"):
 		m.compose = compose{account: a.Name()}
-		d := message.Draft{From: a.From()}
-		if sig := a.Signature(); sig != "" {
-			d.Body = "\n\n-- \n" + sig
-		}
-		d = m.compose.setCryptoDefaults(a, d)
+		d := m.compose.setCryptoDefaults(a, newDraft(a))
 		return m, editorCmd(m.opts.Editor, d, m.opts.DraftDir)
 	case is("toggle_threads"):
 		m.threaded = !m.threaded
@@ -141,6 +141,8 @@ func (m Model) indexKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case is("sync"):
 		m.setInfo("Syncing…")
 		return m, tea.Batch(m.syncAll(true)...)
+	case is("outbox"):
+		return m.openOutbox()
 	case !hasSel:
 	case is("open"):
 		m.mode = modePager
@@ -282,9 +284,17 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		m.compose.sending = true
 		m.setInfo("Sending…")
-		return m, sendCmd(m.ctx, a, m.compose.sendDraft())
+		return m, m.sendOrSchedule(a, m.compose.sendDraft())
 	case is("edit"):
 		return m, reopenEditorCmd(m.opts.Editor, m.compose.path)
+	case is("identity"):
+		return m.nextIdentity()
+	case is("send_later"):
+		if why := m.compose.cryptoBlocks(); why != "" && m.compose.err == nil {
+			m.setInfo("Not scheduled: " + why)
+			return m, nil
+		}
+		return m.sendLaterKey()
 	case is("sign"):
 		return m.toggleCrypto("sign")
 	case is("encrypt"):

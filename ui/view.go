@@ -18,11 +18,13 @@ func (m Model) View() string {
 	case modePager:
 		body = m.pager.vp.View()
 	case modeCompose:
-		body = m.compose.view(m.theme, m.keys, m.width, m.height-1)
+		body = m.composeView()
 	case modeEditInline:
 		body = m.inlineView()
+	case modeOutbox:
+		body = m.outboxView(m.width, m.height-1)
 	default:
-		side := sidebarView(m.theme, m.set.Accounts, m.acctErr, m.outbox, m.acct, m.folders, m.folder, m.height-1)
+		side := sidebarView(m.theme, m.set.Accounts, m.acctErr, m.outbox, m.acct, m.folders, m.folder, m.height-1, m.scheduledLines())
 		w := max(m.width-sidebarWidth, 10)
 		title := pad(fmt.Sprintf(" %s · %d messages", m.listing().title(), m.index.total), w)
 		if m.account().InsecureTLS() && m.search == nil && !m.unified {
@@ -48,6 +50,8 @@ func (m Model) statusView() string {
 	}
 	left := m.status
 	switch {
+	case m.later.undo != nil:
+		left = m.undoLine() // the countdown of a sent message, which u takes back
 	case m.waiting != "":
 		left = m.waiting // a server is silent: say which
 	case m.progress != "":
