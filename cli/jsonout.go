@@ -30,6 +30,11 @@ type messageJSON struct {
 	Flags         []string `json:"flags"`
 	Size          int64    `json:"size"`
 	HasAttachment bool     `json:"has_attachment"`
+	// Signed and Encrypted say what the message's top-level
+	// Content-Type shows (multipart/signed, multipart/encrypted, S/MIME),
+	// as the index marks it; nothing is verified or decrypted for them.
+	Signed    bool `json:"signed"`
+	Encrypted bool `json:"encrypted"`
 	// FromDisplay is the first sender as posta shows it (sanitize.Address:
 	// a lookalike domain in punycode, invisible characters as <U+XXXX>);
 	// AddressWarnings says, for each sender or recipient that may imitate
@@ -44,6 +49,7 @@ func toJSON(m accounts.Message) messageJSON {
 		MessageID: m.MessageID, InReplyTo: m.InReplyTo, Subject: m.Subject,
 		To: addrs(m.To), Cc: addrs(m.Cc), Flags: []string{},
 		Size: m.Size, HasAttachment: m.HasAttachment,
+		Signed: m.Security.Has(mail.Signed), Encrypted: m.Security.Has(mail.Encrypted),
 	}
 	if len(m.From) > 0 {
 		row.From = m.From[0].String()

@@ -101,6 +101,9 @@ func TestSendAccountDefaults(t *testing.T) {
 	for _, r := range e.list() {
 		if r.Subject == "clear" && r.Account == "home" {
 			found++
+			if !r.Signed || r.Encrypted {
+				t.Errorf("list --json of the clear one: encrypted %v, signed %v", r.Encrypted, r.Signed)
+			}
 			if raw := e.mustRun("", "read", "--raw", fmt.Sprint(r.ID)); !strings.Contains(raw, "multipart/signed") || !strings.Contains(raw, "plain words") {
 				t.Errorf("the clear one is not signed in clear:\n%s", raw)
 			}
@@ -108,6 +111,9 @@ func TestSendAccountDefaults(t *testing.T) {
 		if r.Subject == "sealed by default" && r.Account == "home" {
 			found++
 			raw := e.mustRun("", "read", "--raw", fmt.Sprint(r.ID))
+			if !r.Encrypted || r.Signed {
+				t.Errorf("list --json: encrypted %v, signed %v", r.Encrypted, r.Signed)
+			}
 			if strings.Contains(raw, "quiet words") || !strings.Contains(raw, "multipart/encrypted") {
 				t.Fatalf("not encrypted by default:\n%s", raw)
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/demo"
+	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/mailcrypto"
 	"github.com/posta-mail/posta/message"
 )
@@ -168,5 +169,26 @@ func TestComposeEncryptsByDefault(t *testing.T) {
 	peers, err := home2.AutocryptPeers()
 	if err != nil || len(peers) != 1 || peers[0].Addr != "alice@work.example" || peers[0].PreferEncrypt != "mutual" {
 		t.Fatalf("peers = %+v, %v", peers, err)
+	}
+}
+
+// TestIndexSecurityMarks: the index marks encrypted and signed messages
+// in the flags column, from the top-level Content-Type stored at sync.
+func TestIndexSecurityMarks(t *testing.T) {
+	now := time.Now()
+	row := func(s mail.Security) string {
+		var m accounts.Message
+		m.Subject, m.Date, m.Security = "x", now, s
+		m.Flags = mail.Flags{mail.FlagSeen}
+		return formatRow(m, 80, now)
+	}
+	if r := row(mail.Encrypted); !strings.HasPrefix(r, "   E ") {
+		t.Errorf("encrypted row = %q", r)
+	}
+	if r := row(mail.Signed); !strings.HasPrefix(r, "   S ") {
+		t.Errorf("signed row = %q", r)
+	}
+	if r := row(0); !strings.HasPrefix(r, "     ") {
+		t.Errorf("plain row = %q", r)
 	}
 }

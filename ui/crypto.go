@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/message"
 )
 
@@ -49,4 +50,17 @@ func protectDraft(a *accounts.Account, raw []byte, d message.Draft) ([]byte, err
 		plan = accounts.CryptoPlan{Sign: d.Sign, SMIME: d.SMIME}
 	}
 	return a.Protect(raw, req, plan, noPinentry())
+}
+
+// securityMark is the index's mark for what a message's top-level
+// Content-Type shows: E encrypted, S signed (nothing is checked for it:
+// the pager says whether the signature is good).
+func securityMark(s mail.Security) byte {
+	switch {
+	case s.Has(mail.Encrypted):
+		return 'E'
+	case s.Has(mail.Signed):
+		return 'S'
+	}
+	return ' '
 }

@@ -163,7 +163,7 @@ func (x *index) view(t Theme, width int, now time.Time, showAccount, threaded bo
 // formatRow lays out one index line: flags, date, sender, subject. Every
 // field from the message is sanitized.
 func formatRow(m accounts.Message, width int, now time.Time) string {
-	flags := []byte("   ")
+	flags := []byte("    ")
 	if !m.Flags.Has(mail.FlagSeen) {
 		flags[0] = 'N'
 	}
@@ -175,6 +175,7 @@ func formatRow(m accounts.Message, width int, now time.Time) string {
 	if m.HasAttachment {
 		flags[2] = '@'
 	}
+	flags[3] = securityMark(m.Security)
 	from := "(nobody)"
 	if len(m.From) > 0 {
 		from = senderName(m.From[0])
