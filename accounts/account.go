@@ -90,7 +90,7 @@ func newAccount(cfg AccountConfig, c *cache.Cache) (*Account, error) {
 	switch cfg.Fetch.Kind {
 	case "imap":
 		mk = func() protocols.Fetcher {
-			return imap.New(imap.Options{Endpoint: in, SubscribedOnly: cfg.Fetch.SubscribedOnly})
+			return imap.New(imap.Options{Endpoint: in, SubscribedOnly: cfg.Fetch.SubscribedOnly, RawFieldsOnly: true})
 		}
 	case "pop3":
 		leave := cfg.Fetch.LeaveOnServer == nil || *cfg.Fetch.LeaveOnServer

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/posta-mail/posta/cache"
@@ -351,6 +353,11 @@ func (a *Account) syncFolder(ctx context.Context, f protocols.Fetcher, fo mail.F
 	}
 	reset := false
 	stored := a.storedNotifier(opts, folder)
+	// Batches are decoded and stored by a goroutine of their own while
+	// the fetcher asks for the next; progress follows the batches it
+	// reports, so that it never runs ahead of what is stored.
+	st := startStorer()
+	defer st.wait()
 	req := protocols.SyncRequest{
 		Folder: folder,
 		State: protocols.FolderState{
@@ -365,17 +372,25 @@ func (a *Account) syncFolder(ctx context.Context, f protocols.Fetcher, fo mail.F
 			},
 			KnownUIDs: knownList,
 		},
-		Progress: func(p protocols.Progress) { a.emit(opts, Event{Kind: EventProgress, Folder: folder, Progress: p}) },
+		Progress: func(p protocols.Progress) {
+			st.then(func() error {
+				a.emit(opts, Event{Kind: EventProgress, Folder: folder, Progress: p})
+				return nil
+			})
+		},
 		Headers: func(hs []mail.Header) error {
-			for i := range hs {
-				hs[i].Folder = folder
-				decodeRawFields(&hs[i])
-			}
-			if err := a.cache.PutHeaders(a.Name(), hs); err != nil {
-				return err
-			}
-			stored(false)
-			return nil
+			hs = slices.Clone(hs) // the fetcher may read its own after the call
+			return st.then(func() error {
+				for i := range hs {
+					hs[i].Folder = folder
+					decodeRawFields(&hs[i])
+				}
+				if err := a.cache.PutHeaders(a.Name(), hs); err != nil {
+					return err
+				}
+				stored(false)
+				return nil
+			})
 		},
 	}
 	req.OnReset = func() error {
@@ -387,6 +402,9 @@ func (a *Account) syncFolder(ctx context.Context, f protocols.Fetcher, fo mail.F
 		return a.cache.ResetFolder(a.Name(), folder)
 	}
 	res, err := f.Sync(ctx, req)
+	if serr := st.wait(); err == nil {
+		err = serr
+	}
 	if err != nil {
 		return err
 	}
@@ -420,6 +438,63 @@ func (a *Account) syncFolder(ctx context.Context, f protocols.Fetcher, fo mail.F
 		m.Status = fo.State
 	}
 	return a.cache.SetFolderMeta(a.Name(), folder, m)
+}
+
+// storer runs the work handed to it (storing a batch of headers,
+// reporting progress) in order on a goroutine of its own, at most
+// storerQueue steps behind the caller. After a step fails, the rest are
+// skipped and then and wait return the error.
+type storer struct {
+	work chan func() error
+	done chan struct{}
+	mu   sync.Mutex
+	err  error
+	once sync.Once
+}
+
+// storerQueue bounds the steps waiting: a header sync fetches at most
+// about two batches ahead of the one being stored.
+const storerQueue = 2
+
+func startStorer() *storer {
+	s := &storer{work: make(chan func() error, storerQueue), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		for step := range s.work {
+			if s.failed() != nil {
+				continue
+			}
+			if err := step(); err != nil {
+				s.mu.Lock()
+				s.err = err
+				s.mu.Unlock()
+			}
+		}
+	}()
+	return s
+}
+
+func (s *storer) failed() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// then queues step, or returns the error of a step that failed before.
+func (s *storer) then(step func() error) error {
+	if err := s.failed(); err != nil {
+		return err
+	}
+	s.work <- step
+	return nil
+}
+
+// wait runs the steps queued and returns the first error; nothing may be
+// queued after it. It may be called more than once.
+func (s *storer) wait() error {
+	s.once.Do(func() { close(s.work) })
+	<-s.done
+	return s.failed()
 }
 
 // storedNotifier returns a function to call after each stored batch of

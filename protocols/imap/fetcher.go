@@ -48,6 +48,11 @@ type Options struct {
 	// downloads; zero means DefaultMaxMessageBytes. A bigger message
 	// stays on the server and FetchBody fails with ErrTooLarge.
 	MaxMessageBytes int64
+	// RawFieldsOnly says the caller decodes the headers' RawFields
+	// itself: Sync then leaves Subject, From, To, Cc, Message-ID and the
+	// Date field undecoded (Date is the INTERNALDATE), which saves it a
+	// decoding of every header.
+	RawFieldsOnly bool
 
 	// maxUntagged, if not zero, replaces the limit of that name (tests).
 	maxUntagged int

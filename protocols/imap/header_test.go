@@ -46,7 +46,7 @@ func TestMsgIDs(t *testing.T) {
 }
 
 func TestToHeaderToleratesMissingData(t *testing.T) {
-	h := toHeader(&imapclient.FetchMessageBuffer{UID: 7, Flags: []imap.Flag{`\SEEN`, `\Recent`, "$Label"}}, "INBOX")
+	h := toHeader(&imapclient.FetchMessageBuffer{UID: 7, Flags: []imap.Flag{`\SEEN`, `\Recent`, "$Label"}}, "INBOX", false)
 	want := mail.Flags{mail.FlagSeen, "$Label"}
 	if h.UID != "7" || h.Subject != "" || h.HasAttachment || !slices.Equal(h.Flags, want) {
 		t.Errorf("toHeader(bare) = %+v", h)

@@ -165,7 +165,7 @@ func blame(rest []imap.UID, got []mail.Header, suspect imap.UID) imap.UID {
 // connection was made usable again; err is set when the sync must stop.
 func (hs *headerSync) try(uids []imap.UID, opts *imap.FetchOptions) (got []mail.Header, suspect imap.UID, failed, err error) {
 	restore := hs.f.expectFetches(len(uids))
-	got, suspect, ferr := fetchHeaders(hs.c, hs.folder, uids, opts)
+	got, suspect, ferr := fetchHeaders(hs.c, hs.folder, uids, opts, hs.f.opts.RawFieldsOnly)
 	restore()
 	hs.got = append(hs.got, got...)
 	if ferr == nil {
