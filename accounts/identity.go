@@ -29,9 +29,15 @@ type Identity struct {
 	PGPKey, SMIMECert, SMIMEKey string
 }
 
-// From returns the identity as a From header value: "Name <addr>".
+// From returns the identity as a From header value: "Name <addr>", the
+// name quoted when it holds characters that would otherwise be read as
+// address syntax (a comma, parentheses, a dot…).
 func (id Identity) From() string {
-	return mail.Address{Name: id.DisplayName, Addr: id.Address}.String()
+	name := strings.Join(strings.Fields(id.DisplayName), " ")
+	if strings.ContainsAny(name, `()<>[]:;@\,."`) {
+		name = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(name) + `"`
+	}
+	return mail.Address{Name: name, Addr: id.Address}.String()
 }
 
 // identitySender is the SMTP server of an identity that has its own.

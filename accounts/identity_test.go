@@ -51,6 +51,9 @@ func TestIdentities(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("Identities() = %q, want %q", got, want)
 	}
+	if got := (Identity{DisplayName: `Alice (info desk), "A"`, Address: "info@x.example"}).From(); got != `"Alice (info desk), \"A\"" <info@x.example>` {
+		t.Errorf("From() of a name with parentheses, a comma and quotes = %s, want it quoted", got)
+	}
 	if id, err := a.Identity("SALES@work.example"); err != nil || id.Signature != "The sales team" || id.SentFolder != "Sales/Sent" {
 		t.Errorf("Identity(SALES@work.example) = %+v, %v; want the sales identity", id, err)
 	}

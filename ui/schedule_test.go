@@ -1,0 +1,286 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/cache"
+	"github.com/posta-mail/posta/demo"
+	"github.com/posta-mail/posta/message"
+)
+
+// identitySet is demoSet with identities: work (alice) has its own
+// signature and the info desk, with another signature.
+func identitySet(t *testing.T, messages int) (*accounts.Set, *demo.Servers) {
+	t.Helper()
+	srv, err := demo.Start(demo.Options{Messages: messages})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, srv.CACertPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := &accounts.Config{DefaultAccount: "work"}
+	for _, a := range srv.Accounts {
+		addr := srv.IMAPAddr
+		if a.Kind == "pop3" {
+			addr = srv.POP3Addr
+		}
+		ac := accounts.AccountConfig{
+			Name: a.Name, Address: a.Address, DisplayName: a.Username,
+			Fetch: accounts.FetchConfig{Kind: a.Kind, ServerConfig: server(t, addr, "tls", a, ca)},
+			SMTP:  server(t, srv.SMTPAddr, "starttls", a, ca),
+		}
+		if a.Name == "work" {
+			ac.Signature = "Alice at work"
+			ac.Identities = []accounts.IdentityConfig{{Address: "info@work.example", DisplayName: "Info desk", Signature: "The info desk\nwork.example"}}
+		}
+		cfg.Accounts = append(cfg.Accounts, ac)
+	}
+	c, err := cache.Open(cache.Options{Dir: filepath.Join(dir, "cache"), DataDir: filepath.Join(dir, "data"), ParseHeader: message.ParseHeader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	set, err := accounts.Open(cfg, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { set.Close() })
+	for _, a := range set.Accounts {
+		if _, err := a.Sync(context.Background(), nil); err != nil {
+			t.Fatalf("sync %s: %v", a.Name(), err)
+		}
+	}
+	return set, srv
+}
+
+// fillingEditor is an editor script that fills an empty To and Subject
+// of the draft and leaves the rest (the signature) as it is.
+func fillingEditor(t *testing.T, subject string) string {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("the scripted editor is a shell script")
+	}
+	editor := filepath.Join(t.TempDir(), "editor.sh")
+	script := "#!/bin/sh\nsed -i -e 's/^To: *$/To: bob@home.example/' -e 's/^Subject: *$/Subject: " + subject + "/' \"$1\"\n"
+	if err := os.WriteFile(editor, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return editor
+}
+
+// deliveredTo counts the messages with subject in bob's POP3 maildrop,
+// on the server: what SMTP delivered, whoever sent it.
+func deliveredTo(srv *demo.Servers, subject string) (n int, raw []byte) {
+	for _, m := range srv.POP3.Messages("bob") {
+		if bytes.Contains(m.Data, []byte("Subject: "+subject+"\r\n")) {
+			n++
+			raw = m.Data
+		}
+	}
+	return n, raw
+}
+
+// waitForAll waits until the screen showed every one of what (in one
+// frame or several).
+func waitForAll(t *testing.T, tm *teatest.TestModel, what ...string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		for _, w := range what {
+			if !bytes.Contains(b, []byte(w)) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+// waitUntil polls cond (state outside the screen) until it holds.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 15s for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestUndoSend: y puts the message in the outbox for the undo delay with
+// a countdown; u takes it back into the composer, with its signature
+// once, and it leaves the outbox and is never sent. Sent again, once
+// the (short) delay ran out the timer sends it, once.
+func TestUndoSend(t *testing.T) {
+	set, srv := identitySet(t, 2)
+	subject := "undo " + time.Now().Format("150405.000000")
+	drafts := t.TempDir()
+	delay := 2 * time.Second
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true, Editor: fillingEditor(t, subject),
+		DraftDir: drafts, UndoSendDelay: time.Hour}), teatest.WithInitialTermSize(120, 30))
+	waitFor(t, tm, "work · INBOX")
+	tm.Type("m")
+	waitFor(t, tm, "Send this message from work?")
+	tm.Type("y")
+	waitFor(t, tm, "Sending to bob@home.example in ")
+	items, err := set.Outbox("work")
+	if err != nil || len(items) != 1 || items[0].SendAt.Before(time.Now().Add(50*time.Minute)) {
+		t.Fatalf("outbox during the undo delay = %+v, %v; want the message, due in an hour", items, err)
+	}
+	tm.Type("u")
+	waitFor(t, tm, "Taken back: not sent")
+	waitUntil(t, "the message to leave the outbox", func() bool { items, _ := set.Outbox(""); return len(items) == 0 })
+	// The composer is open again on the same text.
+	files, _ := filepath.Glob(filepath.Join(drafts, "posta-draft-*.eml"))
+	if len(files) != 1 {
+		t.Fatalf("draft files = %v, want the reopened one", files)
+	}
+	text, _ := os.ReadFile(files[0])
+	if !strings.Contains(string(text), "Subject: "+subject) || strings.Count(string(text), "-- \nAlice at work") != 1 {
+		t.Errorf("the reopened draft:\n%s\nwant the subject and the signature once", text)
+	}
+	waitFor(t, tm, "Send this message from work?")
+	tm.Type("x")
+	waitFor(t, tm, "Message discarded")
+	if n, _ := deliveredTo(srv, subject); n != 0 {
+		t.Errorf("the message taken back was delivered %d times", n)
+	}
+	tm.Type("q")
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+
+	// Not taken back: sent once the delay ran out.
+	tm = teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true, Editor: fillingEditor(t, subject),
+		DraftDir: drafts, UndoSendDelay: delay}), teatest.WithInitialTermSize(120, 30))
+	waitFor(t, tm, "work · INBOX")
+	tm.Type("m")
+	waitFor(t, tm, "Send this message from work?")
+	tm.Type("y")
+	waitFor(t, tm, "Sending to bob@home.example in ")
+	waitFor(t, tm, "Sent 1 message from work")
+	if n, _ := deliveredTo(srv, subject); n != 1 {
+		t.Errorf("delivered %d times, want once", n)
+	}
+	if items, _ := set.Outbox(""); len(items) != 0 {
+		t.Errorf("outbox after sending = %+v, want empty", items)
+	}
+	tm.Type("u") // too late: nothing to take back, and no bulk action to undo
+	waitFor(t, tm, "Nothing to undo")
+	tm.Type("q")
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+// TestSwitchIdentity: f in the review screen sends from the next
+// identity: the From line and the signature of the draft follow, and
+// the message goes out From that address.
+func TestSwitchIdentity(t *testing.T) {
+	set, srv := identitySet(t, 2)
+	subject := "identity " + time.Now().Format("150405.000000")
+	drafts := t.TempDir()
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true, Editor: fillingEditor(t, subject), DraftDir: drafts}),
+		teatest.WithInitialTermSize(120, 30))
+	waitFor(t, tm, "work · INBOX")
+	tm.Type("m")
+	waitFor(t, tm, "identity 1/2")
+	tm.Type("f")
+	waitFor(t, tm, "identity 2/2")
+	files, _ := filepath.Glob(filepath.Join(drafts, "posta-draft-*.eml"))
+	if len(files) != 1 {
+		t.Fatalf("draft files = %v", files)
+	}
+	text, _ := os.ReadFile(files[0])
+	if !strings.Contains(string(text), "From: Info desk <info@work.example>\n") || !strings.Contains(string(text), "\n-- \nThe info desk\nwork.example\n") ||
+		strings.Contains(string(text), "Alice at work") {
+		t.Fatalf("the draft after f:\n%s\nwant From the info desk with its signature only", text)
+	}
+	tm.Type("y")
+	waitFor(t, tm, "Sent from work to bob@home.example")
+	n, raw := deliveredTo(srv, subject)
+	if n != 1 || !bytes.Contains(raw, []byte(`From: "Info desk" <info@work.example>`)) || !bytes.Contains(raw, []byte("The info desk")) {
+		t.Errorf("delivered %d times:\n%s\nwant once, From the info desk", n, raw)
+	}
+	tm.Type("q")
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+// TestSendLaterAndOutboxScreen: l asks when; the message waits in the
+// outbox with that time, the sidebar lists it; L shows the outbox, where
+// d cancels it.
+func TestSendLaterAndOutboxScreen(t *testing.T) {
+	set, srv := identitySet(t, 2)
+	subject := "later " + time.Now().Format("150405.000000")
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true, Editor: fillingEditor(t, subject), DraftDir: t.TempDir()}),
+		teatest.WithInitialTermSize(120, 30))
+	waitFor(t, tm, "work · INBOX")
+	tm.Type("m")
+	waitFor(t, tm, "Send this message from work?")
+	tm.Type("l")
+	waitFor(t, tm, "Send at")
+	tm.Type("in 1 foo")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "not a time posta understands")
+	tm.Type("l")
+	tm.Type("in 2h")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitForAll(t, tm, "Scheduled (1)", "Scheduled from work to bob@home.example for")
+	items, _ := set.Outbox("work")
+	if len(items) != 1 || items[0].SendAt.Before(time.Now().Add(110*time.Minute)) || items[0].SendAt.After(time.Now().Add(2*time.Hour+2*time.Second)) {
+		t.Fatalf("outbox = %+v, want the message due in two hours", items)
+	}
+	tm.Type("L")
+	waitFor(t, tm, "Outbox · 1 waiting to be sent")
+	tm.Type("d")
+	waitForAll(t, tm, "The outbox is empty.", "Cancelled: "+subject)
+	if items, _ := set.Outbox(""); len(items) != 0 {
+		t.Errorf("outbox after d = %+v, want empty", items)
+	}
+	if n, _ := deliveredTo(srv, subject); n != 0 {
+		t.Errorf("the cancelled message was delivered %d times", n)
+	}
+	tm.Type("q")
+	tm.Type("q")
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+// TestReplyFromTheIdentityAddressed: a reply to mail sent to an
+// identity is From it, with its signature, and does not go to the
+// account's other addresses.
+func TestReplyFromTheIdentityAddressed(t *testing.T) {
+	set, srv := identitySet(t, 1)
+	raw := "From: Bob <bob@home.example>\r\nTo: Info <INFO@work.example>\r\nCc: alice@work.example\r\nSubject: opening hours\r\nMessage-Id: <q1@home.example>\r\n\r\nWhen do you open?\r\n"
+	if err := srv.Deliver("alice@work.example", []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	work, _ := set.Get("work")
+	if _, err := work.Sync(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ := work.List("INBOX", 1, 0)
+	if len(msgs) != 1 || msgs[0].Subject != "opening hours" {
+		t.Fatalf("newest = %+v", msgs)
+	}
+	got := replyCmd(context.Background(), work, msgs[0], true)().(replyReadyMsg)
+	if got.err != nil {
+		t.Fatal(got.err)
+	}
+	d := got.draft
+	if d.From != "Info desk <info@work.example>" || strings.Join(d.To, ",") != "Bob <bob@home.example>" || len(d.Cc) != 0 {
+		t.Errorf("reply all: From %q, To %q, Cc %q; want From the info desk to Bob alone", d.From, d.To, d.Cc)
+	}
+	if !strings.HasSuffix(d.Body, "> When do you open?\n\n\n-- \nThe info desk\nwork.example\n") {
+		t.Errorf("reply body:\n%s\nwant the info desk's signature below the quote", d.Body)
+	}
+}
