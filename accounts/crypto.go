@@ -121,7 +121,7 @@ func (p CryptoPlan) Words() string {
 		parts = append(parts, "not signed, not encrypted")
 	}
 	if p.Sign && p.Signer != "" {
-		parts = append(parts, "key "+p.Signer)
+		parts = append(parts, "as "+p.Signer)
 	}
 	if p.Encrypt && p.ProtectedSubject {
 		parts = append(parts, `subject hidden ("...")`)
@@ -178,23 +178,29 @@ func (a *Account) PlanCrypto(req CryptoRequest, noPinentry bool) CryptoPlan {
 	c := a.cfg.CryptoConfig
 	p := CryptoPlan{Sign: req.Sign, Encrypt: req.Encrypt, SMIME: req.SMIME}
 	pgpKey, smimeCert, _ := a.signingKeys(req.From)
-	if req.SMIME {
-		p.Signer = clean(smimeCert)
-	} else {
-		p.Signer = clean(pgpKey)
+	e := a.CryptoEngine(noPinentry)
+	switch {
+	case req.SMIME && smimeCert != "":
+		p.Signer = clean(filepath.Base(smimeCert))
+	case req.SMIME:
+		p.Signer = "gpgsm's certificate for " + clean(req.From)
+	default:
 		p.Autocrypt = c.Autocrypt
+		if req.Sign {
+			p.Signer, p.Refuse = signingKeyName(e, pgpKey, req.From)
+		}
 	}
 	pol := policy(c.PGPEncrypt)
 	if req.SMIME {
 		pol = policy(c.SMIMEEncrypt)
 	}
-	e := a.CryptoEngine(noPinentry)
 	w := mailcrypto.Write{SMIME: req.SMIME, Recipients: req.Recipients, Hidden: req.Hidden, Self: req.From}
 	allMutual := false
 	if !req.SMIME {
 		w.Peers, allMutual = a.peerKeys(append(append([]string(nil), req.Recipients...), req.Hidden...))
 	}
 	switch {
+	case p.Refuse != "":
 	case req.Encrypt:
 		p.ProtectedSubject = c.ProtectedHeaders
 		p.Missing = e.Missing(w)
@@ -348,4 +354,35 @@ func (a *Account) EncryptPolicy(smime bool) string {
 		return policy(a.cfg.SMIMEEncrypt)
 	}
 	return policy(a.cfg.PGPEncrypt)
+}
+
+// signingKeyName names the OpenPGP key that signs for from (key, when
+// configured, else the From address's): its user id and the end of its
+// fingerprint; refuse says why there is none.
+func signingKeyName(e *mailcrypto.Engine, key, from string) (name, refuse string) {
+	pattern := key
+	if pattern == "" {
+		pattern = "<" + from + ">"
+	}
+	keys, err := e.ListKeys(pattern)
+	if err != nil {
+		return "", "cannot sign: " + clean(err.Error())
+	}
+	for _, k := range keys {
+		if k.Secret && k.State != "expired" && k.State != "revoked" {
+			fpr := k.Fingerprint
+			if len(fpr) > 16 {
+				fpr = fpr[len(fpr)-16:]
+			}
+			uid := ""
+			if len(k.UserIDs) > 0 {
+				uid = k.UserIDs[0] + " "
+			}
+			return clean(uid + fpr), ""
+		}
+	}
+	if key != "" {
+		return "", "cannot sign: no usable secret key " + clean(key)
+	}
+	return "", "cannot sign: no usable secret key for " + clean(from) + " (posta keys import, or gpg --quick-gen-key)"
 }
