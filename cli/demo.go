@@ -46,7 +46,7 @@ func runDemo(ctx context.Context, g *globals, serve bool, messages int) error {
 	if !serve {
 		fmt.Fprintln(g.stderr, "Starting the demo servers…")
 	}
-	srv, err := demo.Start(demo.Options{Messages: messages})
+	srv, err := demo.Start(demo.Options{Messages: messages, Showcase: !serve})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
@@ -80,7 +80,7 @@ func runDemo(ctx context.Context, g *globals, serve bool, messages int) error {
 		return err
 	}
 	defer c.Close()
-	return startTUI(ctx, c.set, g.withLog(uiOptions(c.cfg, ui.Options{Account: g.account, DraftDir: dir})))
+	return startTUI(ctx, c.set, g.withLog(uiOptions(c.cfg, ui.Options{Account: g.account, DraftDir: dir, UnsubscribeRoots: srv.TLSConfig().RootCAs})))
 }
 
 // writeServeInfo prints the one JSON line `demo --serve` promises.

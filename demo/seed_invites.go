@@ -3,6 +3,8 @@ package demo
 import (
 	"crypto/tls"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -39,7 +41,9 @@ func (s *Servers) startShowcase(now time.Time) error {
 		// Another host name for the same server: posta must not follow.
 		http.Redirect(w, r, "https://localhost:"+strings.Split(ln.Addr().String(), ":")[1]+"/unsubscribe/"+r.PathValue("list"), http.StatusTemporaryRedirect)
 	})
-	sc.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// A refused certificate is the client's business, not a line on the
+	// reader's screen.
+	sc.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	go sc.srv.Serve(ln)
 	s.showcase = sc
 	s.UnsubscribeURL = sc.url

@@ -5,6 +5,7 @@ package ui
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"io"
 	"log/slog"
@@ -55,6 +56,9 @@ type Options struct {
 	NotifyCommand []string
 	// Bell rings the terminal bell on new mail.
 	Bell bool
+	// UnsubscribeRoots, when set, are the certificates a one-click
+	// unsubscription trusts instead of the system's (the demo).
+	UnsubscribeRoots *x509.CertPool
 	// Output is the terminal, for the bell; nil means os.Stdout.
 	Output io.Writer
 	// Log receives the errors the reader shows (sync failures with their
@@ -141,6 +145,8 @@ type Model struct {
 	isError     bool
 	// opened holds the copies of attachments opened with o (attach.go).
 	opened *openedFiles
+	// inv is what an invitation or unsubscribe prompt is about (invite.go).
+	inv inviteState
 }
 
 // New builds the TUI over the accounts of set.
@@ -391,6 +397,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(append(m.syncAll(false), syncTick(m.opts.SyncEvery))...)
 	case bodyMsg:
 		return m.handleBody(msg)
+	case invitesMsg, inviteDoneMsg, unsubscribePlanMsg, unsubscribeDoneMsg:
+		return m.handleInviteMsgs(msg)
 	case flagDoneMsg:
 		if msg.err != nil {
 			m.setError(msg.err)

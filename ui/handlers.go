@@ -138,11 +138,12 @@ func (m Model) handleBody(msg bodyMsg) (tea.Model, tea.Cmd) {
 	}
 	m.pager.crypto = msg.crypto
 	m.pager.setRaw(m.theme, msg.raw)
+	invites := invitesCmd(m.accountOf(m.pager.msg), msg.id, msg.raw)
 	if !m.pager.msg.Flags.Has(mail.FlagSeen) {
 		m.pager.msg.Flags = m.pager.msg.Flags.With(mail.FlagSeen)
-		return m, flagCmd(m.ctx, m.accountOf(m.pager.msg), msg.id, mail.FlagSeen, true)
+		return m, tea.Batch(flagCmd(m.ctx, m.accountOf(m.pager.msg), msg.id, mail.FlagSeen, true), invites)
 	}
-	return m, nil
+	return m, invites
 }
 
 func (m Model) handleEditorDone(msg editorDoneMsg) Model {

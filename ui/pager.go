@@ -21,7 +21,8 @@ type pager struct {
 	rendered *message.Rendered
 	loading  bool
 	vp       viewport.Model
-	crypto   message.Crypto // verifies and decrypts; nil for plain mail
+	crypto   message.Crypto        // verifies and decrypts; nil for plain mail
+	invites  []accounts.Invitation // its calendar parts, shown above the body (invite.go)
 }
 
 func newPager(m accounts.Message, width, height int) pager {
@@ -47,7 +48,7 @@ func (p *pager) render(t Theme) {
 		return
 	}
 	p.rendered = r
-	p.vp.SetContent(pagerContent(t, r, p.vp.Width))
+	p.vp.SetContent(pagerContent(t, r, p.vp.Width, p.inviteCard(t, p.vp.Width)))
 }
 
 func (p *pager) setSize(t Theme, width, height int) {
@@ -56,8 +57,9 @@ func (p *pager) setSize(t Theme, width, height int) {
 }
 
 // pagerContent lays out a rendered message; its strings are already
-// sanitized by the message package.
-func pagerContent(t Theme, r *message.Rendered, width int) string {
+// sanitized by the message package. card, when not empty, is shown above
+// the body (an invitation's event card).
+func pagerContent(t Theme, r *message.Rendered, width int, card string) string {
 	var b strings.Builder
 	for _, h := range r.Headers {
 		b.WriteString(t.Pager.HeaderName.Render(h.Name+":") + " " + t.Pager.HeaderValue.Render(h.Value) + "\n")
@@ -77,6 +79,7 @@ func pagerContent(t Theme, r *message.Rendered, width int) string {
 		b.WriteString(securityStyle(t, s.Alarming()).Width(max(width, 20)).Render("["+s.Words()+"]") + "\n")
 	}
 	b.WriteString(t.Pager.Separator.Render(strings.Repeat("─", max(width, 1))) + "\n")
+	b.WriteString(card)
 	b.WriteString(r.Body)
 	if !strings.HasSuffix(r.Body, "\n") {
 		b.WriteString("\n")

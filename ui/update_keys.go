@@ -181,6 +181,8 @@ func (m Model) messageAction(msg tea.KeyMsg, ctx keymap.Context, sel messageRef)
 		m.prompt = newPrompt(promptMove, "Move to folder: ", "")
 		m.moveTarget = sel
 		return m, textinput.Blink
+	case is("unsubscribe"):
+		return m.unsubscribeStart(sel)
 	}
 	return m, nil
 }
@@ -203,6 +205,9 @@ func (m *Model) moveCursor(delta int) {
 func (m Model) promptKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	switch msg.Type {
 	case tea.KeyEnter:
+		if model, cmd, ok := m.submitOwnPrompt(); ok {
+			return model, cmd
+		}
 		return m.submitPrompt()
 	case tea.KeyEsc:
 		m.prompt = prompt{}
@@ -215,6 +220,9 @@ func (m Model) promptKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 
 func (m Model) pagerKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	is := func(action string) bool { return m.keys.is(msg, keymap.Pager, action) }
+	if model, cmd, ok := m.inviteKey(msg); ok {
+		return model, cmd
+	}
 	switch {
 	case is("back"):
 		m.mode = modeIndex
