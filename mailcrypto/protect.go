@@ -376,7 +376,7 @@ func (e *Engine) smimeCertFor(addr string) ([]byte, string) {
 		}
 	}
 	if e.opts.SMIMECert != "" {
-		if data, err := os.ReadFile(e.opts.SMIMECert); err == nil {
+		if data, err := e.ownCertPEM(); err == nil {
 			if c := try(data); c != nil {
 				return c, ""
 			}
@@ -416,4 +416,18 @@ func certNames(c *x509.Certificate, addr string) bool {
 		}
 	}
 	return false
+}
+
+// ownCertPEM reads Options.SMIMECert: a PEM file, or the certificates of
+// a PKCS#12 file without a passphrase.
+func (e *Engine) ownCertPEM() ([]byte, error) {
+	low := strings.ToLower(e.opts.SMIMECert)
+	if !strings.HasSuffix(low, ".p12") && !strings.HasSuffix(low, ".pfx") {
+		return os.ReadFile(e.opts.SMIMECert)
+	}
+	out, human, err := e.opensslRun("", "pkcs12", "-in", e.opts.SMIMECert, "-nokeys", "-passin", "pass:")
+	if err != nil {
+		return nil, errors.New(programFailure("openssl", err, reason(human)))
+	}
+	return out, nil
 }

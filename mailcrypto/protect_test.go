@@ -73,6 +73,24 @@ func TestMissingPGPKeys(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "Subject: secret plans") || !strings.Contains(string(out), "protected-headers=v1") || !strings.Contains(string(out), "Meet at noon.") {
 		t.Fatalf("gpg --decrypt: %v\n%s", err, out)
 	}
+	// posta shows Carol the subject from inside.
+	r := render(t, carol.engine(), string(enc))
+	subject := ""
+	for _, h := range r.Headers {
+		if h.Name == "Subject" {
+			subject = h.Value
+		}
+	}
+	if subject != "secret plans" || !strings.Contains(r.Body, "Meet at noon.") {
+		t.Fatalf("Carol sees subject %q, body %q", subject, r.Body)
+	}
+	// Someone without the key sees "...".
+	stranger := newKeyring(t)
+	for _, h := range render(t, stranger.engine(), string(enc)).Headers {
+		if h.Name == "Subject" && h.Value != "..." {
+			t.Errorf("without the key the subject is %q", h.Value)
+		}
+	}
 	// A recipient without any key stops it, named with the reason.
 	w.Recipients = append(w.Recipients, "dave@example.org")
 	if _, err := e.Protect([]byte(msg), w); !errors.Is(err, mailcrypto.ErrNoKey) || !strings.Contains(err.Error(), "dave@example.org (key not verified") {
@@ -142,6 +160,35 @@ func TestWriteSMIME(t *testing.T) {
 			t.Fatalf("Alice's own copy: %+v", r.Encryption)
 		}
 	})
+	t.Run("keys in a PKCS#12 file", func(t *testing.T) {
+		p12 := filepath.Join(dir, "bob.p12")
+		if out, err := exec.Command("openssl", "pkcs12", "-export", "-in", bCert, "-inkey", bKey, "-out", p12, "-passout", "pass:").CombinedOutput(); err != nil {
+			t.Fatalf("openssl pkcs12: %v\n%s", err, out)
+		}
+		bob := mailcrypto.New(&mailcrypto.Options{SMIMECert: p12, CAFile: aCert, SMIMECertDir: certs})
+		enc, err := alice.Protect([]byte(msg), mailcrypto.Write{Encrypt: true, SMIME: true, Recipients: []string{"bob@example.org"}, Self: "alice@example.org"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := render(t, bob, string(enc)); len(r.Encryption) != 1 || !r.Encryption[0].Decrypted || !strings.Contains(r.Body, "Grüße") {
+			t.Fatalf("Bob with a .p12: %+v %q", r.Encryption, r.Body)
+		}
+		// Bob answers, signed and encrypted with the .p12's key, to Alice
+		// and to himself.
+		reply := crlf("From: bob@example.org\nTo: alice@example.org\nSubject: re\n\nThanks.\n")
+		os.WriteFile(filepath.Join(certs, "alice.pem"), mustRead(t, aCert), 0o600)
+		sealed, err := bob.Protect([]byte(reply), mailcrypto.Write{Sign: true, Encrypt: true, SMIME: true, Recipients: []string{"alice@example.org"}, Self: "bob@example.org", SMIMECert: p12})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := render(t, alice, string(sealed))
+		if len(r.Encryption) != 1 || !r.Encryption[0].Decrypted || oneSig(t, r).State != mailcrypto.Good || !strings.Contains(r.Body, "Thanks.") {
+			t.Fatalf("Alice reads Bob's reply: %+v %+v %q", r.Encryption, r.Signatures, r.Body)
+		}
+		if r := render(t, bob, string(sealed)); len(r.Encryption) != 1 || !r.Encryption[0].Decrypted {
+			t.Fatalf("Bob's own copy: %+v", r.Encryption)
+		}
+	})
 	t.Run("no certificate for a recipient", func(t *testing.T) {
 		_, err := alice.Protect([]byte(msg), mailcrypto.Write{Encrypt: true, SMIME: true, Recipients: []string{"bob@example.org", "carol@example.org"}, Self: "alice@example.org"})
 		if !errors.Is(err, mailcrypto.ErrNoKey) || !strings.Contains(err.Error(), "carol@example.org") || strings.Contains(err.Error(), "bob@") {
@@ -157,4 +204,13 @@ func TestWriteSMIME(t *testing.T) {
 			t.Fatalf("missing = %v", m)
 		}
 	})
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -148,7 +148,7 @@ func (e *Engine) smimeSigner(dir string, s *Signature) {
 func (e *Engine) smimeDecrypt(data []byte) *decrypted {
 	enc := &Encryption{Protocol: "S/MIME"}
 	d := &decrypted{enc: enc}
-	if e.opts.SMIMEKey == "" || e.opts.SMIMECert == "" {
+	if e.opts.SMIMECert == "" {
 		enc.Detail = "no S/MIME key configured"
 		return d
 	}
@@ -162,11 +162,16 @@ func (e *Engine) smimeDecrypt(data []byte) *decrypted {
 		enc.Detail = clean(err.Error())
 		return d
 	}
-	if out, _, err := e.opensslRun(dir, "x509", "-in", e.opts.SMIMECert, "-noout", "-subject", "-nameopt", "RFC2253"); err == nil {
+	cert, key, err := e.smimeFiles(dir, e.opts.SMIMECert, e.opts.SMIMEKey) // PEM, or a PKCS#12 file
+	if err != nil {
+		enc.Detail = clean(err.Error())
+		return d
+	}
+	if out, _, err := e.opensslRun(dir, "x509", "-in", cert, "-noout", "-subject", "-nameopt", "RFC2253"); err == nil {
 		enc.Recipients = []string{clean(strings.TrimPrefix(strings.TrimSpace(string(out)), "subject="))}
 	}
 	out, human, err := e.opensslRun(dir, "cms", "-decrypt", "-binary", "-inform", "DER", "-in", "in.der",
-		"-recip", e.opts.SMIMECert, "-inkey", e.opts.SMIMEKey)
+		"-recip", cert, "-inkey", key)
 	if err != nil {
 		enc.Detail = clean(programFailure("openssl", err, reason(human)))
 		return d

@@ -94,6 +94,7 @@ func Render(r io.Reader, opts Options) (res *Rendered, err error) {
 	res.Attachments = collectAttachments(root, nil)
 	res.Parts = partTree(root, 0)
 	collectSecurity(root, fromAddress(h), true, res, 0)
+	applyProtectedHeaders(root, res)
 	for _, warning := range w.warnings {
 		res.Warnings = append(res.Warnings, sanitize.Line(warning))
 	}
