@@ -93,12 +93,15 @@ func TestTakeBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := work.Reschedule(it.ID, time.Time{}); err != nil { // due now
+		t.Fatal(err)
+	}
 	got, back, err := work.TakeBack(it.ID)
 	if err != nil || string(back) != string(raw) || !got.Held {
 		t.Fatalf("TakeBack() = %+v, %q, %v; want the held item and its text", got, back, err)
 	}
-	if err := work.Reschedule(it.ID, time.Time{}); err != nil {
-		t.Fatal(err)
+	if err := work.Reschedule(it.ID, time.Now().Add(time.Hour)); err == nil {
+		t.Error("Reschedule() of a message taken back succeeded")
 	}
 	if n, err := work.FlushOutbox(ctx); n != 0 || err != nil {
 		t.Fatalf("FlushOutbox() of a held message = %d, %v; want 0, nil", n, err)

@@ -15,7 +15,7 @@ import (
 
 const (
 	holdEnv = "POSTA_CACHE_HOLD_HELPER" // cache root
-	holdDo  = "POSTA_CACHE_HOLD_DO"     // "", "lease:<name>" or "claim:<outbox id>"
+	holdDo  = "POSTA_CACHE_HOLD_DO"     // "", "lease:<name>", "claim:<outbox id>" or "hold:<outbox id>"
 )
 
 // TestHoldHelperProcess is the child of the tests below: another posta
@@ -43,6 +43,12 @@ func TestHoldHelperProcess(t *testing.T) {
 		id, _ := strconv.ParseInt(strings.TrimPrefix(do, "claim:"), 10, 64)
 		if _, err := c.OutboxClaim(id, 0); err != nil {
 			fmt.Fprintln(os.Stderr, "claim:", err)
+			os.Exit(2)
+		}
+	case strings.HasPrefix(do, "hold:"):
+		id, _ := strconv.ParseInt(strings.TrimPrefix(do, "hold:"), 10, 64)
+		if _, err := c.OutboxHold(id); err != nil {
+			fmt.Fprintln(os.Stderr, "hold:", err)
 			os.Exit(2)
 		}
 	}

@@ -57,12 +57,13 @@ func (it OutboxItem) Due(now time.Time) bool {
 type OutboxNotDueError struct {
 	ID     int64
 	Held   bool
+	PID    int // the process holding it, when Held
 	SendAt time.Time
 }
 
 func (e *OutboxNotDueError) Error() string {
 	if e.Held {
-		return fmt.Sprintf("outbox item %d is taken back for editing", e.ID)
+		return fmt.Sprintf("outbox item %d is taken back for editing by posta (pid %d)", e.ID, e.PID)
 	}
 	return fmt.Sprintf("outbox item %d is to be sent at %s", e.ID, e.SendAt.Local().Format("2006-01-02 15:04:05"))
 }
@@ -276,7 +277,7 @@ func (c *Cache) OutboxClaim(id int64, ttl time.Duration) (OutboxItem, error) {
 			return OutboxItem{}, fmt.Errorf("cache: outbox claim: %w", err)
 		}
 		if held || sendAt > now.Unix() {
-			e := &OutboxNotDueError{ID: id, Held: held}
+			e := &OutboxNotDueError{ID: id, Held: held, PID: pid}
 			if sendAt != 0 {
 				e.SendAt = time.Unix(sendAt, 0).UTC()
 			}

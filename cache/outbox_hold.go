@@ -17,26 +17,30 @@ import (
 // claim succeeds (OutboxClaim requires held = 0). Either the message is
 // taken back or it is sent, never both.
 
-// OutboxHold takes an item back from the outbox: it is marked held, and
-// no process sends it until OutboxUnhold; the caller then reads it
-// (OutboxOpen) and removes it (OutboxDone) once it is safe elsewhere (a
-// composer's draft file), or gives it back with OutboxUnhold. The error
-// wraps ErrNotFound if the item left the outbox (it was sent), is a
-// *OutboxClaimedError if a live process is sending it right now, and a
-// *OutboxNotDueError with Held set if it is already held.
+// OutboxHold takes an item back from the outbox: it is marked held by
+// this process, and no process sends it until OutboxUnhold; the caller
+// then reads it (OutboxOpen) and removes it (OutboxDone) once it is safe
+// elsewhere (a composer's draft file), or gives it back with
+// OutboxUnhold. A hold is recorded like a claim (this process, without
+// a time limit): an item held by a process that is gone can be taken
+// back again by another (it stays held meanwhile: it was taken back
+// to be changed, so it is not sent). The error wraps ErrNotFound if the
+// item left the outbox (it was sent), is a *OutboxClaimedError if a live
+// process is sending it right now, and a *OutboxNotDueError with Held set
+// if a live process holds it.
 func (c *Cache) OutboxHold(id int64) (OutboxItem, error) {
 	now := c.now()
-	hold := func(extra string, args ...any) (bool, error) {
-		res, err := c.db.Exec(`UPDATE outbox SET held = 1
-			WHERE id = ? AND held = 0 AND (claimed_by = '' OR claim_expires <= ?`+extra+`)`,
-			append([]any{id, now.UnixMilli()}, args...)...)
+	hold := func(cond string, args ...any) (bool, error) {
+		res, err := c.db.Exec(`UPDATE outbox SET held = 1, claimed_by = ?, claim_pid = ?, claim_host = ?, claim_expires = ?
+			WHERE id = ? AND `+cond,
+			append([]any{c.token, c.pid, c.host, now.Add(outboxHoldTTL).UnixMilli(), id}, args...)...)
 		if err != nil {
 			return false, fmt.Errorf("cache: outbox hold: %w", err)
 		}
 		n, _ := res.RowsAffected()
 		return n == 1, nil
 	}
-	ok, err := hold("")
+	ok, err := hold(`held = 0 AND (claimed_by = '' OR claim_expires <= ?)`, now.UnixMilli())
 	if err != nil {
 		return OutboxItem{}, err
 	}
@@ -53,26 +57,21 @@ func (c *Cache) OutboxHold(id int64) (OutboxItem, error) {
 		if err != nil {
 			return OutboxItem{}, fmt.Errorf("cache: outbox hold: %w", err)
 		}
-		if held {
-			return OutboxItem{}, &OutboxNotDueError{ID: id, Held: true}
-		}
-		if by != "" && !c.processAlive(pid, host) {
+		if by == "" || !c.processAlive(pid, host) {
 			// The sender is gone before the server accepted the message
-			// (it would have left the outbox): take it from exactly it.
-			if ok, err = hold(` OR claimed_by = ?`, by); err != nil {
+			// (it would have left the outbox), or the process that held
+			// it is: take it over from exactly it.
+			if ok, err = hold(`held = ? AND claimed_by = ?`, held, by); err != nil {
 				return OutboxItem{}, err
 			}
+		}
+		if !ok && held {
+			return OutboxItem{}, &OutboxNotDueError{ID: id, Held: true, PID: pid}
 		}
 		if !ok {
 			return OutboxItem{}, &OutboxClaimedError{ID: id, PID: pid, Until: time.UnixMilli(until),
 				Self: pid == c.pid && host == c.host}
 		}
-	}
-	// A dead sender's claim goes with the hold: it must not keep the item
-	// claimed once it is given back.
-	if _, err := c.db.Exec(`UPDATE outbox SET claimed_by = '', claim_pid = 0, claim_host = '', claim_expires = 0
-		WHERE id = ? AND held = 1`, id); err != nil {
-		return OutboxItem{}, fmt.Errorf("cache: outbox hold: %w", err)
 	}
 	it, err := scanOutboxItem(c.db.QueryRow(`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id))
 	if err != nil {
@@ -81,27 +80,39 @@ func (c *Cache) OutboxHold(id int64) (OutboxItem, error) {
 	return it, nil
 }
 
+// outboxHoldTTL is how long a hold is recorded for: while its process
+// lives it holds (a user may keep a message open in the composer for
+// long); a hold of a process that is gone is void at once anyway.
+const outboxHoldTTL = 10 * 365 * 24 * time.Hour
+
 // OutboxUnhold gives a held item back to the outbox: it is sent when it
 // is due, as before OutboxHold.
 func (c *Cache) OutboxUnhold(id int64) error {
-	res, err := c.db.Exec(`UPDATE outbox SET held = 0 WHERE id = ?`, id)
+	res, err := c.db.Exec(`UPDATE outbox SET held = 0, claimed_by = '', claim_pid = 0, claim_host = '', claim_expires = 0
+		WHERE id = ? AND held = 1`, id)
 	if err != nil {
 		return fmt.Errorf("cache: outbox unhold: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("%w: outbox item %d", ErrNotFound, id)
+		if _, err := c.OutboxItem(id); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
 // OutboxCancel removes an item from the outbox without sending it, if
-// nobody is sending it now (errors as OutboxHold's; a held item is
-// cancelled too: it was taken back, and is cancelled by its holder's
-// choice or by the user's).
+// nobody is sending or holding it now (errors as OutboxHold's; an item
+// this process holds is cancelled too).
 func (c *Cache) OutboxCancel(id int64) error {
 	_, err := c.OutboxHold(id)
 	var notDue *OutboxNotDueError
-	if err != nil && !(errors.As(err, &notDue) && notDue.Held) {
+	if errors.As(err, &notDue) && notDue.Held && notDue.PID == c.pid {
+		if it, ierr := c.OutboxItem(id); ierr == nil && it.Held && it.SendingPID == c.pid {
+			err = nil // held by this process (a composer of ours): its choice
+		}
+	}
+	if err != nil {
 		return err
 	}
 	return c.OutboxDone(id)
@@ -115,7 +126,7 @@ func (c *Cache) OutboxCancel(id int64) error {
 func (c *Cache) OutboxReschedule(id int64, sendAt time.Time) error {
 	at := unixCeil(sendAt)
 	now := c.now()
-	res, err := c.db.Exec(`UPDATE outbox SET send_at = ? WHERE id = ? AND (claimed_by = '' OR claim_expires <= ?)`,
+	res, err := c.db.Exec(`UPDATE outbox SET send_at = ? WHERE id = ? AND held = 0 AND (claimed_by = '' OR claim_expires <= ?)`,
 		at, id, now.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("cache: outbox reschedule: %w", err)
@@ -124,12 +135,16 @@ func (c *Cache) OutboxReschedule(id int64, sendAt time.Time) error {
 		var pid int
 		var host string
 		var until int64
-		err := c.db.QueryRow(`SELECT claim_pid, claim_host, claim_expires FROM outbox WHERE id = ?`, id).Scan(&pid, &host, &until)
+		var held bool
+		err := c.db.QueryRow(`SELECT claim_pid, claim_host, claim_expires, held FROM outbox WHERE id = ?`, id).Scan(&pid, &host, &until, &held)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%w: outbox item %d", ErrNotFound, id)
 		}
 		if err != nil {
 			return fmt.Errorf("cache: outbox reschedule: %w", err)
+		}
+		if held {
+			return &OutboxNotDueError{ID: id, Held: true, PID: pid}
 		}
 		return &OutboxClaimedError{ID: id, PID: pid, Until: time.UnixMilli(until), Self: pid == c.pid && host == c.host}
 	}

@@ -3,6 +3,7 @@ package cache
 import (
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -195,5 +196,43 @@ func TestOutboxHoldRacesClaim(t *testing.T) {
 		if claims[id]+holds[id] != 1 {
 			t.Errorf("item %d: claimed %d times and held %d times, want one of them once", id, claims[id], holds[id])
 		}
+	}
+}
+
+// TestOutboxHoldOfACrashedProcess: an item another live process holds
+// cannot be held, cancelled or rescheduled here; once that process is
+// gone it can be taken back again, and it was never sendable meanwhile.
+func TestOutboxHoldOfACrashedProcess(t *testing.T) {
+	root := t.TempDir()
+	opts := rootOptions(root)
+	c := openTest(t, opts)
+	it, err := c.OutboxAdd("work", "me@x", []string{"you@y"}, []byte("Subject: s\r\n\r\nx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := startHolder(t, root, fmt.Sprintf("hold:%d", it.ID))
+	var notDue *OutboxNotDueError
+	if _, err := c.OutboxHold(it.ID); !errors.As(err, &notDue) || !notDue.Held || notDue.PID != h.cmd.Process.Pid {
+		t.Fatalf("OutboxHold() of an item another process holds: error = %v, want *OutboxNotDueError with its pid", err)
+	}
+	if err := c.OutboxCancel(it.ID); !errors.As(err, &notDue) {
+		t.Errorf("OutboxCancel() of an item another process holds: error = %v, want *OutboxNotDueError", err)
+	}
+	if err := c.OutboxReschedule(it.ID, time.Now().Add(time.Hour)); !errors.As(err, &notDue) {
+		t.Errorf("OutboxReschedule() of a held item: error = %v, want *OutboxNotDueError", err)
+	}
+	h.kill()
+	if _, err := c.OutboxClaim(it.ID, 0); !errors.As(err, &notDue) || !notDue.Held {
+		t.Fatalf("OutboxClaim() of an item held by a crashed process: error = %v, want it still held", err)
+	}
+	got, err := c.OutboxHold(it.ID)
+	if err != nil || !got.Held || got.SendingPID != os.Getpid() {
+		t.Fatalf("OutboxHold() after the holder crashed = %+v, %v; want it held by this process", got, err)
+	}
+	if err := c.OutboxUnhold(it.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.OutboxClaim(it.ID, 0); err != nil {
+		t.Errorf("OutboxClaim() after OutboxUnhold: %v", err)
 	}
 }

@@ -41,7 +41,8 @@ func newOutboxCmd(g *globals) *cobra.Command {
 --account, with their attempts and last error. State is "scheduled" (to
 be sent at SEND AT: "posta send --at", the reader's send later, or a
 sent message in its undo delay), "held" (taken back for editing: nobody
-sends it), "waiting" (not tried yet), "retrying" (failed; the next sync
+sends it; if the posta that took it back ended before it was done, "posta
+outbox edit ID" or "cancel ID" takes it over), "waiting" (not tried yet), "retrying" (failed; the next sync
 tries again after a backoff) or "refused" (the server refused it for
 good, for example an unknown recipient: not retried automatically;
 "posta outbox flush --all" tries it again). "posta outbox cancel ID"
