@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
@@ -119,15 +120,9 @@ func (e *Engine) SignPGP(raw []byte, signer string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	sig, status, human, err := e.gpgRun(entity, "--armor", "--detach-sign", "--local-user", signer)
-	micalg := ""
-	for _, f := range status {
-		if f[0] == "SIG_CREATED" {
-			micalg = micalgs[field(f, 3)]
-		}
-	}
-	if err != nil || micalg == "" {
-		return nil, fmt.Errorf("sign as %s: %s", signer, programFailure("gpg", err, human))
+	sig, micalg, err := e.detachSign(entity, signer)
+	if err != nil {
+		return nil, err
 	}
 	bd := boundary()
 	var body bytes.Buffer
@@ -142,6 +137,24 @@ func (e *Engine) SignPGP(raw []byte, signer string) ([]byte, error) {
 	body.WriteString("\r\n--" + bd + "--\r\n")
 	ct := fmt.Sprintf("multipart/signed; micalg=%s; protocol=\"application/pgp-signature\"; boundary=\"%s\"", micalg, bd)
 	return assemble(outer, ct, body.Bytes()), nil
+}
+
+// detachSign signs entity with gpg, or with the built-in keyring when
+// gpg is not installed; micalg names the hash.
+func (e *Engine) detachSign(entity []byte, signer string) (sig []byte, micalg string, err error) {
+	if e.useBuiltin() {
+		return e.builtinSign(entity, signer)
+	}
+	sig, status, human, err := e.gpgRun(entity, "--armor", "--detach-sign", "--local-user", signer)
+	for _, f := range status {
+		if f[0] == "SIG_CREATED" {
+			micalg = micalgs[field(f, 3)]
+		}
+	}
+	if err != nil || micalg == "" {
+		return nil, "", fmt.Errorf("sign as %s: %s", clean(signer), programFailure("gpg", err, human))
+	}
+	return sig, micalg, nil
 }
 
 // ErrNoKey is returned by EncryptPGP when some recipients have no usable
@@ -164,6 +177,42 @@ func (e *Engine) encryptPGPFiles(raw []byte, recipients, hidden, files, hiddenFi
 	outer, entity, err := split(raw)
 	if err != nil {
 		return nil, err
+	}
+	out, err := e.encryptEntity(entity, recipients, hidden, files, hiddenFiles, self, sign, signer)
+	if err != nil {
+		return nil, err
+	}
+	bd := boundary()
+	var body bytes.Buffer
+	body.WriteString("This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\r\n")
+	body.WriteString("--" + bd + "\r\n")
+	body.WriteString("Content-Type: application/pgp-encrypted\r\nContent-Description: PGP/MIME version identification\r\n\r\nVersion: 1\r\n\r\n")
+	body.WriteString("--" + bd + "\r\n")
+	body.WriteString("Content-Type: application/octet-stream; name=\"encrypted.asc\"\r\n")
+	body.WriteString("Content-Description: OpenPGP encrypted message\r\n")
+	body.WriteString("Content-Disposition: inline; filename=\"encrypted.asc\"\r\n\r\n")
+	body.Write(bytes.ReplaceAll(bytes.ReplaceAll(out, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n")))
+	body.WriteString("\r\n--" + bd + "--\r\n")
+	ct := fmt.Sprintf("multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"%s\"", bd)
+	return assemble(outer, ct, body.Bytes()), nil
+}
+
+// encryptEntity encrypts entity with gpg, or with the built-in keyring
+// when gpg is not installed.
+func (e *Engine) encryptEntity(entity []byte, recipients, hidden, files, hiddenFiles []string, self string, sign bool, signer string) ([]byte, error) {
+	if e.useBuiltin() {
+		if len(hiddenFiles) > 0 {
+			hidden = append(hidden, "Bcc")
+		}
+		var keys [][]byte
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			keys = append(keys, data)
+		}
+		return e.builtinEncrypt(entity, append(append([]string(nil), recipients...), self), hidden, keys, sign, signer)
 	}
 	// Keys come from the keyring (and the files) only: never from the
 	// network while sending.
@@ -196,17 +245,5 @@ func (e *Engine) encryptPGPFiles(raw []byte, recipients, hidden, files, hiddenFi
 	if err != nil {
 		return nil, fmt.Errorf("encrypt: %s", programFailure("gpg", err, human))
 	}
-	bd := boundary()
-	var body bytes.Buffer
-	body.WriteString("This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\r\n")
-	body.WriteString("--" + bd + "\r\n")
-	body.WriteString("Content-Type: application/pgp-encrypted\r\nContent-Description: PGP/MIME version identification\r\n\r\nVersion: 1\r\n\r\n")
-	body.WriteString("--" + bd + "\r\n")
-	body.WriteString("Content-Type: application/octet-stream; name=\"encrypted.asc\"\r\n")
-	body.WriteString("Content-Description: OpenPGP encrypted message\r\n")
-	body.WriteString("Content-Disposition: inline; filename=\"encrypted.asc\"\r\n\r\n")
-	body.Write(bytes.ReplaceAll(bytes.ReplaceAll(out, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n")))
-	body.WriteString("\r\n--" + bd + "--\r\n")
-	ct := fmt.Sprintf("multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"%s\"", bd)
-	return assemble(outer, ct, body.Bytes()), nil
+	return out, nil
 }
