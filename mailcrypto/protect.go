@@ -289,7 +289,7 @@ func (e *Engine) gpgsmSign(entity []byte, self string) ([]byte, error) {
 	if _, err := exec.LookPath("gpgsm"); err != nil {
 		return nil, errors.New("S/MIME sign: no smime_cert configured and gpgsm is not installed")
 	}
-	out, human, err := e.gpgsmRun(entity, "--local-user", self, "--detach-sign")
+	out, human, err := e.gpgsmRun(entity, "--include-certs", "-1", "--local-user", self, "--detach-sign")
 	if err != nil || len(out) == 0 {
 		return nil, fmt.Errorf("S/MIME sign as %s: %s", clean(self), programFailure("gpgsm", err, human))
 	}
