@@ -74,6 +74,13 @@ func startTUI(ctx context.Context, set *accounts.Set, opts ui.Options) error {
 	final, err := p.Run()
 	if fm, ok := final.(ui.Model); ok {
 		fm.Quit()
+		// A message still in its undo delay is sent now, not left for
+		// the next sync.
+		sendCtx, cancel := context.WithTimeout(ctx, time.Minute)
+		if said := fm.SendPending(sendCtx); said != "" {
+			fmt.Fprintln(os.Stderr, "posta: "+said)
+		}
+		cancel()
 	}
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("tui: %w", err)

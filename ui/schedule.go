@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	netmail "net/mail"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/internal/when"
+	"github.com/posta-mail/posta/keymap"
 	"github.com/posta-mail/posta/message"
 	"github.com/posta-mail/posta/sanitize"
 )
@@ -158,8 +160,41 @@ func (m Model) undoLine() string {
 		return ""
 	}
 	left := max(int(u.at.Sub(m.opts.Now()).Round(time.Second)/time.Second), 0)
-	return fmt.Sprintf("Sending to %s in %ds · %s takes it back", sanitize.Line(strings.Join(u.to, ", ")), left,
-		m.keys.binding("index", "undo").Help().Key)
+	line := fmt.Sprintf("Sending to %s in %ds", sanitize.Line(strings.Join(u.to, ", ")), left)
+	if m.mode == modeIndex {
+		line += " · " + m.keys.binding(keymap.Index, "undo").Help().Key + " takes it back"
+	}
+	return line
+}
+
+// SendPending sends the message whose undo delay was running when the
+// reader ended: quitting gives up taking it back, not the sending. It
+// returns what to tell the user, "" when no message was waiting. Call
+// it after the program returned; ctx bounds the sending.
+func (m Model) SendPending(ctx context.Context) string {
+	u := m.later.undo
+	if u == nil {
+		return ""
+	}
+	to := sanitize.Line(strings.Join(u.to, ", "))
+	kept := fmt.Sprintf("the message to %s stays in the outbox: the next posta sync sends it", to)
+	a, err := m.set.Get(u.account)
+	if err != nil {
+		return kept
+	}
+	var late *accounts.TooLateError
+	if err := a.Reschedule(u.id, time.Time{}); errors.As(err, &late) {
+		return "" // sent meanwhile, or being sent, by another posta
+	} else if err != nil {
+		return kept
+	}
+	if _, err := a.FlushOutbox(ctx); err != nil {
+		return kept + " (" + sanitize.Line(err.Error()) + ")"
+	}
+	if _, _, err := m.set.OutboxItem(u.id); err == nil {
+		return kept
+	}
+	return "sent the message to " + to
 }
 
 // handleUndoTick counts down; at the end the account's due outbox is sent.

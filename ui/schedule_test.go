@@ -284,3 +284,32 @@ func TestReplyFromTheIdentityAddressed(t *testing.T) {
 		t.Errorf("reply body:\n%s\nwant the info desk's signature below the quote", d.Body)
 	}
 }
+
+// TestQuitDuringUndoDelay: quitting while a sent message waits gives up
+// taking it back, not the sending: SendPending sends it, once.
+func TestQuitDuringUndoDelay(t *testing.T) {
+	set, srv := identitySet(t, 2)
+	subject := "quit " + time.Now().Format("150405.000000")
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true, Editor: fillingEditor(t, subject),
+		DraftDir: t.TempDir(), UndoSendDelay: time.Hour}), teatest.WithInitialTermSize(120, 30))
+	waitFor(t, tm, "work · INBOX")
+	tm.Type("m")
+	waitFor(t, tm, "Send this message from work?")
+	tm.Type("y")
+	waitFor(t, tm, "Sending to bob@home.example in ")
+	tm.Type("q")
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	fm.Quit()
+	if n, _ := deliveredTo(srv, subject); n != 0 {
+		t.Fatalf("delivered %d times before SendPending", n)
+	}
+	if said := fm.SendPending(context.Background()); said != "sent the message to bob@home.example" {
+		t.Errorf("SendPending() = %q", said)
+	}
+	if n, _ := deliveredTo(srv, subject); n != 1 {
+		t.Errorf("delivered %d times, want once", n)
+	}
+	if said := fm.SendPending(context.Background()); said != "" {
+		t.Errorf("SendPending() a second time = %q, want nothing (it was sent)", said)
+	}
+}
