@@ -103,6 +103,9 @@ func (d Draft) build(now time.Time, asDraft bool) ([]byte, error) {
 		}
 	}
 	h.SetSubject(oneLine(d.Subject))
+	if asDraft {
+		setCryptoField(&h, d) // so that resuming keeps it; never sent
+	}
 	sender := ""
 	if len(from) == 1 {
 		sender = from[0].Address

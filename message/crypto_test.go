@@ -155,3 +155,21 @@ func TestEditorSignEncrypt(t *testing.T) {
 		t.Errorf("a misspelt word is accepted: %v", err)
 	}
 }
+
+// TestDraftKeepsCrypto: a draft saved in Drafts keeps its X-Posta-Crypto
+// line, resuming it gives it back, and the message sent has none.
+func TestDraftKeepsCrypto(t *testing.T) {
+	d := Draft{From: "a@example.org", To: []string{"b@example.org"}, Subject: "s", Body: "b\n", Sign: true, Encrypt: true}
+	saved, err := d.BuildDraft(time.Now())
+	if err != nil || !strings.Contains(string(saved), "X-Posta-Crypto: sign, encrypt\r\n") {
+		t.Fatalf("BuildDraft: %v\n%s", err, saved)
+	}
+	back, err := DraftFromMessage(saved)
+	if err != nil || !back.Sign || !back.Encrypt || back.SMIME {
+		t.Fatalf("resumed: %+v, %v", back, err)
+	}
+	sent, err := back.Build(time.Now())
+	if err != nil || strings.Contains(strings.ToLower(string(sent)), "x-posta-crypto") {
+		t.Fatalf("sent: %v\n%s", err, sent)
+	}
+}

@@ -1,6 +1,8 @@
 package message
 
 import (
+	gomail "github.com/emersion/go-message/mail"
+
 	"fmt"
 	"strings"
 )
@@ -48,4 +50,12 @@ func (d *Draft) parseCryptoField(value string) error {
 		}
 	}
 	return nil
+}
+
+// setCryptoField writes the draft's X-Posta-Crypto field into a saved
+// draft's header.
+func setCryptoField(h *gomail.Header, d Draft) {
+	if line := d.cryptoLine(); line != "" {
+		h.Set(CryptoField, strings.TrimSpace(strings.TrimPrefix(line, CryptoField+":")))
+	}
 }

@@ -37,6 +37,7 @@ func DraftFromMessage(raw []byte) (Draft, error) {
 	if len(h.From) > 0 {
 		d.From = formatAddress(h.From[0])
 	}
+	_ = d.parseCryptoField(e.Header.Get(CryptoField)) // unknown words: none
 	r := &resumer{d: &d, left: maxResumeBytes}
 	if err := r.visit(e, 0); err != nil {
 		return Draft{}, fmt.Errorf("message: resume draft: %w", err)
