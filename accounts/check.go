@@ -71,6 +71,7 @@ func CheckConfigFile(path string) (*Config, []Problem, error) {
 	}
 	cfg.Path = path
 	problems = append(problems, locate(newKeyLines(text), cfg.passwordFileIssue(path, fi))...)
+	problems = append(problems, locate(newKeyLines(text), cfg.cryptoFileIssues())...)
 	sortProblems(problems)
 	return cfg, problems, nil
 }

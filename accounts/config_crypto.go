@@ -1,6 +1,11 @@
 package accounts
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
 
 // CryptoConfig is an account's signed and encrypted mail settings,
 // written in its [[account]] table (pgp_sign = true, ...).
@@ -54,6 +59,49 @@ func (c *CryptoConfig) validate(at string) []issue {
 		case "", "never", "when-possible", "always":
 		default:
 			issues = append(issues, issue{at + "." + key, fmt.Sprintf("%q is not never, when-possible or always", v)})
+		}
+	}
+	return issues
+}
+
+// cryptoFileIssues checks that the key files and folders the accounts
+// name are there (for posta config check: a missing file is reported
+// here rather than when a message is signed or opened).
+func (c *Config) cryptoFileIssues() []issue {
+	var issues []issue
+	check := func(path, value string, dir bool) {
+		if value == "" {
+			return
+		}
+		fi, err := os.Stat(expandHome(value))
+		switch {
+		case err != nil:
+			issues = append(issues, issue{path, fmt.Sprintf("%s: %v", value, errors.Unwrap(err))})
+		case dir && !fi.IsDir():
+			issues = append(issues, issue{path, value + " is not a folder"})
+		case !dir && fi.IsDir():
+			issues = append(issues, issue{path, value + " is a folder, not a file"})
+		}
+	}
+	for i := range c.Accounts {
+		a := &c.Accounts[i]
+		at := fmt.Sprintf("account[%d]", i)
+		check(at+".smime_cert", a.SMIMECert, false)
+		check(at+".smime_key", a.SMIMEKey, false)
+		check(at+".smime_ca_file", a.SMIMECAFile, false)
+		check(at+".smime_certs", a.SMIMECerts, true)
+		check(at+".gnupg_home", a.GnupgHome, true)
+		if a.PGPKeyring != "" {
+			check(at+".pgp_keyring", filepath.Dir(expandHome(a.PGPKeyring)), true)
+		}
+		if a.SMIMEKey != "" && a.SMIMECert == "" {
+			issues = append(issues, issue{at + ".smime_key", "set without smime_cert (the certificate that goes with it)"})
+		}
+		for j := range a.Identities {
+			id := &a.Identities[j]
+			it := fmt.Sprintf("%s.identity[%d]", at, j)
+			check(it+".smime_cert", id.SMIMECert, false)
+			check(it+".smime_key", id.SMIMEKey, false)
 		}
 	}
 	return issues

@@ -127,3 +127,47 @@ func TestPlanCrypto(t *testing.T) {
 		t.Error("a refused plan is sent")
 	}
 }
+
+// TestCryptoFilesChecked: config check names a missing key file, a
+// certificate folder that is a file, and a key without its certificate.
+func TestCryptoFilesChecked(t *testing.T) {
+	dir := t.TempDir()
+	cert := filepath.Join(dir, "me.pem")
+	os.WriteFile(cert, []byte("x"), 0o600)
+	path := filepath.Join(dir, "config.toml")
+	text := `
+[[account]]
+name = "work"
+address = "me@example.org"
+smime_cert = "` + cert + `"
+smime_key = "` + filepath.Join(dir, "missing.key") + `"
+smime_certs = "` + cert + `"
+gnupg_home = "` + dir + `"
+[account.fetch]
+kind = "imap"
+host = "imap.example.org"
+[account.smtp]
+host = "smtp.example.org"
+[[account.identity]]
+address = "other@example.org"
+smime_key = "` + cert + `"
+`
+	os.WriteFile(path, []byte(text), 0o600)
+	_, problems, err := CheckConfigFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range problems {
+		got = append(got, p.String())
+	}
+	all := strings.Join(got, "\n")
+	for _, want := range []string{"account.smime_key: " + filepath.Join(dir, "missing.key"), "account.smime_certs: " + cert + " is not a folder"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("problems lack %q:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "gnupg_home") || strings.Contains(all, "account.smime_cert:") {
+		t.Errorf("a present file or folder is reported:\n%s", all)
+	}
+}
