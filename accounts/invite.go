@@ -170,7 +170,7 @@ func conflicts(inv *calendar.Invite, others []cache.CalendarEvent) [][]calendar.
 			if loc, err := time.LoadLocation(o.Zone); o.Zone != "" && err == nil {
 				span.Start, span.End = span.Start.In(loc), span.End.In(loc)
 			}
-			if at, ok := calendar.Overlap(e.Span(), span); ok {
+			if _, at, ok := calendar.Overlap(e.Span(), span); ok {
 				seen[o.UID] = true
 				out[i] = append(out[i], calendar.Conflict{Summary: o.Summary, Start: at})
 			}

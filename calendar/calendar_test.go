@@ -135,9 +135,15 @@ func TestOverlap(t *testing.T) {
 		{"count over", Span{Start: at(7, 10), End: at(7, 11), Rule: "FREQ=DAILY;COUNT=2"}, Span{Start: at(9, 10), End: at(9, 11)}, time.Time{}},
 		{"last friday", Span{Start: at(1, 8), End: at(1, 9), Rule: "FREQ=MONTHLY;BYDAY=-1FR"}, Span{Start: at(25, 8), End: at(25, 9)}, at(25, 8)},
 	}
+	if _, other, _ := Overlap(Span{Start: at(9, 9), End: at(9, 11)}, Span{Start: at(9, 10), End: at(9, 12)}); !other.Equal(at(9, 10)) {
+		t.Errorf("Overlap() gives the other event's occurrence at %v, want %v", other, at(9, 10))
+	}
+	if _, other, _ := Overlap(Span{Start: at(21, 10), End: at(21, 12)}, weekly); !other.Equal(at(21, 10)) {
+		t.Errorf("Overlap() gives the weekly occurrence at %v, want %v", other, at(21, 10))
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := Overlap(tt.a, tt.b)
+			got, _, ok := Overlap(tt.a, tt.b)
 			if ok != !tt.want.IsZero() || !got.Equal(tt.want) {
 				t.Errorf("Overlap() = %v, %v, want %v", got, ok, tt.want)
 			}
@@ -240,7 +246,7 @@ func FuzzParse(f *testing.F) {
 		}
 		for i, e := range inv.Events {
 			checkSafe(t, strings.Join(inv.Card(i, time.UTC, nil), "\n"))
-			Overlap(e.Span(), Span{Start: e.Start.Add(time.Hour), End: e.Start.Add(2 * time.Hour)})
+			_, _, _ = Overlap(e.Span(), Span{Start: e.Start.Add(time.Hour), End: e.Start.Add(2 * time.Hour)})
 			if inv.CanReply(i) == nil {
 				if out, err := inv.Reply(i, "me@example.org", "Me", Tentative, "ok", time.Unix(0, 0)); err == nil {
 					if _, err := Parse(out); err != nil {

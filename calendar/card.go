@@ -9,7 +9,7 @@ import (
 // Conflict is another invitation an event overlaps.
 type Conflict struct {
 	Summary string    // sanitized
-	Start   time.Time // the overlapping occurrence of this event
+	Start   time.Time // the other invitation's overlapping occurrence
 }
 
 // maxCardAttendees is how many attendees a card lists before counting.

@@ -191,11 +191,12 @@ func inMonths(months []int, m time.Month) bool {
 	return false
 }
 
-// Overlap returns the start of the first occurrence of a that overlaps
-// an occurrence of b, looking at most two years past the later start.
-func Overlap(a, b Span) (time.Time, bool) {
+// Overlap returns the starts of the first occurrence of a that overlaps
+// an occurrence of b and of that occurrence of b, looking at most two
+// years past the later start.
+func Overlap(a, b Span) (atA, atB time.Time, ok bool) {
 	if a.Start.IsZero() || b.Start.IsZero() {
-		return time.Time{}, false
+		return time.Time{}, time.Time{}, false
 	}
 	from := a.Start
 	if b.Start.Before(from) {
@@ -212,7 +213,7 @@ func Overlap(a, b Span) (time.Time, bool) {
 	for i < len(as) && j < len(bs) {
 		aEnd, bEnd := as[i].Add(da), bs[j].Add(db)
 		if as[i].Before(bEnd) && bs[j].Before(aEnd) {
-			return as[i], true
+			return as[i], bs[j], true
 		}
 		if aEnd.After(bEnd) || (aEnd.Equal(bEnd) && as[i].After(bs[j])) {
 			j++
@@ -220,5 +221,5 @@ func Overlap(a, b Span) (time.Time, bool) {
 			i++
 		}
 	}
-	return time.Time{}, false
+	return time.Time{}, time.Time{}, false
 }

@@ -35,10 +35,10 @@ func TestShowcaseSeedsInvitationsAndLists(t *testing.T) {
 		}
 		spans = append(spans, inv.Events[0].Span())
 	}
-	if _, ok := calendar.Overlap(spans[1], spans[0]); !ok {
+	if _, _, ok := calendar.Overlap(spans[1], spans[0]); !ok {
 		t.Error("the budget review does not overlap the team sync")
 	}
-	if _, ok := calendar.Overlap(spans[2], spans[0]); ok {
+	if _, _, ok := calendar.Overlap(spans[2], spans[0]); ok {
 		t.Error("the lunch talk overlaps the team sync")
 	}
 
