@@ -413,6 +413,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.compose = compose{account: msg.account, orig: msg.draft, resumeOf: msg.resumeOf}
 		if a, err := m.set.Get(msg.account); err == nil {
 			msg.draft = m.compose.setCryptoDefaults(a, msg.draft)
+			msg.draft = m.compose.answeringEncrypted(msg.draft, msg.encrypted)
 		}
 		return m, editorCmd(m.opts.Editor, msg.draft, m.opts.DraftDir)
 	case inlineEditMsg:

@@ -49,6 +49,9 @@ type (
 		account  string
 		draft    message.Draft
 		resumeOf int64 // the draft message this resumes, 0 if none
+		// encrypted: the message answered or forwarded was encrypted, so
+		// the draft starts encrypted too (compose_crypto.go).
+		encrypted bool
 		err      error
 	}
 	syncTickMsg struct{}
@@ -164,7 +167,7 @@ func replyCmd(ctx context.Context, a *accounts.Account, m accounts.Message, all 
 		// account's identities is a recipient of the reply.
 		id := a.ReplyIdentity(raw)
 		d := message.ReplyDraft(orig, body, id.From(), identityAddresses(a), all)
-		return replyReadyMsg{account: a.Name(), draft: signedAs(a, id, d)}
+		return replyReadyMsg{account: a.Name(), draft: signedAs(a, id, d), encrypted: m.Security.Has(mail.Encrypted)}
 	}
 }
 
@@ -232,7 +235,7 @@ func forwardCmd(ctx context.Context, a *accounts.Account, m accounts.Message, as
 			return replyReadyMsg{account: a.Name(), err: err}
 		}
 		id := a.ReplyIdentity(raw)
-		return replyReadyMsg{account: a.Name(), draft: signedAs(a, id, message.ForwardDraft(m.Header, raw, id.From(), asAttachment))}
+		return replyReadyMsg{account: a.Name(), draft: signedAs(a, id, message.ForwardDraft(m.Header, raw, id.From(), asAttachment)), encrypted: m.Security.Has(mail.Encrypted)}
 	}
 }
 

@@ -235,3 +235,15 @@ func wrappedHelp(width int, bs ...key.Binding) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// answeringEncrypted turns encryption on for a reply to (or a forward
+// of) an encrypted message, as asked for by the user: if a recipient has
+// no key the review screen says so and it is not sent in clear unless
+// encryption is turned off (c).
+func (c *compose) answeringEncrypted(d message.Draft, encrypted bool) message.Draft {
+	if encrypted {
+		d.Encrypt = true
+		c.crypto.byDefault = false
+	}
+	return d
+}
