@@ -214,7 +214,7 @@ func (m Model) Init() tea.Cmd {
 	if !m.opts.NoWatch {
 		cmds = append(cmds, watchCmd(m.ctx, m.set, m.opts.SyncEvery, m.events))
 	}
-	cmds = append(cmds, m.armOutbox()) // scheduled mail goes when due
+	cmds = append(cmds, m.outboxTimer()) // scheduled mail goes when due
 	if d := m.opts.Compose; d != nil {
 		cmds = append(cmds, editorCmd(m.opts.Editor, *d, m.opts.DraftDir))
 	}

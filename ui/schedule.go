@@ -250,9 +250,16 @@ func (m Model) handleOutboxFlushed(msg outboxFlushedMsg) (Model, tea.Cmd) {
 }
 
 // armOutbox (re)starts the outbox timer: it wakes when the next message
-// is due, or after outboxPoll at the latest.
+// is due, or after outboxPoll at the latest. A timer armed before is
+// dropped when it fires.
 func (m *Model) armOutbox() tea.Cmd {
 	m.later.gen++
+	return m.outboxTimer()
+}
+
+// outboxTimer is the outbox timer of the current generation; Init starts
+// the first one (it cannot change the model).
+func (m Model) outboxTimer() tea.Cmd {
 	gen, now := m.later.gen, m.opts.Now()
 	wait := outboxPoll
 	for _, it := range m.later.items {

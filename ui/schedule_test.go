@@ -313,3 +313,24 @@ func TestQuitDuringUndoDelay(t *testing.T) {
 		t.Errorf("SendPending() a second time = %q, want nothing (it was sent)", said)
 	}
 }
+
+// TestTimerSendsScheduledMail: mail another posta scheduled is sent by
+// the reader's timer once due, with no key pressed and no sync.
+func TestTimerSendsScheduledMail(t *testing.T) {
+	set, srv := identitySet(t, 2)
+	subject := "timer " + time.Now().Format("150405.000000")
+	work, _ := set.Get("work")
+	raw := []byte("From: alice@work.example\r\nTo: bob@home.example\r\nSubject: " + subject + "\r\n\r\nlater\r\n")
+	if _, err := work.Schedule("alice@work.example", []string{"bob@home.example"}, raw, time.Now().Add(2*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true, SyncEvery: time.Hour}),
+		teatest.WithInitialTermSize(120, 30))
+	waitForAll(t, tm, "Scheduled (1)", "work · INBOX")
+	waitFor(t, tm, "Sent 1 message from work")
+	if n, _ := deliveredTo(srv, subject); n != 1 {
+		t.Errorf("delivered %d times, want once", n)
+	}
+	tm.Type("q")
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+}
