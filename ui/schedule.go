@@ -60,6 +60,9 @@ type (
 type later struct {
 	// undo is the message whose undo delay runs, nil if none.
 	undo *undoSend
+	// ending is the message whose undo delay ended and that is being
+	// sent: the flush's report says what became of it.
+	ending *undoSend
 	// gen is the outbox timer's generation: a tick of an older one is
 	// dropped, so re-arming never doubles the timer.
 	gen int
@@ -207,6 +210,7 @@ func (m Model) handleUndoTick(msg undoTickMsg) (Model, tea.Cmd) {
 		return m, undoTick(u.id)
 	}
 	m.later.undo = nil
+	m.later.ending = u
 	m.setInfo(fmt.Sprintf("Sending to %s…", sanitize.Line(strings.Join(u.to, ", "))))
 	a, err := m.set.Get(u.account)
 	if err != nil {
@@ -244,6 +248,22 @@ func (m Model) handleOutboxFlushed(msg outboxFlushedMsg) (Model, tea.Cmd) {
 	}
 	if msg.err != nil && errors.As(msg.err, &copyErr) {
 		m.setError(msg.err)
+	}
+	if u := m.later.ending; u != nil && u.account == msg.account {
+		// The message whose undo delay ended: sent by this flush or by
+		// another posta, or still in the outbox, and why.
+		m.later.ending = nil
+		to := sanitize.Line(strings.Join(u.to, ", "))
+		_, it, err := m.set.OutboxItem(u.id)
+		switch {
+		case err != nil && msg.err == nil:
+			m.setInfo(fmt.Sprintf("Sent from %s to %s", sanitize.Line(u.account), to))
+		case err != nil:
+		case it.Held:
+			m.setError(fmt.Errorf("the message to %s was taken back by another posta (pid %d): not sent", to, it.SendingPID))
+		case msg.err == nil:
+			m.setInfo(fmt.Sprintf("The message to %s is still in the outbox (L)", to))
+		}
 	}
 	m.refresh()
 	return m, m.armOutbox()

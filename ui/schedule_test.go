@@ -170,7 +170,7 @@ func TestUndoSend(t *testing.T) {
 	waitFor(t, tm, "Send this message from work?")
 	tm.Type("y")
 	waitFor(t, tm, "Sending to bob@home.example in ")
-	waitFor(t, tm, "Sent 1 message from work")
+	waitFor(t, tm, "Sent from work to bob@home.example")
 	if n, _ := deliveredTo(srv, subject); n != 1 {
 		t.Errorf("delivered %d times, want once", n)
 	}
@@ -330,6 +330,35 @@ func TestTimerSendsScheduledMail(t *testing.T) {
 	waitFor(t, tm, "Sent 1 message from work")
 	if n, _ := deliveredTo(srv, subject); n != 1 {
 		t.Errorf("delivered %d times, want once", n)
+	}
+	tm.Type("q")
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+// TestUndoDelayEndsOnAHeldMessage: when another posta took the message
+// back during the delay, the end of the countdown sends nothing and says
+// so.
+func TestUndoDelayEndsOnAHeldMessage(t *testing.T) {
+	set, srv := identitySet(t, 2)
+	subject := "held " + time.Now().Format("150405.000000")
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true, Editor: fillingEditor(t, subject),
+		DraftDir: t.TempDir(), UndoSendDelay: 2 * time.Second}), teatest.WithInitialTermSize(120, 30))
+	waitFor(t, tm, "work · INBOX")
+	tm.Type("m")
+	waitFor(t, tm, "Send this message from work?")
+	tm.Type("y")
+	waitFor(t, tm, "Sending to bob@home.example in ")
+	items, _ := set.Outbox("work")
+	if len(items) != 1 {
+		t.Fatalf("outbox = %+v", items)
+	}
+	work, _ := set.Get("work")
+	if _, _, err := work.TakeBack(items[0].ID); err != nil { // as posta outbox edit would
+		t.Fatal(err)
+	}
+	waitFor(t, tm, "was taken back by another posta")
+	if n, _ := deliveredTo(srv, subject); n != 0 {
+		t.Errorf("delivered %d times, want never", n)
 	}
 	tm.Type("q")
 	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
