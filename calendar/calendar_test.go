@@ -133,6 +133,9 @@ func TestOverlap(t *testing.T) {
 		{"after until", Span{Start: at(7, 10), End: at(7, 11), Rule: "FREQ=WEEKLY;UNTIL=20261215T000000Z"}, Span{Start: at(21, 10), End: at(21, 11)}, time.Time{}},
 		{"count", Span{Start: at(7, 10), End: at(7, 11), Rule: "FREQ=DAILY;COUNT=3"}, Span{Start: at(9, 10), End: at(9, 11)}, at(9, 10)},
 		{"count over", Span{Start: at(7, 10), End: at(7, 11), Rule: "FREQ=DAILY;COUNT=2"}, Span{Start: at(9, 10), End: at(9, 11)}, time.Time{}},
+		{"daily for years", Span{Start: time.Date(2019, 3, 4, 9, 0, 0, 0, time.UTC), End: time.Date(2019, 3, 4, 9, 15, 0, 0, time.UTC), Rule: "FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR"}, Span{Start: at(9, 9), End: at(9, 10)}, at(9, 9)},
+		{"weekly for years", Span{Start: time.Date(2015, 1, 5, 10, 0, 0, 0, time.UTC), End: time.Date(2015, 1, 5, 11, 0, 0, 0, time.UTC), Rule: "FREQ=WEEKLY;INTERVAL=2"}, Span{Start: at(7, 10), End: at(7, 11)}, at(7, 10)},
+		{"weekly for years, off week", Span{Start: time.Date(2015, 1, 5, 10, 0, 0, 0, time.UTC), End: time.Date(2015, 1, 5, 11, 0, 0, 0, time.UTC), Rule: "FREQ=WEEKLY;INTERVAL=2"}, Span{Start: at(14, 10), End: at(14, 11)}, time.Time{}},
 		{"last friday", Span{Start: at(1, 8), End: at(1, 9), Rule: "FREQ=MONTHLY;BYDAY=-1FR"}, Span{Start: at(25, 8), End: at(25, 9)}, at(25, 8)},
 	}
 	if _, other, _ := Overlap(Span{Start: at(9, 9), End: at(9, 11)}, Span{Start: at(9, 10), End: at(9, 12)}); !other.Equal(at(9, 10)) {

@@ -31,7 +31,7 @@ func (s Span) Occurrences(from, to time.Time, max int) []time.Time {
 	}
 	dur := s.End.Sub(s.Start)
 	var out []time.Time
-	s.each(to, func(t time.Time) bool {
+	s.each(from.Add(-dur), to, func(t time.Time) bool {
 		if t.Add(dur).After(from) || (dur == 0 && !t.Before(from)) {
 			out = append(out, t)
 		}
@@ -41,8 +41,10 @@ func (s Span) Occurrences(from, to time.Time, max int) []time.Time {
 }
 
 // each calls f with each occurrence starting before to, in order, until
-// f returns false.
-func (s Span) each(to time.Time, f func(time.Time) bool) {
+// f returns false. Periods before from are skipped when the rule has no
+// COUNT (which counts from the first occurrence), so an old recurring
+// event still reaches the present within maxPeriods.
+func (s Span) each(from, to time.Time, f func(time.Time) bool) {
 	if s.Start.IsZero() || !s.Start.Before(to) {
 		return
 	}
@@ -72,7 +74,11 @@ func (s Span) each(to time.Time, f func(time.Time) bool) {
 	}
 	y, m, d := start.Date()
 	loc := start.Location()
-	for i := 0; i < maxPeriods; i++ {
+	first := 0
+	if r.count == 0 && from.After(start) {
+		first = skipPeriods(r, start, from)
+	}
+	for i := first; i < first+maxPeriods; i++ {
 		var days []time.Time
 		switch r.freq {
 		case "DAILY":
@@ -114,6 +120,24 @@ func (s Span) each(to time.Time, f func(time.Time) bool) {
 	}
 }
 
+// skipPeriods is how many whole periods of the rule lie between start
+// and from, less one for safety.
+func skipPeriods(r rule, start, from time.Time) int {
+	var n int
+	days := int(from.Sub(start).Hours() / 24)
+	switch r.freq {
+	case "DAILY":
+		n = days
+	case "WEEKLY":
+		n = days / 7
+	case "MONTHLY":
+		n = (from.Year()-start.Year())*12 + int(from.Month()) - int(start.Month())
+	case "YEARLY":
+		n = from.Year() - start.Year()
+	}
+	return max(n/r.interval-1, 0)
+}
+
 func periodStart(freq string, y int, m time.Month, d, i, interval int, loc *time.Location) time.Time {
 	switch freq {
 	case "DAILY":
@@ -142,14 +166,14 @@ func monthDaysOf(r rule, first time.Time, day int) []time.Time {
 			}
 		}
 	case len(r.byDay) > 0:
+		var byWeekday [7][]time.Time // the month's days, by weekday
+		for dd := 0; dd < last; dd++ {
+			t := first.AddDate(0, 0, dd)
+			byWeekday[t.Weekday()] = append(byWeekday[t.Weekday()], t)
+		}
 		for _, bd := range r.byDay {
 			n, wd, _ := splitByDay(bd)
-			var all []time.Time
-			for dd := 0; dd < last; dd++ {
-				if t := first.AddDate(0, 0, dd); t.Weekday() == wd {
-					all = append(all, t)
-				}
-			}
+			all := byWeekday[wd]
 			switch {
 			case n == 0:
 				out = append(out, all...)
@@ -198,15 +222,12 @@ func Overlap(a, b Span) (atA, atB time.Time, ok bool) {
 	if a.Start.IsZero() || b.Start.IsZero() {
 		return time.Time{}, time.Time{}, false
 	}
-	from := a.Start
-	if b.Start.Before(from) {
-		from = b.Start
-	}
+	// Both exist only from the later start on.
 	later := a.Start
 	if b.Start.After(later) {
 		later = b.Start
 	}
-	to := later.Add(horizon)
+	from, to := later, later.Add(horizon)
 	as, bs := a.Occurrences(from, to, 0), b.Occurrences(from, to, 0)
 	da, db := a.End.Sub(a.Start), b.End.Sub(b.Start)
 	i, j := 0, 0

@@ -179,3 +179,24 @@ func TestOneClickRefusesHTTPAndReportsStatus(t *testing.T) {
 		t.Fatalf("OneClick() = %+v, %v, want a StatusError 410", res, err)
 	}
 }
+
+func FuzzRead(f *testing.F) {
+	f.Add("<mailto:leave@list.example?subject=unsubscribe>, <https://list.example/u/123>", "List-Unsubscribe=One-Click")
+	f.Add("<https://p\u0430ypal.com/\x1b[31m>", "")
+	f.Fuzz(func(t *testing.T, field, post string) {
+		p, err := Read(field, post)
+		if err != nil {
+			return
+		}
+		if p.Method == OneClick && (p.URL == nil || p.URL.Scheme != "https" || p.URL.User != nil) {
+			t.Fatalf("one-click plan to %v", p.URL)
+		}
+		for _, s := range append([]string{p.Host}, p.Links...) {
+			for _, r := range s {
+				if r < 0x20 || (r >= 0x7f && r < 0xa0) {
+					t.Fatalf("unsafe rune %U in %q", r, s)
+				}
+			}
+		}
+	})
+}
