@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/posta-mail/posta/mailcrypto"
+	"github.com/posta-mail/posta/message"
 	"github.com/posta-mail/posta/sanitize"
 )
 
@@ -385,4 +386,20 @@ func signingKeyName(e *mailcrypto.Engine, key, from string) (name, refuse string
 		return "", "cannot sign: no usable secret key " + clean(key)
 	}
 	return "", "cannot sign: no usable secret key for " + clean(from) + " (posta keys import, or gpg --quick-gen-key)"
+}
+
+// KeepDecrypted makes the decrypted text of an opened message findable
+// by search when the account says store_decrypted = true; otherwise (the
+// default) decrypted text is never written anywhere. rendered is the
+// message as rendered with the account's engine.
+func (a *Account) KeepDecrypted(id int64, rendered *message.Rendered) {
+	if !a.cfg.StoreDecrypted || rendered == nil {
+		return
+	}
+	for _, e := range rendered.Encryption {
+		if e.Decrypted {
+			_ = a.cache.IndexBody(id, rendered.Body)
+			return
+		}
+	}
 }

@@ -195,3 +195,38 @@ func TestSendSMIME(t *testing.T) {
 		t.Fatalf("S/MIME to a recipient without a certificate: %v", err)
 	}
 }
+
+// TestStoreDecrypted: with store_decrypted = true, the words of an
+// encrypted message that was read are found by search (off, they are
+// not: TestReadEncryptedNotStored).
+func TestStoreDecrypted(t *testing.T) {
+	gpg := testGPG(t)
+	gpg("", "--quick-gen-key", "Bob <bob@home.example>", "future-default", "default", "never")
+	const secret = "marmot-teapot-secret"
+	armored := gpg("Content-Type: text/plain\r\n\r\nThe word is "+secret+".\r\n", "--armor", "--encrypt", "--recipient", "bob@home.example")
+	msg := "From: alice@work.example\r\nTo: bob@home.example\r\nSubject: kept\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=e\r\n\r\n" +
+		"--e\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n" +
+		"--e\r\nContent-Type: application/octet-stream\r\n\r\n" + strings.ReplaceAll(armored, "\n", "\r\n") + "--e--\r\n"
+	e := newEnv(t, 1)
+	e.withSettings("bob@home.example", "store_decrypted = true\n")
+	e.mustRun("", "sync")
+	e.mustRun(msg, "send", "--account", "work")
+	e.mustRun("", "sync")
+	var id int64
+	for _, r := range e.list("--account", "home") {
+		if r.Subject == "kept" {
+			id = r.ID
+		}
+	}
+	if id == 0 {
+		t.Fatal("not delivered")
+	}
+	if found := e.mustRun("", "search", "--local", "--json", secret); strings.Contains(found, "kept") {
+		t.Fatalf("found before it was read: %s", found)
+	}
+	e.mustRun("", "read", fmt.Sprint(id))
+	if found := e.mustRun("", "search", "--local", "--json", secret); !strings.Contains(found, `"kept"`) {
+		t.Errorf("store_decrypted: not found after reading: %s", found)
+	}
+}

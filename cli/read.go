@@ -70,6 +70,7 @@ this display only: the decrypted text is not stored.`,
 			if err != nil {
 				return err
 			}
+			a.KeepDecrypted(id, r) // only with store_decrypted = true
 			if asJSON {
 				return writeRenderJSON(g, r)
 			}

@@ -52,7 +52,7 @@ type (
 		// encrypted: the message answered or forwarded was encrypted, so
 		// the draft starts encrypted too (compose_crypto.go).
 		encrypted bool
-		err      error
+		err       error
 	}
 	syncTickMsg struct{}
 	// actionDoneMsg reports a delete, archive or move.
@@ -118,7 +118,7 @@ func bodyCmd(ctx context.Context, a *accounts.Account, id int64) tea.Cmd {
 		raw, err := a.Body(ctx, id)
 		var crypto message.Crypto
 		if err == nil {
-			crypto = prepareCrypto(a, raw)
+			crypto = prepareCrypto(a, id, raw)
 		}
 		return bodyMsg{account: a.Name(), id: id, raw: raw, err: err, crypto: crypto}
 	}

@@ -165,7 +165,7 @@ func TestComposeEncryptsByDefault(t *testing.T) {
 		t.Fatalf("read back: %v %+v %+v %q", err, r.Encryption, r.Signatures, r.Body)
 	}
 	// Opening it puts Alice's Autocrypt key in home's peer store.
-	prepareCrypto(home2, raw)
+	prepareCrypto(home2, 0, raw)
 	peers, err := home2.AutocryptPeers()
 	if err != nil || len(peers) != 1 || peers[0].Addr != "alice@work.example" || peers[0].PreferEncrypt != "mutual" {
 		t.Fatalf("peers = %+v, %v", peers, err)

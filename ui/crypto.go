@@ -18,8 +18,10 @@ func noPinentry() bool { return os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND
 // encrypted. It renders raw once, so gpg and openssl run here, in the
 // command that loaded the body, and the renders in Update (at each
 // resize) use the engine's memory. Nothing it decrypts is written
-// anywhere. The message's Autocrypt header goes to the peer store.
-func prepareCrypto(a *accounts.Account, raw []byte) message.Crypto {
+// anywhere, unless the account says store_decrypted = true (then its
+// text is indexed for search). The message's Autocrypt header goes to
+// the peer store.
+func prepareCrypto(a *accounts.Account, id int64, raw []byte) message.Crypto {
 	a.NoteAutocrypt(raw)
 	lower := bytes.ToLower(raw)
 	found := false
@@ -30,7 +32,9 @@ func prepareCrypto(a *accounts.Account, raw []byte) message.Crypto {
 		return nil
 	}
 	e := a.CryptoEngine(noPinentry())
-	message.Render(bytes.NewReader(raw), message.Options{Crypto: e})
+	if r, err := message.Render(bytes.NewReader(raw), message.Options{Crypto: e}); err == nil {
+		a.KeepDecrypted(id, r) // only with store_decrypted = true
+	}
 	return e
 }
 

@@ -52,10 +52,10 @@ func TestPagerSignatureStatus(t *testing.T) {
 
 	set, _ := demoSetWith(t, func(c *accounts.AccountConfig) { c.GnupgHome = home })
 	work, _ := set.Get("work")
-	if prepareCrypto(work, []byte("From: a@example.com\r\n\r\nplain\r\n")) != nil {
+	if prepareCrypto(work, 0, []byte("From: a@example.com\r\n\r\nplain\r\n")) != nil {
 		t.Error("prepareCrypto of plain mail is not nil")
 	}
-	crypto := prepareCrypto(work, raw)
+	crypto := prepareCrypto(work, 0, raw)
 	if crypto == nil {
 		t.Fatal("prepareCrypto of a signed message is nil")
 	}
