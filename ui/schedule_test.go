@@ -363,3 +363,28 @@ func TestUndoDelayEndsOnAHeldMessage(t *testing.T) {
 	tm.Type("q")
 	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
 }
+
+// TestSidebarOutbox: the sidebar lists the active account's scheduled
+// mail with its time (soonest first, then a count of the rest) and still
+// says when other mail waits, with its error.
+func TestSidebarOutbox(t *testing.T) {
+	set, _ := demoSetCold(t, 1)
+	now := time.Date(2026, 12, 2, 19, 0, 0, 0, time.UTC)
+	lines := []scheduledLine{{account: "work"}, {account: "home", when: "08:00", subject: "not this account"}}
+	for i := range maxScheduledLines + 2 {
+		lines = append(lines, scheduledLine{account: "work", when: outboxWhen(now.Add(time.Duration(i+1)*time.Hour), now), subject: "s" + string(rune('a'+i))})
+	}
+	view := sidebarView(DefaultTheme(), set.Accounts, nil, map[string]string{"work": "451 try later"}, 0, nil, 0, 20, lines)
+	for _, want := range []string{"Outbox: 451 try later", "Scheduled (7) · L", "20:00 sa", "Thu 00:00 se", "… 2 more"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("the sidebar lacks %q:\n%s", want, view)
+		}
+	}
+	if strings.Contains(view, "not this account") || strings.Contains(view, "sf") {
+		t.Errorf("the sidebar lists too much:\n%s", view)
+	}
+	view = sidebarView(DefaultTheme(), set.Accounts, nil, map[string]string{"work": ""}, 0, nil, 0, 20, lines[2:3])
+	if strings.Contains(view, "Outbox (waiting)") || !strings.Contains(view, "Scheduled (1)") {
+		t.Errorf("with only scheduled mail the sidebar shows:\n%s", view)
+	}
+}

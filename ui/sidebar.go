@@ -41,12 +41,17 @@ func sidebarView(t Theme, accts []*accounts.Account, errs, outbox map[string]str
 			lines = append(lines, folderLine(t, f, j == folder, w))
 		}
 		var mine []scheduledLine
+		unscheduled := false
 		for _, s := range scheduled {
-			if s.account == a.Name() {
+			switch {
+			case s.account != a.Name():
+			case s.when == "":
+				unscheduled = true
+			default:
 				mine = append(mine, s)
 			}
 		}
-		if lastErr, waiting := outbox[a.Name()]; waiting && (lastErr != "" || len(mine) == 0) {
+		if lastErr, waiting := outbox[a.Name()]; waiting && (lastErr != "" || unscheduled) {
 			// Mail that is not sent yet, and why, stays in view.
 			label := "  Outbox (waiting)"
 			if lastErr != "" {
@@ -75,7 +80,8 @@ func sidebarView(t Theme, accts []*accounts.Account, errs, outbox map[string]str
 }
 
 // scheduledLine is one message of the outbox with a send time, as the
-// sidebar lists it under its account.
+// sidebar lists it under its account; when is "" for a message that is
+// not scheduled (waiting, retrying, refused: only counted).
 type scheduledLine struct {
 	account, when, subject string
 }
@@ -85,7 +91,8 @@ type scheduledLine struct {
 const maxScheduledLines = 5
 
 // scheduledLines lists the outbox's messages that wait for their time
-// (or are held), soonest first, with the time made short.
+// (or are held), soonest first, with the time made short, then the
+// others without a time.
 func (m Model) scheduledLines() []scheduledLine {
 	now := m.opts.Now()
 	var out []scheduledLine
@@ -93,6 +100,7 @@ func (m Model) scheduledLines() []scheduledLine {
 	sort.SliceStable(items, func(i, j int) bool { return items[i].SendAt.Before(items[j].SendAt) })
 	for _, it := range items {
 		if !it.Held && !it.SendAt.After(now) {
+			out = append(out, scheduledLine{account: it.Account})
 			continue
 		}
 		when := "held"
