@@ -3,6 +3,11 @@ package accounts
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -402,4 +407,74 @@ func (a *Account) KeepDecrypted(id int64, rendered *message.Rendered) {
 			return
 		}
 	}
+}
+
+// SealDraft encrypts a draft that is to be kept in Drafts to the
+// sender's own key (OpenPGP, or S/MIME with smime) when the draft asks
+// for encryption, so that what is written to be sent encrypted is not
+// kept in clear on the server. Other drafts are returned as they are.
+func (a *Account) SealDraft(raw []byte, from string, encrypt, smime, noPinentry bool) ([]byte, error) {
+	if !encrypt {
+		return raw, nil
+	}
+	sealed, err := a.CryptoEngine(noPinentry).Protect(raw, mailcrypto.Write{Encrypt: true, SMIME: smime, Self: from})
+	if err != nil {
+		return nil, fmt.Errorf("the draft is to be encrypted, and cannot be kept encrypted: %w", err)
+	}
+	return sealed, nil
+}
+
+// OpenDraft decrypts a draft kept encrypted by SealDraft (or any
+// encrypted message edited as new) into a message the composer can read:
+// its outer header with the decrypted entity. A message that is not
+// encrypted, or that cannot be decrypted, is returned as it is.
+func (a *Account) OpenDraft(raw []byte, noPinentry bool) []byte {
+	br := bufio.NewReader(bytes.NewReader(raw))
+	h, err := textproto.ReadHeader(br)
+	if err != nil {
+		return raw
+	}
+	typ, params, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err != nil {
+		return raw
+	}
+	var protocol string
+	var data []byte
+	switch typ {
+	case "multipart/encrypted":
+		protocol = strings.ToLower(params["protocol"])
+		mr := multipart.NewReader(br, params["boundary"])
+		for i := 0; i < 2; i++ {
+			p, err := mr.NextRawPart()
+			if err != nil {
+				return raw
+			}
+			if i == 1 {
+				data, _ = io.ReadAll(io.LimitReader(p, 64<<20))
+			}
+		}
+	case "application/pkcs7-mime", "application/x-pkcs7-mime":
+		protocol = "application/pkcs7-mime"
+		body, _ := io.ReadAll(io.LimitReader(br, 64<<20))
+		if strings.EqualFold(strings.TrimSpace(h.Get("Content-Transfer-Encoding")), "base64") {
+			if data, err = base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(body)), "")); err != nil {
+				return raw
+			}
+		} else {
+			data = body
+		}
+	default:
+		return raw
+	}
+	plain, _, _ := a.CryptoEngine(noPinentry).Decrypt(protocol, data)
+	if plain == nil {
+		return raw
+	}
+	for _, k := range []string{"Content-Type", "Content-Transfer-Encoding", "Content-Disposition", "Content-Description"} {
+		h.Del(k)
+	}
+	var b bytes.Buffer
+	_ = textproto.WriteHeader(&b, h)
+	out := bytes.TrimSuffix(b.Bytes(), []byte("\r\n"))
+	return append(append([]byte(nil), out...), plain...)
 }

@@ -171,3 +171,35 @@ smime_key = "` + cert + `"
 		t.Errorf("a present file or folder is reported:\n%s", all)
 	}
 }
+
+// TestSealedDraft: a draft to be sent encrypted is kept encrypted to the
+// sender, and resuming it gives the draft back; a plain draft is kept
+// as it is.
+func TestSealedDraft(t *testing.T) {
+	a, _ := cryptoAccount(t, AccountConfig{Name: "work", Address: "alice@work.example"}, "Alice <alice@work.example>")
+	d := message.Draft{From: "alice@work.example", To: []string{"bob@home.example"}, Subject: "plans", Body: "The secret plan.\n", Sign: true, Encrypt: true}
+	raw, err := d.BuildDraft(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := a.SealDraft(raw, "alice@work.example", true, false, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(sealed), "secret plan") || !strings.Contains(string(sealed), "multipart/encrypted") {
+		t.Fatalf("draft kept in clear:\n%s", sealed)
+	}
+	back, err := message.DraftFromMessage(a.OpenDraft(sealed, true))
+	if err != nil || back.Body != "The secret plan.\n" || back.Subject != "plans" || !back.Encrypt || !back.Sign || len(back.To) != 1 {
+		t.Fatalf("resumed: %+v, %v", back, err)
+	}
+	if same, err := a.SealDraft(raw, "alice@work.example", false, false, true); err != nil || string(same) != string(raw) {
+		t.Errorf("a plain draft changed: %v", err)
+	}
+	if _, err := a.SealDraft(raw, "nokey@work.example", true, false, true); err == nil {
+		t.Error("a draft to be encrypted was kept in clear for a sender without a key")
+	}
+	if got := a.OpenDraft(raw, true); string(got) != string(raw) {
+		t.Error("OpenDraft changed a plain message")
+	}
+}

@@ -249,6 +249,9 @@ func saveDraftCmd(ctx context.Context, a *accounts.Account, d message.Draft) tea
 	return func() tea.Msg {
 		raw, err := d.BuildDraft(time.Now())
 		if err == nil {
+			raw, err = sealDraft(a, raw, d) // encrypted to self when it is to be sent encrypted
+		}
+		if err == nil {
 			err = a.SaveDraft(ctx, raw)
 		}
 		return draftSavedMsg{account: a.Name(), err: err}
@@ -263,7 +266,7 @@ func resumeCmd(ctx context.Context, a *accounts.Account, m accounts.Message) tea
 		if err != nil {
 			return replyReadyMsg{account: a.Name(), err: err}
 		}
-		d, err := message.DraftFromMessage(raw)
+		d, err := message.DraftFromMessage(a.OpenDraft(raw, noPinentry()))
 		if err != nil {
 			return replyReadyMsg{account: a.Name(), err: err}
 		}

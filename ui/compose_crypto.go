@@ -247,3 +247,9 @@ func (c *compose) answeringEncrypted(d message.Draft, encrypted bool) message.Dr
 	}
 	return d
 }
+
+// sealDraft encrypts a draft kept in Drafts to the sender's own key
+// when it is to be sent encrypted.
+func sealDraft(a *accounts.Account, raw []byte, d message.Draft) ([]byte, error) {
+	return a.SealDraft(raw, cryptoRequest(a, d, false).From, d.Encrypt, d.SMIME, noPinentry())
+}
