@@ -156,7 +156,7 @@ func replyCmd(ctx context.Context, a *accounts.Account, m accounts.Message, all 
 		if err != nil {
 			return replyReadyMsg{account: a.Name(), err: err}
 		}
-		body, _ := message.BodyText(bytes.NewReader(raw))
+		body := replyText(a, raw, m.Security)
 		orig := m.Header
 		if h, err := message.ParseHeader(bytes.NewReader(raw)); err == nil {
 			// The index keeps no Reply-To, and only the first addresses

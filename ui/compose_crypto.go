@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	netmail "net/mail"
 	"os"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/message"
 	"github.com/posta-mail/posta/sanitize"
 )
@@ -252,4 +254,19 @@ func (c *compose) answeringEncrypted(d message.Draft, encrypted bool) message.Dr
 // when it is to be sent encrypted.
 func sealDraft(a *accounts.Account, raw []byte, d message.Draft) ([]byte, error) {
 	return a.SealDraft(raw, cryptoRequest(a, d, false).From, d.Encrypt, d.SMIME, noPinentry())
+}
+
+// replyText is the text a reply quotes: for an encrypted message, the
+// decrypted text (the reply starts encrypted too, and a postponed draft
+// of it is kept encrypted).
+func replyText(a *accounts.Account, raw []byte, sec mail.Security) string {
+	if !sec.Has(mail.Encrypted) {
+		body, _ := message.BodyText(bytes.NewReader(raw))
+		return body
+	}
+	r, err := message.Render(bytes.NewReader(raw), message.Options{Crypto: a.CryptoEngine(noPinentry())})
+	if err != nil {
+		return ""
+	}
+	return r.Body
 }

@@ -164,6 +164,10 @@ func TestComposeEncryptsByDefault(t *testing.T) {
 		len(r.Signatures) != 1 || r.Signatures[0].State != mailcrypto.Good {
 		t.Fatalf("read back: %v %+v %+v %q", err, r.Encryption, r.Signatures, r.Body)
 	}
+	// A reply quotes the decrypted text.
+	if q := replyText(home2, raw, mail.Encrypted); !strings.Contains(q, "For your eyes only.") {
+		t.Errorf("reply quotes %q", q)
+	}
 	// Opening it puts Alice's Autocrypt key in home's peer store.
 	prepareCrypto(home2, 0, raw)
 	peers, err := home2.AutocryptPeers()
