@@ -104,6 +104,28 @@ func TestProtectDraft(t *testing.T) {
 		!r.Signatures[0].FromOK || !strings.Contains(r.Body, "Sealed words.") {
 		t.Fatalf("read back: %+v %+v %q", r.Encryption, r.Signatures, r.Body)
 	}
+	// An attachment goes inside the encryption and comes out whole.
+	withFile := d
+	withFile.Attachments = []message.DraftAttachment{{Name: "plan.bin", ContentType: "application/octet-stream", Data: []byte("\x00\x01attached secret\xff")}}
+	rawFile, err := withFile.Build(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealedFile, err := protectDraft(work, rawFile, withFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(sealedFile, []byte("plan.bin")) {
+		t.Error("the attachment's name is outside the encryption")
+	}
+	rf, err := message.Render(bytes.NewReader(sealedFile), message.Options{Crypto: mailcrypto.New(&mailcrypto.Options{GnupgHome: home})})
+	if err != nil || len(rf.Attachments) != 1 || rf.Attachments[0].Name != "plan.bin" {
+		t.Fatalf("attachments read back: %v %+v", err, rf.Attachments)
+	}
+	path, err := message.SaveAttachmentWith(bytes.NewReader(sealedFile), rf.Attachments[0].Index, t.TempDir(), mailcrypto.New(&mailcrypto.Options{GnupgHome: home}))
+	if saved, _ := os.ReadFile(path); err != nil || string(saved) != "\x00\x01attached secret\xff" {
+		t.Fatalf("saved attachment %q, %v", saved, err)
+	}
 	d.Sign, d.Encrypt = false, false
 	if same, err := protectDraft(work, raw, d); err != nil || !bytes.Equal(same, raw) {
 		t.Errorf("plain draft changed: %v", err)
