@@ -142,12 +142,17 @@ func writeDemoConfig(dir string, srv *demo.Servers) (string, error) {
 			return "", err
 		}
 		display := strings.ToUpper(a.Username[:1]) + a.Username[1:]
+		position := "below"
+		if a.Kind == "pop3" {
+			position = "above" // one demo account answers above the quote, to try it
+		}
 		fmt.Fprintf(&b, `
 [[account]]
 name = %q
 display_name = %q
 address = %q
 signature = %q
+signature_position = %q
 
 [account.fetch]
 kind = %q
@@ -165,7 +170,7 @@ security = "starttls"
 username = %q
 password = %q
 ca_file = %q
-`, a.Name, display, a.Address, display+"\n"+domainOf(a.Address),
+`, a.Name, display, a.Address, display+"\n"+domainOf(a.Address), position,
 			a.Kind, fh, fp, a.Username, a.Password, caPath, sh, sp, a.Username, a.Password, caPath)
 		b.WriteString(demoIdentities(display, a.Address))
 	}
