@@ -3,7 +3,6 @@ package ui
 import (
 	"bytes"
 	"context"
-	netmail "net/mail"
 	"os"
 	"os/exec"
 	"runtime"
@@ -132,16 +131,8 @@ func flagCmd(ctx context.Context, a *accounts.Account, id int64, flag mail.Flag,
 
 func sendCmd(ctx context.Context, a *accounts.Account, d message.Draft) tea.Cmd {
 	return func() tea.Msg {
-		raw, err := d.Build(time.Now())
+		raw, from, to, err := buildOutgoing(a, d)
 		if err != nil {
-			return sentMsg{account: a.Name(), err: err}
-		}
-		from := a.Address()
-		if addr, err := netmail.ParseAddress(d.From); err == nil {
-			from = addr.Address
-		}
-		to := d.Recipients()
-		if raw, err = protectDraft(a, raw, d); err != nil {
 			return sentMsg{account: a.Name(), err: err}
 		}
 		return sentMsg{account: a.Name(), to: to, err: a.Send(ctx, from, to, raw)}

@@ -94,16 +94,8 @@ const outboxPoll = 30 * time.Second
 func scheduleCmd(a *accounts.Account, d message.Draft, at time.Time, undo bool) tea.Cmd {
 	return func() tea.Msg {
 		fail := func(err error) tea.Msg { return scheduledMsg{account: a.Name(), undo: undo, err: err} }
-		raw, err := d.Build(time.Now())
+		raw, from, to, err := buildOutgoing(a, d)
 		if err != nil {
-			return fail(err)
-		}
-		from := a.Address()
-		if addr, err := netmail.ParseAddress(d.From); err == nil {
-			from = addr.Address
-		}
-		to := d.Recipients()
-		if raw, err = protectDraft(a, raw, d); err != nil {
 			return fail(err)
 		}
 		it, err := a.Schedule(from, to, raw, at)
@@ -112,6 +104,24 @@ func scheduleCmd(a *accounts.Account, d message.Draft, at time.Time, undo bool) 
 		}
 		return scheduledMsg{account: a.Name(), item: it, to: to, draft: d, undo: undo}
 	}
+}
+
+// buildOutgoing makes the message to send from the draft, signed or
+// encrypted as it asks, with its envelope: the sender's bare address and
+// the recipients (sendCmd and scheduleCmd).
+func buildOutgoing(a *accounts.Account, d message.Draft) (raw []byte, from string, to []string, err error) {
+	if raw, err = d.Build(time.Now()); err != nil {
+		return nil, "", nil, err
+	}
+	from = a.Address()
+	if addr, err := netmail.ParseAddress(d.From); err == nil {
+		from = addr.Address
+	}
+	to = d.Recipients()
+	if raw, err = protectDraft(a, raw, d); err != nil {
+		return nil, "", nil, err
+	}
+	return raw, from, to, nil
 }
 
 // sendOrSchedule is the review screen's send: at once, or with the undo
