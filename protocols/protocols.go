@@ -77,7 +77,8 @@ type SyncRequest struct {
 	// Store receives whole messages from fetchers with LocalIsRecord.
 	// Without Commit it must write r durably (written and synced to disk)
 	// before returning nil: the fetcher may delete the message from the
-	// server afterwards. With Commit it may return once r is written.
+	// server afterwards. With Commit it may return once r is read (held
+	// in memory or written), and write it before Commit returns.
 	Store func(uid string, r io.Reader) error
 	// Commit, if not nil, is the durability barrier of Store: it makes
 	// every message Store accepted so far durable, and returns nil only
