@@ -39,7 +39,13 @@ func TestJudge(t *testing.T) {
 		want string
 	}{
 		{result{ID: "imap_sync", Messages: 10_000, Value: 120, Baseline: 100}, "met"},
-		{result{ID: "imap_sync", Messages: 10_000, Value: 260, Baseline: 100}, "missed by 2.0×"},
+		{result{ID: "imap_sync", Messages: 10_000, Value: 300, Baseline: 100}, "missed by 2.0×"},
+		{result{ID: "imap_sync_dovecot", Messages: 10_000, Value: 150, Baseline: 100}, "met"},
+		{result{ID: "pop3_download", Messages: 10_000, Value: 200, Baseline: 100}, "met"},
+		{result{ID: "pop3_download_dovecot", Messages: 10_000, Value: 201, Baseline: 100}, "missed by 1.0×"},
+		// "< X" is judged with <.
+		{result{ID: "launch_warm_demo", Messages: 100_000, Value: 100}, "missed by 1.0×"},
+		{result{ID: "open_during_sync", Messages: 10_000, Value: 499.9}, "met"},
 		{result{ID: "imap_sync", Messages: 1_000, Value: 260, Baseline: 100}, "no target"},
 		{result{ID: "launch_warm_demo", Messages: 100_000, Value: 99}, "met"},
 		{result{ID: "warm_start", Messages: 100_000, Value: 99}, "no target"},
@@ -113,7 +119,7 @@ func TestHarnessSmall(t *testing.T) {
 	p := sizePlan{n: 60, runs: 1, syncRuns: 1, pop3Runs: 1, search: true, budget: time.Minute}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := measureSize(ctx, rep, p, t.TempDir(), "", nil); err != nil {
+	if err := measureSize(ctx, rep, p, t.TempDir(), "", nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := measureOpen(rep, t.TempDir(), 1); err != nil {
@@ -139,6 +145,11 @@ func TestHarnessSmall(t *testing.T) {
 	}
 	if b := ids["imap_sync"].Baseline; b <= 0 {
 		t.Errorf("imap_sync baseline = %v", b)
+	}
+	for _, id := range []string{"imap_sync", "pop3_download"} {
+		if len(ids[id].Breakdown) < 4 {
+			t.Errorf("%s breakdown = %+v, want its parts timed", id, ids[id].Breakdown)
+		}
 	}
 	var out strings.Builder
 	if err := rep.writeMarkdown(&out); err != nil {

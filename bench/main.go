@@ -43,18 +43,10 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	only := flag.String("only", "", "measure only this part: imap, pop3, launch, open (default: all)")
 	sizes := flag.String("sizes", "", "comma-separated folder sizes to measure instead of the plan's (e.g. 10000)")
-	dovecot := flag.Bool("dovecot", false, "also time launches against the Dovecot of scripts/mailstack.sh (must be up, its env exported)")
+	dovecot := flag.Bool("dovecot", false, "also time the first IMAP sync, the POP3 download (10,000 messages) and launches against the Dovecot of scripts/mailstack.sh (must be up, its env exported)")
 	peers := flag.Bool("peers", false, "also time neomutt and aerc on the same Dovecot folder (implies -dovecot; installs them when missing)")
 	rssChild := flag.String("rss-child", "", "internal: run as the memory-measuring child")
-	rerender := flag.String("rerender", "", "rewrite the report FILE from its raw numbers with the current notes (no measuring)")
 	flag.Parse()
-	if *rerender != "" {
-		if err := rerenderReport(*rerender); err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-			os.Exit(1)
-		}
-		return
-	}
 	if *rssChild != "" {
 		json.NewEncoder(os.Stdout).Encode(runRSSChild(*rssChild))
 		return
@@ -136,9 +128,15 @@ func run(plan []sizePlan, quick bool, out, cpuProfile, only string, dovecot, pee
 		u = newUserPath(rep, scratch, dovecot, peers)
 		defer u.Close()
 	}
+	var stack *mailstack
+	if dovecot && only != "launch" && only != "open" {
+		if stack, err = findMailstack(); err != nil {
+			rep.problem("Dovecot sync rows not measured: %v", err)
+		}
+	}
 	for _, p := range plan {
 		if only == "" || only == "imap" || only == "pop3" || only == "launch" {
-			if err := measureSize(ctx, rep, p, scratch, only, u); err != nil {
+			if err := measureSize(ctx, rep, p, scratch, only, u, stack); err != nil {
 				return fmt.Errorf("%d messages: %w", p.n, err)
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 )
 
@@ -38,8 +40,10 @@ const (
 
 // measureSize measures one folder size on the demo servers; u, when not
 // nil, adds the launch rows (last: they deliver one more message), on the
-// demo servers and, when set up, on Dovecot.
-func measureSize(ctx context.Context, rep *report, p sizePlan, scratch, only string, u *userPath) error {
+// demo servers and, when set up, on Dovecot; stack, when not nil, adds the
+// first sync and the POP3 download against Dovecot (up to 10,000
+// messages, where their targets are).
+func measureSize(ctx context.Context, rep *report, p sizePlan, scratch, only string, u *userPath, stack *mailstack) error {
 	start := time.Now()
 	f, err := startFixture(p.n, scratch)
 	if err != nil {
@@ -59,7 +63,14 @@ func measureSize(ctx context.Context, rep *report, p sizePlan, scratch, only str
 	}
 	if u != nil && (only == "" || only == "launch") {
 		u.demo(rep, f, p)
-		f.Close() // the servers' CPU must not count against Dovecot's runs
+	}
+	f.Close() // the servers' CPU must not count against Dovecot's runs
+	if stack != nil && p.n <= 10_000 && only != "launch" {
+		if err := dovecotSyncs(ctx, rep, stack, p, scratch); err != nil {
+			rep.problem("Dovecot sync rows at %d messages: %v", p.n, err)
+		}
+	}
+	if u != nil && (only == "" || only == "launch") {
 		u.dovecot(rep, p)
 	}
 	return os.RemoveAll(f.dir)
@@ -95,8 +106,16 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 		logf("%d messages: first sync %.0f ms (first batch %.0f ms), raw FETCH %.0f ms",
 			p.n, ms(synced.total), ms(synced.firstBatch), ms(d))
 	}
-	rep.add(result{ID: "imap_sync", What: "IMAP first header sync (accounts Sync, fresh cache) vs raw UID FETCH 1:*",
-		Messages: p.n, Unit: "ms", Value: posta.median(), Samples: posta, Baseline: raw.median(), BaselineSamples: raw})
+	res := result{ID: "imap_sync", What: "IMAP first header sync (accounts Sync, fresh cache) vs raw UID FETCH 1:* of the same items, demo server",
+		Messages: p.n, Unit: "ms", Value: posta.median(), Samples: posta, Baseline: raw.median(), BaselineSamples: raw}
+	f.runs++
+	if b, err := imapBreakdown(ctx, f.endpoint("imap"), filepath.Join(f.dir, "breakdown"+strconv.Itoa(f.runs)), f.n); err != nil {
+		rep.problem("IMAP breakdown at %d messages: %v", p.n, err)
+	} else {
+		res.Breakdown = b.parts()
+		logf("%d messages: IMAP breakdown: %s", p.n, b.text())
+	}
+	rep.add(res)
 	rep.add(result{ID: "cold_first_batch", What: "internal: cold-start proxy, newest headers stored (first batch of the first sync; no process, no terminal)",
 		Messages: p.n, Unit: "ms", Value: first.median(), Samples: first})
 
@@ -216,8 +235,16 @@ func measurePOP3(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 		posta = append(posta, ms(e))
 		logf("%d messages: POP3 download %.0f ms, raw RETR %.0f ms", p.n, ms(e), ms(d))
 	}
-	rep.add(result{ID: "pop3_download", What: "POP3 download (accounts Sync, fresh data dir) vs raw RETR loop",
-		Messages: p.n, Unit: "ms", Value: posta.median(), Samples: posta, Baseline: raw.median(), BaselineSamples: raw})
+	res := result{ID: "pop3_download", What: "POP3 download (accounts Sync, fresh data dir) vs raw RETR loop, demo server",
+		Messages: p.n, Unit: "ms", Value: posta.median(), Samples: posta, Baseline: raw.median(), BaselineSamples: raw}
+	f.runs++
+	if b, err := pop3Breakdown(ctx, f.endpoint("pop3"), filepath.Join(f.dir, "breakdown"+strconv.Itoa(f.runs)), f.n); err != nil {
+		rep.problem("POP3 breakdown at %d messages: %v", p.n, err)
+	} else {
+		res.Breakdown = b.parts()
+		logf("%d messages: POP3 breakdown: %s", p.n, b.text())
+	}
+	rep.add(res)
 	return nil
 }
 

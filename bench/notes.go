@@ -12,11 +12,12 @@ func methodNotes(rep *report) []string {
 			"so the server's CPU time counts against both posta and the baseline on the same 2 cores. " +
 			"Every connection is implicit TLS with the demo certificate verified.",
 		"IMAP first sync: `accounts.Account.Sync` of the work account (limited to INBOX) into a fresh cache: LOGIN, LIST, SELECT, UID SEARCH, " +
-			"UID FETCH of the index items in batches of 500 newest first, conversion to mail.Header and SQLite insert with the FTS index. " +
-			"Baseline: go-imap's client, LOGIN, SELECT and one `UID FETCH 1:* (UID FLAGS ENVELOPE INTERNALDATE RFC822.SIZE BODYSTRUCTURE)` streamed and discarded " +
-			"(go-imap still decodes the response; nothing is converted or stored). posta additionally fetches " +
-			"`BODY.PEEK[HEADER.FIELDS (Subject From To Cc Date Message-ID In-Reply-To References Content-Type Content-Disposition)]`, decoded with posta's own header parser for the index and for threading, which the baseline does not. One untimed baseline fetch warms the server first; " +
-			"posta and baseline runs alternate.",
+			"UID FETCH of the index items (UID FLAGS INTERNALDATE RFC822.SIZE and `BODY.PEEK[HEADER.FIELDS (Subject From To Cc Date Message-ID In-Reply-To References Content-Type Content-Disposition)]`; " +
+			"no ENVELOPE or BODYSTRUCTURE since issue 15) in batches of 500 newest first, while another goroutine decodes each batch's fields with posta's own header parser " +
+			"and stores it (SQLite rows, 64 a statement, with the full-text and counter triggers); then the folder is threaded. " +
+			"Baseline: go-imap's client, LOGIN, SELECT and one `UID FETCH 1:*` of the very same items, streamed and discarded " +
+			"(go-imap still decodes the response; nothing is converted or stored). One untimed baseline fetch warms the server first; " +
+			"posta and baseline runs alternate. The row's explanation times the parts of posta's work alone in the same run (bench/breakdown.go).",
 		"Internal cold-start proxy: the time from the start of the first sync until its first batch (the 500 newest headers) is stored, " +
 			"i.e. when the reader could paint the first screen; no process is started and the reader is not run (the launch rows measure that).",
 		"Resync round trips: measured at the protocols/imap level with the SyncRequest the accounts layer builds from the cache " +
@@ -32,8 +33,11 @@ func methodNotes(rep *report) []string {
 			"Every key press re-counts the folder (`SELECT COUNT(*)`, O(n); ~90% of a page-down in a profile of `BenchmarkIndexScreen100k`) " +
 			"and reads the page with LIMIT/OFFSET (O(offset)); a count kept from the folder counters and keyset paging would make it constant.",
 		"Search: cache.Search with the TUI's result bound (5000) over the synced folder. Header sync does not fetch bodies, so only subjects and addresses are indexed.",
-		"POP3: `accounts.Account.Sync` of the home account into fresh folders (UIDL, RETR streamed to the Maildir, fsync per message, header parse, index row) " +
-			"vs go-pop3 USER/PASS, STAT and RETR of every message into a buffer that is dropped.",
+		"POP3: `accounts.Account.Sync` of the home account into fresh folders, leaving mail on the server (the default): STAT, LIST and UIDL, RETRs pipelined 32 ahead; " +
+			"each message is read into memory (up to 256 KiB; a bigger one is streamed to disk) while two goroutines parse its header and body text and write it into the Maildir's tmp/; " +
+			"about every second and before QUIT the batch is made durable at once (one syncfs, renames into cur/, one directory fsync) and indexed in one transaction (64 rows a statement). " +
+			"Baseline: go-pop3 USER/PASS, STAT and RETR of every message, one at a time, into a buffer that is dropped. " +
+			"The row's explanation times the parts of posta's work alone in the same run (bench/breakdown.go).",
 		"Open: a generated message with a base64 attachment (80%) and a quoted-printable text part (20%), rendered from its file with message.Render (width 80). " +
 			"Allocated bytes are runtime TotalAlloc; the peak heap is sampled every 2 ms above the heap live before.",
 	}
@@ -78,11 +82,6 @@ const (
 // when its target is missed. The explanations come from CPU profiles of
 // this harness (-cpuprofile) and of the Go benchmarks.
 var whyMissed = map[string]string{
-	"imap_sync": "Threads are now computed once after the folder is stored, not on every batch (that was quadratic and took most of the CPU before). " +
-		"In a CPU profile of this run the in-process demo server is the largest part (go-imap's imapmemserver builds ENVELOPE and BODYSTRUCTURE and parses each " +
-		"message for the References/In-Reply-To header fields posta also asks for, which the baseline does not), and it shares the 2 cores with the client. " +
-		"On the client, decoding the responses and storing the headers (SQLite insert, the full-text and counter triggers) take about equal parts. " +
-		"The remaining gap is that storing work: the baseline keeps nothing.",
 	"cold_first_batch": "The first screen waits for LOGIN, LIST with STATUS, SELECT and a first FETCH of the 100 UIDs below UIDNEXT, stored; " +
 		"the UID SEARCH of the whole folder comes after it.",
 	"open_during_sync": "The interactive lane has a connection of its own, connected when the sync starts; an open costs one FETCH round trip, " +
@@ -102,11 +101,6 @@ var whyMissed = map[string]string{
 	"search_from": "`from:` matches the addresses column; a sender of one message in ten gives 10,000 hits sorted by date before the 5,000-row limit applies " +
 		"(see the word search).",
 	"page_down": "A page down reads one screen with LIMIT/OFFSET (O(offset)); the folder is counted only when it changes, not on every key.",
-	"pop3_download": "posta's POP3 download stays durable before the QUIT that lets the server delete: messages are written to tmp/ as they stream " +
-		"(RETRs pipelined 32 ahead), and a batch is made durable at once (one syncfs, the renames into cur/, one directory fsync, one index " +
-		"transaction) before QUIT. What is left is storing: creating ten thousand files (openat in the kernel, which varied from 0.15 s to 7 s " +
-		"back to back on this shared disk), parsing each header and body text, and the index rows with their full-text and counter triggers; " +
-		"the raw loop keeps nothing.",
 	"open_50mb": "Render streams the parts (base64 attachment counted and discarded, body text capped at 1 MiB), so it is CPU-bound decoding; " +
 		"in-memory it takes ~150 ms (BenchmarkRender50MB). Slower figures here come from load on the shared machine.",
 	"open_50mb_heap": "Render keeps at most the capped body text and its wrapped copy.",
@@ -121,6 +115,30 @@ var whyMissed = map[string]string{
 		"aerc must log in, SELECT and fetch the UIDs first.",
 }
 
+// breakdownNote explains a sync row from its breakdown, timed in the same
+// run: what each part costs alone, against posta's figure and the
+// baseline's.
+func breakdownNote(r result) string {
+	var parts []string
+	var sum float64
+	for _, p := range r.Breakdown {
+		parts = append(parts, fmt.Sprintf("%s %.0f ms", p.Name, p.Millis))
+		sum += p.Millis
+	}
+	s := fmt.Sprintf("posta took %.0f ms, the raw loop %.0f ms (%.2f×). The parts of posta's work timed alone, one after the other, in this run: %s; together %.0f ms. ",
+		r.Value, r.Baseline, r.ratio(), strings.Join(parts, "; "), sum)
+	fetch := r.Breakdown[0].Millis
+	rest := sum - fetch
+	s += fmt.Sprintf("posta runs the fetch (%.0f ms alone, %.2f× the raw loop) on one goroutine and the rest (%.0f ms alone) on others, so with two cores shared with the server its figure cannot drop far below the larger of the two; ",
+		fetch, fetch/r.Baseline, rest)
+	if rest > fetch {
+		s += fmt.Sprintf("the rest is the larger, %.1f× the raw loop by itself.", rest/r.Baseline)
+	} else {
+		s += "the fetch is the larger."
+	}
+	return s
+}
+
 // missedNotes returns the explanation of each missed target, once per
 // measurement.
 func missedNotes(rep *report) []string {
@@ -132,6 +150,9 @@ func missedNotes(rep *report) []string {
 		}
 		seen[r.ID] = true
 		why := whyMissed[r.ID]
+		if len(r.Breakdown) > 0 {
+			why = breakdownNote(r)
+		}
 		if why == "" {
 			why = "not analysed"
 		}

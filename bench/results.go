@@ -29,6 +29,15 @@ type result struct {
 	// PollMillis is the median time between two screen captures of the
 	// launch rows: the resolution of their figures.
 	PollMillis float64 `json:"poll_ms,omitempty"`
+	// Breakdown is the parts of the measured work timed alone in the same
+	// run (breakdown.go), which the report's explanation is made of.
+	Breakdown []breakdownPart `json:"breakdown,omitempty"`
+}
+
+// breakdownPart is one part of a Breakdown.
+type breakdownPart struct {
+	Name   string  `json:"name"`
+	Millis float64 `json:"ms"`
 }
 
 // peerResult is one peer's figure in a launch row, or why it is missing.
@@ -48,11 +57,13 @@ func (r result) ratio() float64 {
 }
 
 // target is a goal from issue 11: the value (or ratio to the baseline,
-// when ofBaseline) must stay at or under limit.
+// when ofBaseline) must stay at or under limit, or under it when strict
+// (a target written "< X").
 type target struct {
 	limit      float64
 	ofBaseline bool
 	text       string
+	strict     bool
 }
 
 // judge sets r's Target and Status from t; a nil t means no target.
@@ -81,7 +92,7 @@ func (r *result) judge(t *target) {
 		r.Status = "n/a"
 		return
 	}
-	if v <= t.limit {
+	if v < t.limit || (!t.strict && v == t.limit) {
 		r.Status = "met"
 		return
 	}
@@ -94,36 +105,36 @@ func (r *result) judge(t *target) {
 // for 10,000 or 100,000 messages apply only there.
 func targetFor(id string, n int) *target {
 	switch {
-	case id == "imap_sync" && n == 10_000:
-		return &target{1.3, true, "≤ 1.3× raw FETCH"}
+	case (id == "imap_sync" || id == "imap_sync_dovecot") && n == 10_000:
+		return &target{limit: 1.5, ofBaseline: true, text: "≤ 1.5× raw FETCH of the same items (issue 15)"}
 	case id == "launch_cold_demo" && n == 10_000:
-		return &target{300, false, "< 300 ms"}
+		return &target{limit: 300, ofBaseline: false, text: "< 300 ms", strict: true}
 	case id == "launch_cold_dovecot":
-		return &target{0.5, true, "≤ 0.5× the better of neomutt and aerc"}
+		return &target{limit: 0.5, ofBaseline: true, text: "≤ 0.5× the better of neomutt and aerc"}
 	case id == "launch_warm_dovecot":
-		return &target{0.5, true, "≤ 0.5× both neomutt and aerc"}
+		return &target{limit: 0.5, ofBaseline: true, text: "≤ 0.5× both neomutt and aerc"}
 	case id == "open_during_sync":
-		return &target{500, false, "< 500 ms (issue 14: one round trip plus the server's time)"}
+		return &target{limit: 500, ofBaseline: false, text: "< 500 ms (issue 14: one round trip plus the server's time)", strict: true}
 	case id == "resync_trips":
-		return &target{2, false, "≤ 2"}
+		return &target{limit: 2, ofBaseline: false, text: "≤ 2"}
 	case id == "resync_proto" || id == "resync_accounts":
-		return &target{20, false, "< 20 ms"}
+		return &target{limit: 20, ofBaseline: false, text: "< 20 ms", strict: true}
 	case id == "launch_warm_demo" && n == 10_000:
-		return &target{60, false, "< 60 ms"}
+		return &target{limit: 60, ofBaseline: false, text: "< 60 ms", strict: true}
 	case id == "launch_warm_demo" && n == 100_000:
-		return &target{100, false, "< 100 ms"}
+		return &target{limit: 100, ofBaseline: false, text: "< 100 ms", strict: true}
 	case id == "peak_rss" && n == 10_000:
-		return &target{40, false, "< 40 MiB"}
+		return &target{limit: 40, ofBaseline: false, text: "< 40 MiB", strict: true}
 	case id == "peak_rss" && n == 100_000:
-		return &target{100, false, "< 100 MiB"}
+		return &target{limit: 100, ofBaseline: false, text: "< 100 MiB", strict: true}
 	case (id == "search_word" || id == "search_from") && n == 100_000:
-		return &target{50, false, "< 50 ms"}
-	case id == "pop3_download" && n == 10_000:
-		return &target{1.3, true, "≤ 1.3× raw RETR"}
+		return &target{limit: 50, ofBaseline: false, text: "< 50 ms", strict: true}
+	case (id == "pop3_download" || id == "pop3_download_dovecot") && n == 10_000:
+		return &target{limit: 2, ofBaseline: true, text: "≤ 2× raw RETR loop (issue 15)"}
 	case id == "open_50mb":
-		return &target{1000, false, "< 1 s"}
+		return &target{limit: 1000, ofBaseline: false, text: "< 1 s", strict: true}
 	case id == "open_50mb_heap":
-		return &target{100, false, "< 2 copies (100 MiB)"}
+		return &target{limit: 100, ofBaseline: false, text: "< 2 copies (100 MiB)", strict: true}
 	}
 	return nil
 }

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/posta-mail/posta/cache"
+	"github.com/posta-mail/posta/mail"
+	"github.com/posta-mail/posta/message"
+	"github.com/posta-mail/posta/protocols"
+	postaimap "github.com/posta-mail/posta/protocols/imap"
+	"github.com/posta-mail/posta/protocols/pop3"
+)
+
+// A breakdown times, alone and one after the other, the parts of a first
+// IMAP sync or a POP3 download that posta runs together (the fetch on one
+// goroutine, decoding and storing on others): it says where the time of
+// the measured runs goes, from the same run of the harness.
+type breakdown struct {
+	list []part
+}
+
+type part struct {
+	name string
+	d    time.Duration
+}
+
+func (b *breakdown) add(name string, d time.Duration) { b.list = append(b.list, part{name, d}) }
+
+// parts is the breakdown as the report keeps it.
+func (b *breakdown) parts() []breakdownPart {
+	out := make([]breakdownPart, 0, len(b.list))
+	for _, p := range b.list {
+		out = append(out, breakdownPart{Name: p.name, Millis: ms(p.d)})
+	}
+	return out
+}
+
+// text is the breakdown as a sentence of milliseconds.
+func (b *breakdown) text() string {
+	s := ""
+	for i, p := range b.list {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("%s %.0f ms", p.name, ms(p.d))
+	}
+	return s
+}
+
+// imapBreakdown times posta's IMAP fetcher alone (protocols/imap Sync of
+// the INBOX into a fresh state, headers kept in memory), then the
+// decoding of their raw fields with posta's parser (as the accounts layer
+// does), storing them into a fresh cache in batches of 500 (PutHeaders)
+// and threading the folder.
+func imapBreakdown(ctx context.Context, ep protocols.Endpoint, dir string, want int) (*breakdown, error) {
+	b := &breakdown{}
+	f := postaimap.New(postaimap.Options{Endpoint: ep, RawFieldsOnly: true})
+	defer f.Close()
+	var hs []mail.Header
+	start := time.Now()
+	_, err := f.Sync(ctx, protocols.SyncRequest{Folder: "INBOX",
+		Headers: func(batch []mail.Header) error { hs = append(hs, batch...); return nil }})
+	if err != nil {
+		return nil, fmt.Errorf("fetcher alone: %w", err)
+	}
+	b.add("fetcher alone (LOGIN, SELECT, UID SEARCH, UID FETCH in batches, conversion)", time.Since(start))
+	if len(hs) != want {
+		return nil, fmt.Errorf("fetcher alone: %d headers, want %d", len(hs), want)
+	}
+	start = time.Now()
+	for i := range hs {
+		if raw := hs[i].RawFields; len(raw) > 0 {
+			p, err := message.ParseHeader(bytes.NewReader(raw))
+			if err == nil {
+				hs[i].Subject, hs[i].From, hs[i].To, hs[i].Cc = p.Subject, p.From, p.To, p.Cc
+				hs[i].MessageID, hs[i].InReplyTo, hs[i].References = p.MessageID, p.InReplyTo, p.References
+			}
+			hs[i].RawFields = nil
+		}
+		hs[i].Folder = "INBOX"
+	}
+	b.add("decoding the raw fields (posta's parser)", time.Since(start))
+	c, err := cache.Open(cache.Options{Dir: filepath.Join(dir, "cache"), DataDir: filepath.Join(dir, "data")})
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	start = time.Now()
+	for i := 0; i < len(hs); i += 500 {
+		if err := c.PutHeaders("work", hs[i:min(i+500, len(hs))]); err != nil {
+			return nil, err
+		}
+	}
+	b.add("storing (SQLite rows, indexes, full-text and counter triggers)", time.Since(start))
+	start = time.Now()
+	if err := c.Thread("work", "INBOX"); err != nil {
+		return nil, err
+	}
+	b.add("threading the folder", time.Since(start))
+	return b, nil
+}
+
+// pop3Breakdown times posta's POP3 fetcher alone (pipelined RETRs,
+// messages kept in memory, nothing deleted), then parsing each message's
+// header and body text, writing the files alone (create, write and close
+// each in tmp/, one syncfs, renames into cur/), and cache.POPBatch (the
+// files and the index rows, committed once).
+func pop3Breakdown(ctx context.Context, ep protocols.Endpoint, dir string, want int) (*breakdown, error) {
+	b := &breakdown{}
+	f := pop3.New(pop3.Options{Endpoint: ep, LeaveOnServer: true})
+	type msg struct {
+		uidl string
+		data []byte
+	}
+	var msgs []msg
+	start := time.Now()
+	_, err := f.Sync(ctx, protocols.SyncRequest{Folder: "INBOX",
+		Store: func(uid string, r io.Reader) error {
+			data, err := io.ReadAll(r)
+			msgs = append(msgs, msg{uid, data})
+			return err
+		}})
+	if err != nil {
+		return nil, fmt.Errorf("fetcher alone: %w", err)
+	}
+	b.add("fetcher alone (STAT, LIST, UIDL, pipelined RETRs into memory)", time.Since(start))
+	if len(msgs) != want {
+		return nil, fmt.Errorf("fetcher alone: %d messages, want %d", len(msgs), want)
+	}
+	start = time.Now()
+	hs := make([]mail.Header, len(msgs))
+	texts := make([]string, len(msgs))
+	for i, m := range msgs {
+		head := m.data[:min(len(m.data), 256<<10)]
+		hs[i], _ = message.ParseHeader(bytes.NewReader(head))
+		texts[i], _ = message.BodyText(bytes.NewReader(head))
+	}
+	b.add("parsing headers and body text", time.Since(start))
+	files := filepath.Join(dir, "files")
+	for _, d := range []string{"tmp", "cur"} {
+		if err := os.MkdirAll(filepath.Join(files, d), 0o700); err != nil {
+			return nil, err
+		}
+	}
+	start = time.Now()
+	for i, m := range msgs {
+		if err := os.WriteFile(filepath.Join(files, "tmp", strconv.Itoa(i)), m.data, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	if err := syncFS(files); err != nil {
+		return nil, err
+	}
+	for i := range msgs {
+		name := strconv.Itoa(i)
+		if err := os.Rename(filepath.Join(files, "tmp", name), filepath.Join(files, "cur", name+":2,")); err != nil {
+			return nil, err
+		}
+	}
+	b.add("the files alone (create and write in tmp/, syncfs, rename into cur/)", time.Since(start))
+	c, err := cache.Open(cache.Options{Dir: filepath.Join(dir, "cache"), DataDir: filepath.Join(dir, "data")})
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	start = time.Now()
+	batch := c.BeginPOP("home")
+	defer batch.Close()
+	for i, m := range msgs {
+		hs[i].Folder = "INBOX"
+		if err := batch.Add(m.uidl, hs[i], texts[i], bytes.NewReader(m.data)); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := batch.Commit(); err != nil {
+		return nil, err
+	}
+	b.add("cache.POPBatch (the files again, and the index rows with the full-text and counter triggers, one commit)", time.Since(start))
+	return b, nil
+}

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	gopop3 "github.com/knadh/go-pop3"
+
+	"github.com/posta-mail/posta/protocols"
+	postaimap "github.com/posta-mail/posta/protocols/imap"
+)
+
+// dovecotSyncs measures the first IMAP header sync and the POP3 download
+// against the Dovecot of scripts/mailstack.sh (its user benchN, seeded as
+// for the launch rows: n messages and the marker), each against its raw
+// loop on the same server, as measureIMAP and measurePOP3 do on the demo
+// servers. POP3 leaves the mail on the server, so the maildrop stays.
+func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan, scratch string) error {
+	box, err := stack.seed(p.n)
+	if err != nil {
+		return fmt.Errorf("seeding Dovecot: %w", err)
+	}
+	pop3Addr := os.Getenv("MAILSTACK_POP3")
+	pem, err := os.ReadFile(stack.caFile)
+	if err != nil {
+		return err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return fmt.Errorf("no certificate in %s", stack.caFile)
+	}
+	endpoint := func(addr string) protocols.Endpoint {
+		host, port, _ := net.SplitHostPort(addr)
+		n, _ := strconv.Atoi(port)
+		return protocols.Endpoint{Host: host, Port: n, Security: protocols.SecurityTLS,
+			TLSConfig: &tls.Config{RootCAs: pool, ServerName: host, MinVersion: tls.VersionTLS12}, Username: box.user,
+			Password: func(context.Context) (string, error) { return box.password, nil }}
+	}
+	cfg, err := demoConfig(stack.imapAddr, pop3Addr, stack.smtpAddr, stack.caFile)
+	if err != nil {
+		return err
+	}
+	for i := range cfg.Accounts {
+		cfg.Accounts[i].Fetch.Username, cfg.Accounts[i].Fetch.Password = box.user, box.password
+	}
+	dir := filepath.Join(scratch, fmt.Sprintf("dovecot-sync%d", p.n))
+	defer os.RemoveAll(dir)
+	want := p.n + 1 // and the marker
+	runs := 0
+	fresh := func() (string, string) {
+		runs++
+		base := filepath.Join(dir, "run"+strconv.Itoa(runs))
+		return filepath.Join(base, "cache"), filepath.Join(base, "data")
+	}
+	sync := func(account string) (time.Duration, error) {
+		cacheDir, dataDir := fresh()
+		defer os.RemoveAll(filepath.Dir(cacheDir))
+		c, set, err := openSet(cfg, cacheDir, dataDir)
+		if err != nil {
+			return 0, err
+		}
+		defer c.Close()
+		defer set.Close()
+		a, err := set.Get(account)
+		if err != nil {
+			return 0, err
+		}
+		start := time.Now()
+		r, err := a.Sync(ctx, nil)
+		d := time.Since(start)
+		if err == nil && r.Added != want {
+			err = fmt.Errorf("%s sync added %d messages, want %d", account, r.Added, want)
+		}
+		return d, err
+	}
+	imapEP, pop3EP := endpoint(stack.imapAddr), endpoint(pop3Addr)
+
+	if _, err := rawFetchAt(ctx, imapEP, want); err != nil { // warms Dovecot up; not counted
+		return fmt.Errorf("raw fetch: %w", err)
+	}
+	var posta, raw samples
+	for range p.syncRuns {
+		d, err := rawFetchAt(ctx, imapEP, want)
+		if err != nil {
+			return fmt.Errorf("raw fetch: %w", err)
+		}
+		raw = append(raw, ms(d))
+		e, err := sync("work")
+		if err != nil {
+			return err
+		}
+		posta = append(posta, ms(e))
+		logf("Dovecot %d: first sync %.0f ms, raw FETCH %.0f ms", p.n, ms(e), ms(d))
+	}
+	res := result{ID: "imap_sync_dovecot", What: "IMAP first header sync (accounts Sync, fresh cache) vs raw UID FETCH 1:* of the same items, Dovecot over IMAPS",
+		Messages: p.n, Unit: "ms", Value: posta.median(), Samples: posta, Baseline: raw.median(), BaselineSamples: raw}
+	runs++
+	if b, err := imapBreakdown(ctx, imapEP, filepath.Join(dir, "breakdown"+strconv.Itoa(runs)), want); err != nil {
+		rep.problem("Dovecot IMAP breakdown at %d messages: %v", p.n, err)
+	} else {
+		res.Breakdown = b.parts()
+		logf("Dovecot %d: IMAP breakdown: %s", p.n, b.text())
+	}
+	rep.add(res)
+
+	if pop3Addr == "" {
+		rep.problem("Dovecot POP3 row at %d messages: MAILSTACK_POP3 is not set", p.n)
+		return nil
+	}
+	posta, raw = nil, nil
+	for range max(p.pop3Runs, 1) {
+		d, err := rawRetrAt(ctx, pop3EP, want)
+		if err != nil {
+			return fmt.Errorf("raw RETR: %w", err)
+		}
+		raw = append(raw, ms(d))
+		e, err := sync("home")
+		if err != nil {
+			return err
+		}
+		posta = append(posta, ms(e))
+		logf("Dovecot %d: POP3 download %.0f ms, raw RETR %.0f ms", p.n, ms(e), ms(d))
+	}
+	res = result{ID: "pop3_download_dovecot", What: "POP3 download (accounts Sync, fresh data dir) vs raw RETR loop, Dovecot over POP3S",
+		Messages: p.n, Unit: "ms", Value: posta.median(), Samples: posta, Baseline: raw.median(), BaselineSamples: raw}
+	runs++
+	if b, err := pop3Breakdown(ctx, pop3EP, filepath.Join(dir, "breakdown"+strconv.Itoa(runs)), want); err != nil {
+		rep.problem("Dovecot POP3 breakdown at %d messages: %v", p.n, err)
+	} else {
+		res.Breakdown = b.parts()
+		logf("Dovecot %d: POP3 breakdown: %s", p.n, b.text())
+	}
+	rep.add(res)
+	return nil
+}
+
+// rawFetchAt is rawFetchAll against any IMAPS endpoint holding want
+// messages in its INBOX.
+func rawFetchAt(ctx context.Context, ep protocols.Endpoint, want int) (time.Duration, error) {
+	start := time.Now()
+	c, err := imapclient.DialTLS(ep.Addr(), &imapclient.Options{TLSConfig: ep.TLS()})
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	pw, _ := ep.Password(ctx)
+	if err := c.Login(ep.Username, pw).Wait(); err != nil {
+		return 0, err
+	}
+	if _, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		return 0, err
+	}
+	fc := c.Fetch(imap.UIDSet{imap.UIDRange{Start: 1, Stop: 0}}, postaimap.HeaderFetchOptions())
+	got := 0
+	for m := fc.Next(); m != nil; m = fc.Next() {
+		for it := m.Next(); it != nil; it = m.Next() {
+		}
+		got++
+	}
+	if err := fc.Close(); err != nil {
+		return 0, err
+	}
+	d := time.Since(start)
+	if got != want {
+		return d, fmt.Errorf("raw fetch got %d messages, want %d", got, want)
+	}
+	return d, c.Logout().Wait()
+}
+
+// rawRetrAt is rawRetrAll against any POP3S endpoint holding want
+// messages.
+func rawRetrAt(ctx context.Context, ep protocols.Endpoint, want int) (time.Duration, error) {
+	start := time.Now()
+	c, err := gopop3.New(gopop3.Opt{Host: ep.Host, Port: ep.Port, Dialer: tlsDialer{ep.TLS()}}).NewConn()
+	if err != nil {
+		return 0, err
+	}
+	defer c.Quit()
+	pw, _ := ep.Password(ctx)
+	if err := c.Auth(ep.Username, pw); err != nil {
+		return 0, err
+	}
+	n, _, err := c.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if n != want {
+		return 0, fmt.Errorf("STAT says %d messages, want %d", n, want)
+	}
+	for k := 1; k <= n; k++ {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		if _, err := c.RetrRaw(k); err != nil {
+			return 0, fmt.Errorf("RETR %d: %w", k, err)
+		}
+	}
+	return time.Since(start), nil
+}
