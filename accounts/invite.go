@@ -11,7 +11,6 @@ import (
 
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/calendar"
-	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/message"
 	"github.com/posta-mail/posta/sanitize"
 )
@@ -211,7 +210,7 @@ func (a *Account) RespondInvite(ctx context.Context, id int64, answer, comment s
 	if err != nil {
 		return InviteReply{}, err
 	}
-	from, attendee, name := a.attendeeFor(inv)
+	from, attendee, name := a.attendeeFor(inv, raw)
 	ics, err := inv.Reply(0, attendee, name, answer, comment, time.Now())
 	if err != nil {
 		return InviteReply{}, err
@@ -241,27 +240,19 @@ func (a *Account) RespondInvite(ctx context.Context, id int64, answer, comment s
 	return res, a.Send(ctx, attendee, []string{inv.Organizer(0)}, out)
 }
 
-// attendeeFor picks which of the account's addresses answers: the one
-// the invitation lists as an attendee, else the account's own. It
-// returns the From header, the bare address and the name.
-func (a *Account) attendeeFor(inv *calendar.Invite) (from, addr, name string) {
-	type ident struct{ addr, name string }
-	ids := []ident{{a.cfg.Address, a.cfg.DisplayName}}
-	for _, id := range a.cfg.Identities {
-		n := id.DisplayName
-		if n == "" {
-			n = a.cfg.DisplayName
-		}
-		ids = append(ids, ident{id.Address, n})
-	}
-	pick := ids[0]
-	for _, id := range ids {
-		if _, ok := inv.Attendee(0, id.addr); ok {
+// attendeeFor picks which of the account's identities answers: the one
+// the invitation lists as an attendee, else the one the message was
+// addressed to (ReplyIdentity). It returns the From header, the bare
+// address and the name.
+func (a *Account) attendeeFor(inv *calendar.Invite, raw []byte) (from, addr, name string) {
+	pick := a.ReplyIdentity(raw)
+	for _, id := range a.Identities() {
+		if _, ok := inv.Attendee(0, id.Address); ok {
 			pick = id
 			break
 		}
 	}
-	return mail.Address{Name: pick.name, Addr: pick.addr}.String(), pick.addr, pick.name
+	return pick.From(), pick.Address, pick.DisplayName
 }
 
 // firstRequest returns the first calendar part of raw that is an

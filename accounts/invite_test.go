@@ -176,3 +176,40 @@ func TestUnsubscription(t *testing.T) {
 		t.Error("Unsubscription(no List-Unsubscribe) succeeded")
 	}
 }
+
+// TestInvitationAnsweredFromIdentity: an invitation that lists one of the
+// account's other identities is answered from that identity.
+func TestInvitationAnsweredFromIdentity(t *testing.T) {
+	f := startShowcase(t)
+	f.cfg.Accounts[0].Identities = []IdentityConfig{{Address: "info@work.example", DisplayName: "Info desk"}}
+	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:open-day@home.example\r\n" +
+		"DTSTAMP:20261201T120000Z\r\nDTSTART:20261210T090000Z\r\nDTEND:20261210T170000Z\r\nSUMMARY:Open day\r\n" +
+		"ORGANIZER:mailto:bob@home.example\r\nATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:info@work.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	raw := "From: bob@home.example\r\nTo: info@work.example\r\nSubject: Open day\r\nMessage-ID: <open-day@home.example>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n" + ics
+	if err := f.srv.Deliver("alice@work.example", []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	set := f.open(t)
+	ctx := context.Background()
+	work, _ := set.Get("work")
+	if _, err := work.Sync(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	inv := bySubject(t, set, "work", "Open day")
+	if _, err := work.RespondInvite(ctx, inv.ID, Tentative, ""); err != nil {
+		t.Fatalf("RespondInvite() error = %v", err)
+	}
+	home, _ := set.Get("home")
+	if _, err := home.Sync(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	reply := bySubject(t, set, "home", "Tentatively accepted: Open day")
+	if len(reply.From) != 1 || reply.From[0].Addr != "info@work.example" || reply.From[0].Name != "Info desk" {
+		t.Errorf("reply From = %+v, want the info desk identity", reply.From)
+	}
+	body, _ := home.Body(ctx, reply.ID)
+	if !strings.Contains(string(body), "PARTSTAT=TENTATIVE") || !strings.Contains(string(body), "mailto:info@work.example") {
+		t.Errorf("reply:\n%s", body)
+	}
+}
