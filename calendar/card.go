@@ -97,8 +97,8 @@ func (inv *Invite) Card(i int, loc *time.Location, conflicts []Conflict) []strin
 		}
 		lines = append(lines, "Conflicts with: "+c.Summary+" ("+c.Start.In(loc).Format("Mon 2006-01-02 15:04")+")")
 	}
-	if n := len(inv.Events) - 1 + inv.Omitted; n > 0 && i == 0 {
-		lines = append(lines, fmt.Sprintf("(%d more events in this invitation)", n))
+	if inv.Omitted > 0 && i == len(inv.Events)-1 {
+		lines = append(lines, fmt.Sprintf("(%d more events in this calendar object, not shown)", inv.Omitted))
 	}
 	return lines
 }
