@@ -344,12 +344,27 @@ func checkFetch(ctx context.Context, cfg AccountConfig) error {
 }
 
 func checkSend(ctx context.Context, cfg AccountConfig) error {
-	ep, _, err := endpoint(cfg.Name, cfg.SMTP)
+	err := checkSMTP(ctx, cfg.Name, cfg.SMTP)
+	// An identity with an SMTP server of its own ([account.identity.smtp])
+	// is checked too: otherwise its mistakes would show at its first send.
+	for _, id := range cfg.Identities {
+		if id.SMTP.Host == "" {
+			continue
+		}
+		if ierr := checkSMTP(ctx, cfg.Name, id.SMTP); ierr != nil {
+			err = errors.Join(err, fmt.Errorf("identity %s: %w", id.Address, ierr))
+		}
+	}
+	return err
+}
+
+func checkSMTP(ctx context.Context, account string, s ServerConfig) error {
+	ep, _, err := endpoint(account, s)
 	if err != nil {
 		return err
 	}
 	secret := recordSecret(&ep)
-	return withHint("smtp", cfg.SMTP, redact(smtp.New(smtp.Options{Endpoint: ep}).Check(ctx), secret))
+	return withHint("smtp", s, redact(smtp.New(smtp.Options{Endpoint: ep}).Check(ctx), secret))
 }
 
 // recordSecret wraps the endpoint's password source so the secret it

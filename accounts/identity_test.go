@@ -144,3 +144,22 @@ func countSubject(t *testing.T, set *Set, account, folder, subject string) int {
 	}
 	return n
 }
+
+// TestCheckIdentitySMTP: config check logs in to an identity's own SMTP
+// server too, and names the identity when it fails.
+func TestCheckIdentitySMTP(t *testing.T) {
+	f := startDemoFixture(t, 1)
+	cfg := f.cfg.Accounts[0]
+	good := cfg.SMTP
+	cfg.Identities = []IdentityConfig{{Address: "sales@work.example", SMTP: good}}
+	if _, send := CheckAccount(context.Background(), cfg); send != nil {
+		t.Fatalf("CheckAccount() send = %v, want nil", send)
+	}
+	bad := good
+	bad.Password = "n0t-the-pa55"
+	cfg.Identities = []IdentityConfig{{Address: "sales@work.example", SMTP: bad}}
+	_, send := CheckAccount(context.Background(), cfg)
+	if send == nil || !strings.Contains(send.Error(), "identity sales@work.example") || strings.Contains(send.Error(), "n0t-the-pa55") {
+		t.Errorf("CheckAccount() with an identity's wrong password: send = %v, want an error naming the identity, without the password", send)
+	}
+}
