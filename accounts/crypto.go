@@ -173,7 +173,10 @@ func (a *Account) peerKeys(addrs []string) (keys map[string][]byte, allMutual bo
 			continue
 		}
 		keys[strings.ToLower(addr)] = p.KeyData
-		allMutual = allMutual && p.PreferEncrypt == "mutual"
+		// Autocrypt's "discourage": a key older than 35 days of mail
+		// without it may be gone; it is not suggested.
+		stale := p.LastSeen.Sub(p.AutocryptTS) > 35*24*time.Hour
+		allMutual = allMutual && p.PreferEncrypt == "mutual" && !stale
 	}
 	return keys, allMutual
 }
@@ -224,10 +227,13 @@ func (a *Account) PlanCrypto(req CryptoRequest, noPinentry bool) CryptoPlan {
 	case pol == "always":
 		p.Refuse = "this account sends only encrypted mail (encrypt = always): turn encryption on"
 	case len(req.Recipients)+len(req.Hidden) > 0:
+		// Suggested when every recipient prefers it (Autocrypt, recent
+		// keys), or gpg holds a valid key for each.
 		if !req.SMIME && c.Autocrypt && allMutual {
 			p.Suggest = true
-		} else if !req.SMIME && len(w.Peers) > 0 && len(e.Missing(w)) == 0 {
-			p.Suggest = true
+		} else if !req.SMIME {
+			w.Peers = nil
+			p.Suggest = len(e.Missing(w)) == 0
 		}
 	}
 	return p

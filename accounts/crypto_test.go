@@ -86,12 +86,19 @@ func TestPlanCrypto(t *testing.T) {
 	if !p.Fallback || p.Encrypt || !strings.Contains(p.Words(), "sent in clear: no usable key for carol@example.org (no key)") {
 		t.Fatalf("before Autocrypt: %+v", p)
 	}
+	headerDate := time.Now().Add(-50 * 24 * time.Hour).Format(time.RFC1123Z)
 	raw := "Autocrypt: " + strings.TrimPrefix(strings.TrimSuffix(mailcrypto.AutocryptHeader("carol@example.org", key, true), "\r\n"), "Autocrypt: ") + "\r\n" +
-		"From: Carol <carol@example.org>\r\nTo: alice@work.example\r\nDate: " + time.Now().Add(-time.Hour).Format(time.RFC1123Z) + "\r\nSubject: hi\r\n\r\nhello\r\n"
+		"From: Carol <carol@example.org>\r\nTo: alice@work.example\r\nDate: " + headerDate + "\r\nSubject: hi\r\n\r\nhello\r\n"
 	a.NoteAutocrypt([]byte(raw))
 	p = a.PlanCrypto(CryptoRequest{From: "alice@work.example", Recipients: []string{"carol@example.org"}, Sign: true}, true)
 	if !p.Suggest {
 		t.Fatalf("encryption to a mutual Autocrypt peer is not suggested: %+v", p)
+	}
+	// Mail from Carol without the header for 40 days: not suggested any
+	// more (Autocrypt's "discourage"), still possible.
+	a.NoteAutocrypt([]byte(strings.Replace(raw[strings.Index(raw, "From:"):], headerDate, time.Now().Format(time.RFC1123Z), 1)))
+	if p := a.PlanCrypto(CryptoRequest{From: "alice@work.example", Recipients: []string{"carol@example.org"}, Sign: true}, true); p.Suggest {
+		t.Fatalf("a stale key is suggested: %+v", p)
 	}
 	p = a.PlanCrypto(CryptoRequest{From: "alice@work.example", Recipients: []string{"carol@example.org"}, Sign: true, Encrypt: true}, true)
 	if p.Refuse != "" || len(p.Missing) != 0 {
