@@ -19,6 +19,7 @@ func newDemoCmd(g *globals) *cobra.Command {
 	var (
 		serve    bool
 		messages int
+		showcase bool
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -34,19 +35,26 @@ and one JSON line on stdout says where (config, imap, pop3, smtp,
 accounts). They run until interrupted (SIGINT/SIGTERM).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDemo(cmd.Context(), g, serve, messages)
+			return runDemoWith(cmd.Context(), g, serve, messages, showcase || !serve)
 		},
 	}
 	cmd.Flags().BoolVar(&serve, "serve", false, "start the servers only and print their addresses as JSON")
 	cmd.Flags().IntVar(&messages, "messages", 0, "messages in each INBOX (default 120)")
+	cmd.Flags().BoolVar(&showcase, "showcase", false, "with --serve: add the invitations and mailing-list mail the reader's demo has")
 	return cmd
 }
 
 func runDemo(ctx context.Context, g *globals, serve bool, messages int) error {
+	return runDemoWith(ctx, g, serve, messages, !serve)
+}
+
+// runDemoWith is runDemo; showcase adds the invitations and mailing-list
+// mail (the reader's demo always has them, --serve on request).
+func runDemoWith(ctx context.Context, g *globals, serve bool, messages int, showcase bool) error {
 	if !serve {
 		fmt.Fprintln(g.stderr, "Starting the demo servers…")
 	}
-	srv, err := demo.Start(demo.Options{Messages: messages, Showcase: !serve})
+	srv, err := demo.Start(demo.Options{Messages: messages, Showcase: showcase})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
