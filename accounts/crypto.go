@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/mail"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -193,6 +194,9 @@ func (a *Account) PlanCrypto(req CryptoRequest, noPinentry bool) CryptoPlan {
 		p.Signer = clean(filepath.Base(smimeCert))
 	case req.SMIME:
 		p.Signer = "gpgsm's certificate for " + clean(req.From)
+		if _, err := exec.LookPath("gpgsm"); err != nil && req.Sign {
+			p.Refuse = "cannot sign with S/MIME: no smime_cert configured and gpgsm is not installed"
+		}
 	default:
 		p.Autocrypt = c.Autocrypt
 		if req.Sign {
