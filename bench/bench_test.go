@@ -119,7 +119,7 @@ func TestHarnessSmall(t *testing.T) {
 	p := sizePlan{n: 60, runs: 1, syncRuns: 1, pop3Runs: 1, search: true, budget: time.Minute}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := measureSize(ctx, rep, p, t.TempDir(), "", nil, nil); err != nil {
+	if err := measureSize(ctx, rep, p, t.TempDir(), "", nil, nil, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := measureOpen(rep, t.TempDir(), 1); err != nil {

@@ -24,7 +24,7 @@ import (
 // for the launch rows: n messages and the marker), each against its raw
 // loop on the same server, as measureIMAP and measurePOP3 do on the demo
 // servers. POP3 leaves the mail on the server, so the maildrop stays.
-func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan, scratch string) error {
+func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan, scratch, bin string) error {
 	box, err := stack.seed(p.n)
 	if err != nil {
 		return fmt.Errorf("seeding Dovecot: %w", err)
@@ -61,6 +61,22 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 		base := filepath.Join(dir, "run"+strconv.Itoa(runs))
 		return filepath.Join(base, "cache"), filepath.Join(base, "data")
 	}
+	conf := filepath.Join(dir, "posta.toml")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if err := writeSyncConfig(conf, syncServers{imapAddr: stack.imapAddr, pop3Addr: pop3Addr, smtpAddr: stack.smtpAddr,
+		imapUser: box.user, pop3User: box.user, password: box.password, caFile: stack.caFile}); err != nil {
+		return err
+	}
+	process := func(account string) (time.Duration, error) {
+		if bin == "" {
+			return 0, nil
+		}
+		cacheDir, dataDir := fresh()
+		defer os.RemoveAll(filepath.Dir(cacheDir))
+		return syncProcess(ctx, bin, conf, account, cacheDir, dataDir, want)
+	}
 	sync := func(account string) (time.Duration, error) {
 		cacheDir, dataDir := fresh()
 		defer os.RemoveAll(filepath.Dir(cacheDir))
@@ -87,22 +103,36 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 	if _, err := rawFetchAt(ctx, imapEP, want); err != nil { // warms Dovecot up; not counted
 		return fmt.Errorf("raw fetch: %w", err)
 	}
-	var posta, raw samples
-	for range p.syncRuns {
-		d, err := rawFetchAt(ctx, imapEP, want)
+	var posta, inproc, raw samples
+	// measure times posta sync, the accounts layer's Sync in this process
+	// and the raw loop, once each.
+	measure := func(account string, rawLoop func() (time.Duration, error)) error {
+		d, err := rawLoop()
 		if err != nil {
-			return fmt.Errorf("raw fetch: %w", err)
+			return fmt.Errorf("raw loop: %w", err)
 		}
 		raw = append(raw, ms(d))
-		e, err := sync("work")
+		e, err := process(account)
 		if err != nil {
 			return err
 		}
-		posta = append(posta, ms(e))
-		logf("Dovecot %d: first sync %.0f ms, raw FETCH %.0f ms", p.n, ms(e), ms(d))
+		if bin != "" {
+			posta = append(posta, ms(e))
+		}
+		in, err := sync(account)
+		if err != nil {
+			return err
+		}
+		inproc = append(inproc, ms(in))
+		logf("Dovecot %d, %s: posta sync %.0f ms, accounts Sync in process %.0f ms, raw loop %.0f ms", p.n, account, ms(e), ms(in), ms(d))
+		return nil
 	}
-	res := result{ID: "imap_sync_dovecot", What: "IMAP first header sync (accounts Sync, fresh cache) vs raw UID FETCH 1:* of the same items, Dovecot over IMAPS",
-		Messages: p.n, Unit: "ms", Value: posta.median(), Samples: posta, Baseline: raw.median(), BaselineSamples: raw}
+	for range p.syncRuns {
+		if err := measure("work", func() (time.Duration, error) { return rawFetchAt(ctx, imapEP, want) }); err != nil {
+			return err
+		}
+	}
+	res := syncRow("imap_sync_dovecot", "IMAP first header sync", "raw UID FETCH 1:* of the same items, Dovecot over IMAPS", p.n, posta, inproc, raw)
 	runs++
 	if b, err := imapBreakdown(ctx, imapEP, filepath.Join(dir, "breakdown"+strconv.Itoa(runs)), want); err != nil {
 		rep.problem("Dovecot IMAP breakdown at %d messages: %v", p.n, err)
@@ -116,22 +146,13 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 		rep.problem("Dovecot POP3 row at %d messages: MAILSTACK_POP3 is not set", p.n)
 		return nil
 	}
-	posta, raw = nil, nil
+	posta, inproc, raw = nil, nil, nil
 	for range max(p.pop3Runs, 1) {
-		d, err := rawRetrAt(ctx, pop3EP, want)
-		if err != nil {
-			return fmt.Errorf("raw RETR: %w", err)
-		}
-		raw = append(raw, ms(d))
-		e, err := sync("home")
-		if err != nil {
+		if err := measure("home", func() (time.Duration, error) { return rawRetrAt(ctx, pop3EP, want) }); err != nil {
 			return err
 		}
-		posta = append(posta, ms(e))
-		logf("Dovecot %d: POP3 download %.0f ms, raw RETR %.0f ms", p.n, ms(e), ms(d))
 	}
-	res = result{ID: "pop3_download_dovecot", What: "POP3 download (accounts Sync, fresh data dir) vs raw RETR loop, Dovecot over POP3S",
-		Messages: p.n, Unit: "ms", Value: posta.median(), Samples: posta, Baseline: raw.median(), BaselineSamples: raw}
+	res = syncRow("pop3_download_dovecot", "POP3 download", "raw RETR loop, Dovecot over POP3S", p.n, posta, inproc, raw)
 	runs++
 	if b, err := pop3Breakdown(ctx, pop3EP, filepath.Join(dir, "breakdown"+strconv.Itoa(runs)), want); err != nil {
 		rep.problem("Dovecot POP3 breakdown at %d messages: %v", p.n, err)

@@ -23,6 +23,10 @@ type fixture struct {
 	caFile string
 	runs   int // fresh caches made so far, to name the next one
 	closed bool
+	// bin is the posta binary the sync rows run (`posta sync`), conf its
+	// configuration file for these servers; bin is "" when it could not
+	// be built.
+	bin, conf string
 }
 
 func startFixture(n int, scratch string) (*fixture, error) {
@@ -41,6 +45,30 @@ func startFixture(n int, scratch string) (*fixture, error) {
 		return nil, err
 	}
 	return &fixture{n: n, srv: srv, dir: dir, caFile: ca}, nil
+}
+
+// usePosta makes the sync rows run the posta binary bin against the
+// fixture's servers.
+func (f *fixture) usePosta(bin string) error {
+	if bin == "" {
+		return nil
+	}
+	conf := filepath.Join(f.dir, "posta.toml")
+	err := writeSyncConfig(conf, syncServers{imapAddr: f.srv.IMAPAddr, pop3Addr: f.srv.POP3Addr, smtpAddr: f.srv.SMTPAddr,
+		imapUser: "alice", pop3User: "bob", password: "password", caFile: f.caFile})
+	if err != nil {
+		return err
+	}
+	f.bin, f.conf = bin, conf
+	return nil
+}
+
+// syncProcessFresh runs `posta sync --account account` into fresh
+// folders, which it removes afterwards.
+func (f *fixture) syncProcessFresh(ctx context.Context, account string) (time.Duration, error) {
+	cacheDir, dataDir := f.freshDirs()
+	defer os.RemoveAll(filepath.Dir(cacheDir))
+	return syncProcess(ctx, f.bin, f.conf, account, cacheDir, dataDir, f.n)
 }
 
 // Close stops the servers; closing again does nothing.

@@ -134,9 +134,15 @@ func run(plan []sizePlan, quick bool, out, cpuProfile, only string, dovecot, pee
 			rep.problem("Dovecot sync rows not measured: %v", err)
 		}
 	}
+	var bin string
+	if only == "" || only == "imap" || only == "pop3" {
+		if bin, err = postaBinary(scratch); err != nil {
+			rep.problem("the sync rows run accounts Sync in this process: %v", err)
+		}
+	}
 	for _, p := range plan {
 		if only == "" || only == "imap" || only == "pop3" || only == "launch" {
-			if err := measureSize(ctx, rep, p, scratch, only, u, stack); err != nil {
+			if err := measureSize(ctx, rep, p, scratch, only, u, stack, bin); err != nil {
 				return fmt.Errorf("%d messages: %w", p.n, err)
 			}
 		}
