@@ -213,3 +213,35 @@ func TestInvitationAnsweredFromIdentity(t *testing.T) {
 		t.Errorf("reply:\n%s", body)
 	}
 }
+
+// TestInvitationMalformed: a calendar part that cannot be read is one
+// sanitized line, and the message still opens.
+func TestInvitationMalformed(t *testing.T) {
+	f := startShowcase(t)
+	raw := "From: mallory@evil.example\r\nTo: alice@work.example\r\nSubject: Broken invite\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: text/calendar; method=REQUEST\r\n\r\nBEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:x\r\nEND:\x1b]0;pwned\x07VTODO\r\n"
+	if err := f.srv.Deliver("alice@work.example", []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	set := f.open(t)
+	ctx := context.Background()
+	work, _ := set.Get("work")
+	if _, err := work.Sync(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	m := bySubject(t, set, "work", "Broken invite")
+	body, err := work.Body(ctx, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	invs, err := work.InvitationsIn(m.ID, body)
+	if err != nil || len(invs) != 1 || invs[0].Invite != nil || !strings.Contains(invs[0].Err, "malformed") {
+		t.Fatalf("InvitationsIn() = %+v, %v, want one error line", invs, err)
+	}
+	if strings.ContainsAny(invs[0].Err, "\x1b\x07\r\n") || !strings.Contains(invs[0].Err, "pwned") {
+		t.Errorf("error line is not the sanitized error: %q", invs[0].Err)
+	}
+	if _, err := work.RespondInvite(ctx, m.ID, Accept, ""); err == nil {
+		t.Error("RespondInvite(malformed) succeeded")
+	}
+}
