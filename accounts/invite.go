@@ -107,7 +107,7 @@ func (a *Account) scanCalendars() {
 			continue
 		}
 		var events []cache.CalendarEvent
-		if mentionsCalendar(raw) {
+		if message.MentionsCalendar(raw) {
 			parts, _ := message.CalendarParts(raw)
 			for _, p := range parts {
 				if inv, err := calendar.Parse(p.Data); err == nil && p.Data != nil {
@@ -132,17 +132,6 @@ func (a *Account) cachedBody(id int64) ([]byte, error) {
 	var b bytes.Buffer
 	_, err = b.ReadFrom(rc)
 	return b.Bytes(), err
-}
-
-// mentionsCalendar is a quick test before parsing: the media types of a
-// calendar part appear in the message.
-func mentionsCalendar(raw []byte) bool {
-	for _, t := range [][]byte{[]byte("text/calendar"), []byte("application/ics"), []byte("TEXT/CALENDAR"), []byte("Text/Calendar")} {
-		if bytes.Contains(raw, t) {
-			return true
-		}
-	}
-	return false
 }
 
 // conflicts lists, per event of inv, the other invitations (REQUEST) it

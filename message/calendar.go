@@ -108,3 +108,22 @@ func calendarData(raw []byte, index int) (data []byte, tooLarge bool, err error)
 	w.parseMessage(bytes.NewReader(raw), 0)
 	return data, tooLarge, w.saveErr
 }
+
+// MentionsCalendar is a quick test before CalendarParts: whether raw
+// holds "text/calendar" or "application/ics" in any case, as every
+// message with a calendar part does in a Content-Type.
+func MentionsCalendar(raw []byte) bool {
+	for i := bytes.IndexByte(raw, '/'); i >= 0; {
+		rest := raw[i+1:]
+		if (i >= 4 && bytes.EqualFold(raw[i-4:i], []byte("text")) && len(rest) >= 8 && bytes.EqualFold(rest[:8], []byte("calendar"))) ||
+			(i >= 11 && bytes.EqualFold(raw[i-11:i], []byte("application")) && len(rest) >= 3 && bytes.EqualFold(rest[:3], []byte("ics"))) {
+			return true
+		}
+		j := bytes.IndexByte(rest, '/')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}

@@ -50,3 +50,19 @@ func TestCalendarPartsDeduplicatesAndBounds(t *testing.T) {
 		t.Errorf("CalendarParts() = %+v", parts)
 	}
 }
+
+func TestMentionsCalendar(t *testing.T) {
+	for s, want := range map[string]bool{
+		"Content-Type: text/calendar; method=REQUEST": true,
+		"content-type: TEXT/Calendar":                 true,
+		"Content-Type: application/ICS; name=a.ics":   true,
+		"Content-Type: text/plain\r\n\r\n/calendar":   false,
+		"a/b/c text/html application/icsx":            true, // a quick test: a false positive only costs a parse
+		"":                                            false,
+		"/":                                           false,
+	} {
+		if got := MentionsCalendar([]byte(s)); got != want {
+			t.Errorf("MentionsCalendar(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/keymap"
+	"github.com/posta-mail/posta/message"
 	"github.com/posta-mail/posta/sanitize"
 )
 
@@ -41,20 +42,13 @@ type inviteState struct {
 
 // invitesCmd reads the calendar parts of a message whose body has come.
 func invitesCmd(a *accounts.Account, id int64, raw []byte) tea.Cmd {
-	if !mentionsCalendar(raw) {
+	if !message.MentionsCalendar(raw) {
 		return nil
 	}
 	return func() tea.Msg {
 		invs, err := a.InvitationsIn(id, raw)
 		return invitesMsg{id: id, invites: invs, err: err}
 	}
-}
-
-// mentionsCalendar is a quick look for a calendar part's media type, so
-// most messages cost no command.
-func mentionsCalendar(raw []byte) bool {
-	s := strings.ToLower(string(raw[:min(len(raw), 4<<20)]))
-	return strings.Contains(s, "text/calendar") || strings.Contains(s, "application/ics")
 }
 
 func respondCmd(ctx context.Context, a *accounts.Account, id int64, answer, comment string) tea.Cmd {
