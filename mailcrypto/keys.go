@@ -384,19 +384,7 @@ func (e *Engine) ImportKeys(data []byte) (string, error) {
 
 // readKeys reads armored (one or several blocks) or binary keys.
 func readKeys(data []byte) (openpgp.EntityList, error) {
-	e := &Engine{}
-	f, err := os.CreateTemp("", "posta-keys-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return nil, err
-	}
-	f.Close()
-	e.opts.Keyring = f.Name()
-	list, err := e.keyring()
+	list, err := parseKeys(data)
 	if err == nil && len(list) == 0 {
 		err = errors.New("no key found")
 	}

@@ -40,6 +40,11 @@ func (e *Engine) keyring() (openpgp.EntityList, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseKeys(data)
+}
+
+// parseKeys reads armored blocks or binary keys.
+func parseKeys(data []byte) (openpgp.EntityList, error) {
 	if !bytes.Contains(data, []byte("-----BEGIN PGP")) {
 		return openpgp.ReadKeyRing(bytes.NewReader(data))
 	}
