@@ -11,6 +11,7 @@ import (
 
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/calendar"
+	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/message"
 	"github.com/posta-mail/posta/sanitize"
 )
@@ -226,7 +227,13 @@ func (a *Account) RespondInvite(ctx context.Context, id int64, answer, comment s
 		return InviteReply{}, err
 	}
 	res := InviteReply{To: e.Organizer.Addr, Summary: e.Summary, Answer: answer}
-	return res, a.Send(ctx, attendee, []string{inv.Organizer(0)}, out)
+	err = a.Send(ctx, attendee, []string{inv.Organizer(0)}, out)
+	var queued *QueuedError
+	if err == nil || errors.As(err, &queued) {
+		// Answered, as a replied message is (queued when offline).
+		_ = a.SetFlag(ctx, id, mail.FlagAnswered, true)
+	}
+	return res, err
 }
 
 // attendeeFor picks which of the account's identities answers: the one

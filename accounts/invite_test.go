@@ -10,6 +10,7 @@ import (
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/calendar"
 	"github.com/posta-mail/posta/demo"
+	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/message"
 	"github.com/posta-mail/posta/unsubscribe"
 )
@@ -98,6 +99,9 @@ func TestInvitationConflictAndReply(t *testing.T) {
 	res, err := work.RespondInvite(ctx, budget.ID, Accept, "I will bring the numbers.")
 	if err != nil || res.To != "bob@home.example" {
 		t.Fatalf("RespondInvite() = %+v, %v", res, err)
+	}
+	if m, _ := work.Message(budget.ID); !m.Flags.Has(mail.FlagAnswered) {
+		t.Errorf("the answered invitation's flags = %v, want \\Answered", m.Flags)
 	}
 	home, _ := set.Get("home")
 	if _, err := home.Sync(ctx, nil); err != nil {

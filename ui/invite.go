@@ -220,7 +220,7 @@ func (m Model) handleInviteDone(msg inviteDoneMsg) Model {
 		return m
 	}
 	m.setInfo(msg.done)
-	m.reloadOutbox()
+	m.refresh() // the invitation is now answered; a queued reply shows in the outbox
 	return m
 }
 
