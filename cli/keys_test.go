@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/posta-mail/posta/accounts"
 )
 
 // withSettings adds TOML lines to the [[account]] table of address in
@@ -228,5 +230,55 @@ func TestStoreDecrypted(t *testing.T) {
 	e.mustRun("", "read", fmt.Sprint(id))
 	if found := e.mustRun("", "search", "--local", "--json", secret); !strings.Contains(found, `"kept"`) {
 		t.Errorf("store_decrypted: not found after reading: %s", found)
+	}
+}
+
+// TestDemoCrypto: the demo's keys are written into its configuration,
+// and its seeded messages read as they should through posta read.
+func TestDemoCrypto(t *testing.T) {
+	for _, prog := range []string{"gpg", "gpg-agent", "openssl"} {
+		if _, err := exec.LookPath(prog); err != nil {
+			t.Skip(prog + " is not installed")
+		}
+	}
+	e := newEnv(t, 1)
+	dir, err := os.MkdirTemp("", "pdc") // short: gpg-agent's socket
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	var stderr strings.Builder
+	stop := setupDemoCrypto(&globals{stderr: &stderr}, dir, e.config, e.srv)
+	defer stop()
+	if stderr.Len() > 0 {
+		t.Fatalf("setup said: %s", stderr.String())
+	}
+	if _, problems, err := accounts.CheckConfigFile(e.config); err != nil || len(problems) > 0 {
+		t.Fatalf("config check: %v %v", err, problems)
+	}
+	e.mustRun("", "sync")
+	want := map[string][]string{
+		"Encrypted (OpenPGP): the door code":       {"[Encrypted (OpenPGP) to Alice", "[Good OpenPGP signature from Bob", "4711"},
+		"Tampered (OpenPGP): signed, then changed": {"[BAD OpenPGP signature"},
+		"Signed (S/MIME): the contract":            {"[Good S/MIME signature from CN=bob"},
+		"Encrypted (S/MIME): the salary review":    {"[Encrypted (S/MIME) to CN=alice", "signed inside"},
+		"Encrypted (OpenPGP): lunch plans":         {"[Encrypted (OpenPGP) to Bob", "Lunch at noon"},
+	}
+	seen := 0
+	for _, r := range e.list() {
+		words, ok := want[r.Subject]
+		if !ok || r.Folder != "INBOX" {
+			continue
+		}
+		seen++
+		text := e.mustRun("", "read", fmt.Sprint(r.ID))
+		for _, w := range words {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: read lacks %q:\n%s", r.Subject, w, text)
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("%d of the %d seeded messages listed", seen, len(want))
 	}
 }
