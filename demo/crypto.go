@@ -134,6 +134,10 @@ func SetupCrypto(dir string, s *Servers, now time.Time) (*CryptoSetup, error) {
 		if err := add(alice, tampered, err); err != nil {
 			return nil, err
 		}
+		// Signed by a key the demo's keyring does not have: "unknown key".
+		if stranger, err := strangerSigned(dir, msg(Account{Username: "carol", Address: "carol@elsewhere.example"}, alice, "Signed (OpenPGP) by a key you do not have", "Hello Alice, we have not met. This is signed with a key your keyring lacks.", 5*time.Minute)); err == nil {
+			mails = append(mails, mail{alice, stranger})
+		}
 		ea := engine(alice)
 		toBob, err := ea.Protect(append([]byte(mailcrypto.AutocryptHeader(alice.Address, ea.OwnKeyData(alice.Address), true)), msg(alice, bob, "Encrypted (OpenPGP): lunch plans", "Lunch at noon, the usual place. Encrypted to Bob and Alice.", 2*time.Minute)...),
 			mailcrypto.Write{Sign: true, Encrypt: true, Recipients: []string{bob.Address}, Self: alice.Address})
@@ -227,4 +231,20 @@ func demoCerts(dir string, now time.Time, accounts ...Account) (caFile string, f
 // StopCrypto ends the gpg-agent the demo's GnuPG home started.
 func StopCrypto(dir string) {
 	_ = exec.Command("gpgconf", "--homedir", filepath.Join(dir, "g"), "--kill", "all").Run()
+}
+
+// strangerSigned signs raw with a key made for its From address in a
+// GnuPG home of its own, removed at once: nobody's keyring has it.
+func strangerSigned(dir string, raw []byte) ([]byte, error) {
+	home := filepath.Join(dir, "s")
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(home)
+	defer exec.Command("gpgconf", "--homedir", home, "--kill", "all").Run()
+	if out, err := exec.Command("gpg", "--homedir", home, "--batch", "--no-tty", "--passphrase", "", "--pinentry-mode", "loopback",
+		"--quick-gen-key", "Carol <carol@elsewhere.example>", "future-default", "default", "never").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("gpg: %v: %s", err, out)
+	}
+	return mailcrypto.New(&mailcrypto.Options{GnupgHome: home}).Protect(raw, mailcrypto.Write{Sign: true, Self: "carol@elsewhere.example"})
 }

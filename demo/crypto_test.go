@@ -79,6 +79,9 @@ func TestSetupCrypto(t *testing.T) {
 	check("Tampered (OpenPGP): signed, then changed", func(r *message.Rendered) bool {
 		return len(r.Signatures) == 1 && r.Signatures[0].State == mailcrypto.Bad
 	})
+	check("Signed (OpenPGP) by a key you do not have", func(r *message.Rendered) bool {
+		return len(r.Signatures) == 1 && r.Signatures[0].State == mailcrypto.UnknownKey
+	})
 	check("Signed (S/MIME): the contract", func(r *message.Rendered) bool { return good(r) && r.Signatures[0].Trust == "verified" })
 	check("Encrypted (S/MIME): the salary review", func(r *message.Rendered) bool { return decrypted(r) && good(r) })
 }
