@@ -25,10 +25,21 @@ import (
 // is the envelope sender, a bare address: the identity with that address
 // chooses the SMTP server and the Sent folder when it is sent.
 func (a *Account) Schedule(from string, to []string, raw []byte, at time.Time) (OutboxItem, error) {
+	return a.ScheduleDraft(from, to, raw, nil, at)
+}
+
+// ScheduleDraft is Schedule keeping draft (the message as
+// message.Draft.BuildDraft writes it) beside a signed or encrypted raw,
+// whose own text cannot be edited back: TakeBackDraft then gives the
+// draft, and the message is protected again when it is sent anew. The
+// draft is kept in clear in the outbox folder (private to the user, as
+// the Drafts folder and the composer's draft file are) until the message
+// leaves the outbox; nil keeps none.
+func (a *Account) ScheduleDraft(from string, to []string, raw, draft []byte, at time.Time) (OutboxItem, error) {
 	if len(to) == 0 {
 		return OutboxItem{}, errors.New("send: no recipients")
 	}
-	it, err := a.cache.OutboxAddAt(a.Name(), from, to, raw, at)
+	it, err := a.cache.OutboxAddDraft(a.Name(), from, to, raw, draft, at)
 	if err != nil {
 		return OutboxItem{}, fmt.Errorf("send: save to outbox: %w", err)
 	}
@@ -93,7 +104,8 @@ var ErrProtected = errors.New("it is signed or encrypted, so it cannot be edited
 // TakeBackDraft is TakeBack with the message turned back into a draft to
 // edit: its headers, body and attachments, and as Bcc the recipients of
 // the envelope that its To and Cc do not name (Bcc is not written in a
-// sent message). A signed or encrypted message is given back at once and
+// sent message). A signed or encrypted message gives the draft kept
+// beside it (ScheduleDraft); without one it is given back at once and
 // the error wraps ErrProtected.
 func (a *Account) TakeBackDraft(id int64) (OutboxItem, message.Draft, error) {
 	it, raw, err := a.TakeBack(id)
@@ -101,8 +113,15 @@ func (a *Account) TakeBackDraft(id int64) (OutboxItem, message.Draft, error) {
 		return OutboxItem{}, message.Draft{}, err
 	}
 	if protectedMessage(raw) {
-		a.GiveBack(id)
-		return OutboxItem{}, message.Draft{}, fmt.Errorf("outbox %d: %w", id, ErrProtected)
+		kept, err := a.cache.OutboxDraft(id)
+		if err != nil {
+			a.GiveBack(id)
+			if errors.Is(err, cache.ErrNotFound) {
+				err = ErrProtected
+			}
+			return OutboxItem{}, message.Draft{}, fmt.Errorf("outbox %d: %w", id, err)
+		}
+		raw = kept
 	}
 	d, err := message.DraftFromMessage(raw)
 	if err != nil {

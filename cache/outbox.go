@@ -113,12 +113,26 @@ func (c *Cache) OutboxAdd(account, from string, to []string, raw []byte) (Outbox
 // sendAt (send later, undo send); a zero sendAt means at once. The time
 // is kept to the second, rounded up, so a message is never sent early.
 func (c *Cache) OutboxAddAt(account, from string, to []string, raw []byte, sendAt time.Time) (OutboxItem, error) {
+	return c.OutboxAddDraft(account, from, to, raw, nil, sendAt)
+}
+
+// OutboxAddDraft is OutboxAddAt keeping beside the message the draft it
+// was made from (a saved draft's text, see OutboxDraft), for a message
+// whose own text cannot be edited back (signed or encrypted); nil keeps
+// none. The draft leaves with the message.
+func (c *Cache) OutboxAddDraft(account, from string, to []string, raw, draft []byte, sendAt time.Time) (OutboxItem, error) {
 	created := c.now().UTC().Truncate(time.Second)
 	at := unixCeil(sendAt)
 	name := fmt.Sprintf("%d-%s", created.UnixNano(), randomHex(6))
 	dir := outboxDir(c.dataDir)
 	if _, err := writeDurable(dir, filepath.Join(dir, name+".eml"), bytes.NewReader(raw)); err != nil {
 		return OutboxItem{}, fmt.Errorf("cache: outbox add: %w", err)
+	}
+	if draft != nil {
+		if _, err := writeDurable(dir, filepath.Join(dir, name+".draft"), bytes.NewReader(draft)); err != nil {
+			os.Remove(filepath.Join(dir, name+".eml"))
+			return OutboxItem{}, fmt.Errorf("cache: outbox add: %w", err)
+		}
 	}
 	m := outboxMeta{Account: account, From: from, To: to, Created: created, SendAt: at}
 	meta, err := json.Marshal(m)
@@ -133,6 +147,7 @@ func (c *Cache) OutboxAddAt(account, from string, to []string, raw []byte, sendA
 		// Not saved as far as the caller knows: do not let Open bring it back.
 		os.Remove(filepath.Join(dir, name+".json"))
 		os.Remove(filepath.Join(dir, name+".eml"))
+		os.Remove(filepath.Join(dir, name+".draft"))
 		return OutboxItem{}, fmt.Errorf("cache: outbox add: %w", err)
 	}
 	it := OutboxItem{ID: id, Account: account, From: from, To: to, Created: created}
@@ -400,6 +415,9 @@ func (c *Cache) OutboxDone(id int64) error {
 		return fmt.Errorf("cache: outbox done: %w", err)
 	}
 	if err := os.Remove(base + ".eml"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("cache: outbox done: %w", err)
+	}
+	if err := os.Remove(base + ".draft"); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("cache: outbox done: %w", err)
 	}
 	return nil

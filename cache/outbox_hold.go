@@ -170,6 +170,23 @@ func (c *Cache) OutboxReschedule(id int64, sendAt time.Time) error {
 	return nil
 }
 
+// OutboxDraft returns the draft kept beside an outbox item
+// (OutboxAddDraft); the error wraps ErrNotFound when none was kept.
+func (c *Cache) OutboxDraft(id int64) ([]byte, error) {
+	base, err := c.outboxFile(id)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(base + ".draft")
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w: no draft kept for outbox item %d", ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cache: outbox draft: %w", err)
+	}
+	return b, nil
+}
+
 // OutboxItem returns one item of the outbox; the error wraps ErrNotFound
 // when it is not (or no longer) there.
 func (c *Cache) OutboxItem(id int64) (OutboxItem, error) {

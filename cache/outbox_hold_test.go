@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -234,5 +235,36 @@ func TestOutboxHoldOfACrashedProcess(t *testing.T) {
 	}
 	if _, err := c.OutboxClaim(it.ID, 0); err != nil {
 		t.Errorf("OutboxClaim() after OutboxUnhold: %v", err)
+	}
+}
+
+// TestOutboxDraft: a draft kept beside a message is read back, and goes
+// with it; a message without one says so.
+func TestOutboxDraft(t *testing.T) {
+	root := t.TempDir()
+	c := openTest(t, rootOptions(root))
+	it, err := c.OutboxAddDraft("work", "me@x", []string{"you@y"}, []byte("Content-Type: multipart/encrypted\r\n\r\nx"),
+		[]byte("Subject: plain\r\n\r\nthe text"), time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := c.OutboxDraft(it.ID); err != nil || string(d) != "Subject: plain\r\n\r\nthe text" {
+		t.Fatalf("OutboxDraft() = %q, %v", d, err)
+	}
+	plain, err := c.OutboxAdd("work", "me@x", []string{"you@y"}, []byte("Subject: s\r\n\r\nx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.OutboxDraft(plain.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("OutboxDraft() of a message without one: error = %v, want ErrNotFound", err)
+	}
+	if err := c.OutboxCancel(it.ID); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := os.ReadDir(outboxDir(c.dataDir))
+	for _, e := range left {
+		if strings.HasSuffix(e.Name(), ".draft") {
+			t.Errorf("%s is left after the message was cancelled", e.Name())
+		}
 	}
 }

@@ -83,8 +83,10 @@ and puts the result back in the outbox with the same send time, or the
 one --at gives ("in 2h", "tomorrow 8:00", "2026-12-24 09:00"); --now sends
 it with the next sync. With --no-editor only the time changes. If the
 editor fails or the edited text is not a valid message, the message
-stays in the outbox as it was. A signed or encrypted message cannot be
-edited: cancel it and write it anew.`,
+stays in the outbox as it was. A signed or encrypted message is edited
+as the message it was made from (kept beside it when it was scheduled)
+and signed or encrypted again with the next send; one scheduled without
+that copy can only be cancelled and written anew.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if at != "" && now {
@@ -115,7 +117,7 @@ edited: cancel it and write it anew.`,
 				fmt.Fprintf(g.stderr, "outbox %d: %s\n", it.ID, describeSendAt(sendAt))
 				return nil
 			}
-			id, err := editOutboxItem(c.cfg.Editor, a, it.ID, sendAt)
+			id, err := editOutboxItem(g, c.cfg.Editor, a, it.ID, sendAt)
 			if err != nil {
 				return err
 			}
@@ -140,7 +142,7 @@ func describeSendAt(t time.Time) string {
 // edited message in the outbox to be sent at sendAt; it returns the new
 // item's id. The old item leaves the outbox only once the new one is
 // saved; on any failure before that it is given back unchanged.
-func editOutboxItem(editor string, a *accounts.Account, id int64, sendAt time.Time) (int64, error) {
+func editOutboxItem(g *globals, editor string, a *accounts.Account, id int64, sendAt time.Time) (int64, error) {
 	_, d, err := a.TakeBackDraft(id)
 	if err != nil {
 		return 0, err
@@ -189,7 +191,19 @@ func editOutboxItem(editor string, a *accounts.Account, id int64, sendAt time.Ti
 	} else if p, perr := netmail.ParseAddress(edited.From); perr == nil {
 		from = p.Address
 	}
-	it, err := a.Schedule(from, edited.Recipients(), raw, sendAt)
+	to := edited.Recipients()
+	var kept []byte
+	if edited.Sign || edited.Encrypt {
+		// Signed or encrypted again, as its X-Posta-Crypto line says, and
+		// its draft kept again for the next edit.
+		if kept, err = edited.BuildDraft(time.Now()); err != nil {
+			return fail(err)
+		}
+		if raw, err = protectOutgoing(g, a, raw, from, to, edited.Bcc, edited.Sign, edited.Encrypt, edited.SMIME, true); err != nil {
+			return fail(err)
+		}
+	}
+	it, err := a.ScheduleDraft(from, to, raw, kept, sendAt)
 	if err != nil {
 		return fail(err)
 	}

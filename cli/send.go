@@ -16,7 +16,10 @@ import (
 	"github.com/emersion/go-message/textproto"
 	"github.com/spf13/cobra"
 
+	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/internal/when"
+	"github.com/posta-mail/posta/mail"
+	postamsg "github.com/posta-mail/posta/message"
 	"github.com/posta-mail/posta/sanitize"
 )
 
@@ -92,12 +95,17 @@ process gets to it first.`,
 			if err != nil {
 				return fmt.Errorf("send: %w", err)
 			}
+			plain := raw // before signing or encrypting: what "posta outbox edit" edits
 			given := cmd.Flags().Changed("sign") || cmd.Flags().Changed("encrypt") || cmd.Flags().Changed("smime")
 			if raw, err = protectOutgoing(g, a, raw, from, to, bccOf(in), sign, encrypt, smime, given); err != nil {
 				return fmt.Errorf("send: %w", err)
 			}
 			if !sendAt.IsZero() {
-				it, err := a.Schedule(from, to, raw, sendAt)
+				var kept []byte
+				if !bytes.Equal(plain, raw) {
+					kept = keptDraft(a, plain, raw, sign, encrypt, smime, given)
+				}
+				it, err := a.ScheduleDraft(from, to, raw, kept, sendAt)
 				if err != nil {
 					return err
 				}
@@ -198,4 +206,29 @@ func toCRLF(in []byte) []byte {
 		}
 	}
 	return out
+}
+
+// keptDraft is what "posta outbox edit" edits of a scheduled message that
+// was signed or encrypted: the message before that, with an
+// X-Posta-Crypto field saying how to protect it again (the flags given,
+// else what the protected message shows, else the account's defaults
+// for what an encrypted message hides).
+func keptDraft(a *accounts.Account, plain, protected []byte, sign, encrypt, smime, given bool) []byte {
+	h, _ := postamsg.ParseHeader(bytes.NewReader(protected))
+	if !given {
+		def := a.CryptoDefaults()
+		encrypt = h.Security.Has(mail.Encrypted)
+		sign = h.Security.Has(mail.Signed) || (encrypt && def.Sign)
+		smime = def.SMIME
+	}
+	var words []string
+	for _, w := range []struct {
+		on   bool
+		word string
+	}{{sign, "sign"}, {encrypt, "encrypt"}, {smime, "smime"}} {
+		if w.on {
+			words = append(words, w.word)
+		}
+	}
+	return append([]byte(postamsg.CryptoField+": "+strings.Join(words, ", ")+"\r\n"), plain...)
 }

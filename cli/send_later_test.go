@@ -215,3 +215,56 @@ func TestScheduledSentOnceByProcesses(t *testing.T) {
 		t.Errorf("outbox after the sends:\n%s", out)
 	}
 }
+
+// TestOutboxEditEncrypted: a scheduled encrypted message is edited as the
+// message it was made from, with its X-Posta-Crypto line, and encrypted
+// again: what bob gets is the edited text, encrypted and signed.
+func TestOutboxEditEncrypted(t *testing.T) {
+	gpg := testGPG(t)
+	gpg("", "--quick-gen-key", "Alice <alice@work.example>", "future-default", "default", "never")
+	gpg("", "--quick-gen-key", "Bob <bob@home.example>", "future-default", "default", "never")
+	e := newEnv(t, 1)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "edit.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\ncp \"$1\" "+filepath.Join(dir, "seen.txt")+"\nsed -i 's/first words/second words/' \"$1\"\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("VISUAL", script)
+	e.mustRun("From: alice@work.example\r\nTo: bob@home.example\r\nSubject: sealed\r\n\r\nThe first words.\r\n",
+		"send", "--account", "work", "--sign", "--encrypt", "--at", "in 3h")
+	items := e.outbox()
+	if len(items) != 1 {
+		t.Fatalf("outbox = %+v", items)
+	}
+	_, stderr, err := e.run("", "outbox", "edit", fmt.Sprint(items[0].ID))
+	if err != nil {
+		t.Fatalf("outbox edit of an encrypted message: %v\n%s", err, stderr)
+	}
+	seen, _ := os.ReadFile(filepath.Join(dir, "seen.txt"))
+	if !strings.Contains(string(seen), "X-Posta-Crypto: sign, encrypt") || !strings.Contains(string(seen), "The first words.") {
+		t.Fatalf("the editor was given:\n%s\nwant the text in clear with its X-Posta-Crypto line", seen)
+	}
+	items = e.outbox()
+	if len(items) != 1 {
+		t.Fatalf("outbox after edit = %+v", items)
+	}
+	e.mustRun("", "outbox", "edit", fmt.Sprint(items[0].ID), "--now", "--no-editor")
+	e.mustRun("", "sync")
+	var id int64
+	for _, r := range e.list("--account", "home") {
+		if r.Subject == "sealed" || strings.Contains(r.Subject, "...") {
+			id = r.ID
+		}
+	}
+	if id == 0 {
+		t.Fatal("bob did not get the message")
+	}
+	raw := e.mustRun("", "read", "--raw", fmt.Sprint(id))
+	if strings.Contains(raw, "second words") || !strings.Contains(raw, "BEGIN PGP MESSAGE") {
+		t.Errorf("bob's copy is not encrypted:\n%s", raw)
+	}
+	text := e.mustRun("", "read", fmt.Sprint(id))
+	if !strings.Contains(text, "The second words.") || !strings.Contains(text, "Good OpenPGP signature") {
+		t.Errorf("bob reads:\n%s\nwant the edited text, signed", text)
+	}
+}

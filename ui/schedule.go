@@ -98,7 +98,13 @@ func scheduleCmd(a *accounts.Account, d message.Draft, at time.Time, undo bool) 
 		if err != nil {
 			return fail(err)
 		}
-		it, err := a.Schedule(from, to, raw, at)
+		var kept []byte // a signed or encrypted message keeps its draft, to edit it
+		if d.Sign || d.Encrypt {
+			if kept, err = d.BuildDraft(time.Now()); err != nil {
+				return fail(err)
+			}
+		}
+		it, err := a.ScheduleDraft(from, to, raw, kept, at)
 		if err != nil {
 			return fail(err)
 		}
