@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/posta-mail/posta/accounts"
@@ -194,5 +195,12 @@ func TestIndexSecurityMarks(t *testing.T) {
 	}
 	if r := row(0); !strings.HasPrefix(r, "     ") {
 		t.Errorf("plain row = %q", r)
+	}
+	// In a search of every account, the account's name follows the marks.
+	var m accounts.Message
+	m.Subject, m.Date, m.Security, m.Account = "sealed", now, mail.Encrypted, "work"
+	x := index{total: 1, rows: []accounts.Message{m}, height: 3}
+	if v := ansi.Strip(x.view(DefaultTheme(), 80, now, true, false)); !strings.Contains(v, "E work") {
+		t.Errorf("search row = %q", v)
 	}
 }

@@ -139,7 +139,7 @@ func (x *index) view(t Theme, width int, now time.Time, showAccount, threaded bo
 		}
 		row := mark + formatRow(m, width-1, now)
 		if showAccount {
-			cut := len(mark) + 4 // after the mark and the flags
+			cut := len(mark) + 5 // after the mark, the four flags and their space
 			row = row[:cut] + pad(ansi.Truncate(sanitize.Line(m.Account), 8, "…"), 9) + row[cut:]
 		}
 		line := ansi.Truncate(row, width, "…")
