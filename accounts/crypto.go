@@ -203,9 +203,9 @@ func (a *Account) PlanCrypto(req CryptoRequest, noPinentry bool) CryptoPlan {
 			p.Signer, p.Refuse = signingKeyName(e, pgpKey, req.From)
 		}
 	}
-	pol := policy(c.PGPEncrypt)
+	pol, polKey := policy(c.PGPEncrypt), "pgp_encrypt"
 	if req.SMIME {
-		pol = policy(c.SMIMEEncrypt)
+		pol, polKey = policy(c.SMIMEEncrypt), "smime_encrypt"
 	}
 	w := mailcrypto.Write{SMIME: req.SMIME, Recipients: req.Recipients, Hidden: req.Hidden, Self: req.From}
 	allMutual := false
@@ -222,14 +222,14 @@ func (a *Account) PlanCrypto(req CryptoRequest, noPinentry bool) CryptoPlan {
 		}
 		switch {
 		case pol == "always":
-			p.Refuse = "this account sends only encrypted mail (encrypt = always), and there is no usable key for " + mailcrypto.JoinMissing(p.Missing)
+			p.Refuse = "this account sends only encrypted mail (" + polKey + " = always), and there is no usable key for " + mailcrypto.JoinMissing(p.Missing)
 		case req.EncryptByDefault && pol == "when-possible":
 			p.Encrypt, p.Fallback, p.ProtectedSubject = false, true, false
 		default:
 			p.Refuse = "cannot encrypt: no usable key for " + mailcrypto.JoinMissing(p.Missing)
 		}
 	case pol == "always":
-		p.Refuse = "this account sends only encrypted mail (encrypt = always): turn encryption on"
+		p.Refuse = "this account sends only encrypted mail (" + polKey + " = always): turn encryption on"
 	case len(req.Recipients)+len(req.Hidden) > 0:
 		// Suggested when every recipient prefers it (Autocrypt, recent
 		// keys), or gpg holds a valid key for each.
