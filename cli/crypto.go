@@ -3,8 +3,12 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
+	"io"
+	"os/exec"
 	"strings"
+	"time"
 
 	gomessage "github.com/emersion/go-message"
 	gomail "github.com/emersion/go-message/mail"
@@ -126,4 +130,24 @@ func bccOf(in []byte) []string {
 		}
 	}
 	return out
+}
+
+// doctorCrypto says which of the programs posta signs, encrypts,
+// verifies and decrypts with are installed, and their versions.
+func doctorCrypto(w io.Writer) {
+	for _, prog := range []struct{ name, arg string }{{"gpg", "--version"}, {"gpgsm", "--version"}, {"gpg-agent", "--version"}, {"openssl", "version"}} {
+		path, err := exec.LookPath(prog.name)
+		if err != nil {
+			fmt.Fprintf(w, "%s: not installed\n", prog.name)
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		out, err := exec.CommandContext(ctx, path, prog.arg).Output()
+		cancel()
+		first, _, _ := strings.Cut(string(out), "\n")
+		if err != nil || first == "" {
+			first = "installed, its version unknown"
+		}
+		fmt.Fprintf(w, "%s: %s (%s)\n", prog.name, sanitize.Line(strings.TrimSpace(first)), sanitize.Line(path))
+	}
 }

@@ -107,6 +107,9 @@ func runDoctor(ctx context.Context, g *globals, servers bool) error {
 		fmt.Fprintln(w, "(no valid configuration)")
 	}
 
+	section("signed and encrypted mail")
+	doctorCrypto(w)
+
 	section("cache")
 	fmt.Fprintf(w, "cache folder: %s, %s\n", sanitize.Line(cacheDir), dirSize(cacheDir))
 	fmt.Fprintf(w, "data folder:  %s, %s\n", sanitize.Line(dataDir), dirSize(dataDir))

@@ -282,3 +282,26 @@ func TestDemoCrypto(t *testing.T) {
 		t.Errorf("%d of the %d seeded messages listed", seen, len(want))
 	}
 }
+
+// TestDoctorCrypto: doctor names the crypto programs and their versions.
+func TestDoctorCrypto(t *testing.T) {
+	var b strings.Builder
+	doctorCrypto(&b)
+	for _, prog := range []string{"gpg", "gpgsm", "openssl"} {
+		line := ""
+		for _, l := range strings.Split(b.String(), "\n") {
+			if strings.HasPrefix(l, prog+": ") {
+				line = l
+			}
+		}
+		_, err := exec.LookPath(prog)
+		switch {
+		case line == "":
+			t.Errorf("no line for %s:\n%s", prog, b.String())
+		case err != nil && line != prog+": not installed":
+			t.Errorf("%s is not installed, doctor says %q", prog, line)
+		case err == nil && (!strings.Contains(line, "(/") || strings.Contains(line, "not installed")):
+			t.Errorf("%s is installed, doctor says %q", prog, line)
+		}
+	}
+}
