@@ -3,27 +3,23 @@
 package main
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 )
 
-// syncFS fsyncs every file under dir/tmp, as cache.POPBatch does where
-// there is no syncfs.
+// syncFS fsyncs every file under dir, as cache.POPBatch does where there
+// is no syncfs.
 func syncFS(dir string) error {
-	names, err := filepath.Glob(filepath.Join(dir, "tmp", "*"))
-	if err != nil {
-		return err
-	}
-	for _, n := range names {
-		f, err := os.OpenFile(n, os.O_RDWR, 0)
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
 		if err != nil {
 			return err
 		}
-		err = f.Sync()
-		f.Close()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		defer f.Close()
+		return f.Sync()
+	})
 }
