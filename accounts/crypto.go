@@ -488,3 +488,21 @@ func (a *Account) OpenDraft(raw []byte, noPinentry bool) []byte {
 	out := bytes.TrimSuffix(b.Bytes(), []byte("\r\n"))
 	return append(append([]byte(nil), out...), plain...)
 }
+
+// noteAutocryptHeader is noteAutocrypt for a message whose header has an
+// Autocrypt field, as bodies are fetched and prefetched during sync: a
+// message without one costs no write.
+func noteAutocryptHeader(a *Account, raw []byte) {
+	head := raw
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
+		head = raw[:i+2]
+	} else if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
+		head = raw[:i+1]
+	}
+	if len(head) > 256<<10 {
+		head = head[:256<<10]
+	}
+	if bytes.Contains(bytes.ToLower(head), []byte("\nautocrypt:")) || bytes.HasPrefix(bytes.ToLower(head), []byte("autocrypt:")) {
+		noteAutocrypt(a, raw)
+	}
+}

@@ -77,5 +77,6 @@ func (a *Account) fetchBody(ctx context.Context, f protocols.Fetcher, id int64, 
 		return raw, err
 	}
 	a.indexBody(id, raw)
+	noteAutocryptHeader(a, raw) // a body fetched or prefetched: its Autocrypt key, if any
 	return raw, nil
 }

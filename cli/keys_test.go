@@ -256,7 +256,13 @@ func TestDemoCrypto(t *testing.T) {
 	if _, problems, err := accounts.CheckConfigFile(e.config); err != nil || len(problems) > 0 {
 		t.Fatalf("config check: %v %v", err, problems)
 	}
+	data, _ := os.ReadFile(e.config)
+	os.WriteFile(e.config, []byte(strings.Replace(string(data), "kind = \"imap\"\n", "kind = \"imap\"\nprefetch_days = 30\n", 1)), 0o600)
 	e.mustRun("", "sync")
+	// The sync's prefetch read Bob's Autocrypt header: nothing was opened.
+	if peers := e.mustRun("", "keys", "peers", "--account", "work"); !strings.Contains(peers, "bob@home.example  mutual") {
+		t.Errorf("keys peers after sync = %q", peers)
+	}
 	want := map[string][]string{
 		"Encrypted (OpenPGP): the door code":       {"[Encrypted (OpenPGP) to Alice", "[Good OpenPGP signature from Bob", "4711"},
 		"Tampered (OpenPGP): signed, then changed": {"[BAD OpenPGP signature"},
