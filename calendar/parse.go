@@ -23,6 +23,9 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	// Invitations name IANA zones; systems without a zone database
+	// (Windows) read them from the copy in the binary.
+	_ "time/tzdata"
 
 	ical "github.com/emersion/go-ical"
 
