@@ -260,3 +260,34 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestOutlookTimeZones(t *testing.T) {
+	zone := func(name, std, dst string, stdMonth, dstMonth, stdDay, dstDay string) string {
+		return "BEGIN:VTIMEZONE\r\nTZID:" + name + "\r\n" +
+			"BEGIN:STANDARD\r\nDTSTART:16010101T030000\r\nTZOFFSETFROM:" + dst + "\r\nTZOFFSETTO:" + std + "\r\nRRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=" + stdDay + ";BYMONTH=" + stdMonth + "\r\nEND:STANDARD\r\n" +
+			"BEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\nTZOFFSETFROM:" + std + "\r\nTZOFFSETTO:" + dst + "\r\nRRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=" + dstDay + ";BYMONTH=" + dstMonth + "\r\nEND:DAYLIGHT\r\n" +
+			"END:VTIMEZONE\r\n"
+	}
+	tests := []struct {
+		zone, tzid, start string
+		want              time.Time
+	}{
+		{zone("W. Europe Standard Time", "+0100", "+0200", "10", "3", "-1SU", "-1SU"), "W. Europe Standard Time", "20260701T100000", time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC)},
+		{zone("W. Europe Standard Time", "+0100", "+0200", "10", "3", "-1SU", "-1SU"), "W. Europe Standard Time", "20261201T100000", time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)},
+		{zone("W. Europe Standard Time", "+0100", "+0200", "10", "3", "-1SU", "-1SU"), "W. Europe Standard Time", "20260329T030000", time.Date(2026, 3, 29, 1, 0, 0, 0, time.UTC)}, // just after the switch
+		{zone("AUS Eastern Standard Time", "+1000", "+1100", "4", "10", "1SU", "1SU"), "AUS Eastern Standard Time", "20260115T100000", time.Date(2026, 1, 14, 23, 0, 0, 0, time.UTC)},
+		{zone("AUS Eastern Standard Time", "+1000", "+1100", "4", "10", "1SU", "1SU"), "AUS Eastern Standard Time", "20260615T100000", time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.tzid+" "+tt.start, func(t *testing.T) {
+			data := "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\n" + tt.zone + "BEGIN:VEVENT\r\nUID:x\r\nDTSTART;TZID=\"" + tt.tzid + "\":" + tt.start + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+			inv, err := Parse([]byte(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e := inv.Events[0]; !e.Start.Equal(tt.want) || !e.ZoneKnown || e.Zone != tt.tzid {
+				t.Errorf("start = %v (zone %q, known %v), want %v", e.Start.UTC(), e.Zone, e.ZoneKnown, tt.want)
+			}
+		})
+	}
+}

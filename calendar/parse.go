@@ -130,7 +130,7 @@ func Parse(data []byte) (inv *Invite, err error) {
 	return inv, nil
 }
 
-func readEvent(c *ical.Component, zones map[string]*time.Location) Event {
+func readEvent(c *ical.Component, zones map[string]vzone) Event {
 	e := Event{comp: c}
 	e.UID = text(c, ical.PropUID)
 	if p := c.Props.Get(ical.PropSequence); p != nil {
@@ -182,20 +182,12 @@ func readEvent(c *ical.Component, zones map[string]*time.Location) Event {
 
 // when reads a DTSTART or DTEND: the instant, whether it is a date, and
 // the zone it was written in.
-func when(p *ical.Prop, zones map[string]*time.Location) (t time.Time, allDay bool, zone string, known bool) {
+func when(p *ical.Prop, zones map[string]vzone) (t time.Time, allDay bool, zone string, known bool) {
 	if p == nil {
 		return time.Time{}, false, "", false
 	}
 	v := strings.TrimSpace(p.Value)
 	tzid := strings.Trim(p.Params.Get(ical.PropTimezoneID), `"`)
-	loc, zone, known := time.UTC, "UTC", true
-	if tzid != "" && !strings.HasSuffix(v, "Z") {
-		loc, known = location(tzid, zones)
-		zone = clean(tzid)
-	} else if len(v) == len("20060102T150405") {
-		zone, known = "floating", true // local time wherever the reader is
-		loc = time.Local
-	}
 	if len(v) == len("20060102") || strings.EqualFold(p.Params.Get("VALUE"), "DATE") {
 		d, err := time.ParseInLocation("20060102", v, time.Local)
 		if err != nil {
@@ -203,54 +195,38 @@ func when(p *ical.Prop, zones map[string]*time.Location) (t time.Time, allDay bo
 		}
 		return d, true, "", true
 	}
-	layout := "20060102T150405"
 	if strings.HasSuffix(v, "Z") {
-		layout += "Z"
+		t, err := time.Parse("20060102T150405Z", v)
+		return t, false, "UTC", err == nil
 	}
-	t, err := time.ParseInLocation(layout, v, loc)
+	// A wall clock time: in its TZID, else floating (wherever the
+	// reader is).
+	wall, err := time.Parse("20060102T150405", v)
 	if err != nil {
 		return time.Time{}, false, "", false
 	}
-	return t, false, zone, known
+	if tzid == "" {
+		y, m, d := wall.Date()
+		return time.Date(y, m, d, wall.Hour(), wall.Minute(), wall.Second(), 0, time.Local), false, "floating", true
+	}
+	loc, known := location(tzid, wall, zones)
+	y, m, d := wall.Date()
+	return time.Date(y, m, d, wall.Hour(), wall.Minute(), wall.Second(), 0, loc), false, clean(tzid), known
 }
 
-// location loads a TZID: an IANA name, or the fixed offset its
-// VTIMEZONE gives (Outlook writes Windows names such as "W. Europe
-// Standard Time"), or else UTC.
-func location(tzid string, zones map[string]*time.Location) (*time.Location, bool) {
+// location loads a TZID for a wall clock time: an IANA name, or what the
+// object's VTIMEZONE says (Outlook writes Windows names such as "W.
+// Europe Standard Time"), or else UTC.
+func location(tzid string, wall time.Time, zones map[string]vzone) (*time.Location, bool) {
 	if len(tzid) <= 64 && !strings.ContainsAny(tzid, `\.`+"\x00") && !strings.HasPrefix(tzid, "/") {
 		if loc, err := time.LoadLocation(tzid); err == nil {
 			return loc, true
 		}
 	}
-	if loc, ok := zones[tzid]; ok {
-		return loc, true
+	if z, ok := zones[tzid]; ok {
+		return z.at(wall), true
 	}
 	return time.UTC, false
-}
-
-// vtimezones maps each VTIMEZONE's TZID to the fixed offset of its
-// STANDARD part (daylight saving rules are not followed).
-func vtimezones(cal *ical.Calendar) map[string]*time.Location {
-	zones := map[string]*time.Location{}
-	for _, c := range cal.Children {
-		if c.Name != ical.CompTimezone || len(zones) > 20 {
-			continue
-		}
-		id := text(c, ical.PropTimezoneID)
-		for _, part := range c.Children {
-			if part.Name != "STANDARD" {
-				continue
-			}
-			if p := part.Props.Get("TZOFFSETTO"); p != nil {
-				if off, ok := parseOffset(p.Value); ok {
-					zones[id] = time.FixedZone(id, off)
-				}
-			}
-			break
-		}
-	}
-	return zones
 }
 
 // parseOffset reads a UTC offset, "+0100" or "-053000".
