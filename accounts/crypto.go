@@ -108,6 +108,9 @@ type CryptoPlan struct {
 	Autocrypt bool
 	// ProtectedSubject: the Subject is sent as "..." outside.
 	ProtectedSubject bool
+	// EncryptTo names the recipients' keys encryption uses (at most
+	// five, then a count).
+	EncryptTo []string
 }
 
 // Words says the plan in one line for the review screen.
@@ -129,6 +132,9 @@ func (p CryptoPlan) Words() string {
 	}
 	if p.Sign && p.Signer != "" {
 		parts = append(parts, "as "+p.Signer)
+	}
+	if p.Encrypt && len(p.EncryptTo) > 0 {
+		parts = append(parts, "to "+strings.Join(p.EncryptTo, ", ")+" and you")
 	}
 	if p.Encrypt && p.ProtectedSubject {
 		parts = append(parts, `subject hidden ("...")`)
@@ -218,6 +224,7 @@ func (a *Account) PlanCrypto(req CryptoRequest, noPinentry bool) CryptoPlan {
 		p.ProtectedSubject = c.ProtectedHeaders
 		p.Missing = e.Missing(w)
 		if len(p.Missing) == 0 {
+			p.EncryptTo = encryptionKeys(e, req, w.Peers)
 			break
 		}
 		switch {
@@ -505,4 +512,31 @@ func noteAutocryptHeader(a *Account, raw []byte) {
 	if bytes.Contains(bytes.ToLower(head), []byte("\nautocrypt:")) || bytes.HasPrefix(bytes.ToLower(head), []byte("autocrypt:")) {
 		noteAutocrypt(a, raw)
 	}
+}
+
+// encryptionKeys names the key each recipient is encrypted to: gpg's
+// (the end of its fingerprint), an Autocrypt key, or a certificate.
+func encryptionKeys(e *mailcrypto.Engine, req CryptoRequest, peers map[string][]byte) []string {
+	all := append(append([]string(nil), req.Recipients...), req.Hidden...)
+	var out []string
+	for i, addr := range all {
+		if i == 5 {
+			out = append(out, fmt.Sprintf("%d more", len(all)-5))
+			break
+		}
+		name := clean(addr)
+		switch {
+		case req.SMIME:
+			name += " (certificate)"
+		case len(peers[strings.ToLower(addr)]) > 0 && len(e.MissingPGPKeys([]string{addr}, nil)) > 0:
+			name += " (Autocrypt key)"
+		default:
+			if keys, _ := e.ListKeys("<" + addr + ">"); len(keys) > 0 {
+				fpr := keys[0].Fingerprint
+				name += " (" + fpr[max(len(fpr)-16, 0):] + ")"
+			}
+		}
+		out = append(out, name)
+	}
+	return out
 }

@@ -60,7 +60,8 @@ func TestPlanCrypto(t *testing.T) {
 		t.Fatalf("defaults = %+v", def)
 	}
 	p := a.PlanCrypto(CryptoRequest{From: "alice@work.example", Recipients: []string{"bob@home.example"}, Sign: true, Encrypt: true, EncryptByDefault: true}, true)
-	if p.Refuse != "" || !p.Encrypt || len(p.Missing) != 0 || !strings.HasPrefix(p.Signer, "Alice <alice@work.example> ") || !strings.Contains(p.Words(), "signed and encrypted") {
+	if p.Refuse != "" || !p.Encrypt || len(p.Missing) != 0 || !strings.HasPrefix(p.Signer, "Alice <alice@work.example> ") || !strings.Contains(p.Words(), "signed and encrypted") ||
+		len(p.EncryptTo) != 1 || !strings.HasPrefix(p.EncryptTo[0], "bob@home.example (") {
 		t.Fatalf("plan to Bob = %+v (%s)", p, p.Words())
 	}
 	// The identity signs with its own key.
@@ -101,7 +102,7 @@ func TestPlanCrypto(t *testing.T) {
 		t.Fatalf("a stale key is suggested: %+v", p)
 	}
 	p = a.PlanCrypto(CryptoRequest{From: "alice@work.example", Recipients: []string{"carol@example.org"}, Sign: true, Encrypt: true}, true)
-	if p.Refuse != "" || len(p.Missing) != 0 {
+	if p.Refuse != "" || len(p.Missing) != 0 || len(p.EncryptTo) != 1 || p.EncryptTo[0] != "carol@example.org (Autocrypt key)" {
 		t.Fatalf("to Carol with her Autocrypt key: %+v", p)
 	}
 	msg := []byte("From: alice@work.example\r\nTo: carol@example.org\r\nSubject: for Carol\r\n\r\nonly for Carol\r\n")
