@@ -29,15 +29,25 @@ func (a *Account) Schedule(from string, to []string, raw []byte, at time.Time) (
 }
 
 // ScheduleDraft is Schedule keeping draft (the message as
-// message.Draft.BuildDraft writes it) beside a signed or encrypted raw,
-// whose own text cannot be edited back: TakeBackDraft then gives the
-// draft, and the message is protected again when it is sent anew. The
-// draft is kept in clear in the outbox folder (private to the user, as
-// the Drafts folder and the composer's draft file are) until the message
-// leaves the outbox; nil keeps none.
+// message.Draft.BuildDraft writes it, with its X-Posta-Crypto field)
+// beside a signed or encrypted raw, whose own text cannot be edited back:
+// TakeBackDraft then gives the draft, and the message is protected again
+// when it is sent anew. A draft that asks for encryption is kept
+// encrypted to the sender's own key (SealDraft), never in clear; it
+// leaves the outbox with the message. nil keeps none.
 func (a *Account) ScheduleDraft(from string, to []string, raw, draft []byte, at time.Time) (OutboxItem, error) {
 	if len(to) == 0 {
 		return OutboxItem{}, errors.New("send: no recipients")
+	}
+	if draft != nil {
+		d, err := message.DraftFromMessage(draft)
+		if err != nil {
+			return OutboxItem{}, fmt.Errorf("send: keep the draft: %w", err)
+		}
+		// Encrypting to oneself needs no secret key: never a pinentry.
+		if draft, err = a.SealDraft(draft, from, d.Encrypt, d.SMIME, true); err != nil {
+			return OutboxItem{}, fmt.Errorf("send: keep the draft: %w", err)
+		}
 	}
 	it, err := a.cache.OutboxAddDraft(a.Name(), from, to, raw, draft, at)
 	if err != nil {
@@ -105,9 +115,9 @@ var ErrProtected = errors.New("it is signed or encrypted, so it cannot be edited
 // edit: its headers, body and attachments, and as Bcc the recipients of
 // the envelope that its To and Cc do not name (Bcc is not written in a
 // sent message). A signed or encrypted message gives the draft kept
-// beside it (ScheduleDraft); without one it is given back at once and
-// the error wraps ErrProtected.
-func (a *Account) TakeBackDraft(id int64) (OutboxItem, message.Draft, error) {
+// beside it (ScheduleDraft), decrypted (noPinentry as for CryptoEngine);
+// without one it is given back at once and the error wraps ErrProtected.
+func (a *Account) TakeBackDraft(id int64, noPinentry bool) (OutboxItem, message.Draft, error) {
 	it, raw, err := a.TakeBack(id)
 	if err != nil {
 		return OutboxItem{}, message.Draft{}, err
@@ -121,7 +131,10 @@ func (a *Account) TakeBackDraft(id int64) (OutboxItem, message.Draft, error) {
 			}
 			return OutboxItem{}, message.Draft{}, fmt.Errorf("outbox %d: %w", id, err)
 		}
-		raw = kept
+		if raw = a.OpenDraft(kept, noPinentry); protectedMessage(raw) {
+			a.GiveBack(id)
+			return OutboxItem{}, message.Draft{}, fmt.Errorf("outbox %d: its draft is kept encrypted and could not be decrypted (is your key unlocked in gpg-agent?)", id)
+		}
 	}
 	d, err := message.DraftFromMessage(raw)
 	if err != nil {

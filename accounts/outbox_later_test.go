@@ -136,16 +136,15 @@ func TestTakeBack(t *testing.T) {
 }
 
 // TestTakeBackProtected: a signed or encrypted message is taken back as
-// the draft kept beside it, with its Bcc and its protection asked for
-// again; without a draft it cannot be edited, and stays in the outbox.
+// the draft kept beside it (kept encrypted to the sender when it asks for
+// encryption), with its Bcc and its protection asked for again; without
+// a draft it cannot be edited, and stays in the outbox.
 func TestTakeBackProtected(t *testing.T) {
-	f := startDemoFixture(t, 1)
-	set := f.open(t)
-	work, _ := set.Get("work")
+	work, _ := cryptoAccount(t, AccountConfig{Name: "work", Address: "alice@work.example"}, "Alice <alice@work.example>")
 	enc := []byte("From: alice@work.example\r\nTo: bob@home.example\r\nSubject: ...\r\n" +
 		"Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n")
 	d := message.Draft{From: "alice@work.example", To: []string{"bob@home.example"}, Bcc: []string{"carol@x.example"},
-		Subject: "the plan", Body: "secret text\n", Encrypt: true}
+		Subject: "the plan", Body: "secret text\n", Sign: true, Encrypt: true}
 	kept, err := d.BuildDraft(time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -154,19 +153,22 @@ func TestTakeBackProtected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, got, err := work.TakeBackDraft(it.ID)
-	if err != nil || got.Subject != "the plan" || got.Body != "secret text\n" || !got.Encrypt || strings.Join(got.Bcc, ",") != "carol@x.example" {
-		t.Fatalf("TakeBackDraft() = %+v, %v; want the kept draft, encrypted, Bcc carol once", got, err)
+	if stored, err := work.cache.OutboxDraft(it.ID); err != nil || strings.Contains(string(stored), "secret text") || !strings.Contains(string(stored), "multipart/encrypted") {
+		t.Fatalf("the kept draft is stored as:\n%s\n(%v); want it encrypted", stored, err)
+	}
+	_, got, err := work.TakeBackDraft(it.ID, true)
+	if err != nil || got.Subject != "the plan" || got.Body != "secret text\n" || !got.Encrypt || !got.Sign || strings.Join(got.Bcc, ",") != "carol@x.example" {
+		t.Fatalf("TakeBackDraft() = %+v, %v; want the kept draft, signed and encrypted, Bcc carol once", got, err)
 	}
 
 	it, err = work.Schedule("alice@work.example", []string{"bob@home.example"}, enc, time.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := work.TakeBackDraft(it.ID); !errors.Is(err, ErrProtected) {
+	if _, _, err := work.TakeBackDraft(it.ID, true); !errors.Is(err, ErrProtected) {
 		t.Fatalf("TakeBackDraft() of an encrypted message without a draft: error = %v, want ErrProtected", err)
 	}
-	if items, _ := set.Outbox("work"); len(items) != 2 || items[1].Held {
+	if items, _ := work.cache.Outbox("work"); len(items) != 2 || items[1].Held {
 		t.Errorf("outbox = %+v, want the message given back, not held", items)
 	}
 }

@@ -143,7 +143,7 @@ func describeSendAt(t time.Time) string {
 // item's id. The old item leaves the outbox only once the new one is
 // saved; on any failure before that it is given back unchanged.
 func editOutboxItem(g *globals, editor string, a *accounts.Account, id int64, sendAt time.Time) (int64, error) {
-	_, d, err := a.TakeBackDraft(id)
+	_, d, err := a.TakeBackDraft(id, false)
 	if err != nil {
 		return 0, err
 	}

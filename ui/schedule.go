@@ -362,7 +362,7 @@ func takeBackCmd(a *accounts.Account, id int64, d *message.Draft) tea.Cmd {
 			_, _, err := a.TakeBack(id)
 			return takenBackMsg{account: a.Name(), id: id, draft: draft, err: err}
 		}
-		_, got, err := a.TakeBackDraft(id)
+		_, got, err := a.TakeBackDraft(id, noPinentry())
 		return takenBackMsg{account: a.Name(), id: id, draft: got, err: err}
 	}
 }
