@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 const request = "BEGIN:VCALENDAR\r\n" +
@@ -184,6 +185,19 @@ func TestReply(t *testing.T) {
 	}
 	if back.Method != "REPLY" || back.Events[0].Attendees[0].PartStat != Accepted || back.Events[0].Comment != "See you there, Alice" {
 		t.Errorf("reply read back = %+v", back.Events[0])
+	}
+	long := strings.Repeat("Très long commentaire, ", 12)
+	out, err = inv.Reply(0, "alice@work.example", "", Tentative, long, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(string(out), "\r\n"), "\r\n") {
+		if len(line) > 75 || !utf8.ValidString(line) {
+			t.Errorf("line of %d octets (valid UTF-8: %v): %q", len(line), utf8.ValidString(line), line)
+		}
+	}
+	if back, err := Parse(out); err != nil || back.Events[0].Comment != strings.TrimSpace(long) {
+		t.Errorf("folded reply read back: %v, comment %q", err, back.Events[0].Comment)
 	}
 	if _, err := inv.Reply(0, "bob@work.example", "Bob", Declined, "", now); err != nil {
 		t.Errorf("Reply() as an attendee not listed: %v", err)

@@ -137,7 +137,33 @@ func (inv *Invite) Reply(i int, attendee, name, partstat, comment string, now ti
 	if err := ical.NewEncoder(&buf).Encode(cal); err != nil {
 		return nil, fmt.Errorf("calendar: write the reply: %w", err)
 	}
-	return buf.Bytes(), nil
+	return fold(buf.Bytes()), nil
+}
+
+// fold breaks content lines longer than 75 octets (RFC 5545 3.1) with
+// CRLF and a space, never inside a UTF-8 sequence.
+func fold(b []byte) []byte {
+	var out bytes.Buffer
+	for len(b) > 0 {
+		line := b
+		next := []byte(nil)
+		if i := bytes.Index(b, []byte("\r\n")); i >= 0 {
+			line, next = b[:i], b[i+2:]
+		}
+		for n := 0; len(line) > 75-n; n = 1 {
+			cut := 75 - n
+			for cut > 0 && line[cut]&0xC0 == 0x80 {
+				cut-- // a continuation byte: cut before its sequence
+			}
+			out.Write(line[:cut])
+			out.WriteString("\r\n ")
+			line = line[cut:]
+		}
+		out.Write(line)
+		out.WriteString("\r\n")
+		b = next
+	}
+	return out.Bytes()
 }
 
 func copyProp(p *ical.Prop) ical.Prop {
