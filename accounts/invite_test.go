@@ -175,6 +175,10 @@ func TestUnsubscription(t *testing.T) {
 	if _, err := OneClickUnsubscribe(ctx, u, nil); err == nil {
 		t.Error("OneClickUnsubscribe(mailto plan) succeeded")
 	}
+	soup := bySubject(t, set, "work", "Soup of the week")
+	if u, err := work.Unsubscription(ctx, soup.ID); err != nil || u.Method != unsubscribe.Link || u.Host != "recipes.lists.example" {
+		t.Errorf("Unsubscription(soup) = %+v, %v, want the page", u, err)
+	}
 	plain := bySubject(t, set, "work", "Cancelled: Lunch talk")
 	if _, err := work.Unsubscription(ctx, plain.ID); err == nil {
 		t.Error("Unsubscription(no List-Unsubscribe) succeeded")

@@ -151,10 +151,10 @@ func InvitationMessages(now time.Time, owner, organizer string) [][]byte {
 	}
 }
 
-// ListMessages returns three mailing-list messages to owner: one whose
+// ListMessages returns four mailing-list messages to owner: one whose
 // List-Unsubscribe offers a one-click POST to base (RFC 8058) and a
-// mailto:, one with a mailto: link only, and one whose one-click address
-// redirects to another host name.
+// mailto:, one with a mailto: link only, one whose one-click address
+// redirects to another host name, and one with a web page only.
 func ListMessages(now time.Time, owner, base string) [][]byte {
 	mk := func(i int, list, from, subject, unsub, post, body string) []byte {
 		var b strings.Builder
@@ -174,6 +174,9 @@ func ListMessages(now time.Time, owner, base string) [][]byte {
 		mk(2, "posta-users.lists.example", "posta-users <posta-users@home.example>", "[posta-users] Tips for the pager",
 			"<mailto:bob@home.example?subject=unsubscribe%20posta-users>", "",
 			"Did you know J and K move between messages in the pager?\r\n\r\nPress U: this list is left by mail (composed for review)."),
+		mk(0, "recipes.lists.example", "Recipes <recipes@lists.example>", "Soup of the week",
+			"<https://recipes.lists.example/leave?u=alice>", "",
+			"Leek and potato.\r\n\r\nPress U: this list only gives a page to open, which posta shows and never fetches."),
 		mk(3, "deals.lists.example", "Deals <deals@lists.example>", "Deals of the day",
 			"<"+base+"/moved/deals>", "List-Unsubscribe=One-Click",
 			"Everything must go.\r\n\r\nPress U: this list's one-click address redirects to another host, which posta refuses to follow."),

@@ -18,8 +18,8 @@ import (
 func TestShowcaseSeedsInvitationsAndLists(t *testing.T) {
 	s := startDemo(t, Options{Messages: 5, Showcase: true})
 	st, err := dialIMAP(t, s).Status("INBOX", &imap.StatusOptions{NumMessages: true}).Wait()
-	if err != nil || *st.NumMessages != 5+6 {
-		t.Fatalf("INBOX status = %v, %v; want 11 messages", st, err)
+	if err != nil || *st.NumMessages != 5+7 {
+		t.Fatalf("INBOX status = %v, %v; want 12 messages", st, err)
 	}
 	now := time.Now()
 	invites := InvitationMessages(now, "Alice <alice@work.example>", "Bob <bob@home.example>")

@@ -60,13 +60,13 @@ func showcaseSet(t *testing.T) (*accounts.Set, *demo.Servers) {
 	return set, srv
 }
 
-// The index lists, newest first: Deals, [posta-users], gadgets, the
+// The index lists, newest first: Deals, [posta-users], gadgets, Soup, the
 // cancelled talk, the budget review, the team sync, then generated mail.
 func TestInvitationCardAndAnswer(t *testing.T) {
 	set, _ := showcaseSet(t)
 	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true}), teatest.WithInitialTermSize(160, 40))
 	waitFor(t, tm, "Invitation: Team sync (weekly)")
-	tm.Type("jjjjj")
+	tm.Type("jjjjjj")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
 		return bytes.Contains(b, []byte("Repeats: every week on Monday until")) && bytes.Contains(b, []byte("[A accept · T tentative · D decline · X export]"))
@@ -131,7 +131,12 @@ func TestUnsubscribeKeys(t *testing.T) {
 	tm.Type("y")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitFor(t, tm, "Unsubscribed: 127.0.0.1:")
+	// Soup: a page to open, shown and not fetched.
 	tm.Type("q")
+	tm.Type("j")
+	tm.Type("U")
+	waitFor(t, tm, "Open this page to unsubscribe (esc closes): https://recipes.lists.example/leave?u=alice")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
 	tm.Type("q")
 	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
 	if n := srv.UnsubscribeHits(); n != 1 {
