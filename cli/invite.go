@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/posta-mail/posta/accounts"
+	"github.com/posta-mail/posta/message"
 )
 
 func newInviteCmd(g *globals) *cobra.Command {
@@ -142,4 +143,34 @@ func (g *globals) messageAccount(verb, idArg string) (*core, *accounts.Account, 
 		return nil, nil, 0, err
 	}
 	return c, a, id, nil
+}
+
+// withInviteCard puts the event cards of a message's calendar parts
+// under the header lines of its rendered text, as the pager shows them;
+// text is returned as it is when the message has none.
+func withInviteCard(text string, a *accounts.Account, id int64, raw []byte) string {
+	if !message.MentionsCalendar(raw) {
+		return text
+	}
+	invs, err := a.InvitationsIn(id, raw)
+	if err != nil || len(invs) == 0 {
+		return text
+	}
+	var card strings.Builder
+	for _, inv := range invs {
+		if inv.Invite == nil {
+			card.WriteString("[" + inv.Err + "]\n")
+			continue
+		}
+		for j := range inv.Invite.Events {
+			for _, l := range inv.Invite.Card(j, time.Local, inv.Conflicts[j]) {
+				card.WriteString(l + "\n")
+			}
+		}
+	}
+	head, rest, ok := strings.Cut(text, "\n\n")
+	if !ok {
+		return text + "\n" + card.String()
+	}
+	return head + "\n\n" + card.String() + "\n" + rest
 }

@@ -49,6 +49,10 @@ func TestInviteCommands(t *testing.T) {
 			t.Errorf("invite show lacks %q:\n%s", want, card)
 		}
 	}
+	if out := e.mustRun("", "read", weekly); !strings.Contains(out, "Subject: Invitation: Team sync (weekly)\n\nInvitation: Team sync\nOrganizer: Bob <bob@home.example>\n") ||
+		!strings.Contains(out, "\n\nTeam sync (weekly)\n") {
+		t.Errorf("read shows no card under the header:\n%s", out)
+	}
 	if card := e.mustRun("", "invite", "show", budget); !strings.Contains(card, "Conflicts with: Team sync") {
 		t.Errorf("invite show (budget) has no conflict:\n%s", card)
 	}

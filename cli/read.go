@@ -74,7 +74,7 @@ this display only: the decrypted text is not stored.`,
 			if asJSON {
 				return writeRenderJSON(g, r)
 			}
-			_, err = fmt.Fprint(g.stdout, r.String())
+			_, err = fmt.Fprint(g.stdout, withInviteCard(r.String(), a, id, body))
 			return err
 		},
 	}
