@@ -40,6 +40,31 @@ func (b *breakdown) parts() []breakdownPart {
 	return out
 }
 
+// medianBreakdown runs measure runs times, each in a folder of its own
+// under dir, and returns each part's median.
+func medianBreakdown(runs int, dir string, measure func(dir string) (*breakdown, error)) (*breakdown, error) {
+	var all []*breakdown
+	for i := range runs {
+		b, err := measure(filepath.Join(dir, fmt.Sprintf("part%d", i)))
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, b)
+	}
+	out := &breakdown{}
+	for k, p := range all[0].list {
+		var s samples
+		for _, b := range all {
+			s = append(s, ms(b.list[k].d))
+		}
+		out.add(p.name, time.Duration(s.median()*float64(time.Millisecond)))
+	}
+	return out, nil
+}
+
+// breakdownRuns is how often a breakdown is timed (its parts' medians).
+const breakdownRuns = 3
+
 // text is the breakdown as a sentence of milliseconds.
 func (b *breakdown) text() string {
 	s := ""

@@ -134,7 +134,9 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 	}
 	res := syncRow("imap_sync_dovecot", "IMAP first header sync", "raw UID FETCH 1:* of the same items, Dovecot over IMAPS", p.n, posta, inproc, raw)
 	runs++
-	if b, err := imapBreakdown(ctx, imapEP, filepath.Join(dir, "breakdown"+strconv.Itoa(runs)), want); err != nil {
+	if b, err := medianBreakdown(breakdownRuns, filepath.Join(dir, "breakdown"+strconv.Itoa(runs)), func(dir string) (*breakdown, error) {
+		return imapBreakdown(ctx, imapEP, dir, want)
+	}); err != nil {
 		rep.problem("Dovecot IMAP breakdown at %d messages: %v", p.n, err)
 	} else {
 		res.Breakdown = b.parts()
@@ -154,7 +156,9 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 	}
 	res = syncRow("pop3_download_dovecot", "POP3 download", "raw RETR loop, Dovecot over POP3S", p.n, posta, inproc, raw)
 	runs++
-	if b, err := pop3Breakdown(ctx, pop3EP, filepath.Join(dir, "breakdown"+strconv.Itoa(runs)), want); err != nil {
+	if b, err := medianBreakdown(breakdownRuns, filepath.Join(dir, "breakdown"+strconv.Itoa(runs)), func(dir string) (*breakdown, error) {
+		return pop3Breakdown(ctx, pop3EP, dir, want)
+	}); err != nil {
 		rep.problem("Dovecot POP3 breakdown at %d messages: %v", p.n, err)
 	} else {
 		res.Breakdown = b.parts()

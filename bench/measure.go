@@ -118,7 +118,9 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 	}
 	res := syncRow("imap_sync", "IMAP first header sync", "raw UID FETCH 1:* of the same items, demo server", p.n, posta, inproc, raw)
 	f.runs++
-	if b, err := imapBreakdown(ctx, f.endpoint("imap"), filepath.Join(f.dir, "breakdown"+strconv.Itoa(f.runs)), f.n); err != nil {
+	if b, err := medianBreakdown(breakdownRuns, filepath.Join(f.dir, "breakdown"+strconv.Itoa(f.runs)), func(dir string) (*breakdown, error) {
+		return imapBreakdown(ctx, f.endpoint("imap"), dir, f.n)
+	}); err != nil {
 		rep.problem("IMAP breakdown at %d messages: %v", p.n, err)
 	} else {
 		res.Breakdown = b.parts()
@@ -253,7 +255,9 @@ func measurePOP3(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 	}
 	res := syncRow("pop3_download", "POP3 download", "raw RETR loop, demo server", p.n, posta, inproc, raw)
 	f.runs++
-	if b, err := pop3Breakdown(ctx, f.endpoint("pop3"), filepath.Join(f.dir, "breakdown"+strconv.Itoa(f.runs)), f.n); err != nil {
+	if b, err := medianBreakdown(breakdownRuns, filepath.Join(f.dir, "breakdown"+strconv.Itoa(f.runs)), func(dir string) (*breakdown, error) {
+		return pop3Breakdown(ctx, f.endpoint("pop3"), dir, f.n)
+	}); err != nil {
 		rep.problem("POP3 breakdown at %d messages: %v", p.n, err)
 	} else {
 		res.Breakdown = b.parts()

@@ -126,8 +126,8 @@ func breakdownNote(r result) string {
 		parts = append(parts, fmt.Sprintf("%s %.0f ms", p.Name, p.Millis))
 		sum += p.Millis
 	}
-	s := fmt.Sprintf("posta took %.0f ms, the raw loop %.0f ms (%.2f×). The parts of posta's work timed alone, one after the other, in this run: %s; together %.0f ms. ",
-		r.Value, r.Baseline, r.ratio(), strings.Join(parts, "; "), sum)
+	s := fmt.Sprintf("posta took %.0f ms, the raw loop %.0f ms (%.2f×). The parts of posta's work timed alone, one after the other, in this run (medians of %d): %s; together %.0f ms. ",
+		r.Value, r.Baseline, r.ratio(), breakdownRuns, strings.Join(parts, "; "), sum)
 	fetch := r.Breakdown[0].Millis
 	rest := sum - fetch
 	s += fmt.Sprintf("posta overlaps the fetch (%.0f ms alone, %.2f× the raw loop) with the rest (%.0f ms alone): were the parts to cost what they cost alone, "+
@@ -138,7 +138,26 @@ func breakdownNote(r result) string {
 	} else {
 		s += "the fetch is the larger part."
 	}
+	switch lo := max(fetch, rest); {
+	case r.Value > sum:
+		s += fmt.Sprintf(" posta's figure is %.0f ms above the sum: the parts slow each other down when they run at once on the shared cores, "+
+			"and the samples of this run vary (%s).", r.Value-sum, spread(r.Samples))
+	case r.Value < lo:
+		s += fmt.Sprintf(" posta's figure is below the larger part: the parts' own times vary from run to run on this shared machine (posta's samples: %s).", spread(r.Samples))
+	}
 	return s
+}
+
+// spread is the range of samples, "min–max ms".
+func spread(s samples) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	lo, hi := s[0], s[0]
+	for _, v := range s {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	return fmt.Sprintf("%.0f–%.0f ms", lo, hi)
 }
 
 // missedNotes returns the explanation of each missed target, once per
