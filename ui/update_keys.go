@@ -15,6 +15,10 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.cancel()
 		return m, tea.Quit
 	}
+	if msg.Type == tea.KeyRunes && !msg.Paste && len(msg.Runes) > 1 &&
+		m.prompt.kind == promptNone && m.mode != modeEditInline {
+		return m.eachRune(msg.Runes)
+	}
 	if m.prompt.kind != promptNone {
 		return m.promptKey(msg)
 	}
@@ -49,6 +53,22 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return model, cmd
 	}
 	return m.indexKey(msg)
+}
+
+// eachRune handles keys that arrived together (typed fast, over a slow
+// link, or sent by tmux), which Bubble Tea delivers as one message of
+// several runes: outside a text field each is a key of its own, so "jjj"
+// moves three lines rather than matching no binding. A key that opens a
+// prompt (/ for search) gets the runes after it as its text.
+func (m Model) eachRune(runes []rune) (tea.Model, tea.Cmd) {
+	var cmds []tea.Cmd
+	var model tea.Model = m
+	for _, r := range runes {
+		var cmd tea.Cmd
+		model, cmd = model.(Model).handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		cmds = append(cmds, cmd)
+	}
+	return model, tea.Batch(cmds...)
 }
 
 // sidebarKey handles the account and folder keys, which work while the
