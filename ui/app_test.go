@@ -42,7 +42,14 @@ func demoSet(t *testing.T, messages int) (*accounts.Set, *demo.Servers) {
 // demoSetCold is demoSet with an empty cache: nothing synced yet.
 func demoSetCold(t *testing.T, messages int) (*accounts.Set, *demo.Servers) {
 	t.Helper()
-	srv, err := demo.Start(demo.Options{Messages: messages})
+	return demoSetOpts(t, demo.Options{Messages: messages}, nil)
+}
+
+// demoSetOpts starts the demo servers with opts and opens a set on an
+// empty cache, each account's configuration changed by edit (if not nil).
+func demoSetOpts(t *testing.T, opts demo.Options, edit func(*accounts.AccountConfig)) (*accounts.Set, *demo.Servers) {
+	t.Helper()
+	srv, err := demo.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,11 +65,15 @@ func demoSetCold(t *testing.T, messages int) (*accounts.Set, *demo.Servers) {
 		if a.Kind == "pop3" {
 			addr = srv.POP3Addr
 		}
-		cfg.Accounts = append(cfg.Accounts, accounts.AccountConfig{
+		ac := accounts.AccountConfig{
 			Name: a.Name, Address: a.Address, DisplayName: a.Username,
 			Fetch: accounts.FetchConfig{Kind: a.Kind, ServerConfig: server(t, addr, "tls", a, ca)},
 			SMTP:  server(t, srv.SMTPAddr, "starttls", a, ca),
-		})
+		}
+		if edit != nil {
+			edit(&ac)
+		}
+		cfg.Accounts = append(cfg.Accounts, ac)
 	}
 	c, err := cache.Open(cache.Options{Dir: filepath.Join(dir, "cache"), DataDir: filepath.Join(dir, "data"), ParseHeader: message.ParseHeader})
 	if err != nil {

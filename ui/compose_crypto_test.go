@@ -15,7 +15,6 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/posta-mail/posta/accounts"
-	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/demo"
 	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/mailcrypto"
@@ -53,41 +52,7 @@ func gnupgHome(t *testing.T, uids ...string) string {
 // by edit.
 func demoSetWith(t *testing.T, edit func(*accounts.AccountConfig)) (*accounts.Set, *demo.Servers) {
 	t.Helper()
-	srv, err := demo.Start(demo.Options{Messages: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	dir := t.TempDir()
-	ca := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(ca, srv.CACertPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := &accounts.Config{DefaultAccount: "work"}
-	for _, a := range srv.Accounts {
-		addr := srv.IMAPAddr
-		if a.Kind == "pop3" {
-			addr = srv.POP3Addr
-		}
-		ac := accounts.AccountConfig{
-			Name: a.Name, Address: a.Address, DisplayName: a.Username,
-			Fetch: accounts.FetchConfig{Kind: a.Kind, ServerConfig: server(t, addr, "tls", a, ca)},
-			SMTP:  server(t, srv.SMTPAddr, "starttls", a, ca),
-		}
-		edit(&ac)
-		cfg.Accounts = append(cfg.Accounts, ac)
-	}
-	c, err := cache.Open(cache.Options{Dir: filepath.Join(dir, "cache"), DataDir: filepath.Join(dir, "data"), ParseHeader: message.ParseHeader})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	set, err := accounts.Open(cfg, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { set.Close() })
-	return set, srv
+	return demoSetOpts(t, demo.Options{Messages: 2}, edit)
 }
 
 // TestComposeEncryptsByDefault composes from an account with pgp_sign

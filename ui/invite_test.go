@@ -3,8 +3,6 @@ package ui
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,47 +10,16 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/posta-mail/posta/accounts"
-	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/demo"
-	"github.com/posta-mail/posta/message"
 )
 
 // showcaseSet is demoSet with the demo's invitations and mailing lists
 // in alice's INBOX (the work account), synced once.
 func showcaseSet(t *testing.T) (*accounts.Set, *demo.Servers) {
 	t.Helper()
-	srv, err := demo.Start(demo.Options{Messages: 3, Showcase: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	dir := t.TempDir()
-	ca := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(ca, srv.CACertPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := &accounts.Config{DefaultAccount: "work"}
-	for _, a := range srv.Accounts {
-		addr := srv.IMAPAddr
-		if a.Kind == "pop3" {
-			addr = srv.POP3Addr
-		}
-		cfg.Accounts = append(cfg.Accounts, accounts.AccountConfig{
-			Name: a.Name, Address: a.Address, DisplayName: "Alice Example",
-			Fetch: accounts.FetchConfig{Kind: a.Kind, ServerConfig: server(t, addr, "tls", a, ca)},
-			SMTP:  server(t, srv.SMTPAddr, "starttls", a, ca),
-		})
-	}
-	c, err := cache.Open(cache.Options{Dir: filepath.Join(dir, "cache"), DataDir: filepath.Join(dir, "data"), ParseHeader: message.ParseHeader})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	set, err := accounts.Open(cfg, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { set.Close() })
+	set, srv := demoSetOpts(t, demo.Options{Messages: 3, Showcase: true}, func(ac *accounts.AccountConfig) {
+		ac.DisplayName = "Alice Example"
+	})
 	work, _ := set.Get("work")
 	if _, err := work.Sync(context.Background(), nil); err != nil {
 		t.Fatal(err)

@@ -14,52 +14,19 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/posta-mail/posta/accounts"
-	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/demo"
-	"github.com/posta-mail/posta/message"
 )
 
 // identitySet is demoSet with identities: work (alice) has its own
 // signature and the info desk, with another signature.
 func identitySet(t *testing.T, messages int) (*accounts.Set, *demo.Servers) {
 	t.Helper()
-	srv, err := demo.Start(demo.Options{Messages: messages})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	dir := t.TempDir()
-	ca := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(ca, srv.CACertPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := &accounts.Config{DefaultAccount: "work"}
-	for _, a := range srv.Accounts {
-		addr := srv.IMAPAddr
-		if a.Kind == "pop3" {
-			addr = srv.POP3Addr
-		}
-		ac := accounts.AccountConfig{
-			Name: a.Name, Address: a.Address, DisplayName: a.Username,
-			Fetch: accounts.FetchConfig{Kind: a.Kind, ServerConfig: server(t, addr, "tls", a, ca)},
-			SMTP:  server(t, srv.SMTPAddr, "starttls", a, ca),
-		}
-		if a.Name == "work" {
+	set, srv := demoSetOpts(t, demo.Options{Messages: messages}, func(ac *accounts.AccountConfig) {
+		if ac.Name == "work" {
 			ac.Signature = "Alice at work"
 			ac.Identities = []accounts.IdentityConfig{{Address: "info@work.example", DisplayName: "Info desk", Signature: "The info desk\nwork.example"}}
 		}
-		cfg.Accounts = append(cfg.Accounts, ac)
-	}
-	c, err := cache.Open(cache.Options{Dir: filepath.Join(dir, "cache"), DataDir: filepath.Join(dir, "data"), ParseHeader: message.ParseHeader})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	set, err := accounts.Open(cfg, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { set.Close() })
+	})
 	for _, a := range set.Accounts {
 		if _, err := a.Sync(context.Background(), nil); err != nil {
 			t.Fatalf("sync %s: %v", a.Name(), err)
