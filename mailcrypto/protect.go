@@ -206,20 +206,12 @@ func (e *Engine) SignSMIME(raw []byte, self, cert, key string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	bd := boundary()
-	var body bytes.Buffer
-	body.WriteString("This is an S/MIME signed message (RFC 8551)\r\n")
-	body.WriteString("--" + bd + "\r\n")
-	body.Write(entity)
-	body.WriteString("\r\n--" + bd + "\r\n")
-	body.WriteString("Content-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\n")
-	body.WriteString("Content-Transfer-Encoding: base64\r\n")
-	body.WriteString("Content-Disposition: attachment; filename=\"smime.p7s\"\r\n")
-	body.WriteString("Content-Description: S/MIME digital signature\r\n\r\n")
-	body.Write(base64Lines(sig))
-	body.WriteString("\r\n--" + bd + "--\r\n")
-	ct := fmt.Sprintf("multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=sha-256; boundary=\"%s\"", bd)
-	return assemble(outer, ct, body.Bytes()), nil
+	return multipartSigned(outer, "This is an S/MIME signed message (RFC 8551)", entity,
+		"Content-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\n"+
+			"Content-Transfer-Encoding: base64\r\n"+
+			"Content-Disposition: attachment; filename=\"smime.p7s\"\r\n"+
+			"Content-Description: S/MIME digital signature\r\n",
+		base64Lines(sig), `protocol="application/pkcs7-signature"; micalg=sha-256`), nil
 }
 
 // smimeFiles gives the PEM certificate and key files for openssl: the

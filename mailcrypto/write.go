@@ -124,19 +124,28 @@ func (e *Engine) SignPGP(raw []byte, signer string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return multipartSigned(outer, "This is an OpenPGP/MIME signed message (RFC 4880 and 3156)", entity,
+		"Content-Type: application/pgp-signature; name=\"signature.asc\"\r\n"+
+			"Content-Description: OpenPGP digital signature\r\n"+
+			"Content-Disposition: attachment; filename=\"signature.asc\"\r\n",
+		bytes.ReplaceAll(bytes.ReplaceAll(sig, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n")),
+		fmt.Sprintf("micalg=%s; protocol=\"application/pgp-signature\"", micalg)), nil
+}
+
+// multipartSigned puts entity and its detached signature (the part's
+// header lines, then sig) in a multipart/signed body (RFC 1847) under
+// outer; params are the Content-Type's parameters before the boundary.
+func multipartSigned(outer textproto.Header, preamble string, entity []byte, sigHeader string, sig []byte, params string) []byte {
 	bd := boundary()
 	var body bytes.Buffer
-	body.WriteString("This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n")
+	body.WriteString(preamble + "\r\n")
 	body.WriteString("--" + bd + "\r\n")
 	body.Write(entity)
 	body.WriteString("\r\n--" + bd + "\r\n")
-	body.WriteString("Content-Type: application/pgp-signature; name=\"signature.asc\"\r\n")
-	body.WriteString("Content-Description: OpenPGP digital signature\r\n")
-	body.WriteString("Content-Disposition: attachment; filename=\"signature.asc\"\r\n\r\n")
-	body.Write(bytes.ReplaceAll(bytes.ReplaceAll(sig, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n")))
+	body.WriteString(sigHeader + "\r\n")
+	body.Write(sig)
 	body.WriteString("\r\n--" + bd + "--\r\n")
-	ct := fmt.Sprintf("multipart/signed; micalg=%s; protocol=\"application/pgp-signature\"; boundary=\"%s\"", micalg, bd)
-	return assemble(outer, ct, body.Bytes()), nil
+	return assemble(outer, "multipart/signed; "+params+"; boundary=\""+bd+"\"", body.Bytes())
 }
 
 // detachSign signs entity with gpg, or with the built-in keyring when
