@@ -46,7 +46,16 @@ func main() {
 	dovecot := flag.Bool("dovecot", false, "also time the first IMAP sync, the POP3 download (10,000 messages) and launches against the Dovecot of scripts/mailstack.sh (must be up, its env exported)")
 	peers := flag.Bool("peers", false, "also time neomutt and aerc on the same Dovecot folder (implies -dovecot; installs them when missing)")
 	rssChild := flag.String("rss-child", "", "internal: run as the memory-measuring child")
+	serveN := flag.Int("serve", 0, "start the demo servers with this many messages, print a `posta sync` command line for them and wait (for profiling by hand)")
+	serveBin := flag.String("serve-bin", "posta", "the posta binary the -serve command line names")
 	flag.Parse()
+	if *serveN > 0 {
+		if err := serve(*serveN, *serveBin); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *rssChild != "" {
 		json.NewEncoder(os.Stdout).Encode(runRSSChild(*rssChild))
 		return

@@ -48,6 +48,7 @@ func run(ctx context.Context, g *globals, args []string) int {
 	if status, ok := mailtoMain(ctx, g, args); ok {
 		return status
 	}
+	defer startProfile()()
 	root := newRoot(g)
 	root.SetArgs(args)
 	defer g.closeTrace()
