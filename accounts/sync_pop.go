@@ -59,28 +59,54 @@ const popQueued = popHeadBytes
 // popWriters is how many goroutines parse and write queued messages.
 const popWriters = 2
 
+// The batch is committed in the background while the download goes on:
+// popFirstCommit after the download began (so that the first messages
+// show up at once), then as soon as the last commit is done and
+// popCommitGap passed since it began. A commit costs little more for
+// many messages than for few (one syncfs, one transaction), and commits
+// that follow each other closely leave little for the last one, which
+// the QUIT waits for.
+const (
+	popFirstCommit = 150 * time.Millisecond
+	popCommitGap   = 250 * time.Millisecond
+)
+
 // popWriter parses the POP3 messages of a download (header, body text
 // for search) and adds them to a cache.POPBatch, on goroutines of its
 // own while the download goes on: the downloading goroutine only reads
-// each message into memory (at most popQueued of it). Adding to the
-// batch is serialised; flush waits for every queued message.
+// each message into memory (at most popQueued of it). Another goroutine
+// commits the batch from time to time meanwhile; commit, before QUIT,
+// commits what is left once every queued message is written.
 //
-// A message whose Store returned nil may not be written yet; Commit
-// flushes first. If writing one fails, the next Store and Commit report
+// A message whose Store returned nil may not be written yet; commit
+// flushes first. If writing one fails, the next Store and commit report
 // it: the fetcher then stops and sends no QUIT, so the DELE already sent
-// for that message deletes nothing.
+// for that message deletes nothing. A background commit that fails
+// stops the download (the next Store fails) but not the QUIT: its
+// messages stay pending in the batch, and the final commit makes them
+// durable or fails.
 type popWriter struct {
-	batch *cache.POPBatch
-	jobs  chan popJob
-	idle  sync.WaitGroup // queued jobs not done
-	wg    sync.WaitGroup // the writers
+	batch  *cache.POPBatch
+	notify func(final bool) // called with false after each commit, under commitMu
+	jobs   chan popJob
+	idle   sync.WaitGroup // queued jobs not done
+	wg     sync.WaitGroup // the writers and the committer
 	// start holds the start of a message while store tells whether it is
 	// small enough to queue (the downloading goroutine's).
 	start []byte
 
-	mu    sync.Mutex // guards the batch, known and err
-	known map[string]struct{}
-	err   error
+	mu        sync.Mutex // guards known, err and commitErr
+	known     map[string]struct{}
+	err       error // a message accepted by store could not be written
+	commitErr error // the last background commit failed
+
+	// addMu makes the writers create their files one at a time: the
+	// kernel serialises creations in a directory anyway, and spins
+	// while it waits.
+	addMu    sync.Mutex
+	commitMu sync.Mutex    // one commit at a time
+	added    chan struct{} // a message was added since the committer looked
+	stop     chan struct{} // closed to stop the committer
 }
 
 type popJob struct {
@@ -88,8 +114,9 @@ type popJob struct {
 	data []byte
 }
 
-func startPOPWriter(batch *cache.POPBatch, known map[string]struct{}) *popWriter {
-	w := &popWriter{batch: batch, known: known, jobs: make(chan popJob, 64)}
+func startPOPWriter(batch *cache.POPBatch, known map[string]struct{}, notify func(bool)) *popWriter {
+	w := &popWriter{batch: batch, known: known, notify: notify, jobs: make(chan popJob, 64),
+		added: make(chan struct{}, 1), stop: make(chan struct{})}
 	for range popWriters {
 		w.wg.Add(1)
 		go func() {
@@ -100,6 +127,8 @@ func startPOPWriter(batch *cache.POPBatch, known map[string]struct{}) *popWriter
 			}
 		}()
 	}
+	w.wg.Add(1)
+	go w.commitLoop()
 	return w
 }
 
@@ -134,22 +163,26 @@ func (w *popWriter) store(uidl string, r io.Reader) error {
 func (w *popWriter) add(uidl string, head []byte, r io.Reader) error {
 	h, _ := message.ParseHeader(bytes.NewReader(head))
 	h.Folder = "INBOX"
-	text, err := message.BodyText(bytes.NewReader(head))
-	if err != nil {
-		text = ""
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	err = w.batch.Add(uidl, h, text, r)
+	text := popBodyText(head)
+	w.addMu.Lock()
+	err := w.batch.Add(uidl, h, text, r)
+	w.addMu.Unlock()
 	if errors.Is(err, cache.ErrAlreadyDelivered) {
 		// Stored by another process since this sync listed what it knew
 		// (and deleted here since): it is safe.
-		err = nil
+		return nil
 	}
-	if err == nil {
-		w.known[uidl] = struct{}{}
+	if err != nil {
+		return err
 	}
-	return err
+	w.mu.Lock()
+	w.known[uidl] = struct{}{}
+	w.mu.Unlock()
+	select {
+	case w.added <- struct{}{}:
+	default:
+	}
+	return nil
 }
 
 // isKnown reports whether the index knew uidl when the sync began, or a
@@ -172,22 +205,82 @@ func (w *popWriter) done(err error) {
 	w.idle.Done()
 }
 
+// failed returns why store must not accept more messages.
 func (w *popWriter) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return w.err
+	}
+	return w.commitErr
+}
+
+// flush waits until every queued message is added to the batch and
+// returns the first failure to write one. Only the downloading goroutine
+// calls it.
+func (w *popWriter) flush() error {
+	w.idle.Wait()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.err
 }
 
-// flush waits until every queued message is added to the batch and
-// returns the first failure. Only the downloading goroutine calls it.
-func (w *popWriter) flush() error {
-	w.idle.Wait()
-	return w.failed()
+// commitLoop commits the batch in the background while messages are
+// added, at most every popCommitGap, until stop is closed.
+func (w *popWriter) commitLoop() {
+	defer w.wg.Done()
+	next := time.Now().Add(popFirstCommit)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-w.stop:
+			return
+		case <-w.added:
+		}
+		timer.Reset(time.Until(next))
+		select {
+		case <-w.stop:
+			return
+		case <-timer.C:
+		}
+		next = time.Now().Add(popCommitGap)
+		err := w.commitBatch()
+		w.mu.Lock()
+		w.commitErr = err
+		w.mu.Unlock()
+	}
 }
 
-// close stops the writers once the queue is done.
+// commitBatch commits what was added to the batch so far and tells the
+// notifier.
+func (w *popWriter) commitBatch() error {
+	w.commitMu.Lock()
+	defer w.commitMu.Unlock()
+	if _, err := w.batch.Commit(); err != nil {
+		return err
+	}
+	w.notify(false)
+	return nil
+}
+
+// commit is SyncRequest.Commit: it makes every message store accepted
+// durable and indexed, or fails.
+func (w *popWriter) commit() error {
+	werr := w.flush()
+	// What the writers stored is committed even after one of them
+	// failed, so that it is known; the failure then keeps the fetcher
+	// from sending QUIT, which deletes nothing.
+	if err := w.commitBatch(); err != nil {
+		return errors.Join(werr, err)
+	}
+	return werr
+}
+
+// close stops the writers once the queue is done, and the committer.
 func (w *popWriter) close() {
 	close(w.jobs)
+	close(w.stop)
 	w.wg.Wait()
 }
 
@@ -228,10 +321,11 @@ func (a *Account) fetchPOPWith(ctx context.Context, f protocols.Fetcher, opts *S
 	notify := a.storedNotifier(opts, cache.FolderInbox)
 	defer notify(true)
 	// Messages are written as they arrive and made durable and indexed a
-	// batch at a time (Commit), before the QUIT that commits deletions.
+	// batch at a time (Commit), in the background and before the QUIT
+	// that commits deletions.
 	batch := a.cache.BeginPOP(a.Name())
 	defer batch.Close()
-	w := startPOPWriter(batch, known)
+	w := startPOPWriter(batch, known, notify)
 	defer w.close()
 	req := protocols.SyncRequest{
 		Folder: "INBOX",
@@ -239,22 +333,14 @@ func (a *Account) fetchPOPWith(ctx context.Context, f protocols.Fetcher, opts *S
 		Progress: func(p protocols.Progress) {
 			a.emit(opts, Event{Kind: EventProgress, Folder: cache.FolderInbox, Progress: p})
 		},
-		Store: w.store,
-		Commit: func() error {
-			werr := w.flush()
-			// What the writers stored is committed even after one of them
-			// failed, so that it is known; the failure then keeps the
-			// fetcher from sending QUIT, which deletes nothing.
-			if _, err := batch.Commit(); err != nil {
-				return errors.Join(werr, err)
-			}
-			notify(false)
-			return werr
-		},
+		Store:  w.store,
+		Commit: w.commit,
 	}
 	var res protocols.SyncResult
 	if ps, ok := f.(policySyncer); ok {
-		res, err = ps.SyncPolicy(ctx, req, policy.fetcherPolicy(stored))
+		p := policy.fetcherPolicy(stored)
+		p.StoreCommits = true
+		res, err = ps.SyncPolicy(ctx, req, p)
 	} else {
 		res, err = f.Sync(ctx, req)
 	}

@@ -2,13 +2,14 @@ package cache
 
 import (
 	"database/sql"
-	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	postamail "github.com/posta-mail/posta/mail"
 )
@@ -20,11 +21,11 @@ import (
 //
 //   - Add writes a message into the Maildir's tmp/ and returns; the file
 //     is neither durable nor indexed, and its UIDL is not known yet.
-//   - Commit makes every added message durable at once (the files' data,
-//     then the renames into cur/ with the directory synced) and indexes
-//     them in one write transaction, which looks every UIDL up again.
-//     Only after Commit returned nil may the caller let the server delete
-//     those messages (send QUIT).
+//   - Commit makes every message added before it began durable at once
+//     (the files' data, then the renames into cur/ with the directory
+//     synced) and indexes them in one write transaction, which looks
+//     every UIDL up again. Only after Commit returned nil may the caller
+//     let the server delete those messages (send QUIT).
 //   - Close drops the temporary files of messages not committed.
 //
 // A crash before Commit leaves only files in tmp/, which nothing indexes
@@ -35,14 +36,32 @@ import (
 // them. Nothing is lost and nothing is stored twice.
 //
 // The guarantees of DeliverPOP between processes hold: a UIDL the index
-// knows (whoever stored it) is never stored again. A POPBatch is used by
-// one goroutine at a time.
+// knows (whoever stored it) is never stored again; Add skips the UIDLs
+// the index knew at the batch's first Add, and Commit looks every UIDL
+// up again in its transaction.
+//
+// Add may be called from several goroutines at once, and while a Commit
+// runs: a download goes on writing files while the messages before them
+// are committed. Commits run one at a time; Close is called once the
+// Adds and Commits are done.
 type POPBatch struct {
 	c       *Cache
 	account string
+
+	commitMu sync.Mutex // one Commit at a time
+
+	mu      sync.Mutex // guards what follows
 	pending []*popPending
-	queued  map[string]bool // UIDLs in pending
+	queued  map[string]bool // UIDLs added and not committed (being written, pending or committing)
 	bytes   int64           // size of the pending files
+	// known holds the UIDLs the index knew at the first Add, and those
+	// committed since; nil before the first Add.
+	known map[string]bool
+	// landed holds, from the first Add, the files of messages that an
+	// earlier delivery of this process put in cur/ without indexing them
+	// (Cache.unindexed): Add indexes those files instead of writing
+	// again.
+	landed map[string]string
 }
 
 // popPending is one message of a batch, added but not committed.
@@ -99,51 +118,44 @@ func keyPID(key string) int {
 }
 
 // Pending reports how many messages and bytes were added since the last
-// Commit.
+// Commit began.
 func (b *POPBatch) Pending() (messages int, bytes int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	return len(b.pending), b.bytes
 }
 
 // Add writes the message r with UIDL uidl into the Maildir's tmp/,
-// without syncing it: it is stored only once Commit returned nil. The
-// message lands in Inbox unless h.Folder names another local folder;
-// text, if not empty, is its body text for the search index. A zero
-// h.Size is replaced by the number of bytes written.
+// without syncing it: it is stored only once a Commit that began after
+// Add returned has returned nil. The message lands in Inbox unless
+// h.Folder names another local folder; text, if not empty, is its body
+// text for the search index. A zero h.Size is replaced by the number of
+// bytes written.
 //
-// If the index knows uidl already, or it was added to this batch before,
-// Add returns ErrAlreadyDelivered without reading r.
+// If the index knew uidl at the batch's first Add, or it was added to
+// this batch before, Add returns ErrAlreadyDelivered without reading r.
 func (b *POPBatch) Add(uidl string, h postamail.Header, text string, r io.Reader) error {
 	if uidl == "" || len(uidl) > 100 {
 		return fmt.Errorf("cache: deliver: invalid UIDL %q", uidl)
 	}
-	if b.queued[uidl] {
-		return ErrAlreadyDelivered
-	}
-	c := b.c
-	c.popMu.Lock()
-	_, known, err := c.deliveredMessage(b.account, uidl)
-	landed, unindexed := c.unindexed[b.account][uidl]
-	if err == nil && !known && !c.maildirsOK[b.account] {
-		if err = c.initMaildirs(b.account); err == nil {
-			if c.maildirsOK == nil {
-				c.maildirsOK = map[string]bool{}
-			}
-			c.maildirsOK[b.account] = true
-		}
-	}
-	c.popMu.Unlock()
-	if known && (err == nil || errors.Is(err, ErrAlreadyDelivered)) {
-		return ErrAlreadyDelivered
-	}
-	if err != nil {
+	if err := b.start(); err != nil {
 		return err
 	}
+	b.mu.Lock()
+	if b.queued[uidl] || b.known[uidl] {
+		b.mu.Unlock()
+		return ErrAlreadyDelivered
+	}
+	b.queued[uidl] = true
+	landed, unindexed := b.landed[uidl]
+	b.mu.Unlock()
+	c := b.c
 	h.UID = uidl
 	if unindexed {
 		// An earlier delivery put the file in cur/ but failed to index
 		// it: index that file.
 		h.Folder = folderFromRel(landed)
-		b.queue(&popPending{uidl: uidl, h: h, text: text, rel: landed})
+		b.queue(&popPending{uidl: uidl, h: h, text: text, rel: landed}, 0)
 		return nil
 	}
 	folder, ok := localFolder(h.Folder)
@@ -155,41 +167,107 @@ func (b *POPBatch) Add(uidl string, h postamail.Header, text string, r io.Reader
 	dir := folderRel(b.account, folder)
 	tmp, n, err := writeUnsynced(filepath.Join(c.dataDir, dir, "tmp"), key, r)
 	if err != nil {
+		b.mu.Lock()
+		delete(b.queued, uidl)
+		b.mu.Unlock()
 		return fmt.Errorf("cache: deliver: %w", err)
 	}
 	if h.Size == 0 {
 		h.Size = n
 	}
-	b.bytes += n
 	b.queue(&popPending{uidl: uidl, h: h, text: text, tmp: tmp,
-		rel: filepath.Join(dir, "cur", fileName(key, h.Flags))})
+		rel: filepath.Join(dir, "cur", fileName(key, h.Flags))}, n)
 	return nil
 }
 
-func (b *POPBatch) queue(p *popPending) {
-	b.pending = append(b.pending, p)
-	b.queued[p.uidl] = true
-}
-
-// Commit makes every message added since the last Commit durable and
-// indexed, and returns the new messages (those another process stored
-// meanwhile are not among them; their files are removed). On error
-// nothing may be deleted on the server; the messages stay pending, and
-// those whose files reached cur/ are known to the cache (KnownUIDLs) and
-// indexed by the next delivery of their UIDL or the next Open.
-func (b *POPBatch) Commit() ([]Message, error) {
-	if len(b.pending) == 0 {
-		return nil, nil
+// start reads, at the first Add, the UIDLs the index knows and the files
+// of this process that landed unindexed, and creates the Maildirs.
+func (b *POPBatch) start() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.known != nil {
+		return nil
 	}
 	c := b.c
+	s, err := c.stmt(`SELECT uidl FROM pop_uidls WHERE account = ?`)
+	if err != nil {
+		return fmt.Errorf("cache: deliver: %w", err)
+	}
+	known, err := collectSet(s, b.account)
+	if err != nil {
+		return fmt.Errorf("cache: deliver: %w", err)
+	}
+	c.popMu.Lock()
+	defer c.popMu.Unlock()
+	if !c.maildirsOK[b.account] {
+		if err := c.initMaildirs(b.account); err != nil {
+			return err
+		}
+		if c.maildirsOK == nil {
+			c.maildirsOK = map[string]bool{}
+		}
+		c.maildirsOK[b.account] = true
+	}
+	b.landed = maps.Clone(c.unindexed[b.account])
+	b.known = make(map[string]bool, len(known))
+	for u := range known {
+		if _, ok := b.landed[u]; !ok {
+			b.known[u] = true
+		}
+	}
+	return nil
+}
+
+func (b *POPBatch) queue(p *popPending, size int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.pending = append(b.pending, p)
+	b.bytes += size
+}
+
+// Commit makes every message added before it began durable and indexed,
+// and returns the new messages (those another process stored meanwhile
+// are not among them; their files are removed). Adds may go on meanwhile;
+// their messages wait for the next Commit. On error nothing may be
+// deleted on the server; the messages stay pending, and those whose files
+// reached cur/ are known to the cache (KnownUIDLs) and indexed by the
+// next Commit, delivery of their UIDL or Open.
+func (b *POPBatch) Commit() ([]Message, error) {
+	b.commitMu.Lock()
+	defer b.commitMu.Unlock()
+	b.mu.Lock()
+	pending, size := b.pending, b.bytes
+	b.pending, b.bytes = nil, 0
+	b.mu.Unlock()
+	if len(pending) == 0 {
+		return nil, nil
+	}
+	out, err := b.commit(pending)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err != nil {
+		b.pending = append(pending, b.pending...)
+		b.bytes += size
+		return nil, fmt.Errorf("cache: deliver: %w", err)
+	}
+	for _, p := range pending {
+		delete(b.queued, p.uidl)
+		b.known[p.uidl] = true
+	}
+	return out, nil
+}
+
+// commit syncs, moves and indexes the files of pending.
+func (b *POPBatch) commit(pending []*popPending) ([]Message, error) {
+	c := b.c
 	var tmps []string
-	for _, p := range b.pending {
+	for _, p := range pending {
 		if p.tmp != "" {
 			tmps = append(tmps, p.tmp)
 		}
 	}
 	if err := syncFiles(tmps); err != nil {
-		return nil, fmt.Errorf("cache: deliver: %w", err)
+		return nil, err
 	}
 	c.popMu.Lock()
 	defer c.popMu.Unlock()
@@ -204,12 +282,12 @@ func (b *POPBatch) Commit() ([]Message, error) {
 		}
 		dirs := map[string]bool{}
 		q := &popTx{tx: tx, c: c}
-		known, err := knownUIDLs(tx, b.account, b.pending)
+		known, err := knownUIDLs(tx, b.account, pending)
 		if err != nil {
 			return err
 		}
 		var fresh []*popPending
-		for _, p := range b.pending {
+		for _, p := range pending {
 			if known[p.uidl] {
 				prev, _, err := q.delivered(b.account, p.uidl)
 				if err != nil {
@@ -246,16 +324,14 @@ func (b *POPBatch) Commit() ([]Message, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("cache: deliver: %w", err)
+		return nil, err
 	}
 	for _, p := range dups {
 		b.removeCopy(p)
 	}
-	for _, p := range b.pending {
+	for _, p := range pending {
 		delete(c.unindexed[b.account], p.uidl)
-		delete(b.queued, p.uidl)
 	}
-	b.pending, b.bytes = nil, 0
 	return out, nil
 }
 
@@ -307,7 +383,7 @@ func insertPOPRows(tx *sql.Tx, q *popTx, account string, ps []*popPending) ([]in
 		18, ` ON CONFLICT (account, folder, uid) DO NOTHING RETURNING id, uid`)
 	defer rows.close()
 	bodies := newMultiRow(tx, `WITH b(id, body) AS (VALUES `, 2,
-		`) UPDATE messages_fts SET body = b.body FROM b WHERE messages_fts.rowid = b.id`)
+		`) INSERT OR REPLACE INTO fts_bodies (id, body) SELECT id, body FROM b WHERE body != ''`)
 	defer bodies.close()
 	ids := make([]int64, len(ps))
 	for start := 0; start < len(ps); start += rowsPerStatement {
@@ -406,8 +482,11 @@ func (b *POPBatch) removeCopy(p *popPending) {
 
 // Close removes the temporary files of the messages added since the last
 // Commit; they were never stored. Files that reached cur/ stay (see
-// Commit). Close may be called more than once.
+// Commit). Close may be called more than once, once no Add or Commit
+// runs.
 func (b *POPBatch) Close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	for _, p := range b.pending {
 		if p.tmp != "" {
 			os.Remove(p.tmp)
@@ -423,25 +502,6 @@ func bodyIndexText(text string) string {
 		text = text[:maxBodyText]
 	}
 	return strings.ToValidUTF8(text, " ")
-}
-
-// writeUnsynced writes r into a new 0600 file in tmpDir, without fsync
-// (syncFiles does that for a whole batch). On error the file is removed.
-func writeUnsynced(tmpDir, name string, r io.Reader) (string, int64, error) {
-	path := filepath.Join(tmpDir, name)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
-	if err != nil {
-		return "", 0, err
-	}
-	n, err := io.Copy(f, r)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
-		return "", 0, fmt.Errorf("write %s: %w", path, err)
-	}
-	return path, n, nil
 }
 
 // syncOneByOne is the most files syncFiles fsyncs one by one where it can

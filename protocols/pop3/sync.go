@@ -136,9 +136,9 @@ func (s *session) digestUIDs(ids []int, size map[int]int64) ([]entry, error) {
 // maxHeaderLines bounds the lines of a TOP n 0 reply.
 const maxHeaderLines = 1 << 16
 
-// Policy says which messages a sync deletes on the server. Deletions
-// are committed by the QUIT that ends the sync; a sync cut off before it
-// deletes nothing.
+// Policy says which messages a sync deletes on the server, and when it
+// asks for what was stored to be made durable. Deletions are committed by
+// the QUIT that ends the sync; a sync cut off before it deletes nothing.
 type Policy struct {
 	// DeleteStored deletes each message once Store returned nil for it.
 	DeleteStored bool
@@ -147,6 +147,12 @@ type Policy struct {
 	// digest (servers without UIDL) are never asked: a digest is too weak
 	// to delete by.
 	DeleteKnown func(uid string) bool
+	// StoreCommits says that the caller makes what Store accepted
+	// durable on its own while the download goes on (committing in the
+	// background): SyncPolicy then calls req.Commit only on its ways out
+	// (before QUIT, or when it stops), not from time to time during the
+	// download, which it would hold up.
+	StoreCommits bool
 }
 
 // defaultPolicy is the policy Sync uses: Options.LeaveOnServer, or delete
@@ -368,7 +374,7 @@ func (d *download) reply(ctx context.Context) error {
 	d.progress.Done++
 	d.unreported = 0
 	d.report()
-	if d.uncommittedBytes >= commitBytes || time.Since(d.lastCommit) >= commitEvery {
+	if !d.policy.StoreCommits && (d.uncommittedBytes >= commitBytes || time.Since(d.lastCommit) >= commitEvery) {
 		return d.commit()
 	}
 	return nil
