@@ -87,7 +87,7 @@ const (
 // durable or fails.
 type popWriter struct {
 	batch  *cache.POPBatch
-	notify func(final bool) // called with false after each commit, under commitMu
+	notify func(final bool) // called with false after each commit that stored messages, under commitMu
 	jobs   chan popJob
 	idle   sync.WaitGroup // queued jobs not done
 	wg     sync.WaitGroup // the writers and the committer
@@ -257,10 +257,13 @@ func (w *popWriter) commitLoop() {
 func (w *popWriter) commitBatch() error {
 	w.commitMu.Lock()
 	defer w.commitMu.Unlock()
-	if _, err := w.batch.Commit(); err != nil {
+	msgs, err := w.batch.Commit()
+	if err != nil {
 		return err
 	}
-	w.notify(false)
+	if len(msgs) > 0 {
+		w.notify(false)
+	}
 	return nil
 }
 

@@ -298,15 +298,17 @@ func (b *POPBatch) commit(pending []*popPending) ([]Message, error) {
 				}
 				continue // else: this very file, indexed by another process's Open
 			}
+			dst := filepath.Join(c.dataDir, p.rel)
 			if p.tmp != "" {
-				dst := filepath.Join(c.dataDir, p.rel)
 				if err := os.Rename(p.tmp, dst); err != nil {
 					return err
 				}
 				p.tmp = ""
-				dirs[filepath.Dir(dst)] = true
 				b.remember(p)
 			}
+			// Synced even if the file reached cur/ in a Commit that
+			// failed later, before it synced the directory.
+			dirs[filepath.Dir(dst)] = true
 			fresh = append(fresh, p)
 		}
 		ids, err := insertPOPRows(tx, q, b.account, fresh)
