@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	postamail "github.com/posta-mail/posta/mail"
@@ -101,6 +102,62 @@ func TestPOPBatchCloseDropsUncommitted(t *testing.T) {
 	c.BeginPOP("me@pop").Close()
 	if names, _ := readNames(tmp); len(names) != 1 || names[0] != live {
 		t.Errorf("tmp/ holds %v after BeginPOP, want only %s", names, live)
+	}
+}
+
+// TestPOPBatchAddDuringCommit: Adds from several goroutines go on while
+// Commits run (a download writing while the messages before are
+// committed); every message is committed once, by the Commit that began
+// after its Add returned or a later one.
+func TestPOPBatchAddDuringCommit(t *testing.T) {
+	opts := testOptions(t)
+	c := openTest(t, opts)
+	b := c.BeginPOP("me@pop")
+	defer b.Close()
+	const writers, each = 3, 40
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				n := w*each + i
+				if err := b.Add(fmt.Sprintf("u%d", n), postamail.Header{}, "", stringsReader(rawMessage(n))); err != nil {
+					t.Errorf("Add(%d) error = %v", n, err)
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	committed := map[string]int{}
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		msgs, err := b.Commit()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs {
+			committed[m.UID]++
+		}
+	}
+	if n, _ := b.Pending(); n != 0 {
+		t.Errorf("Pending() = %d after the last Commit, want 0", n)
+	}
+	for i := range writers * each {
+		if u := fmt.Sprintf("u%d", i); committed[u] != 1 {
+			t.Errorf("%s committed %d times, want once", u, committed[u])
+		}
+	}
+	if got := maildirFiles(t, opts.DataDir, "me@pop"); len(got) != writers*each {
+		t.Errorf("%d files in cur/, want %d", len(got), writers*each)
+	}
+	if err := b.Add("u7", postamail.Header{}, "", stringsReader("again")); !errors.Is(err, ErrAlreadyDelivered) {
+		t.Errorf("Add of a committed UIDL = %v, want ErrAlreadyDelivered", err)
 	}
 }
 

@@ -189,3 +189,29 @@ func TestFirstCommitEarly(t *testing.T) {
 		t.Errorf("first Commit after %d of 20 messages, want it early", firstAt)
 	}
 }
+
+// TestStoreCommitsCommitsOnceAtTheEnd: with Policy.StoreCommits the
+// caller commits in the background, and SyncPolicy calls Commit only
+// before QUIT, however long the download.
+func TestStoreCommitsCommitsOnceAtTheEnd(t *testing.T) {
+	_, f, _, _ := pipelineFixture(t, 20, nil)
+	st := &store{}
+	req := st.request()
+	stored, commits, lastAt := 0, 0, 0
+	req.Store = func(uid string, r io.Reader) error {
+		time.Sleep(20 * time.Millisecond) // a slow disk
+		stored++
+		return st.Store(uid, r)
+	}
+	req.Commit = func() error {
+		commits++
+		lastAt = stored
+		return nil
+	}
+	if _, err := f.SyncPolicy(context.Background(), req, Policy{DeleteStored: true, StoreCommits: true}); err != nil {
+		t.Fatal(err)
+	}
+	if commits != 1 || lastAt != 20 {
+		t.Errorf("Commit called %d times, last after %d of 20 messages; want once, after all", commits, lastAt)
+	}
+}
