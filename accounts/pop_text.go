@@ -170,3 +170,10 @@ func isASCII(b []byte) bool {
 	}
 	return true
 }
+
+// POPIndexText returns the body text a POP3 download indexes for search
+// from msg, which it reads at most popHeadBytes of: popBodyText, for the
+// benchmark's breakdown of a download.
+func POPIndexText(msg []byte) string {
+	return popBodyText(msg[:min(len(msg), popHeadBytes)])
+}

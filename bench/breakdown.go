@@ -5,9 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
+	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/message"
@@ -162,9 +165,22 @@ func pop3Breakdown(ctx context.Context, ep protocols.Endpoint, dir string, want 
 	for i, m := range msgs {
 		head := m.data[:min(len(m.data), 256<<10)]
 		hs[i], _ = message.ParseHeader(bytes.NewReader(head))
-		texts[i], _ = message.BodyText(bytes.NewReader(head))
+		texts[i] = accounts.POPIndexText(head)
 	}
-	b.add("parsing headers and body text", time.Since(start))
+	b.add("parsing headers and body text (as the download does: a fast path for plain messages)", time.Since(start))
+	floor := filepath.Join(dir, "floor")
+	if err := os.MkdirAll(floor, 0o700); err != nil {
+		return nil, err
+	}
+	start = time.Now()
+	for i := range msgs {
+		f, err := os.OpenFile(filepath.Join(floor, strconv.Itoa(i)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		f.Close()
+	}
+	b.add("creating as many empty files in a fresh directory (the file system's floor: on ext4 without a journal, several times slower for 30 s after many deletions)", time.Since(start))
 	c, err := cache.Open(cache.Options{Dir: filepath.Join(dir, "cache"), DataDir: filepath.Join(dir, "data")})
 	if err != nil {
 		return nil, err
