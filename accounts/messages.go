@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
@@ -95,7 +94,7 @@ func (a *Account) Body(ctx context.Context, id int64) ([]byte, error) {
 	}
 	if rc, err := a.cache.OpenBody(id); err == nil {
 		defer rc.Close()
-		return io.ReadAll(rc)
+		return readBody(rc)
 	} else if !errors.Is(err, cache.ErrNoBody) {
 		return nil, err
 	}

@@ -66,3 +66,21 @@ func TestMentionsCalendar(t *testing.T) {
 		}
 	}
 }
+
+// TestMentionsCalendarChunks finds the media types across the edges of
+// MentionsCalendar's chunks, in any case, after much base64.
+func TestMentionsCalendarChunks(t *testing.T) {
+	pad := strings.Repeat("AH//", 5000)
+	for _, tail := range []string{"Text/Calendar", "APPLICATION/ics"} {
+		for cut := 0; cut < 40; cut++ {
+			raw := []byte(pad[:16<<10-cut] + tail + "\r\n")
+			if !MentionsCalendar(raw) {
+				t.Errorf("%q at %d: not found", tail, 16<<10-cut)
+			}
+			raw = []byte(pad[:16<<10-cut] + tail[:len(tail)-1] + "\r\n" + pad)
+			if MentionsCalendar(raw) {
+				t.Errorf("%q cut short at %d: found", tail, 16<<10-cut)
+			}
+		}
+	}
+}

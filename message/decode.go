@@ -2,6 +2,7 @@ package message
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"strings"
 )
@@ -38,6 +39,18 @@ type qpReader struct {
 
 func (q *qpReader) Read(p []byte) (int, error) {
 	for len(q.out) < len(p) {
+		// The bytes before the next "=" in the buffer are the text
+		// itself: taken at once, not a byte at a time.
+		if b, _ := q.br.Peek(q.br.Buffered()); len(b) > 0 && b[0] != '=' {
+			i := bytes.IndexByte(b, '=')
+			if i < 0 {
+				i = len(b)
+			}
+			i = min(i, len(p)-len(q.out))
+			q.out = append(q.out, b[:i]...)
+			q.br.Discard(i)
+			continue
+		}
 		c, err := q.br.ReadByte()
 		if err != nil {
 			if len(q.out) == 0 {
@@ -148,9 +161,7 @@ func (b *b64Reader) Read(p []byte) (int, error) {
 			return 0, io.EOF
 		}
 		n, err := b.r.Read(b.in)
-		for _, c := range b.in[:n] {
-			b.feed(c)
-		}
+		b.feedAll(b.in[:n])
 		if err != nil {
 			if b.padded && !b.stopped {
 				b.decodeLine()
@@ -165,6 +176,51 @@ func (b *b64Reader) Read(p []byte) (int, error) {
 		b.out, b.pos = b.out[:0], 0
 	}
 	return n, nil
+}
+
+// feedAll takes the input bytes in: the data before any padding, the
+// bulk of a part, is decoded in a loop of its own (as decode would, a
+// byte at a time); the rest goes to feed.
+func (b *b64Reader) feedAll(in []byte) {
+	for i := 0; i < len(in); i++ {
+		if b.padded || b.stopped {
+			for _, c := range in[i:] {
+				b.feed(c)
+			}
+			return
+		}
+		acc, count, out := b.acc, b.count, b.out
+		for ; i < len(in); i++ {
+			if count == 0 && i+4 <= len(in) {
+				// A whole group of the alphabet at once (a byte outside
+				// it, "=" too, is 0xff in b64Value).
+				v0, v1, v2, v3 := b64Value[in[i]], b64Value[in[i+1]], b64Value[in[i+2]], b64Value[in[i+3]]
+				if (v0|v1|v2|v3)&0xc0 == 0 {
+					g := uint32(v0)<<18 | uint32(v1)<<12 | uint32(v2)<<6 | uint32(v3)
+					out = append(out, byte(g>>16), byte(g>>8), byte(g))
+					i += 3
+					continue
+				}
+			}
+			c := in[i]
+			if c == '=' {
+				break
+			}
+			v := b64Value[c]
+			if v == 0xff {
+				continue
+			}
+			acc = acc<<6 | uint32(v)
+			if count++; count == 4 {
+				out = append(out, byte(acc>>16), byte(acc>>8), byte(acc))
+				acc, count = 0, 0
+			}
+		}
+		b.acc, b.count, b.out = acc, count, out
+		if i < len(in) {
+			b.feed(in[i]) // "=": padding
+		}
+	}
 }
 
 // feed takes one input byte.
@@ -219,6 +275,22 @@ func (b *b64Reader) decode(c byte) {
 		b.out = append(b.out, byte(b.acc>>16), byte(b.acc>>8), byte(b.acc))
 		b.acc, b.count = 0, 0
 	}
+}
+
+// decodeB64Word decodes the text of an encoded word as b64Reader reads
+// it to its end, without a reader's buffers: a header sync decodes two
+// or three words per message, and the 32 KiB input buffer of a reader
+// was most of what decoding a header allocated.
+func decodeB64Word(text string) []byte {
+	b := b64Reader{out: make([]byte, 0, len(text)*3/4+3)}
+	for i := 0; i < len(text); i++ {
+		b.feed(text[i])
+	}
+	if b.padded && !b.stopped {
+		b.decodeLine()
+	}
+	b.flush()
+	return b.out
 }
 
 // flush emits the bytes of an incomplete group.
