@@ -53,7 +53,8 @@ func TestJudge(t *testing.T) {
 		{result{ID: "launch_cold_dovecot", Messages: 10_000, Value: 100}, "n/a"},
 		{result{ID: "launch_cold_dovecot", Messages: 10_000, Value: 100, Baseline: 250}, "met"},
 		{result{ID: "launch_warm_dovecot", Messages: 100_000, Value: 100, Baseline: 100}, "missed by 2.0×"},
-		{result{ID: "resync_trips", Messages: 10, Value: 3}, "missed by 1.5×"},
+		{result{ID: "resync_trips", Messages: 10, Value: 3}, "met"},
+		{result{ID: "resync_trips", Messages: 10, Value: 5}, "missed by 1.7×"},
 	}
 	for _, tt := range tests {
 		tt.r.judge(targetFor(tt.r.ID, tt.r.Messages))

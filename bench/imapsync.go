@@ -3,12 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
+	"slices"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/protocols"
@@ -83,43 +84,54 @@ func (f *fixture) rawFetchAll(ctx context.Context) (time.Duration, error) {
 	return d, c.Logout().Wait()
 }
 
+// protoResync is one protocols/imap Sync of an unchanged folder on a
+// connection already logged in.
+type protoResync struct {
+	d     time.Duration
+	trips connTrips // the Sync's alone (the counter is reset after login)
+	known int       // UIDs the cache knows
+}
+
 // resyncRoundTrips runs protocols/imap's Sync of the INBOX with the
 // request the accounts layer builds from a synced cache (UIDVALIDITY,
 // HIGHESTMODSEQ, known UIDs), on a connection already logged in (as in a
-// running posta), and counts the round trips and time of that Sync alone.
-func (f *fixture) resyncRoundTrips(ctx context.Context, cacheDir, dataDir string) (trips int, d time.Duration, err error) {
+// running posta), and counts the round trips, bytes and time of that
+// Sync alone, above TLS (a tripTracer as the endpoint's Tracer).
+func (f *fixture) resyncRoundTrips(ctx context.Context, cacheDir, dataDir string) (protoResync, error) {
+	var out protoResync
 	c, err := cache.Open(cache.Options{Dir: cacheDir, DataDir: dataDir})
 	if err != nil {
-		return 0, 0, err
+		return out, err
 	}
 	defer c.Close()
 	meta, err := c.FolderMeta("work", "INBOX")
 	if err != nil {
-		return 0, 0, err
+		return out, err
 	}
 	known, err := c.KnownUIDs("work", "INBOX")
 	if err != nil {
-		return 0, 0, err
+		return out, err
 	}
 	knownList := make([]string, 0, len(known))
 	for uid := range known {
 		knownList = append(knownList, uid)
 	}
-	var conn *tripConn
-	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
-		raw, err := (&net.Dialer{Timeout: 30 * time.Second}).DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		conn = newTripConn(raw)
-		return conn, nil
-	}
-	fetcher := postaimap.New(postaimap.Options{Endpoint: f.endpoint("imap"), Dial: dial})
+	out.known = len(knownList)
+	tr := &tripTracer{}
+	ep := f.endpoint("imap")
+	ep.Tracer = tr
+	fetcher := postaimap.New(postaimap.Options{Endpoint: ep})
 	defer fetcher.Close()
 	if _, err := fetcher.Folders(ctx); err != nil { // connects and logs in
-		return 0, 0, err
+		return out, err
 	}
-	conn.reset()
+	tr.mu.Lock()
+	conns := slices.Clone(tr.conns)
+	tr.mu.Unlock()
+	if len(conns) != 1 {
+		return out, fmt.Errorf("the fetcher opened %d connections to log in, want 1", len(conns))
+	}
+	conns[0].reset()
 	added := 0
 	req := protocols.SyncRequest{
 		Folder: "INBOX",
@@ -129,26 +141,75 @@ func (f *fixture) resyncRoundTrips(ctx context.Context, cacheDir, dataDir string
 	}
 	start := time.Now()
 	res, err := fetcher.Sync(ctx, req)
-	d = time.Since(start)
+	out.d = time.Since(start)
 	if err != nil {
-		return 0, d, err
+		return out, err
 	}
 	if added != 0 || res.Added != 0 || len(res.Vanished) != 0 || res.Reset {
-		return 0, d, fmt.Errorf("resync of an unchanged folder changed something: %+v", res)
+		return out, fmt.Errorf("resync of an unchanged folder changed something: %+v", res)
 	}
-	return conn.count(), d, nil
+	seen := tr.seen()
+	if len(seen) != 1 {
+		return out, fmt.Errorf("the Sync opened another connection (%d in all)", len(seen))
+	}
+	out.trips = seen[0]
+	return out, nil
 }
 
-// resyncAccounts times the accounts layer's Sync of an already synced
-// cache with nothing changed on the server (LIST, SELECT, flag check,
-// cache update), over a fresh connection, as `posta sync` does.
-func (f *fixture) resyncAccounts(ctx context.Context, cacheDir, dataDir string) (time.Duration, error) {
-	rep, d, err := f.timedSync(ctx, "work", cacheDir, dataDir, nil)
+// accountsResync is one accounts-level resync with nothing changed, as
+// `posta sync` runs it.
+type accountsResync struct {
+	sync  time.Duration // accounts SyncWith
+	total time.Duration // the Sync and the logout (Set.Close)
+	conns []connTrips   // every IMAP connection, from the greeting to LOGOUT
+}
+
+// resyncAccounts runs the accounts layer's Sync of an already synced
+// cache with nothing changed on the server, as `posta sync` does: the
+// accounts opened over the cache, SyncWith (a new connection: greeting,
+// login, LIST, the folder, the cache update), then Close (LOGOUT). Every
+// IMAP connection the account opens is counted from its greeting, above
+// TLS, through the configuration's Tracer hook (what `posta --trace`
+// uses): TCP and TLS handshakes are not in the count.
+func (f *fixture) resyncAccounts(ctx context.Context, cacheDir, dataDir string) (accountsResync, error) {
+	var out accountsResync
+	cfg, err := f.config()
 	if err != nil {
-		return d, err
+		return out, err
+	}
+	tr := &tripTracer{}
+	for i := range cfg.Accounts {
+		if cfg.Accounts[i].Name == "work" {
+			cfg.Accounts[i].Fetch.Tracer = tr
+		}
+	}
+	c, set, err := openSet(cfg, cacheDir, dataDir)
+	if err != nil {
+		return out, err
+	}
+	defer c.Close()
+	a, err := set.Get("work")
+	if err != nil {
+		set.Close()
+		return out, err
+	}
+	start := time.Now()
+	rep, err := a.SyncWith(ctx, accounts.SyncOptions{})
+	out.sync = time.Since(start)
+	closeErr := set.Close()
+	out.total = time.Since(start)
+	out.conns = tr.seen()
+	if err != nil {
+		return out, err
+	}
+	if closeErr != nil {
+		return out, fmt.Errorf("close after the resync: %w", closeErr)
 	}
 	if rep.Added != 0 || rep.Removed != 0 {
-		return d, fmt.Errorf("resync changed the cache: %+v", rep)
+		return out, fmt.Errorf("resync changed the cache: %+v", rep)
 	}
-	return d, nil
+	if len(out.conns) == 0 {
+		return out, fmt.Errorf("the tracer saw no connection")
+	}
+	return out, nil
 }

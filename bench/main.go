@@ -8,11 +8,13 @@
 // starts the demo servers with 10,000 and then 100,000 messages in each
 // INBOX (-quick: 1,000 and 10,000) and, for each, times the first IMAP
 // header sync through posta against a raw go-imap FETCH, a resync with
-// nothing changed (time and round trips), the warm start of the reader to
+// nothing changed (time, and round trips from the greeting to LOGOUT on
+// every connection `posta sync` opens), the warm start of the reader to
 // its first painted index, the peak memory of the reader paging the whole
 // folder (in a child process), local search, and the POP3 download
-// against a raw go-pop3 RETR loop; then it opens a 1 MB and a 50 MB
-// message. Progress goes to stderr.
+// against a raw go-pop3 RETR loop; then the reader opens a 1 MB and a
+// 50 MB message delivered to the demo IMAP INBOX, from its body cache
+// (bench/openreader.go). Progress goes to stderr.
 //
 // The launch rows (issue 14) measure what a user sees: the posta binary
 // started in a real pseudo-terminal (a detached tmux session of 200×50)

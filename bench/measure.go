@@ -143,29 +143,9 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 		}
 	}
 
-	var trips, proto samples
-	for range p.runs {
-		n, d, err := f.resyncRoundTrips(ctx, synced.cacheDir, synced.dataDir)
-		if err != nil {
-			return fmt.Errorf("resync: %w", err)
-		}
-		trips = append(trips, float64(n))
-		proto = append(proto, ms(d))
+	if err := measureResync(ctx, rep, f, p, synced); err != nil {
+		return err
 	}
-	rep.add(result{ID: "resync_trips", What: "resync, nothing changed: round trips (protocols/imap Sync, logged in)",
-		Messages: p.n, Unit: "round trips", Value: trips.median(), Samples: trips})
-	rep.add(result{ID: "resync_proto", What: "resync, nothing changed: protocols/imap Sync on an open connection",
-		Messages: p.n, Unit: "ms", Value: proto.median(), Samples: proto})
-	acct, err := repeat(p.runs, func() (time.Duration, error) {
-		return f.resyncAccounts(ctx, synced.cacheDir, synced.dataDir)
-	})
-	if err != nil {
-		return fmt.Errorf("resync through accounts: %w", err)
-	}
-	rep.add(result{ID: "resync_accounts", What: "resync, nothing changed: accounts Sync (connect, LIST, folder, cache)",
-		Messages: p.n, Unit: "ms", Value: acct.median(), Samples: acct})
-	logf("%d messages: resync %v round trips, %.1f ms on an open connection, %.1f ms through accounts",
-		p.n, trips.median(), proto.median(), acct.median())
 
 	want, err := newestSubject(synced.cacheDir, synced.dataDir)
 	if err != nil {
@@ -280,37 +260,4 @@ func syncRow(id, what, baseline string, n int, posta, inproc, raw samples) resul
 		r.Value, r.Samples, r.Note = inproc.median(), inproc, ""
 	}
 	return r
-}
-
-func measureOpen(rep *report, scratch string, runs int) error {
-	for _, size := range []struct {
-		id    string
-		bytes int
-		runs  int
-	}{{"open_1mb", 1 << 20, runs}, {"open_50mb", 50 << 20, max(runs-2, 3)}} {
-		path, err := writeBigMessage(scratch, size.bytes)
-		if err != nil {
-			return err
-		}
-		var times, allocs, heaps samples
-		for range size.runs {
-			st, err := openTime(path)
-			if err != nil {
-				return err
-			}
-			times = append(times, ms(st.d))
-			allocs = append(allocs, float64(st.allocated)/(1<<20))
-			heaps = append(heaps, float64(st.peakHeap)/(1<<20))
-		}
-		os.Remove(path)
-		mib := size.bytes >> 20
-		rep.add(result{ID: size.id, What: fmt.Sprintf("open a %d MB message (message.Render from disk)", mib),
-			Unit: "ms", Value: times.median(), Samples: times})
-		rep.add(result{ID: size.id + "_alloc", What: fmt.Sprintf("… bytes allocated opening the %d MB message", mib),
-			Unit: "MiB", Value: allocs.median(), Samples: allocs})
-		rep.add(result{ID: size.id + "_heap", What: fmt.Sprintf("… peak live heap opening the %d MB message", mib),
-			Unit: "MiB", Value: heaps.median(), Samples: heaps})
-		logf("open %d MB: %.0f ms, %.1f MiB allocated, %.1f MiB peak heap", mib, times.median(), allocs.median(), heaps.median())
-	}
-	return nil
 }

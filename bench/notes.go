@@ -21,11 +21,7 @@ func methodNotes(rep *report) []string {
 			"posta and baseline runs alternate. The row's explanation times the parts of posta's work alone in the same run (bench/breakdown.go).",
 		"Internal cold-start proxy: the time from the start of the first sync until its first batch (the 500 newest headers) is stored, " +
 			"i.e. when the reader could paint the first screen; no process is started and the reader is not run (the launch rows measure that).",
-		"Resync round trips: measured at the protocols/imap level with the SyncRequest the accounts layer builds from the cache " +
-			"(UIDVALIDITY, HIGHESTMODSEQ, known UIDs), on a connection already logged in (a net.Conn wrapper passed as imap.Options.Dial). " +
-			"The wrapper sits under TLS, so it cannot see command tags; it counts round trips as client write bursts that follow data from the server. " +
-			"The demo server has no CONDSTORE, so the fetcher must SELECT, UID SEARCH and UID FETCH the flags of every known message. " +
-			"The accounts-level resync row is what `posta sync` costs end to end (new TLS connection, LOGIN, LIST, the same Sync, flag update in the cache).",
+		resyncMethodNote,
 		"Internal warm-start proxy: cache.Open + accounts.Open + ui.New + Init + WindowSizeMsg(120×40) + View() in this process, checked to contain the newest subject; " +
 			"headless, no process start, no terminal, no sync or watch. The OS page cache is warm (the same process just wrote the cache). The launch rows measure the user's path.",
 		"Peak RSS: a child process (this binary re-executed with -rss-child) opens the synced cache in the reader and presses ctrl+d until past the oldest message " +
@@ -39,8 +35,7 @@ func methodNotes(rep *report) []string {
 			"about every second and before QUIT the batch is made durable at once (one syncfs, renames into cur/, one directory fsync) and indexed in one transaction (64 rows a statement). " +
 			"Baseline: go-pop3 USER/PASS, STAT and RETR of every message, one at a time, into a buffer that is dropped. " +
 			"The row's explanation times the parts of posta's work alone in the same run (bench/breakdown.go).",
-		"Open: a generated message with a base64 attachment (80%) and a quoted-printable text part (20%), rendered from its file with message.Render (width 80). " +
-			"Allocated bytes are runtime TotalAlloc; the peak heap is sampled every 2 ms above the heap live before.",
+		openMethodNote,
 	}
 	launch, dovecot := false, false
 	for _, r := range rep.Results {
@@ -87,13 +82,6 @@ var whyMissed = map[string]string{
 		"the UID SEARCH of the whole folder comes after it.",
 	"open_during_sync": "The interactive lane has a connection of its own, connected when the sync starts; an open costs one FETCH round trip, " +
 		"the server's time to send the message, and storing it in the cache and the search index, while the sync lane's batches compete for the same 2 cores.",
-	"resync_trips": "The demo server (go-imap's imapmemserver) has no CONDSTORE: an unchanged folder costs SELECT, then UID SEARCH ALL (expunges) and the FLAGS fetch " +
-		"of every message, sent together. With CONDSTORE and an unchanged HIGHESTMODSEQ the fetcher stops after SELECT: 1 round trip against Dovecot " +
-		"(interop TestIMAPUnchangedResyncCost).",
-	"resync_proto": "Without CONDSTORE the whole folder's UIDs and flags cross the wire and are compared on every resync: the cost grows with the folder (O(n)), " +
-		"not with what changed. A CONDSTORE server answers an unchanged folder in one SELECT.",
-	"resync_accounts": "End to end it adds a new TLS connection, LOGIN and LIST on top of the protocol-level resync above, " +
-		"and compares every message's flags with the cache (only changed ones are written).",
 	"warm_start": "cache.Open runs PRAGMA quick_check only after a session that did not close the index cleanly; otherwise ui.New and the first View, " +
 		"which read only the visible rows.",
 	"peak_rss": "The index keeps only the visible rows; memory is the Go runtime, SQLite's page cache and the model.",
@@ -102,9 +90,6 @@ var whyMissed = map[string]string{
 	"search_from": "`from:` matches the addresses column; a sender of one message in ten gives 10,000 hits sorted by date before the 5,000-row limit applies " +
 		"(see the word search).",
 	"page_down": "A page down reads one screen with LIMIT/OFFSET (O(offset)); the folder is counted only when it changes, not on every key.",
-	"open_50mb": "Render streams the parts (base64 attachment counted and discarded, body text capped at 1 MiB), so it is CPU-bound decoding; " +
-		"in-memory it takes ~150 ms (BenchmarkRender50MB). Slower figures here come from load on the shared machine.",
-	"open_50mb_heap": "Render keeps at most the capped body text and its wrapped copy.",
 	"launch_cold_demo": "The figure is the whole user path: process start, cache and accounts open, the reader's first frame, then the network " +
 		"(TLS, LOGIN, LIST, SELECT, UID SEARCH) and the first stored batch of headers, which the reader must reload before it can paint the newest subject. " +
 		"The internal cold-start proxy row isolates the sync's part; the demo server shares the harness's process and the 2 cores.",
@@ -173,6 +158,9 @@ func missedNotes(rep *report) []string {
 		why := whyMissed[r.ID]
 		if len(r.Breakdown) > 0 {
 			why = breakdownNote(r)
+		}
+		if r.Why != "" {
+			why = r.Why
 		}
 		if why == "" {
 			why = "not analysed"
