@@ -11,20 +11,22 @@ import (
 )
 
 // popBodyText returns the body text of the message whose start is head,
-// for the search index: what message.BodyText returns for it. A plain
-// message (one text/plain part in UTF-8 or ASCII, not transfer-encoded)
-// takes a fast path that does what BodyText does to such a message
+// for the search index: what message.BodyText returns for it. The common
+// shapes of mail take a fast path that does what BodyText does to them
 // (line endings, trimming, sanitize.Text) without parsing and rendering
-// the message. Any other message goes through BodyText, with only the
-// header fields that shape its body (Content-*, MIME-Version): the
-// others (addresses, dates) would be parsed for nothing. A message whose
-// header the fast path is not sure of goes through BodyText whole.
+// the message: one text/plain part in UTF-8 or ASCII, not
+// transfer-encoded, alone or in a multipart/alternative or
+// multipart/mixed whose other parts are not shown (HTML alternatives,
+// attachments). Any other message goes through BodyText, with only the
+// header fields that shape its body (Content-*, MIME-Version): the others
+// (addresses, dates) would be parsed for nothing. A message whose header
+// the fast path is not sure of goes through BodyText whole.
 func popBodyText(head []byte) string {
-	f, ok := scanHeader(head)
+	f, ok := scanHeader(head, true)
 	if !ok {
 		return bodyText(head)
 	}
-	if text, ok := plainBodyText(f); ok {
+	if text, ok := fastBodyText(f); ok {
 		return text
 	}
 	return bodyText(f.mime)
@@ -38,69 +40,244 @@ func bodyText(msg []byte) string {
 	return text
 }
 
-// plainBodyText is popBodyText's fast path; ok is false when it does not
+// fastBodyText is popBodyText's fast path; ok is false when it does not
 // apply.
-func plainBodyText(f scannedHeader) (text string, ok bool) {
-	if f.disposition {
+func fastBodyText(f scannedHeader) (text string, ok bool) {
+	if f.dispositionSeen || !plainEncoding(f.encoding) {
 		return "", false
 	}
-	switch strings.ToLower(strings.TrimSpace(f.encoding)) {
-	case "", "7bit", "8bit":
-	default:
+	mt, params, ok := mediaType(f.contentType)
+	if !ok {
 		return "", false
 	}
-	ascii := true
-	if f.contentType != "" {
-		mt, params, err := mime.ParseMediaType(f.contentType)
-		if err != nil || mt != "text/plain" || len(params) > 1 {
+	switch mt {
+	case "text/plain":
+		k, text := classifyPart(f)
+		if k != partText {
 			return "", false
 		}
-		for k, v := range params {
-			if k != "charset" {
-				return "", false
-			}
-			switch strings.ToLower(v) {
-			case "utf-8", "utf8":
-				ascii = false
-			case "us-ascii":
-			default:
-				return "", false
-			}
-		}
+		return finishText(text)
+	case "multipart/alternative", "multipart/mixed":
+		return multipartText(mt, params["boundary"], f.body)
 	}
-	body := f.body
-	if ascii && !isASCII(body) || !utf8.Valid(body) || len(body) > 512<<10 {
-		return "", false
-	}
-	// As message.Render does for one text/plain leaf and its body.
-	s := strings.Trim(strings.ReplaceAll(string(body), "\r\n", "\n"), "\n")
+	return "", false
+}
+
+// finishText does what message.Render does to the text of the parts it
+// shows.
+func finishText(s string) (string, bool) {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.TrimRight(s, " \t\n") + "\n"
+	if len(s) > 512<<10 {
+		return "", false // Render would truncate it
+	}
 	if strings.TrimSpace(s) == "" {
 		return "", true
 	}
 	return sanitize.Text(s), true
 }
 
+// mediaType parses a Content-Type value; an empty one is text/plain.
+func mediaType(v string) (string, map[string]string, bool) {
+	if v == "" {
+		return "text/plain", nil, true
+	}
+	mt, params, err := mime.ParseMediaType(v)
+	if err != nil || !strings.Contains(mt, "/") {
+		return "", nil, false
+	}
+	return mt, params, true
+}
+
+func plainEncoding(cte string) bool {
+	switch strings.ToLower(strings.TrimSpace(cte)) {
+	case "", "7bit", "8bit":
+		return true
+	}
+	return false
+}
+
+// partKind says how message.Render shows a part.
+type partKind int
+
+const (
+	partUnsure partKind = iota // the fast path does not know: BodyText decides
+	partText                   // plain text, shown as it is
+	partHTML                   // HTML (or other text Render converts), shown unless another alternative wins
+	partHidden                 // not shown: an attachment that is not plain text
+)
+
+// classifyPart says how Render shows the part (or message) whose header is
+// f, and for partText returns its text as Render's leaf has it.
+func classifyPart(f scannedHeader) (partKind, string) {
+	mt, params, ok := mediaType(f.contentType)
+	if !ok {
+		return partUnsure, ""
+	}
+	var disp string
+	var dparams map[string]string
+	if f.dispositionSeen {
+		var err error
+		if disp, dparams, err = mime.ParseMediaType(f.disposition); err != nil {
+			return partUnsure, ""
+		}
+	}
+	filename, named := dparams["filename"]
+	if !named {
+		filename, named = params["name"]
+	}
+	if named && filename == "" {
+		return partUnsure, ""
+	}
+	attachment := named || disp == "attachment"
+	switch {
+	case strings.HasPrefix(mt, "multipart/") || strings.HasPrefix(mt, "message/") || mt == "application/xhtml+xml":
+		return partUnsure, ""
+	case mt == "text/plain":
+		if attachment || f.dispositionSeen || !plainEncoding(f.encoding) {
+			return partUnsure, ""
+		}
+		ascii := true
+		for k, v := range params {
+			switch {
+			case k == "charset" && (strings.EqualFold(v, "utf-8") || strings.EqualFold(v, "utf8")):
+				ascii = false
+			case k == "charset" && strings.EqualFold(v, "us-ascii"):
+			default:
+				return partUnsure, "" // another charset, format=flowed...
+			}
+		}
+		if ascii && !isASCII(f.body) || !utf8.Valid(f.body) {
+			return partUnsure, ""
+		}
+		return partText, strings.Trim(strings.ReplaceAll(string(f.body), "\r\n", "\n"), "\n")
+	case mt == "text/html" || mt == "text/enriched" || mt == "text/rfc822-headers":
+		if disp == "attachment" {
+			return partHidden, ""
+		}
+		return partHTML, ""
+	case strings.HasPrefix(mt, "text/"):
+		if attachment {
+			return partHidden, ""
+		}
+		return partUnsure, ""
+	}
+	return partHidden, ""
+}
+
+// maxFastParts bounds the parts of a multipart the fast path takes.
+const maxFastParts = 16
+
+// multipartText is the fast path of a multipart/alternative or
+// multipart/mixed of simple parts, as Render shows it: the first
+// non-blank plain text alternative, or the plain text parts of a mixed
+// one, each trimmed and separated by a blank line.
+func multipartText(mt, boundary string, body []byte) (string, bool) {
+	parts, ok := splitParts(body, boundary)
+	if !ok || len(parts) == 0 || len(parts) > maxFastParts {
+		return "", false
+	}
+	var b strings.Builder
+	chosen := false
+	for _, raw := range parts {
+		f, ok := scanHeader(raw, false)
+		if !ok {
+			return "", false
+		}
+		k, text := classifyPart(f)
+		switch {
+		case k == partUnsure:
+			return "", false
+		case mt == "multipart/alternative":
+			if k == partText && !chosen && strings.TrimSpace(string(f.body)) != "" {
+				b.WriteString(text)
+				chosen = true
+			}
+		case k == partHTML:
+			return "", false // shown in a mixed one: converted by Render
+		case k == partText && text != "":
+			if b.Len() > 0 {
+				b.WriteString("\n\n")
+			}
+			b.WriteString(text)
+		}
+	}
+	if mt == "multipart/alternative" && !chosen {
+		return "", false // the HTML would be shown
+	}
+	return finishText(b.String())
+}
+
+// splitParts splits a multipart body at its boundary lines, as message's
+// multipart reader does: the line break before a boundary line belongs to
+// it, the preamble and the epilogue are dropped. ok is false for what the
+// fast path leaves to that reader: no boundary, no close boundary, a very
+// long line.
+func splitParts(body []byte, boundary string) (parts [][]byte, ok bool) {
+	if boundary == "" {
+		return nil, false
+	}
+	dash := []byte("--" + boundary)
+	start := -1 // where the current part began; -1 in the preamble
+	prevEnd := 0 // end of the previous line without its line break
+	for pos := 0; pos < len(body); {
+		i := bytes.IndexByte(body[pos:], '\n')
+		if i < 0 {
+			i = len(body) - pos - 1 // the last line, without a line break
+		}
+		line := body[pos : pos+i+1]
+		if len(line) >= 8<<10 {
+			return nil, false
+		}
+		next := pos + i + 1
+		if bytes.HasPrefix(line, dash) {
+			switch rest := bytes.TrimRight(line[len(dash):], " \t\r\n"); {
+			case len(rest) == 0 || bytes.Equal(rest, []byte("--")):
+				if start >= 0 {
+					parts = append(parts, body[start:max(start, prevEnd)])
+				}
+				if len(rest) > 0 { // the close boundary
+					return parts, start >= 0
+				}
+				start, prevEnd, pos = next, next, next
+				continue
+			}
+		}
+		prevEnd = pos + i
+		if i > 0 && body[pos+i-1] == '\r' {
+			prevEnd--
+		}
+		pos = next
+	}
+	return nil, false
+}
+
 // scannedHeader holds what scanHeader found.
 type scannedHeader struct {
-	contentType string
-	encoding    string // Content-Transfer-Encoding
-	disposition bool   // a Content-Disposition field is present
-	body        []byte // after the blank line
+	contentType     string
+	encoding        string // Content-Transfer-Encoding
+	disposition     string
+	dispositionSeen bool
+	body            []byte // after the blank line
 	// mime is the message with only the header fields that shape its
 	// body: Content-* and MIME-Version.
 	mime []byte
 }
 
-// scanHeader reads the header at the start of msg. ok is false for
-// anything unusual, which message's parser may read in its own lenient
-// ways: a header without its blank line, a line that is not a field or
-// holds only white space, one of the fields that decide the fast path
-// folded or repeated, a very long line.
-func scanHeader(msg []byte) (f scannedHeader, ok bool) {
-	var seenType, seenEnc, keep bool
-	mimeHead := make([]byte, 0, 256)
+// scanHeader reads the header at the start of msg, and with keepMIME
+// makes f.mime. ok is false for anything unusual, which message's parser
+// may read in its own lenient ways: a header without its blank line, a
+// line that is not a field or holds only white space, a very long line.
+// A repeated Content-Type, Content-Transfer-Encoding or
+// Content-Disposition makes its value "?", which no fast path takes.
+func scanHeader(msg []byte, keepMIME bool) (f scannedHeader, ok bool) {
+	var keep bool
+	var field *string // the field whose value continuation lines extend
+	var seenType, seenEnc bool
+	var mimeHead []byte
+	if keepMIME {
+		mimeHead = make([]byte, 0, 256)
+	}
 	rest := msg
 	for first := true; ; first = false {
 		i := bytes.IndexByte(rest, '\n')
@@ -112,7 +289,9 @@ func scanHeader(msg []byte) (f scannedHeader, ok bool) {
 		rest = rest[i+1:]
 		if len(line) == 0 {
 			f.body = rest
-			f.mime = append(append(mimeHead, "\r\n"...), rest...)
+			if keepMIME {
+				f.mime = append(append(mimeHead, "\r\n"...), rest...)
+			}
 			return f, true
 		}
 		if len(bytes.TrimLeft(line, " \t")) == 0 {
@@ -122,8 +301,11 @@ func scanHeader(msg []byte) (f scannedHeader, ok bool) {
 			if first {
 				return f, false // a header that starts folded
 			}
-			if keep {
+			if keep && keepMIME {
 				mimeHead = append(mimeHead, raw...)
+			}
+			if field != nil && *field != "?" {
+				*field += " " + string(bytes.TrimSpace(line))
 			}
 			continue // the continuation of the field before
 		}
@@ -138,28 +320,31 @@ func scanHeader(msg []byte) (f scannedHeader, ok bool) {
 			}
 		}
 		value := string(bytes.TrimSpace(line[colon+1:]))
-		folded := len(rest) > 0 && (rest[0] == ' ' || rest[0] == '\t')
 		keep = len(name) > 8 && bytes.EqualFold(name[:8], []byte("Content-")) || bytes.EqualFold(name, []byte("MIME-Version"))
-		if keep {
+		if keep && keepMIME {
 			mimeHead = append(mimeHead, raw...)
 		}
+		field = nil
 		switch {
 		case bytes.EqualFold(name, []byte("Content-Type")):
-			if seenType || folded {
-				seenType, f.contentType = true, "?" // not the fast path
-				continue
-			}
-			seenType, f.contentType = true, value
+			field = setOnce(&f.contentType, &seenType, value)
 		case bytes.EqualFold(name, []byte("Content-Transfer-Encoding")):
-			if seenEnc || folded {
-				seenEnc, f.encoding = true, "?"
-				continue
-			}
-			seenEnc, f.encoding = true, value
+			field = setOnce(&f.encoding, &seenEnc, value)
 		case bytes.EqualFold(name, []byte("Content-Disposition")):
-			f.disposition = true
+			field = setOnce(&f.disposition, &f.dispositionSeen, value)
 		}
 	}
+}
+
+// setOnce sets *v to value the first time, and to "?" if the field comes
+// again; it returns v.
+func setOnce(v *string, seen *bool, value string) *string {
+	if *seen {
+		*v = "?"
+	} else {
+		*v, *seen = value, true
+	}
+	return v
 }
 
 func isASCII(b []byte) bool {

@@ -33,10 +33,22 @@ func TestPOPBodyTextMatchesBodyText(t *testing.T) {
 		{"flowed", "Content-Type: text/plain; charset=utf-8; format=flowed\r\n\r\nsoft \r\nbreak\r\n", false},
 		{"attachment", "Content-Type: text/plain; charset=utf-8\r\nContent-Disposition: attachment; filename=a.txt\r\n\r\nfile\r\n", false},
 		{"inline disposition", "Content-Disposition: inline\r\n\r\ntext\r\n", false},
-		{"folded content type", "Content-Type: text/plain;\r\n charset=utf-8\r\n\r\nbody\r\n", false},
+		{"folded content type", "Content-Type: text/plain;\r\n charset=utf-8\r\n\r\nbody\r\n", true},
 		{"two content types", "Content-Type: text/plain\r\nContent-Type: text/html\r\n\r\n<b>x</b>\r\n", false},
 		{"html", "Content-Type: text/html; charset=utf-8\r\n\r\n<p>x</p>\r\n", false},
-		{"multipart", "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n", false},
+		{"multipart", "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n", true},
+		{"html then plain", "Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>h</p>\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nplain\r\n\r\n--b--\r\n", true},
+		{"html alone", "Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>h</p>\r\n--b--\r\n", false},
+		{"blank plain alternative", "Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n  \r\n--b\r\nContent-Type: text/html\r\n\r\n<p>h</p>\r\n--b--\r\n", false},
+		{"mixed with attachments", "Content-Type: multipart/mixed; boundary=\"=_b\"\r\n\r\npreamble\r\n--=_b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\r\nfirst\r\n\r\n--=_b\r\nContent-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\nJVBERi0=\r\n--=_b\r\nContent-Type: text/csv; name=x.csv\r\n\r\na,b\r\n--=_b\r\n\r\nsecond\r\n--=_b--\r\nepilogue\r\n", true},
+		{"plain attachment", "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b\r\nContent-Type: text/plain; name=a.txt\r\n\r\nfile\r\n--b--\r\n", false},
+		{"html in mixed", "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>h</p>\r\n--b--\r\n", false},
+		{"no close boundary", "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n", false},
+		{"no boundary line", "Content-Type: multipart/mixed; boundary=b\r\n\r\njust text\r\n", false},
+		{"LF only multipart", "Content-Type: multipart/alternative; boundary=b\n\n--b \nContent-Type: text/plain\n\nline\n\n--b--", true},
+		{"nested multipart", "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: multipart/alternative; boundary=c\r\n\r\n--c\r\n\r\nx\r\n--c--\r\n--b--\r\n", false},
+		{"part without blank line", "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n--b--\r\n", false},
+		{"boundary look-alike", "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n--bx is not a boundary\r\n--b--\r\n", true},
 		{"mbox From line", "From a@b Sat Jan  3 01:05:34 1996\r\nSubject: x\r\n\r\nbody\r\n", false},
 		{"no blank line", "Subject: x\r\n", false},
 		{"starts folded", " Subject: x\r\n\r\nbody\r\n", false},
@@ -51,14 +63,14 @@ func TestPOPBodyTextMatchesBodyText(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			want, _ := message.BodyText(bytes.NewReader([]byte(tt.msg)))
-			f, ok := scanHeader([]byte(tt.msg))
-			got, fast := plainBodyText(f)
+			f, ok := scanHeader([]byte(tt.msg), true)
+			got, fast := fastBodyText(f)
 			fast = fast && ok
 			if fast != tt.fast {
-				t.Errorf("plainBodyText() applies = %v, want %v", fast, tt.fast)
+				t.Errorf("fastBodyText() applies = %v, want %v", fast, tt.fast)
 			}
 			if fast && got != want {
-				t.Errorf("plainBodyText() = %q, want %q (BodyText)", got, want)
+				t.Errorf("fastBodyText() = %q, want %q (BodyText)", got, want)
 			}
 			if got := popBodyText([]byte(tt.msg)); got != want {
 				t.Errorf("popBodyText() = %q, want %q", got, want)
@@ -89,8 +101,8 @@ func TestPOPBodyTextCorpus(t *testing.T) {
 		if got := popBodyText(raw); got != want {
 			t.Errorf("%s: popBodyText() = %q, want %q", e.Name(), got, want)
 		}
-		if f, ok := scanHeader(raw); ok {
-			if _, ok := plainBodyText(f); ok {
+		if f, ok := scanHeader(raw, true); ok {
+			if _, ok := fastBodyText(f); ok {
 				fast++
 			}
 		}
