@@ -218,7 +218,7 @@ func splitParts(body []byte, boundary string) (parts [][]byte, ok bool) {
 		return nil, false
 	}
 	dash := []byte("--" + boundary)
-	start := -1 // where the current part began; -1 in the preamble
+	start := -1  // where the current part began; -1 in the preamble
 	prevEnd := 0 // end of the previous line without its line break
 	for pos := 0; pos < len(body); {
 		i := bytes.IndexByte(body[pos:], '\n')
