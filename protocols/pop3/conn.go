@@ -78,6 +78,12 @@ type conn struct {
 	tc   *timedConn
 	r    *bufio.Reader
 	w    *bufio.Writer
+	// lazy, set while a download pipelines its RETRs and DELEs, leaves
+	// the commands buffered when a reply is read that is already there:
+	// the download flushes them a batch at a time, and line flushes
+	// before it would wait for the server. The reply read then belongs
+	// to a command sent before, so nothing waits for a buffered one.
+	lazy bool
 }
 
 func newConn(tc *timedConn, addr string) *conn {
@@ -105,7 +111,9 @@ func (c *conn) line() ([]byte, error) {
 	// A failed write (the server went away) is not reported here: the
 	// replies it sent before are still read, and the read that finds the
 	// end reports it (tc.ioErr keeps the write error too).
-	c.flush()
+	if !c.lazy || c.r.Buffered() == 0 {
+		c.flush()
+	}
 	c.tc.until = time.Now().Add(c.tc.timeout)
 	defer func() { c.tc.until = time.Time{} }()
 	b, err := c.r.ReadSlice('\n')

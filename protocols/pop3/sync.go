@@ -311,6 +311,10 @@ func (d *download) run(ctx context.Context, entries []entry) error {
 	}
 	d.progress = protocols.Progress{Folder: Inbox, Total: len(todo)}
 	d.report()
+	if d.s.pipelining {
+		d.s.c.lazy = true
+		defer func() { d.s.c.lazy = false }()
+	}
 	next := 0
 	for {
 		if err := ctx.Err(); err != nil {
@@ -318,9 +322,20 @@ func (d *download) run(ctx context.Context, entries []entry) error {
 			// deleted (no QUIT), and the replies in flight are not awaited.
 			return err
 		}
-		for d.storeErr == nil && next < len(todo) && d.room(true) {
-			d.send("RETR", command{e: todo[next]})
-			next++
+		// RETRs are sent a batch at a time, once half the window is
+		// free, and flushed at once: one write (and one read on the
+		// server) for many commands, while the server still has the
+		// other half to answer.
+		if !d.s.pipelining || d.retrs <= window/2 {
+			sent := false
+			for d.storeErr == nil && next < len(todo) && d.room(true) {
+				d.send("RETR", command{e: todo[next]})
+				next++
+				sent = true
+			}
+			if sent && d.s.pipelining {
+				d.s.c.flush()
+			}
 		}
 		if len(d.inFlight) == 0 {
 			break
