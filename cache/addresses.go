@@ -23,6 +23,9 @@ func (c *Cache) Addresses(prefix string, limit int) ([]postamail.Address, error)
 	if word == "" {
 		return nil, nil
 	}
+	if err := c.catchUpFTS(); err != nil {
+		return nil, fmt.Errorf("cache: addresses: %w", err)
+	}
 	s, err := c.stmt(`SELECT m.from_json, m.to_json, m.cc_json FROM messages_fts
 		JOIN messages m ON m.id = messages_fts.rowid
 		WHERE messages_fts MATCH ? ORDER BY m.date DESC LIMIT ?`)

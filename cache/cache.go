@@ -84,6 +84,7 @@ type Options struct {
 // Cache is the local index. Create one with Open.
 type Cache struct {
 	db          *sql.DB
+	sortIdx     sortIndexMade // sort indexes made or found (sortindex.go)
 	dir         string
 	dataDir     string
 	parseHeader func(io.Reader) (postamail.Header, error)

@@ -309,6 +309,35 @@ CREATE TRIGGER calendar_message_gone AFTER DELETE ON messages BEGIN
 	DELETE FROM calendar_scanned WHERE message_id = old.id;
 END;
 `,
+	// 15: storing a header costs only what every listing needs (issue
+	// 15: the indexes and triggers were most of a first sync's time).
+	// Full-text indexing is deferred: the messages with an id above
+	// fts_state.indexed_upto are not indexed yet (ids only grow), their
+	// body text, when it comes before they are indexed, waits in
+	// fts_bodies, and indexPending indexes them in batches before any
+	// full-text query and when the reader is idle (fts.go). The indexes
+	// of the sorts other than date are made the first time a folder is
+	// listed in that order (sortindex.go); messages_by_seen duplicated
+	// the front of the unread sort's index and is dropped.
+	`
+DROP TRIGGER messages_fts_insert;
+CREATE TABLE fts_state (
+	id           INTEGER PRIMARY KEY CHECK (id = 1),
+	indexed_upto INTEGER NOT NULL -- every message with an id up to this is in messages_fts
+);
+INSERT INTO fts_state (id, indexed_upto) SELECT 1, coalesce(max(id), 0) FROM messages;
+CREATE TABLE fts_bodies (
+	id   INTEGER PRIMARY KEY, -- messages.id, above fts_state.indexed_upto
+	body TEXT NOT NULL
+);
+DROP INDEX messages_sort_arrival;
+DROP INDEX messages_sort_sender;
+DROP INDEX messages_sort_subject;
+DROP INDEX messages_sort_size;
+DROP INDEX messages_sort_unread;
+DROP INDEX messages_sort_flagged;
+DROP INDEX messages_by_seen;
+`,
 }
 
 // schemaVersion is the version a fully migrated index has.

@@ -43,6 +43,9 @@ func (c *Cache) Search(q SearchQuery) ([]Message, error) {
 	if err != nil || where == "" {
 		return nil, err
 	}
+	if err := c.catchUpFTS(); err != nil {
+		return nil, fmt.Errorf("cache: search: %w", err)
+	}
 	// Not c.stmt: the statement's shape depends on the query, and the
 	// prepared-statement cache must not grow with every query typed.
 	// The inner query sorts only (date, id) pairs; whole rows are read for
@@ -77,17 +80,8 @@ func (c *Cache) IndexBody(id int64, text string) error {
 		text = text[:maxBodyText] // a rune cut in two becomes a space below
 	}
 	text = strings.ToValidUTF8(text, " ")
-	// The triggers keep one messages_fts row per messages row.
-	st, err := c.stmt(`UPDATE messages_fts SET body = ? WHERE rowid = ?`)
-	if err != nil {
+	if err := c.setBodyText(id, text); err != nil {
 		return fmt.Errorf("cache: index body: %w", err)
-	}
-	res, err := st.Exec(text, id)
-	if err != nil {
-		return fmt.Errorf("cache: index body: %w", err)
-	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return fmt.Errorf("%w: message %d", ErrNotFound, id)
 	}
 	return nil
 }
@@ -99,6 +93,9 @@ func (c *Cache) SearchIDs(q SearchQuery) ([]int64, error) {
 	where, args, err := searchWhere(q)
 	if err != nil || where == "" {
 		return nil, err
+	}
+	if err := c.catchUpFTS(); err != nil {
+		return nil, fmt.Errorf("cache: search: %w", err)
 	}
 	rows, err := c.db.Query(`SELECT id FROM messages WHERE `+where+
 		` ORDER BY date DESC, id DESC LIMIT ? OFFSET ?`, args...)

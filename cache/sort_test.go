@@ -65,6 +65,9 @@ func TestSortedPagesUseAnIndex(t *testing.T) {
 	for _, k := range SortKeys {
 		for _, rev := range []bool{false, true} {
 			s := Sort{Key: k, Reverse: rev}
+			if err := c.ensureSortIndex(k); err != nil {
+				t.Fatal(err)
+			}
 			rows, err := c.db.Query(`EXPLAIN QUERY PLAN SELECT `+messageColumns+` FROM messages WHERE account = ? AND folder = ? ORDER BY `+s.orderBy()+` LIMIT 50 OFFSET 0`, "a", "INBOX")
 			if err != nil {
 				t.Fatal(err)

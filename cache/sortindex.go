@@ -1,0 +1,51 @@
+package cache
+
+import (
+	"fmt"
+	"sync"
+)
+
+// sortIndexes are the indexes of the sorts other than date, made the
+// first time a folder is listed in that order rather than kept up to
+// date by every stored header from the start (migration 15): a cache
+// whose user never sorts by size never pays for a size index. Each
+// expression is exactly the one orderBy writes, so that SQLite reads a
+// sorted page from the index in either direction.
+var sortIndexes = map[SortKey]string{
+	SortArrival: `CREATE INDEX IF NOT EXISTS messages_sort_arrival ON messages (account, folder, ` + sortArrivalExpr + ` DESC, id DESC)`,
+	SortSender:  `CREATE INDEX IF NOT EXISTS messages_sort_sender ON messages (account, folder, ` + sortSenderExpr + `, id)`,
+	SortSubject: `CREATE INDEX IF NOT EXISTS messages_sort_subject ON messages (account, folder, subject COLLATE NOCASE, id)`,
+	SortSize:    `CREATE INDEX IF NOT EXISTS messages_sort_size ON messages (account, folder, size DESC, id DESC)`,
+	SortUnread:  `CREATE INDEX IF NOT EXISTS messages_sort_unread ON messages (account, folder, seen, date DESC, id DESC)`,
+	SortFlagged: `CREATE INDEX IF NOT EXISTS messages_sort_flagged ON messages (account, folder, ` + sortFlaggedExpr + ` DESC, date DESC, id DESC)`,
+}
+
+// sortIndexMade remembers, per cache, the sort indexes this process has
+// made or found, so a listing asks SQLite at most once per key.
+type sortIndexMade struct {
+	mu   sync.Mutex
+	made map[SortKey]bool
+}
+
+// ensureSortIndex makes the index of sort key k unless it exists. Several
+// processes may do it at once: CREATE INDEX IF NOT EXISTS runs in a write
+// transaction, so one makes it and the others find it.
+func (c *Cache) ensureSortIndex(k SortKey) error {
+	stmt, ok := sortIndexes[k]
+	if !ok {
+		return nil // date: messages_by_folder_date, always there
+	}
+	c.sortIdx.mu.Lock()
+	defer c.sortIdx.mu.Unlock()
+	if c.sortIdx.made[k] {
+		return nil
+	}
+	if _, err := c.db.Exec(stmt); err != nil {
+		return fmt.Errorf("cache: index for sorting by %s: %w", k, err)
+	}
+	if c.sortIdx.made == nil {
+		c.sortIdx.made = map[SortKey]bool{}
+	}
+	c.sortIdx.made[k] = true
+	return nil
+}
