@@ -287,7 +287,7 @@ func (c *Cache) threadFolders(q Query) error {
 		if q.Account != "" && q.Folder != "" {
 			pairs = [][2]string{{q.Account, q.Folder}}
 		} else {
-			rows, err := tx.Query(`SELECT DISTINCT account, folder FROM messages WHERE thread_id = 0`)
+			rows, err := tx.Query(`SELECT DISTINCT account, folder FROM messages WHERE thread_id = 0 AND (? = '' OR account = ?)`, q.Account, q.Account)
 			if err != nil {
 				return err
 			}
@@ -317,9 +317,15 @@ func (c *Cache) threadFolders(q Query) error {
 	return nil
 }
 
+// ThreadAccount threads the messages of every folder of account that
+// have no thread yet (accounts' Tidy, when the reader is idle).
+func (c *Cache) ThreadAccount(account string) error {
+	return c.threadFolders(Query{Account: account})
+}
+
 // Thread computes the threads of a folder's messages that have none yet.
-// Syncs call it once after storing a folder's new headers, off the UI's
-// goroutine, so a threaded listing finds the work done.
+// A threaded listing does it first (List); a sync leaves it for then or
+// for Tidy, so that it stores only what a listing needs.
 func (c *Cache) Thread(account, folder string) error {
 	return c.threadFolders(Query{Account: account, Folder: folder})
 }
