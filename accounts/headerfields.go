@@ -8,7 +8,8 @@ import (
 )
 
 // decodeRawFields fills the index's decoded fields of h (Subject, From,
-// To, Cc, Date, Message-ID, In-Reply-To, References) from h.RawFields,
+// To, Cc, Date, Message-ID, In-Reply-To, References, the attachment and
+// security marks) from h.RawFields,
 // the raw header fields the fetcher handed up, with posta's own header
 // parser: the one the pager reads the whole message with, so that the
 // index shows what the message shows (IMAP's ENVELOPE, the server's
@@ -28,6 +29,7 @@ func decodeRawFields(h *mail.Header) {
 	}
 	h.Subject, h.From, h.To, h.Cc = p.Subject, p.From, p.To, p.Cc
 	h.MessageID, h.InReplyTo, h.References = p.MessageID, p.InReplyTo, p.References
+	h.HasAttachment, h.Security = p.HasAttachment, p.Security
 	if !p.Date.IsZero() {
 		h.Date = p.Date // else ENVELOPE's, or the arrival time
 	}

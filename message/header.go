@@ -219,9 +219,9 @@ func headerInfo(th textproto.Header) mail.Header {
 	out.MessageID = firstID(h, "Message-Id")
 	out.InReplyTo = firstID(h, "In-Reply-To")
 	out.References = idList(h, "References")
-	get := rawFieldReader(th)
-	out.Subject = decodeText(get("Subject"))
 	conv := rawFieldConverter(th)
+	get := func(key string) string { return conv(th.Get(key)) }
+	out.Subject = decodeText(get("Subject"))
 	for _, v := range th.Values("From") {
 		// A second From field is not dropped: its addresses join the
 		// first's, as a From naming several authors.

@@ -137,11 +137,7 @@ func encodedWord(s string) (cs string, data []byte, n int, ok bool) {
 	case 'q', 'Q':
 		data = decodeQ(text)
 	case 'b', 'B':
-		var err error
-		data, err = io.ReadAll(&b64Reader{r: strings.NewReader(text)})
-		if err != nil {
-			return "", nil, 0, false
-		}
+		data = decodeB64Word(text)
 	default:
 		return "", nil, 0, false
 	}

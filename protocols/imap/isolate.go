@@ -56,6 +56,36 @@ type headerSync struct {
 	failures int
 	got      []mail.Header // the current batch's headers
 	skipped  []protocols.SkippedMessage
+	// boundedOn is the connection whose answers the caller has bounded
+	// for a whole run of pipelined batches (fetchNewHeaders), so that
+	// try does not bound (and unbound) them batch by batch while the
+	// next batch's answer is already coming; a fetch on any other
+	// connection (a new one, after a failure) is bounded by try.
+	boundedOn *imapclient.Client
+	// ahead is the fetch of the next batch, sent before the answer to the
+	// current one is read (fetchNewHeaders), or nil.
+	ahead *sentFetch
+}
+
+// sentFetch is a header fetch sent ahead, before the answer to the one
+// before it is read (fetchNewHeaders): on c, of uids.
+type sentFetch struct {
+	c  *imapclient.Client
+	fc *imapclient.FetchCommand
+}
+
+// send sends the fetch of uids on the current connection without
+// waiting for its answer.
+func (hs *headerSync) send(uids []imap.UID) *sentFetch {
+	return &sentFetch{c: hs.c, fc: hs.c.Fetch(imap.UIDSetNum(uids...), headerFetchOptions)}
+}
+
+// drop abandons a fetch sent ahead (its batch is fetched again): its
+// answer is read and thrown away, or its connection is gone.
+func (s *sentFetch) drop() {
+	if s != nil {
+		s.fc.Close()
+	}
 }
 
 // close releases the cancellation hooks of the connections it opened.
@@ -70,8 +100,27 @@ func (hs *headerSync) close() {
 // first) even when it fails; the error is then fatal to the sync
 // (cancellation, no reconnection possible, too many failures).
 func (hs *headerSync) batch(uids []imap.UID) ([]mail.Header, error) {
+	return hs.batchSent(nil, uids)
+}
+
+// batchSent is batch for a fetch of uids that may have been sent ahead
+// (sent, nil if not; one sent on a connection since replaced is dropped
+// and the batch fetched again). When the fetch fails, the one sent ahead
+// of it (hs.ahead) is dropped before the rescue: answers come in the
+// order of the commands, and the rescue's would wait behind it.
+func (hs *headerSync) batchSent(sent *sentFetch, uids []imap.UID) ([]mail.Header, error) {
 	hs.got = nil
-	got, suspect, failed, err := hs.try(uids, headerFetchOptions)
+	var fc *imapclient.FetchCommand
+	if sent != nil && sent.c == hs.c {
+		fc = sent.fc
+	} else {
+		sent.drop()
+	}
+	got, suspect, failed, err := hs.trySent(fc, uids, headerFetchOptions)
+	if failed != nil || err != nil {
+		hs.ahead.drop()
+		hs.ahead = nil
+	}
 	if err == nil && failed != nil {
 		rest := missing(uids, got)
 		err = hs.rescue(rest, blame(rest, got, suspect), false, failed)
@@ -164,9 +213,19 @@ func blame(rest []imap.UID, got []mail.Header, suspect imap.UID) imap.UID {
 // returned as failed, with the messages received before it, after the
 // connection was made usable again; err is set when the sync must stop.
 func (hs *headerSync) try(uids []imap.UID, opts *imap.FetchOptions) (got []mail.Header, suspect imap.UID, failed, err error) {
-	restore := hs.f.expectFetches(len(uids))
-	got, suspect, ferr := fetchHeaders(hs.c, hs.folder, uids, opts, hs.f.opts.RawFieldsOnly)
-	restore()
+	return hs.trySent(nil, uids, opts)
+}
+
+// trySent is try for the fetch fc of uids already sent, or sends it when
+// fc is nil.
+func (hs *headerSync) trySent(fc *imapclient.FetchCommand, uids []imap.UID, opts *imap.FetchOptions) (got []mail.Header, suspect imap.UID, failed, err error) {
+	if hs.boundedOn != hs.c {
+		defer hs.f.expectFetches(len(uids))()
+	}
+	if fc == nil {
+		fc = hs.c.Fetch(imap.UIDSetNum(uids...), opts)
+	}
+	got, suspect, ferr := collectHeaders(fc, hs.folder, uids, opts, hs.f.opts.RawFieldsOnly)
 	hs.got = append(hs.got, got...)
 	if ferr == nil {
 		return got, 0, nil, nil

@@ -201,12 +201,32 @@ func (f *Fetcher) fetchNewHeaders(hs *headerSync, req protocols.SyncRequest, uid
 	added := 0
 	var bytes int64
 	skippedBefore := len(hs.skipped)
+	// The fetch of the next batch is sent before the answer to this one is
+	// read, so the server never waits for the client between batches (a
+	// round trip and the client's work on a batch each time: most of the
+	// fetcher's time beyond a raw fetch). Every answer stays bounded to a
+	// batch's messages (fetchLimit counts per command).
+	defer hs.f.expectFetches(f.opts.BatchSize)()
+	hs.boundedOn = hs.c
+	defer func() { hs.boundedOn = nil }()
+	defer func() {
+		hs.ahead.drop()
+		hs.ahead = nil
+	}()
 	for start := 0; start < len(uids); start += f.opts.BatchSize {
 		if err := hs.ctx.Err(); err != nil {
 			return added, err
 		}
 		batch := uids[start:min(start+f.opts.BatchSize, len(uids))]
-		headers, err := hs.batch(batch)
+		sent := hs.ahead
+		if sent == nil {
+			sent = hs.send(batch)
+		}
+		hs.ahead = nil
+		if next := start + f.opts.BatchSize; next < len(uids) {
+			hs.ahead = hs.send(uids[next:min(next+f.opts.BatchSize, len(uids))])
+		}
+		headers, err := hs.batchSent(sent, batch)
 		if req.Headers != nil && len(headers) > 0 {
 			if herr := req.Headers(headers); herr != nil {
 				return added, herr
