@@ -29,6 +29,11 @@ type SyncOptions struct {
 	// Events, if not nil, receives the sync's events (see Event), from
 	// the syncing goroutine.
 	Events func(Event)
+	// Warm connects the interactive lane meanwhile (IMAP), so that a
+	// message opened during the sync costs one round trip: for the
+	// reader. `posta sync` opens nothing and leaves it false (a second
+	// connection and login it would never use).
+	Warm bool
 }
 
 // EventKind says what an Event reports.
@@ -226,7 +231,9 @@ func (a *Account) fetch(ctx context.Context, opts *SyncOptions, rep *SyncReport)
 	if a.caps.LocalIsRecord {
 		return a.bg.do(func(f protocols.Fetcher) error { return a.fetchPOP(ctx, f, opts, rep) })
 	}
-	a.warm()
+	if opts.Warm {
+		a.warm()
+	}
 	return a.bg.do(func(f protocols.Fetcher) error {
 		err := a.fetchIMAP(ctx, f, opts, rep)
 		if r := a.bg.opt.release; r != nil {

@@ -83,6 +83,7 @@ func watchCmd(ctx context.Context, set *accounts.Set, poll time.Duration, events
 // dropped), the others in order, since the index reloads on them.
 func syncCmd(ctx context.Context, a *accounts.Account, opts accounts.SyncOptions, events chan<- tea.Msg) tea.Cmd {
 	return func() tea.Msg {
+		opts.Warm = true // the user may open a message while it runs
 		opts.Events = func(e accounts.Event) {
 			msg := syncEventMsg{ev: e}
 			if e.Kind == accounts.EventProgress {
