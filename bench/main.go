@@ -50,9 +50,14 @@ func main() {
 	rssChild := flag.String("rss-child", "", "internal: run as the memory-measuring child")
 	serveN := flag.Int("serve", 0, "start the demo servers with this many messages, print a `posta sync` command line for them and wait (for profiling by hand)")
 	serveBin := flag.String("serve-bin", "posta", "the posta binary the -serve command line names")
+	serveDove := flag.Bool("serve-dovecot", false, "with -serve: seed the mailstack's Dovecot instead (up, env exported), print the command line and return")
 	flag.Parse()
 	if *serveN > 0 {
-		if err := serve(*serveN, *serveBin); err != nil {
+		do := serve
+		if *serveDove {
+			do = serveDovecot
+		}
+		if err := do(*serveN, *serveBin); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}

@@ -35,3 +35,30 @@ func serve(n int, bin string) error {
 	<-stop
 	return nil
 }
+
+// serveDovecot seeds the Dovecot of scripts/mailstack.sh (up, its env
+// exported) with n messages, as the Dovecot rows do, and prints a
+// `posta sync` command line for it.
+func serveDovecot(n int, bin string) error {
+	stack, err := findMailstack()
+	if err != nil {
+		return err
+	}
+	box, err := stack.seed(n)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "posta-bench-dovecot-")
+	if err != nil {
+		return err
+	}
+	conf := filepath.Join(dir, "posta.toml")
+	pop3Addr := os.Getenv("MAILSTACK_POP3")
+	if err := writeSyncConfig(conf, syncServers{imapAddr: stack.imapAddr, pop3Addr: pop3Addr, smtpAddr: stack.smtpAddr,
+		imapUser: box.user, pop3User: box.user, password: box.password, caFile: stack.caFile}); err != nil {
+		return err
+	}
+	fmt.Printf("Dovecot user %s with %d messages and the marker\n", box.user, n)
+	fmt.Printf("%s --config %s --cache-dir %s/run/cache --data-dir %s/run/data sync --account work|home\n", bin, conf, dir, dir)
+	return nil
+}
