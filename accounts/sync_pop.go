@@ -170,19 +170,19 @@ func (w *popWriter) add(uidl string, head []byte, r io.Reader) error {
 	if errors.Is(err, cache.ErrAlreadyDelivered) {
 		// Stored by another process since this sync listed what it knew
 		// (and deleted here since): it is safe.
-		return nil
+		err = nil
+	} else if err == nil {
+		select {
+		case w.added <- struct{}{}: // wake the committer
+		default:
+		}
 	}
-	if err != nil {
-		return err
+	if err == nil {
+		w.mu.Lock()
+		w.known[uidl] = struct{}{}
+		w.mu.Unlock()
 	}
-	w.mu.Lock()
-	w.known[uidl] = struct{}{}
-	w.mu.Unlock()
-	select {
-	case w.added <- struct{}{}:
-	default:
-	}
-	return nil
+	return err
 }
 
 // isKnown reports whether the index knew uidl when the sync began, or a
@@ -287,6 +287,23 @@ func (w *popWriter) close() {
 	w.wg.Wait()
 }
 
+// serialEvents returns opts with its Events called one at a time: the
+// POP3 download reports progress from the downloading goroutine and
+// stored messages from the committing one.
+func serialEvents(opts *SyncOptions) *SyncOptions {
+	if opts == nil || opts.Events == nil {
+		return opts
+	}
+	o := *opts
+	var mu sync.Mutex
+	o.Events = func(e Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		opts.Events(e)
+	}
+	return &o
+}
+
 // readFull reads into buf until it is full (err nil) or r ends (io.EOF,
 // n bytes read). Unlike io.ReadFull it tells a whole short message from a
 // broken one: r's own errors, io.ErrUnexpectedEOF included (a connection
@@ -321,6 +338,7 @@ func (a *Account) fetchPOPWith(ctx context.Context, f protocols.Fetcher, opts *S
 	if err != nil {
 		return err
 	}
+	opts = serialEvents(opts)
 	notify := a.storedNotifier(opts, cache.FolderInbox)
 	defer notify(true)
 	// Messages are written as they arrive and made durable and indexed a
