@@ -37,11 +37,8 @@ func (a *Account) fetchPOP(ctx context.Context, f protocols.Fetcher, opts *SyncO
 	}
 	defer release()
 	err = a.fetchPOPWith(ctx, f, opts, rep, popPolicyFor(a.cfg.Fetch))
-	// Thread what arrived (and what is stored even if the sync failed
-	// midway), so the threaded view finds the work done.
-	if terr := a.cache.Thread(a.Name(), cache.FolderInbox); err == nil {
-		err = terr
-	}
+	// Threads and the full-text index are left, as for IMAP, for the
+	// first threaded listing or search, or for the reader's Tidy.
 	a.emit(opts, Event{Kind: EventFolderDone, Folder: cache.FolderInbox, Err: err})
 	return err
 }
