@@ -68,23 +68,39 @@ type headerSync struct {
 }
 
 // sentFetch is a header fetch sent ahead, before the answer to the one
-// before it is read (fetchNewHeaders): on c, of uids.
+// before it is read (fetchNewHeaders): on c. Its answer is read by a
+// goroutine of its own as it comes: a server may answer pipelined
+// commands together (Dovecot interleaves their FETCH responses), and
+// go-imap hands each response to its command and waits until that
+// command takes in the message's literal, so reading the answers one
+// command after the other would deadlock.
 type sentFetch struct {
-	c  *imapclient.Client
-	fc *imapclient.FetchCommand
+	c       *imapclient.Client
+	done    chan struct{}
+	got     []mail.Header
+	suspect imap.UID
+	err     error
 }
 
-// send sends the fetch of uids on the current connection without
-// waiting for its answer.
+// send sends the fetch of uids on the current connection and starts
+// reading its answer.
 func (hs *headerSync) send(uids []imap.UID) *sentFetch {
-	return &sentFetch{c: hs.c, fc: hs.c.Fetch(imap.UIDSetNum(uids...), headerFetchOptions)}
+	s := &sentFetch{c: hs.c, done: make(chan struct{})}
+	fc := hs.c.Fetch(imap.UIDSetNum(uids...), headerFetchOptions)
+	folder, rawOnly := hs.folder, hs.f.opts.RawFieldsOnly
+	go func() {
+		defer close(s.done)
+		s.got, s.suspect, s.err = collectHeaders(fc, folder, uids, headerFetchOptions, rawOnly)
+	}()
+	return s
 }
 
-// drop abandons a fetch sent ahead (its batch is fetched again): its
-// answer is read and thrown away, or its connection is gone.
+// drop abandons a fetch sent ahead (its batch is fetched again): it
+// waits until its answer has been read (and thrown away) or its
+// connection is gone.
 func (s *sentFetch) drop() {
 	if s != nil {
-		s.fc.Close()
+		<-s.done
 	}
 }
 
@@ -110,13 +126,11 @@ func (hs *headerSync) batch(uids []imap.UID) ([]mail.Header, error) {
 // order of the commands, and the rescue's would wait behind it.
 func (hs *headerSync) batchSent(sent *sentFetch, uids []imap.UID) ([]mail.Header, error) {
 	hs.got = nil
-	var fc *imapclient.FetchCommand
-	if sent != nil && sent.c == hs.c {
-		fc = sent.fc
-	} else {
+	if sent != nil && sent.c != hs.c {
 		sent.drop()
+		sent = nil
 	}
-	got, suspect, failed, err := hs.trySent(fc, uids, headerFetchOptions)
+	got, suspect, failed, err := hs.trySent(sent, uids, headerFetchOptions)
 	if failed != nil || err != nil {
 		hs.ahead.drop()
 		hs.ahead = nil
@@ -216,16 +230,19 @@ func (hs *headerSync) try(uids []imap.UID, opts *imap.FetchOptions) (got []mail.
 	return hs.trySent(nil, uids, opts)
 }
 
-// trySent is try for the fetch fc of uids already sent, or sends it when
-// fc is nil.
-func (hs *headerSync) trySent(fc *imapclient.FetchCommand, uids []imap.UID, opts *imap.FetchOptions) (got []mail.Header, suspect imap.UID, failed, err error) {
+// trySent is try for the fetch of uids already sent, or fetches them
+// when sent is nil.
+func (hs *headerSync) trySent(sent *sentFetch, uids []imap.UID, opts *imap.FetchOptions) (got []mail.Header, suspect imap.UID, failed, err error) {
 	if hs.boundedOn != hs.c {
 		defer hs.f.expectFetches(len(uids))()
 	}
-	if fc == nil {
-		fc = hs.c.Fetch(imap.UIDSetNum(uids...), opts)
+	var ferr error
+	if sent != nil {
+		<-sent.done
+		got, suspect, ferr = sent.got, sent.suspect, sent.err
+	} else {
+		got, suspect, ferr = fetchHeaders(hs.c, hs.folder, uids, opts, hs.f.opts.RawFieldsOnly)
 	}
-	got, suspect, ferr := collectHeaders(fc, hs.folder, uids, opts, hs.f.opts.RawFieldsOnly)
 	hs.got = append(hs.got, got...)
 	if ferr == nil {
 		return got, 0, nil, nil

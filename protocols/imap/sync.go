@@ -205,8 +205,9 @@ func (f *Fetcher) fetchNewHeaders(hs *headerSync, req protocols.SyncRequest, uid
 	// read, so the server never waits for the client between batches (a
 	// round trip and the client's work on a batch each time: most of the
 	// fetcher's time beyond a raw fetch). Every answer stays bounded to a
-	// batch's messages (fetchLimit counts per command).
-	defer hs.f.expectFetches(f.opts.BatchSize)()
+	// batch's messages each: two commands' worth, since a server may
+	// answer both at once (fetchLimit counts until a tagged response).
+	defer hs.f.expectFetches(2 * f.opts.BatchSize)()
 	hs.boundedOn = hs.c
 	defer func() { hs.boundedOn = nil }()
 	defer func() {
