@@ -391,10 +391,7 @@ func (a *Account) syncFolder(ctx context.Context, f protocols.Fetcher, fo mail.F
 		Headers: func(hs []mail.Header) error {
 			hs = slices.Clone(hs) // the fetcher may read its own after the call
 			return dec.then(func() error {
-				for i := range hs {
-					hs[i].Folder = folder
-					decodeRawFields(&hs[i])
-				}
+				decodeBatch(hs, folder)
 				return st.then(func() error {
 					if err := a.cache.PutHeaders(a.Name(), hs); err != nil {
 						return err
@@ -450,6 +447,28 @@ func (a *Account) syncFolder(ctx context.Context, f protocols.Fetcher, fo mail.F
 		m.Status = fo.State
 	}
 	return a.cache.SetFolderMeta(a.Name(), folder, m)
+}
+
+// decodeBatch decodes the raw fields of a batch of headers of folder,
+// its two halves at once: decoding is the sync's most costly step on the
+// client (about 30 µs a header), and a half runs on each core while the
+// fetcher and the storer wait for the server and SQLite.
+func decodeBatch(hs []mail.Header, folder string) {
+	decode := func(part []mail.Header) {
+		for i := range part {
+			part[i].Folder = folder
+			decodeRawFields(&part[i])
+		}
+	}
+	if len(hs) < 64 {
+		decode(hs)
+		return
+	}
+	half := len(hs) / 2
+	var wg sync.WaitGroup
+	wg.Go(func() { decode(hs[:half]) })
+	decode(hs[half:])
+	wg.Wait()
 }
 
 // storer runs the work handed to it (storing a batch of headers,

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -24,6 +25,10 @@ stderr. The exit status is non-zero when a server, a folder or a message
 failed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// A short batch job whose heap stays small (tens of MiB at
+			// 10,000 messages): collecting less often costs a little
+			// memory and saves the GC's share of a first sync's CPU.
+			debug.SetGCPercent(400)
 			c, err := g.openCore()
 			if err != nil {
 				return err
