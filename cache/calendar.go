@@ -50,6 +50,9 @@ func (c *Cache) RecordCalendar(id int64, events []CalendarEvent) error {
 // first, whose body is here and that have not been looked at for
 // calendar parts.
 func (c *Cache) CalendarUnscanned(account string, limit int) ([]int64, error) {
+	if err := c.ensureSortIndex(listAccountDate); err != nil {
+		return nil, fmt.Errorf("cache: calendar scan: %w", err)
+	}
 	rows, err := c.db.Query(`SELECT id FROM messages
 		WHERE account = ? AND (has_body = 1 OR maildir_path != '')
 		  AND id NOT IN (SELECT message_id FROM calendar_scanned)

@@ -49,10 +49,8 @@ func (c *Cache) List(q Query) ([]Message, error) {
 		limit = -1
 	}
 	order := ` ORDER BY ` + q.Sort.orderBy()
-	if !q.Threaded {
-		if err := c.ensureSortIndex(q.Sort.Key); err != nil {
-			return nil, err
-		}
+	if err := c.ensureSortIndex(q.listIndex()); err != nil {
+		return nil, err
 	}
 	if q.Threaded {
 		if err := c.threadFolders(q); err != nil {

@@ -338,6 +338,15 @@ DROP INDEX messages_sort_unread;
 DROP INDEX messages_sort_flagged;
 DROP INDEX messages_by_seen;
 `,
+	// 16: the indexes of the listings other than a folder's by date
+	// (threaded; an account's or every account's messages by date) are
+	// made the first time such a listing is asked for (sortindex.go),
+	// as the sort indexes since migration 15.
+	`
+DROP INDEX messages_threaded;
+DROP INDEX messages_by_account_date;
+DROP INDEX messages_by_date;
+`,
 }
 
 // schemaVersion is the version a fully migrated index has.

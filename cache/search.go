@@ -46,6 +46,9 @@ func (c *Cache) Search(q SearchQuery) ([]Message, error) {
 	if err := c.catchUpFTS(); err != nil {
 		return nil, fmt.Errorf("cache: search: %w", err)
 	}
+	if err := c.ensureSortIndex(listAllDate); err != nil { // results come newest first
+		return nil, fmt.Errorf("cache: search: %w", err)
+	}
 	// Not c.stmt: the statement's shape depends on the query, and the
 	// prepared-statement cache must not grow with every query typed.
 	// The inner query sorts only (date, id) pairs; whole rows are read for
@@ -95,6 +98,9 @@ func (c *Cache) SearchIDs(q SearchQuery) ([]int64, error) {
 		return nil, err
 	}
 	if err := c.catchUpFTS(); err != nil {
+		return nil, fmt.Errorf("cache: search: %w", err)
+	}
+	if err := c.ensureSortIndex(listAllDate); err != nil { // results come newest first
 		return nil, fmt.Errorf("cache: search: %w", err)
 	}
 	rows, err := c.db.Query(`SELECT id FROM messages WHERE `+where+

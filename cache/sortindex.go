@@ -20,6 +20,34 @@ var sortIndexes = map[SortKey]string{
 	SortFlagged: `CREATE INDEX IF NOT EXISTS messages_sort_flagged ON messages (account, folder, ` + sortFlaggedExpr + ` DESC, date DESC, id DESC)`,
 }
 
+// The listings besides sorted folders whose indexes are made on first
+// use (migration 16): threaded, and across folders by date.
+const (
+	listThreaded    SortKey = "threaded"     // a folder in thread order
+	listAccountDate SortKey = "account-date" // an account's messages by date
+	listAllDate     SortKey = "all-date"     // every account's messages by date
+)
+
+func init() {
+	sortIndexes[listThreaded] = `CREATE INDEX IF NOT EXISTS messages_threaded ON messages (account, folder, thread_latest DESC, thread_id DESC, thread_order)`
+	sortIndexes[listAccountDate] = `CREATE INDEX IF NOT EXISTS messages_by_account_date ON messages (account, date DESC, id DESC)`
+	sortIndexes[listAllDate] = `CREATE INDEX IF NOT EXISTS messages_by_date ON messages (date DESC, id DESC)`
+}
+
+// listIndex is the index q's listing reads its page from, among those
+// made on first use ("" for a folder by date).
+func (q Query) listIndex() SortKey {
+	switch {
+	case q.Threaded:
+		return listThreaded
+	case q.Folder == "" && q.Account != "":
+		return listAccountDate
+	case q.Folder == "":
+		return listAllDate
+	}
+	return q.Sort.Key
+}
+
 // sortIndexMade remembers, per cache, the sort indexes this process has
 // made or found, so a listing asks SQLite at most once per key.
 type sortIndexMade struct {
