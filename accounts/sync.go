@@ -485,7 +485,7 @@ type storer struct {
 
 // storerQueue bounds the steps waiting: a header sync fetches at most
 // about two batches ahead of the one being stored.
-const storerQueue = 2
+const storerQueue = 4
 
 func startStorer() *storer {
 	s := &storer{work: make(chan func() error, storerQueue), done: make(chan struct{})}

@@ -62,9 +62,9 @@ type headerSync struct {
 	// next batch's answer is already coming; a fetch on any other
 	// connection (a new one, after a failure) is bounded by try.
 	boundedOn *imapclient.Client
-	// ahead is the fetch of the next batch, sent before the answer to the
-	// current one is read (fetchNewHeaders), or nil.
-	ahead *sentFetch
+	// ahead are the fetches of the next batches, sent before the answer
+	// to the current one is read (fetchNewHeaders), in order.
+	ahead []*sentFetch
 }
 
 // sentFetch is a header fetch sent ahead, before the answer to the one
@@ -93,6 +93,15 @@ func (hs *headerSync) send(uids []imap.UID) *sentFetch {
 		s.got, s.suspect, s.err = collectHeaders(fc, folder, uids, headerFetchOptions, rawOnly)
 	}()
 	return s
+}
+
+// dropAhead abandons the fetches sent ahead: fetchNewHeaders sends
+// their batches again.
+func (hs *headerSync) dropAhead() {
+	for _, s := range hs.ahead {
+		s.drop()
+	}
+	hs.ahead = nil
 }
 
 // drop abandons a fetch sent ahead (its batch is fetched again): it
@@ -132,8 +141,7 @@ func (hs *headerSync) batchSent(sent *sentFetch, uids []imap.UID) ([]mail.Header
 	}
 	got, suspect, failed, err := hs.trySent(sent, uids, headerFetchOptions)
 	if failed != nil || err != nil {
-		hs.ahead.drop()
-		hs.ahead = nil
+		hs.dropAhead()
 	}
 	if err == nil && failed != nil {
 		rest := missing(uids, got)

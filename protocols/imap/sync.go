@@ -178,6 +178,10 @@ func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.
 	return res, nil
 }
 
+// fetchAhead is how many batches' fetches are sent ahead of the one
+// whose answer is being read.
+const fetchAhead = 3
+
 // firstScreen is how many of the newest UIDs a sync into an empty cache
 // fetches before anything else: a screenful and then some.
 const firstScreen = 100
@@ -201,31 +205,34 @@ func (f *Fetcher) fetchNewHeaders(hs *headerSync, req protocols.SyncRequest, uid
 	added := 0
 	var bytes int64
 	skippedBefore := len(hs.skipped)
-	// The fetch of the next batch is sent before the answer to this one is
-	// read, so the server never waits for the client between batches (a
-	// round trip and the client's work on a batch each time: most of the
-	// fetcher's time beyond a raw fetch). Every answer stays bounded to a
-	// batch's messages each: two commands' worth, since a server may
-	// answer both at once (fetchLimit counts until a tagged response).
-	defer hs.f.expectFetches(2 * f.opts.BatchSize)()
+	// The fetches of the next batches (up to fetchAhead) are sent before
+	// the answer to this one is read, so the server never waits for the
+	// client between batches (a round trip and the client's work on a
+	// batch each time: most of the fetcher's time beyond a raw fetch).
+	// Every answer stays bounded: fetchAhead+1 commands' worth of
+	// messages, since a server may answer them at once (fetchLimit counts
+	// until a tagged response).
+	defer hs.f.expectFetches((fetchAhead + 1) * f.opts.BatchSize)()
 	hs.boundedOn = hs.c
 	defer func() { hs.boundedOn = nil }()
-	defer func() {
-		hs.ahead.drop()
-		hs.ahead = nil
-	}()
+	defer hs.dropAhead()
+	batchAt := func(start int) []imap.UID { return uids[start:min(start+f.opts.BatchSize, len(uids))] }
+	sentUpTo := 0 // uids[:sentUpTo] are sent (or fetched)
 	for start := 0; start < len(uids); start += f.opts.BatchSize {
 		if err := hs.ctx.Err(); err != nil {
 			return added, err
 		}
-		batch := uids[start:min(start+f.opts.BatchSize, len(uids))]
-		sent := hs.ahead
-		if sent == nil {
-			sent = hs.send(batch)
+		batch := batchAt(start)
+		var sent *sentFetch
+		if len(hs.ahead) > 0 {
+			sent, hs.ahead = hs.ahead[0], hs.ahead[1:]
+		} else {
+			sent, sentUpTo = hs.send(batch), start+len(batch)
 		}
-		hs.ahead = nil
-		if next := start + f.opts.BatchSize; next < len(uids) {
-			hs.ahead = hs.send(uids[next:min(next+f.opts.BatchSize, len(uids))])
+		for len(hs.ahead) < fetchAhead && sentUpTo < len(uids) {
+			next := batchAt(sentUpTo)
+			hs.ahead = append(hs.ahead, hs.send(next))
+			sentUpTo += len(next)
 		}
 		headers, err := hs.batchSent(sent, batch)
 		if req.Headers != nil && len(headers) > 0 {
