@@ -73,13 +73,11 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 		if bin == "" {
 			return 0, nil
 		}
-		cacheDir, dataDir := fresh()
-		defer os.RemoveAll(filepath.Dir(cacheDir))
+		cacheDir, dataDir := fresh() // removed with dir, at the end (see fixture.syncProcessFresh)
 		return syncProcess(ctx, bin, conf, account, cacheDir, dataDir, want)
 	}
 	sync := func(account string) (time.Duration, error) {
-		cacheDir, dataDir := fresh()
-		defer os.RemoveAll(filepath.Dir(cacheDir))
+		cacheDir, dataDir := fresh() // removed with dir, at the end (see fixture.syncProcessFresh)
 		c, set, err := openSet(cfg, cacheDir, dataDir)
 		if err != nil {
 			return 0, err

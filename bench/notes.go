@@ -14,8 +14,9 @@ func methodNotes(rep *report) []string {
 		"IMAP first sync: `posta sync --account work` as a user runs it (the binary built with go build, with --config, --cache-dir and --data-dir naming fresh folders; " +
 			"timed from the start of the process to its exit; the row's note gives `accounts.Account.Sync` in this process), the work account limited to INBOX: LOGIN, LIST, SELECT, UID SEARCH, " +
 			"UID FETCH of the index items (UID FLAGS INTERNALDATE RFC822.SIZE and `BODY.PEEK[HEADER.FIELDS (Subject From To Cc Date Message-ID In-Reply-To References Content-Type Content-Disposition)]`; " +
-			"no ENVELOPE or BODYSTRUCTURE since issue 15) in batches of 500 newest first, while another goroutine decodes each batch's fields with posta's own header parser " +
-			"and stores it (SQLite rows, 64 a statement, with the full-text and counter triggers); then the folder is threaded. " +
+			"no ENVELOPE or BODYSTRUCTURE since issue 15): the 100 newest first, then the rest in batches of 500 newest first, up to three batches' fetches sent ahead of the one being read; " +
+			"each batch's answer is read by a goroutine of its own, its fields decoded with posta's own header parser (two goroutines a batch) and stored by a third stage " +
+			"(SQLite rows, 64 a statement; four indexes and the counter trigger: the full-text index, the threads and the indexes of the other sorts and views are made later, see the deferred-indexing row). " +
 			"Baseline: go-imap's client, LOGIN, SELECT and one `UID FETCH 1:*` of the very same items, streamed and discarded " +
 			"(go-imap still decodes the response; nothing is converted or stored). One untimed baseline fetch warms the server first; " +
 			"posta and baseline runs alternate. The row's explanation times the parts of posta's work alone in the same run (bench/breakdown.go).",
@@ -31,8 +32,9 @@ func methodNotes(rep *report) []string {
 			"and reads the page with LIMIT/OFFSET (O(offset)); a count kept from the folder counters and keyset paging would make it constant.",
 		"Search: cache.Search with the TUI's result bound (5000) over the synced folder. Header sync does not fetch bodies, so only subjects and addresses are indexed.",
 		"POP3: `posta sync --account home` as for IMAP (the note gives `accounts.Account.Sync` in this process) into fresh folders, leaving mail on the server (the default): STAT, LIST and UIDL, RETRs pipelined 32 ahead; " +
-			"each message is read into memory (up to 256 KiB; a bigger one is streamed to disk) while two goroutines parse its header and body text and write it into the Maildir's tmp/; " +
-			"about every second and before QUIT the batch is made durable at once (one syncfs, renames into cur/, one directory fsync) and indexed in one transaction (64 rows a statement). " +
+			"each message is read into memory (up to 256 KiB; a bigger one is streamed to disk) while another goroutine parses its header and body text (a fast path for plain messages) and creates its file in the Maildir's tmp/, one at a time; " +
+			"a committer goroutine makes what was written durable in the background every 250 ms while the download goes on (one syncfs, renames into cur/, directory fsyncs) and indexes it in one transaction (64 rows a statement), " +
+			"and once more before QUIT; threads and the full-text index are left for later, as for IMAP. " +
 			"Baseline: go-pop3 USER/PASS, STAT and RETR of every message, one at a time, into a buffer that is dropped. " +
 			"The row's explanation times the parts of posta's work alone in the same run (bench/breakdown.go).",
 		openMethodNote,
