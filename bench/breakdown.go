@@ -223,7 +223,7 @@ func deferredIndexing(cacheDir, dataDir string) (time.Duration, error) {
 	if n == 0 {
 		return 0, fmt.Errorf("deferred indexing: nothing was left to index")
 	}
-	if err := c.ThreadAccount("work"); err != nil {
+	if err := c.ThreadAccount(context.Background(), "work"); err != nil {
 		return 0, err
 	}
 	return time.Since(start), nil

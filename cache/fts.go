@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 )
@@ -32,9 +33,18 @@ func addressText(col string) string {
 // returns how many it indexed. The reader calls it when a sync ends;
 // searches call it themselves.
 func (c *Cache) IndexPending() (int, error) {
+	return c.IndexPendingContext(context.Background())
+}
+
+// IndexPendingContext is IndexPending, stopping between (or within) its
+// batches when ctx ends; what is not indexed then stays for later.
+func (c *Cache) IndexPendingContext(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		n, err := c.indexPendingBatch()
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		n, err := c.indexPendingBatch(ctx)
 		total += n
 		if err != nil {
 			return total, fmt.Errorf("cache: index for search: %w", err)
@@ -47,9 +57,9 @@ func (c *Cache) IndexPending() (int, error) {
 
 // indexPendingBatch indexes up to ftsBatch messages above the mark,
 // oldest first, in one transaction.
-func (c *Cache) indexPendingBatch() (int, error) {
+func (c *Cache) indexPendingBatch(ctx context.Context) (int, error) {
 	var n int
-	err := c.inTx(func(tx *sql.Tx) error {
+	err := c.inTxContext(ctx, func(tx *sql.Tx) error {
 		var upto int64
 		if err := tx.QueryRow(`SELECT indexed_upto FROM fts_state`).Scan(&upto); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -98,5 +99,34 @@ func TestSortIndexMadeOnFirstUse(t *testing.T) {
 	mustList(t, c, Query{Account: "acc", Folder: "INBOX", Sort: Sort{Key: SortSize}})
 	if !exists() {
 		t.Fatal("listing by size did not make the size index")
+	}
+}
+
+// TestTidyWorkStopsWithItsContext: the indexing a sync leaves for later
+// gives up when its context ends (the reader quits), leaving the rest.
+func TestTidyWorkStopsWithItsContext(t *testing.T) {
+	c := openTest(t, testOptions(t))
+	if err := c.PutHeaders("acc", benchHeaders(2000)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if n, err := c.IndexPendingContext(ctx); err == nil || n != 0 {
+		t.Errorf("IndexPendingContext(cancelled) = %d, %v; want 0 and an error", n, err)
+	}
+	if err := c.ThreadAccount(ctx, "acc"); err == nil {
+		t.Error("ThreadAccount(cancelled) succeeded")
+	}
+	var threaded, indexed int
+	c.db.QueryRow(`SELECT count(*) FROM messages WHERE thread_id != 0`).Scan(&threaded)
+	c.db.QueryRow(`SELECT count(*) FROM messages_fts`).Scan(&indexed)
+	if threaded != 0 || indexed != 0 {
+		t.Errorf("after cancelled work: %d threaded, %d indexed; want none", threaded, indexed)
+	}
+	if err := c.ThreadAccount(context.Background(), "acc"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := c.IndexPending(); err != nil || n != 2000 {
+		t.Errorf("IndexPending later = %d, %v; want 2000", n, err)
 	}
 }

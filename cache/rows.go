@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"strings"
@@ -130,7 +131,14 @@ func (c *Cache) stmt(query string) (*sql.Stmt, error) {
 
 // inTx runs fn in one write transaction.
 func (c *Cache) inTx(fn func(tx *sql.Tx) error) error {
-	tx, err := c.db.Begin()
+	return c.inTxContext(context.Background(), fn)
+}
+
+// inTxContext is inTx bound to ctx: when ctx ends, the statement running
+// finishes, the transaction is rolled back and the next statement fails
+// (database/sql), so work that can wait (Tidy) does not hold up a quit.
+func (c *Cache) inTxContext(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := c.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

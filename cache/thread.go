@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"hash/fnv"
@@ -266,6 +267,10 @@ func cmpInt(a, b int64) int {
 // indexed by paths without a threading hook (reconcile, rebuild) are
 // threaded too.
 func (c *Cache) threadFolders(q Query) error {
+	return c.threadFoldersContext(context.Background(), q)
+}
+
+func (c *Cache) threadFoldersContext(ctx context.Context, q Query) error {
 	probe, args := `SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE thread_id = 0 LIMIT 1)`, []any(nil)
 	if q.Account != "" && q.Folder != "" {
 		probe = `SELECT COUNT(*) FROM (SELECT 1 FROM messages INDEXED BY messages_by_thread WHERE thread_id = 0 AND account = ? AND folder = ? LIMIT 1)`
@@ -282,7 +287,7 @@ func (c *Cache) threadFolders(q Query) error {
 	if n == 0 {
 		return nil
 	}
-	err = c.inTx(func(tx *sql.Tx) error {
+	err = c.inTxContext(ctx, func(tx *sql.Tx) error {
 		var pairs [][2]string
 		if q.Account != "" && q.Folder != "" {
 			pairs = [][2]string{{q.Account, q.Folder}}
@@ -318,9 +323,10 @@ func (c *Cache) threadFolders(q Query) error {
 }
 
 // ThreadAccount threads the messages of every folder of account that
-// have no thread yet (accounts' Tidy, when the reader is idle).
-func (c *Cache) ThreadAccount(account string) error {
-	return c.threadFolders(Query{Account: account})
+// have no thread yet (accounts' Tidy, when the reader is idle); when ctx
+// ends, the work is rolled back and left for later.
+func (c *Cache) ThreadAccount(ctx context.Context, account string) error {
+	return c.threadFoldersContext(ctx, Query{Account: account})
 }
 
 // Thread computes the threads of a folder's messages that have none yet.

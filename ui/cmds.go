@@ -106,9 +106,9 @@ func syncCmd(ctx context.Context, a *accounts.Account, opts accounts.SyncOptions
 // tidyCmd does the indexing a sync that brought new mail left for
 // later (threads, the full-text index) off the screen's path; its error
 // is left for the search or threaded listing that would redo the work.
-func tidyCmd(a *accounts.Account) tea.Cmd {
+func tidyCmd(ctx context.Context, a *accounts.Account) tea.Cmd {
 	return func() tea.Msg {
-		a.Tidy()
+		a.Tidy(ctx) // stops when the reader quits
 		return nil
 	}
 }

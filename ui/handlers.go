@@ -55,7 +55,7 @@ func (m Model) handleSyncDone(msg syncDoneMsg) (Model, tea.Cmd) {
 	case msg.report.Added > 0:
 		m.setInfo(fmt.Sprintf("%s: %d new", msg.report.Account, msg.report.Added))
 		if a, err := m.set.Get(msg.report.Account); err == nil {
-			next = tea.Batch(next, tidyCmd(a))
+			next = tea.Batch(next, tidyCmd(m.ctx, a))
 		}
 		if m.primed[msg.report.Account] {
 			// Not on an account's very first download: all of it is
