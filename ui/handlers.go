@@ -48,15 +48,19 @@ func (m Model) handleSyncDone(msg syncDoneMsg) (Model, tea.Cmd) {
 		}
 	}()
 	delete(m.acctErr, msg.report.Account)
+	if msg.err == nil && (msg.report.Added > 0 || !m.primed[msg.report.Account]) {
+		// New mail, or the session's first sync: what an earlier sync
+		// (`posta sync`, a reader quit early) left unindexed is done now.
+		if a, err := m.set.Get(msg.report.Account); err == nil {
+			next = tea.Batch(next, tidyCmd(m.ctx, a))
+		}
+	}
 	switch {
 	case msg.err != nil && !errors.As(msg.err, &copyErr):
 		m.acctErr[msg.report.Account] = sanitize.Line(msg.err.Error())
 		m.setAccountError(msg.report.Account, msg.err)
 	case msg.report.Added > 0:
 		m.setInfo(fmt.Sprintf("%s: %d new", msg.report.Account, msg.report.Added))
-		if a, err := m.set.Get(msg.report.Account); err == nil {
-			next = tea.Batch(next, tidyCmd(m.ctx, a))
-		}
 		if m.primed[msg.report.Account] {
 			// Not on an account's very first download: all of it is
 			// "new" then, and none of it is news.
