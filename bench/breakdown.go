@@ -201,7 +201,7 @@ func pop3Breakdown(ctx context.Context, ep protocols.Endpoint, dir string, want 
 	if _, err := batch.Commit(); err != nil {
 		return nil, err
 	}
-	b.add("POPBatch.Commit (renames into cur/, directory fsync, the index rows with the full-text and counter triggers in one transaction, and its own syncfs with little left to flush)", time.Since(start))
+	b.add("POPBatch.Commit (renames into cur/, directory fsync, the index rows, their indexes, the counter trigger and the queued body text in one transaction, and its own syncfs with little left to flush)", time.Since(start))
 	return b, nil
 }
 

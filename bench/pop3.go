@@ -13,7 +13,7 @@ import (
 // syncPOP3Fresh runs the accounts layer's Sync of the home (POP3)
 // account into fresh cache and data folders: the RETRs are pipelined,
 // every message is streamed to the Maildir, and the messages are synced
-// and indexed a batch at a time (about every second, and before QUIT).
+// and indexed a batch at a time (in the background every 250 ms, and before QUIT).
 func (f *fixture) syncPOP3Fresh(ctx context.Context) (time.Duration, error) {
 	cacheDir, dataDir := f.freshDirs()
 	rep, d, err := f.timedSync(ctx, "home", cacheDir, dataDir, nil)
