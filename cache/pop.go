@@ -41,14 +41,8 @@ func (c *Cache) DeliverPOP(account, uidl string, h postamail.Header, r io.Reader
 		// An earlier call wrote the file but failed to index it: index that file.
 		return c.commitDelivered(account, uidl, "", path, h)
 	}
-	if !c.maildirsOK[account] {
-		if err := c.initMaildirs(account); err != nil {
-			return Message{}, err
-		}
-		if c.maildirsOK == nil {
-			c.maildirsOK = map[string]bool{}
-		}
-		c.maildirsOK[account] = true
+	if err := c.ensureMaildirs(account); err != nil {
+		return Message{}, err
 	}
 	folder, ok := localFolder(h.Folder)
 	if !ok {
@@ -321,14 +315,8 @@ func (c *Cache) MovePOP(id int64, folder string) error {
 	if s.Folder == dst {
 		return nil
 	}
-	if !c.maildirsOK[s.Account] {
-		if err := c.initMaildirs(s.Account); err != nil {
-			return err
-		}
-		if c.maildirsOK == nil {
-			c.maildirsOK = map[string]bool{}
-		}
-		c.maildirsOK[s.Account] = true
+	if err := c.ensureMaildirs(s.Account); err != nil {
+		return err
 	}
 	rel := filepath.Join(folderRel(s.Account, dst), "cur", filepath.Base(filepath.FromSlash(s.maildirPath)))
 	return c.renameAndUpdate(s, rel, func(tx *sql.Tx) error {

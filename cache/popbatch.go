@@ -199,14 +199,8 @@ func (b *POPBatch) start() error {
 	}
 	c.popMu.Lock()
 	defer c.popMu.Unlock()
-	if !c.maildirsOK[b.account] {
-		if err := c.initMaildirs(b.account); err != nil {
-			return err
-		}
-		if c.maildirsOK == nil {
-			c.maildirsOK = map[string]bool{}
-		}
-		c.maildirsOK[b.account] = true
+	if err := c.ensureMaildirs(b.account); err != nil {
+		return err
 	}
 	b.landed = maps.Clone(c.unindexed[b.account])
 	b.known = make(map[string]bool, len(known))

@@ -74,7 +74,13 @@ type maildirFile struct {
 	letters string
 }
 
-func (c *Cache) reconcileAccount(account string) error {
+// ensureMaildirs makes the account's Maildirs unless this process has
+// made or found them already. The caller holds popMu (or is alone, as
+// when reconciling at open).
+func (c *Cache) ensureMaildirs(account string) error {
+	if c.maildirsOK[account] {
+		return nil
+	}
 	if err := c.initMaildirs(account); err != nil {
 		return err
 	}
@@ -82,6 +88,14 @@ func (c *Cache) reconcileAccount(account string) error {
 		c.maildirsOK = map[string]bool{}
 	}
 	c.maildirsOK[account] = true
+	return nil
+}
+
+func (c *Cache) reconcileAccount(account string) error {
+	delete(c.maildirsOK, account) // always looked at again when reconciling
+	if err := c.ensureMaildirs(account); err != nil {
+		return err
+	}
 	files, err := c.scanMaildirs(account)
 	if err != nil {
 		return err
