@@ -81,8 +81,12 @@ func TestSendAt(t *testing.T) {
 		t.Fatalf("outbox = %+v, want the scheduled message", items)
 	}
 	at, _ := time.Parse(time.RFC3339, items[0].SendAt)
-	if lt := at.Local(); lt.Hour() != 8 || lt.Minute() != 0 || !lt.After(time.Now()) || lt.After(time.Now().Add(25*time.Hour)) {
-		t.Errorf("send_at = %v, want tomorrow 8:00 local time", lt)
+	// Tomorrow is the next calendar day: after midnight, more than 24
+	// hours away (this test failed between 00:00 and 08:00 when it
+	// allowed at most 25).
+	now := time.Now()
+	if lt, want := at.Local(), time.Date(now.Year(), now.Month(), now.Day()+1, 8, 0, 0, 0, time.Local); !lt.Equal(want) {
+		t.Errorf("send_at = %v, want tomorrow 8:00 local time (%v)", lt, want)
 	}
 	if text := e.mustRun("", "outbox"); !strings.Contains(text, "scheduled") || !strings.Contains(text, at.Local().Format("15:04")) {
 		t.Errorf("outbox table lacks the state or time:\n%s", text)
