@@ -163,10 +163,7 @@ func (b *b64Reader) Read(p []byte) (int, error) {
 		n, err := b.r.Read(b.in)
 		b.feedAll(b.in[:n])
 		if err != nil {
-			if b.padded && !b.stopped {
-				b.decodeLine()
-			}
-			b.flush()
+			b.finish()
 			b.eof = true
 		}
 	}
@@ -283,14 +280,18 @@ func (b *b64Reader) decode(c byte) {
 // was most of what decoding a header allocated.
 func decodeB64Word(text string) []byte {
 	b := b64Reader{out: make([]byte, 0, len(text)*3/4+3)}
-	for i := 0; i < len(text); i++ {
-		b.feed(text[i])
-	}
+	b.feedAll([]byte(text))
+	b.finish()
+	return b.out
+}
+
+// finish decodes what waits at the end of the input: a line after
+// padding, the bytes of an incomplete group.
+func (b *b64Reader) finish() {
 	if b.padded && !b.stopped {
 		b.decodeLine()
 	}
 	b.flush()
-	return b.out
 }
 
 // flush emits the bytes of an incomplete group.
