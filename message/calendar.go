@@ -109,6 +109,13 @@ func calendarData(raw []byte, index int) (data []byte, tooLarge bool, err error)
 	return data, tooLarge, w.saveErr
 }
 
+// MentionsCalendar is a quick test before CalendarParts: whether raw
+// holds "text/calendar" or "application/ics" in any case, as every
+// message with a calendar part does in a Content-Type.
+func MentionsCalendar(raw []byte) bool {
+	return MentionsFold(raw, "text/calendar", "application/ics")
+}
+
 // asciiLower maps each byte to its ASCII lower case.
 var asciiLower = func() (t [256]byte) {
 	for i := range t {
@@ -120,14 +127,17 @@ var asciiLower = func() (t [256]byte) {
 	return t
 }()
 
-// MentionsCalendar is a quick test before CalendarParts: whether raw
-// holds "text/calendar" or "application/ics" in any case, as every
-// message with a calendar part does in a Content-Type. It lower-cases
-// raw a chunk at a time into a buffer of its own and looks for both
-// there: a look at every "/" was slow on base64 attachments, whose
-// alphabet has it (half their characters for some binary data).
-func MentionsCalendar(raw []byte) bool {
-	const keep = len("application/ics") - 1 // a match may straddle two chunks
+// MentionsFold reports whether raw holds one of markers (given in lower
+// case) in any ASCII case. It lower-cases raw a chunk at a time into a
+// buffer of its own (chunks overlap by the longest marker) and looks for
+// the markers there: neither a lower-case copy of a big message (one
+// copy too many for the reader's memory bound) nor a look at every "/"
+// (slow on base64 attachments, whose alphabet has it).
+func MentionsFold(raw []byte, markers ...string) bool {
+	keep := 0 // a match may straddle two chunks
+	for _, m := range markers {
+		keep = max(keep, len(m)-1)
+	}
 	var buf [16 << 10]byte
 	for len(raw) > 0 {
 		n := min(len(raw), len(buf))
@@ -135,8 +145,10 @@ func MentionsCalendar(raw []byte) bool {
 		for i, c := range raw[:n] {
 			low[i] = asciiLower[c]
 		}
-		if bytes.Contains(low, []byte("text/calendar")) || bytes.Contains(low, []byte("application/ics")) {
-			return true
+		for _, m := range markers {
+			if bytes.Contains(low, []byte(m)) {
+				return true
+			}
 		}
 		if n == len(raw) {
 			break

@@ -38,33 +38,8 @@ func prepareCrypto(a *accounts.Account, id int64, raw []byte) message.Crypto {
 var cryptoMarkers = []string{"multipart/signed", "multipart/encrypted", "pkcs7-mime", "-----begin pgp "}
 
 // mentionsCrypto reports whether raw holds one of cryptoMarkers, in any
-// case. It lower-cases a window at a time (windows overlap by a marker's
-// length) instead of the whole message: a lower-case copy of a 50 MB
-// message was one copy too many for the reader's memory bound (bench).
-func mentionsCrypto(raw []byte) bool {
-	const window = 64 << 10
-	overlap := 0
-	for _, m := range cryptoMarkers {
-		overlap = max(overlap, len(m)-1)
-	}
-	buf := make([]byte, 0, window+overlap)
-	for start := 0; start < len(raw); start += window {
-		end := min(len(raw), start+window+overlap)
-		buf = buf[:0]
-		for _, c := range raw[start:end] {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			buf = append(buf, c)
-		}
-		for _, m := range cryptoMarkers {
-			if bytes.Contains(buf, []byte(m)) {
-				return true
-			}
-		}
-	}
-	return false
-}
+// case.
+func mentionsCrypto(raw []byte) bool { return message.MentionsFold(raw, cryptoMarkers...) }
 
 // protectDraft signs and/or encrypts the built message raw as the
 // draft's X-Posta-Crypto line asks, with the keys of from's identity:
