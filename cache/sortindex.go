@@ -5,21 +5,6 @@ import (
 	"sync"
 )
 
-// sortIndexes are the indexes of the sorts other than date, made the
-// first time a folder is listed in that order rather than kept up to
-// date by every stored header from the start (migration 15): a cache
-// whose user never sorts by size never pays for a size index. Each
-// expression is exactly the one orderBy writes, so that SQLite reads a
-// sorted page from the index in either direction.
-var sortIndexes = map[SortKey]string{
-	SortArrival: `CREATE INDEX IF NOT EXISTS messages_sort_arrival ON messages (account, folder, ` + sortArrivalExpr + ` DESC, id DESC)`,
-	SortSender:  `CREATE INDEX IF NOT EXISTS messages_sort_sender ON messages (account, folder, ` + sortSenderExpr + `, id)`,
-	SortSubject: `CREATE INDEX IF NOT EXISTS messages_sort_subject ON messages (account, folder, subject COLLATE NOCASE, id)`,
-	SortSize:    `CREATE INDEX IF NOT EXISTS messages_sort_size ON messages (account, folder, size DESC, id DESC)`,
-	SortUnread:  `CREATE INDEX IF NOT EXISTS messages_sort_unread ON messages (account, folder, seen, date DESC, id DESC)`,
-	SortFlagged: `CREATE INDEX IF NOT EXISTS messages_sort_flagged ON messages (account, folder, ` + sortFlaggedExpr + ` DESC, date DESC, id DESC)`,
-}
-
 // The listings besides sorted folders whose indexes are made on first
 // use (migration 16): threaded, and across folders by date.
 const (
@@ -28,10 +13,23 @@ const (
 	listAllDate     SortKey = "all-date"     // every account's messages by date
 )
 
-func init() {
-	sortIndexes[listThreaded] = `CREATE INDEX IF NOT EXISTS messages_threaded ON messages (account, folder, thread_latest DESC, thread_id DESC, thread_order)`
-	sortIndexes[listAccountDate] = `CREATE INDEX IF NOT EXISTS messages_by_account_date ON messages (account, date DESC, id DESC)`
-	sortIndexes[listAllDate] = `CREATE INDEX IF NOT EXISTS messages_by_date ON messages (date DESC, id DESC)`
+// sortIndexes are the indexes made the first time a listing needs them
+// rather than kept up to date by every stored header from the start: a
+// cache whose user never sorts by size never pays for a size index. The
+// sorts other than date (migration 15): each expression is exactly the
+// one orderBy writes, so that SQLite reads a sorted page from the index
+// in either direction. Then the listings above (migration 16).
+var sortIndexes = map[SortKey]string{
+	SortArrival: `CREATE INDEX IF NOT EXISTS messages_sort_arrival ON messages (account, folder, ` + sortArrivalExpr + ` DESC, id DESC)`,
+	SortSender:  `CREATE INDEX IF NOT EXISTS messages_sort_sender ON messages (account, folder, ` + sortSenderExpr + `, id)`,
+	SortSubject: `CREATE INDEX IF NOT EXISTS messages_sort_subject ON messages (account, folder, subject COLLATE NOCASE, id)`,
+	SortSize:    `CREATE INDEX IF NOT EXISTS messages_sort_size ON messages (account, folder, size DESC, id DESC)`,
+	SortUnread:  `CREATE INDEX IF NOT EXISTS messages_sort_unread ON messages (account, folder, seen, date DESC, id DESC)`,
+	SortFlagged: `CREATE INDEX IF NOT EXISTS messages_sort_flagged ON messages (account, folder, ` + sortFlaggedExpr + ` DESC, date DESC, id DESC)`,
+
+	listThreaded:    `CREATE INDEX IF NOT EXISTS messages_threaded ON messages (account, folder, thread_latest DESC, thread_id DESC, thread_order)`,
+	listAccountDate: `CREATE INDEX IF NOT EXISTS messages_by_account_date ON messages (account, date DESC, id DESC)`,
+	listAllDate:     `CREATE INDEX IF NOT EXISTS messages_by_date ON messages (date DESC, id DESC)`,
 }
 
 // listIndex is the index q's listing reads its page from, among those
