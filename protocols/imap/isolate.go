@@ -121,19 +121,14 @@ func (hs *headerSync) close() {
 	}
 }
 
-// batch fetches the headers of uids. It returns the good ones (newest
-// first) even when it fails; the error is then fatal to the sync
-// (cancellation, no reconnection possible, too many failures).
-func (hs *headerSync) batch(uids []imap.UID) ([]mail.Header, error) {
-	return hs.batchSent(nil, uids)
-}
-
-// batchSent is batch for a fetch of uids that may have been sent ahead
-// (sent, nil if not; one sent on a connection since replaced is dropped
-// and the batch fetched again). When the fetch fails, the one sent ahead
-// of it (hs.ahead) is dropped before the rescue: answers come in the
-// order of the commands, and the rescue's would wait behind it.
-func (hs *headerSync) batchSent(sent *sentFetch, uids []imap.UID) ([]mail.Header, error) {
+// batch reads the headers of uids, whose fetch sent was sent (on a
+// connection since replaced, the batch is fetched again). It returns the
+// good ones (newest first) even when it fails; the error is then fatal
+// to the sync (cancellation, no reconnection possible, too many
+// failures). When the fetch fails, the ones sent after it (hs.ahead) are
+// dropped before the rescue: answers come in the order of the commands,
+// and the rescue's would wait behind them.
+func (hs *headerSync) batch(sent *sentFetch, uids []imap.UID) ([]mail.Header, error) {
 	hs.got = nil
 	if sent != nil && sent.c != hs.c {
 		sent.drop()

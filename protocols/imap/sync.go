@@ -234,7 +234,7 @@ func (f *Fetcher) fetchNewHeaders(hs *headerSync, req protocols.SyncRequest, uid
 			hs.ahead = append(hs.ahead, hs.send(next))
 			sentUpTo += len(next)
 		}
-		headers, err := hs.batchSent(sent, batch)
+		headers, err := hs.batch(sent, batch)
 		if req.Headers != nil && len(headers) > 0 {
 			if herr := req.Headers(headers); herr != nil {
 				return added, herr
