@@ -256,6 +256,9 @@ func (hs *headerSync) trySent(sent *sentFetch, uids []imap.UID, opts *imap.Fetch
 	failed = fmt.Errorf("imap: fetch headers %s: %w", hs.folder, ferr)
 	hs.failures++
 	if hs.failures >= maxFetchFailures {
+		// The connection may be broken in a way Closed() does not show
+		// yet: the next Fetcher call must not find it.
+		hs.f.dropBroken(hs.c, ferr)
 		return got, 0, nil, fmt.Errorf("imap: fetch headers %s: giving up after %d failed fetches: %w", hs.folder, hs.failures, ferr)
 	}
 	if err := hs.recover(ferr); err != nil {
