@@ -75,16 +75,28 @@ func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.
 	defer hs.close()
 
 	// An empty cache: the newest screenful first, by UID below UIDNEXT,
-	// before the UID SEARCH of the whole folder (which a big folder takes
-	// a while to answer on some servers), so a reader shows it at once.
+	// so a reader shows it at once. When the folder's UIDs are dense
+	// (wholeByUID), the rest follows by UID too, with no UID SEARCH at
+	// all: there is nothing known to compare with, and a big folder's
+	// search costs a server a while (go-imap's a tenth of a second for
+	// 10,000 messages, the client waiting). Otherwise the UID SEARCH of
+	// the whole folder comes after the first screen.
 	var head map[imap.UID]bool
 	base := 0
 	if len(knownUIDs) == 0 && sel.NumMessages > 0 && sel.UIDNext > 1 {
-		uids := newestUIDs(sel.UIDNext, firstScreen)
-		added, err := f.fetchNewHeaders(hs, req, uids, 0, int(sel.NumMessages))
+		n, whole := firstScreen, wholeByUID(sel)
+		if whole {
+			n = int(sel.UIDNext - 1)
+		}
+		uids := newestUIDs(sel.UIDNext, n)
+		added, err := f.fetchNewHeaders(hs, req, uids, 0, int(sel.NumMessages), firstScreen)
 		res.Added, res.Skipped = added, hs.skipped
 		if err != nil {
 			return res, err
+		}
+		if whole {
+			keepModSeqIfSkipped(&res, req)
+			return res, nil
 		}
 		head = make(map[imap.UID]bool, len(uids))
 		for _, uid := range uids {
@@ -155,20 +167,13 @@ func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.
 	}
 	slices.SortFunc(fresh, func(a, b imap.UID) int { return int(int64(b) - int64(a)) })
 
-	added, err := f.fetchNewHeaders(hs, req, fresh, base, base+len(fresh))
+	added, err := f.fetchNewHeaders(hs, req, fresh, base, base+len(fresh), 0)
 	res.Added += added
 	res.Skipped = hs.skipped
 	if err != nil {
 		return res, err
 	}
-	if len(res.Skipped) > 0 {
-		// Keep the old HIGHESTMODSEQ, so that the next sync does not take
-		// the "nothing changed" shortcut and tries the skipped ones again.
-		res.HighestModSeq = req.State.HighestModSeq
-		if res.Reset {
-			res.HighestModSeq = 0
-		}
-	}
+	keepModSeqIfSkipped(&res, req)
 
 	for _, uid := range knownUIDs {
 		if !present[uid] {
@@ -176,6 +181,31 @@ func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.
 		}
 	}
 	return res, nil
+}
+
+// keepModSeqIfSkipped keeps the old HIGHESTMODSEQ when messages were
+// skipped, so that the next sync does not take the "nothing changed"
+// shortcut and tries the skipped ones again.
+func keepModSeqIfSkipped(res *protocols.SyncResult, req protocols.SyncRequest) {
+	if len(res.Skipped) == 0 {
+		return
+	}
+	res.HighestModSeq = req.State.HighestModSeq
+	if res.Reset {
+		res.HighestModSeq = 0
+	}
+}
+
+// wholeByUID says whether a first sync of the folder sel describes
+// fetches every UID below UIDNEXT instead of asking UID SEARCH which
+// exist: when at most half of them are gone (expunged), so that batches
+// stay at least half full, and the list stays within maxFolderUIDs. A
+// UID that does not exist costs nothing: the server leaves it out of
+// its answer. Messages delivered during the sync have UIDs from UIDNEXT
+// up and come with the next sync, as after a search.
+func wholeByUID(sel *imap.SelectData) bool {
+	span := uint64(sel.UIDNext) - 1
+	return span <= maxFolderUIDs && span <= 2*uint64(sel.NumMessages)
 }
 
 // fetchAhead is how many batches' fetches are sent ahead of the one
@@ -200,8 +230,9 @@ func newestUIDs(uidNext imap.UID, n int) []imap.UID {
 // and hands each batch to req.Headers. Messages whose headers the server
 // answers badly are skipped (hs.skipped), not delivered (see isolate.go);
 // the rest of their batch is delivered. Progress counts from base of
-// total.
-func (f *Fetcher) fetchNewHeaders(hs *headerSync, req protocols.SyncRequest, uids []imap.UID, base, total int) (int, error) {
+// total. The first batch holds first UIDs if first is not 0 (the first
+// screen of an empty cache), every other one BatchSize.
+func (f *Fetcher) fetchNewHeaders(hs *headerSync, req protocols.SyncRequest, uids []imap.UID, base, total, first int) (int, error) {
 	added := 0
 	var bytes int64
 	skippedBefore := len(hs.skipped)
@@ -216,13 +247,20 @@ func (f *Fetcher) fetchNewHeaders(hs *headerSync, req protocols.SyncRequest, uid
 	hs.boundedOn = hs.c
 	defer func() { hs.boundedOn = nil }()
 	defer hs.dropAhead()
-	batchAt := func(start int) []imap.UID { return uids[start:min(start+f.opts.BatchSize, len(uids))] }
+	batchAt := func(start int) []imap.UID {
+		size := f.opts.BatchSize
+		if start == 0 && first > 0 {
+			size = min(first, size)
+		}
+		return uids[start:min(start+size, len(uids))]
+	}
 	sentUpTo := 0 // uids[:sentUpTo] are sent (or fetched)
-	for start := 0; start < len(uids); start += f.opts.BatchSize {
+	for start, n := 0, 0; start < len(uids); start += n {
 		if err := hs.ctx.Err(); err != nil {
 			return added, err
 		}
 		batch := batchAt(start)
+		n = len(batch)
 		var sent *sentFetch
 		if len(hs.ahead) > 0 {
 			sent, hs.ahead = hs.ahead[0], hs.ahead[1:]
