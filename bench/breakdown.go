@@ -97,7 +97,7 @@ func imapBreakdown(ctx context.Context, ep protocols.Endpoint, dir string, want 
 	if err != nil {
 		return nil, fmt.Errorf("fetcher alone: %w", err)
 	}
-	b.add("fetcher alone (LOGIN, SELECT, UID SEARCH, UID FETCH in batches, conversion)", time.Since(start))
+	b.add("fetcher alone (LOGIN, SELECT, UID FETCH in batches, conversion)", time.Since(start))
 	if len(hs) != want {
 		return nil, fmt.Errorf("fetcher alone: %d headers, want %d", len(hs), want)
 	}

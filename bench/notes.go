@@ -12,9 +12,9 @@ func methodNotes(rep *report) []string {
 			"so the server's CPU time counts against both posta and the baseline on the same 2 cores. " +
 			"Every connection is implicit TLS with the demo certificate verified.",
 		"IMAP first sync: `posta sync --account work` as a user runs it (the binary built with go build, with --config, --cache-dir and --data-dir naming fresh folders; " +
-			"timed from the start of the process to its exit; the row's note gives `accounts.Account.Sync` in this process), the work account limited to INBOX: LOGIN, LIST, SELECT, UID SEARCH, " +
+			"timed from the start of the process to its exit; the row's note gives `accounts.Account.Sync` in this process), the work account limited to INBOX: LOGIN, LIST, SELECT, " +
 			"UID FETCH of the index items (UID FLAGS INTERNALDATE RFC822.SIZE and `BODY.PEEK[HEADER.FIELDS (Subject From To Cc Date Message-ID In-Reply-To References Content-Type Content-Disposition)]`; " +
-			"no ENVELOPE or BODYSTRUCTURE since issue 15): the 100 newest first, then the rest in batches of 500 newest first, up to three batches' fetches sent ahead of the one being read; " +
+			"no ENVELOPE or BODYSTRUCTURE since issue 15): by UID below UIDNEXT with no UID SEARCH (the folder's UIDs are dense): the 100 newest first, then the rest in batches of 500 newest first, up to three batches' fetches sent ahead of the one being read; " +
 			"each batch's answer is read by a goroutine of its own, its fields decoded with posta's own header parser (two goroutines a batch) and stored by a third stage " +
 			"(SQLite rows, 64 a statement; four indexes and the counter trigger: the full-text index, the threads and the indexes of the other sorts and views are made later, see the deferred-indexing row). " +
 			"Baseline: go-imap's client, LOGIN, SELECT and one `UID FETCH 1:*` of the very same items, streamed and discarded " +
@@ -81,7 +81,7 @@ const (
 // this harness (-cpuprofile) and of the Go benchmarks.
 var whyMissed = map[string]string{
 	"cold_first_batch": "The first screen waits for LOGIN, LIST with STATUS, SELECT and a first FETCH of the 100 UIDs below UIDNEXT, stored; " +
-		"the UID SEARCH of the whole folder comes after it.",
+		"the fetches of the next batches are already on their way.",
 	"open_during_sync": "The interactive lane has a connection of its own, connected when the sync starts; an open costs one FETCH round trip, " +
 		"the server's time to send the message, and storing it in the cache and the search index, while the sync lane's batches compete for the same 2 cores.",
 	"warm_start": "cache.Open runs PRAGMA quick_check only after a session that did not close the index cleanly; otherwise ui.New and the first View, " +
@@ -93,7 +93,7 @@ var whyMissed = map[string]string{
 		"(see the word search).",
 	"page_down": "A page down reads one screen with LIMIT/OFFSET (O(offset)); the folder is counted only when it changes, not on every key.",
 	"launch_cold_demo": "The figure is the whole user path: process start, cache and accounts open, the reader's first frame, then the network " +
-		"(TLS, LOGIN, LIST, SELECT, UID SEARCH) and the first stored batch of headers, which the reader must reload before it can paint the newest subject. " +
+		"(TLS, LOGIN, LIST, SELECT, the first FETCH) and the first stored batch of headers, which the reader must reload before it can paint the newest subject. " +
 		"The internal cold-start proxy row isolates the sync's part; the demo server shares the harness's process and the 2 cores.",
 	"launch_cold_dovecot": "As for the demo server: the whole path to the first stored and reloaded batch of headers. " +
 		"neomutt on an empty header cache fetches every header before it paints; aerc fetches the UIDs, then the headers of the visible rows only.",
