@@ -18,6 +18,16 @@ var addressParser = netmail.AddressParser{WordDecoder: &mime.WordDecoder{Charset
 // §3.2.2) are never part of an address; a comment after a bare address
 // ("jdoe@example.org (John Doe)") becomes its name when it has none.
 func addressList(raw string) []mail.Address {
+	if list, ok := addressListFast(raw); ok {
+		return list
+	}
+	return addressListSlow(raw)
+}
+
+// addressListSlow is addressList without the fast path of its common
+// forms (addrfast.go): net/mail's parser after the comments are taken
+// out, and looseAddress for a list it does not take.
+func addressListSlow(raw string) []mail.Address {
 	raw = strings.TrimSpace(toUTF8(raw))
 	if raw == "" {
 		return nil

@@ -1,0 +1,261 @@
+package message
+
+import (
+	"strings"
+
+	"github.com/posta-mail/posta/mail"
+)
+
+// addressListFast parses the common forms of an address list without
+// net/mail's parser, which is most of what decoding a header costs:
+// comma-separated entries of "addr@domain", "<addr@domain>",
+// "Name <addr@domain>" and "\"Quoted Name\" <addr@domain>", printable
+// ASCII only, without comments, groups, domain literals, quoted local
+// parts or white space inside the angle brackets. Encoded words in the
+// name are decoded as net/mail decodes them. ok is false for anything
+// else, and addressListSlow then gives the answer; when ok is true, the
+// list is the one addressListSlow returns (TestAddressFastMatchesSlow,
+// FuzzAddressFast).
+//
+// It follows net/mail's parseAddressList step by step, on the input
+// that stripAddressComments leaves unchanged (no "(" or ")", no white
+// space between "<" and ">"), so the comments it would find are none.
+func addressListFast(raw string) (list []mail.Address, ok bool) {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] >= 0x80 {
+			return nil, false // toUTF8 and TrimSpace see more than ASCII
+		}
+	}
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return nil, false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 && c != '\t') || c == 0x7f || c == '(' || c == ')' {
+			return nil, false
+		}
+	}
+	p := fastParser{s: s}
+	n := 1 + strings.Count(s, ",")
+	list = make([]mail.Address, 0, min(n, 64))
+	for {
+		p.skipSpace()
+		if p.consume(',') {
+			continue
+		}
+		a, ok := p.address()
+		if !ok {
+			return nil, false
+		}
+		list = append(list, a)
+		p.skipSpace()
+		if p.empty() {
+			break
+		}
+		if p.s[p.i] != ',' {
+			return nil, false
+		}
+		for p.consume(',') {
+			p.skipSpace()
+		}
+		if p.empty() {
+			break
+		}
+	}
+	return compact(list), true
+}
+
+// compact copies the names and addresses of list into one string of
+// their size: most are slices of the field's value, which the index
+// would otherwise keep whole for as long as it keeps one of them.
+func compact(list []mail.Address) []mail.Address {
+	size := 0
+	for _, a := range list {
+		size += len(a.Name) + len(a.Addr)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for _, a := range list {
+		b.WriteString(a.Name)
+		b.WriteString(a.Addr)
+	}
+	all := b.String()
+	for i := range list {
+		n, a := len(list[i].Name), len(list[i].Addr)
+		list[i].Name, list[i].Addr = all[:n], all[n:n+a]
+		all = all[n+a:]
+	}
+	return list
+}
+
+// fastParser is the position of addressListFast in its input.
+type fastParser struct {
+	s string
+	i int
+}
+
+func (p *fastParser) empty() bool { return p.i >= len(p.s) }
+
+func (p *fastParser) skipSpace() {
+	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t') {
+		p.i++
+	}
+}
+
+func (p *fastParser) consume(c byte) bool {
+	if p.i < len(p.s) && p.s[p.i] == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
+// address is net/mail's parseAddress: an addr-spec, or a phrase and an
+// angle-addr.
+func (p *fastParser) address() (mail.Address, bool) {
+	p.skipSpace()
+	if p.empty() {
+		return mail.Address{}, false
+	}
+	start := p.i
+	if spec, ok := p.addrSpec(); ok {
+		return mail.Address{Addr: spec}, true
+	}
+	p.i = start
+	var name string
+	if p.s[p.i] != '<' {
+		phrase, ok := p.phrase()
+		if !ok {
+			return mail.Address{}, false
+		}
+		name = displayName(phrase)
+	}
+	p.skipSpace()
+	if !p.consume('<') {
+		return mail.Address{}, false // a group, or no angle-addr
+	}
+	spec, ok := p.addrSpec()
+	if !ok || !p.consume('>') {
+		return mail.Address{}, false
+	}
+	return mail.Address{Name: name, Addr: spec}, true
+}
+
+// addrSpec takes a dot-atom, "@" and a dot-atom, each without a leading,
+// trailing or double dot (net/mail's consumeAddrSpec). A quoted local
+// part, a domain literal or white space after the "@" is left to the
+// slow path: ok is false for them as for a malformed address.
+func (p *fastParser) addrSpec() (string, bool) {
+	start := p.i
+	if !p.dotAtom() || !p.consume('@') || !p.dotAtom() {
+		return "", false
+	}
+	return p.s[start:p.i], true
+}
+
+func (p *fastParser) dotAtom() bool {
+	start := p.i
+	for p.i < len(p.s) && isAtextASCII(p.s[p.i], true) {
+		p.i++
+	}
+	atom := p.s[start:p.i]
+	return atom != "" && atom[0] != '.' && atom[len(atom)-1] != '.' && !strings.Contains(atom, "..")
+}
+
+// phrase is net/mail's consumePhrase on the input that comes before an
+// angle-addr: words (atoms, dots allowed, or quoted strings) joined by
+// one space, a run of encoded words joined without one. Whatever else
+// would end the phrase makes ok false.
+func (p *fastParser) phrase() (string, bool) {
+	var words []string
+	var run strings.Builder // adjacent encoded words, decoded
+	for {
+		p.skipSpace()
+		if p.empty() || p.s[p.i] == '<' {
+			break
+		}
+		var word string
+		encoded := false
+		if p.s[p.i] == '"' {
+			w, ok := p.quotedString()
+			if !ok {
+				return "", false
+			}
+			word = w
+		} else {
+			start := p.i
+			for p.i < len(p.s) && isAtextASCII(p.s[p.i], true) {
+				p.i++
+			}
+			if p.i == start {
+				return "", false // a special, as ":" of a group
+			}
+			word = p.s[start:p.i]
+			if strings.HasPrefix(word, "=?") {
+				w, err := addressParser.WordDecoder.Decode(word)
+				if err != nil {
+					return "", false // net/mail keeps it or fails on its charset
+				}
+				word, encoded = w, true
+			}
+		}
+		switch {
+		case encoded:
+			run.WriteString(word)
+		case run.Len() > 0:
+			words = append(words, run.String(), word)
+			run.Reset()
+		default:
+			words = append(words, word)
+		}
+	}
+	if run.Len() > 0 {
+		words = append(words, run.String())
+	}
+	if len(words) == 0 {
+		return "", false
+	}
+	return strings.Join(words, " "), true
+}
+
+// quotedString is net/mail's consumeQuotedString on printable ASCII: the
+// text between the quotes with its quoted pairs undone.
+func (p *fastParser) quotedString() (string, bool) {
+	start := p.i + 1
+	var b []byte // nil while the text has no quoted pair
+	for i := start; i < len(p.s); i++ {
+		switch c := p.s[i]; c {
+		case '"':
+			p.i = i + 1
+			if b == nil {
+				return p.s[start:i], true
+			}
+			return string(b), true
+		case '\\':
+			if i+1 >= len(p.s) {
+				return "", false
+			}
+			if b == nil {
+				b = append(make([]byte, 0, i-start+16), p.s[start:i]...)
+			}
+			i++
+			b = append(b, p.s[i])
+		default:
+			if b != nil {
+				b = append(b, c)
+			}
+		}
+	}
+	return "", false // unclosed
+}
+
+// isAtextASCII is net/mail's isAtext for a printable ASCII byte.
+func isAtextASCII(c byte, dot bool) bool {
+	switch c {
+	case '.':
+		return dot
+	case '(', ')', '<', '>', '[', ']', ':', ';', '@', '\\', ',', '"', ' ', '\t':
+		return false
+	}
+	return c > ' ' && c <= '~'
+}
