@@ -1,12 +1,14 @@
 package cache
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	postamail "github.com/posta-mail/posta/mail"
 )
@@ -194,4 +196,36 @@ func BenchmarkCreateFiles10k(b *testing.B) {
 			}
 		}
 	}
+}
+
+// BenchmarkPOPRows10k indexes 10,000 POP3 messages in one transaction
+// (insertPOPRows), the index side of BenchmarkPOPBatch10k without its
+// files; cpu-ms/op as in BenchmarkPutHeaders10k.
+func BenchmarkPOPRows10k(b *testing.B) {
+	ps := make([]*popPending, 10_000)
+	for i := range ps {
+		uidl := fmt.Sprintf("u%d", i)
+		ps[i] = &popPending{uidl: uidl, text: "body text",
+			h:   postamail.Header{UID: uidl, Folder: FolderInbox, Subject: fmt.Sprint(i), Size: 100},
+			rel: filepath.Join("me@pop", "cur", uidl+":2,")}
+	}
+	var cpu time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		c := openTest(b, testOptions(b))
+		b.StartTimer()
+		start := cpuTime()
+		err := c.inTx(func(tx *sql.Tx) error {
+			_, err := insertPOPRows(tx, &popTx{tx: tx, c: c}, "me@pop", ps)
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu += cpuTime() - start
+		b.StopTimer()
+		c.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
