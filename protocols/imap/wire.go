@@ -258,6 +258,8 @@ type scanner struct {
 	searchNum, lastNum int64
 	searchDigits       int
 	searchN, unordered int
+	// byteByByte turns plainRun off (the fuzz test's reference).
+	byteByByte bool
 }
 
 func (s *scanner) feed(w *wire, p []byte) error {
@@ -271,6 +273,14 @@ func (s *scanner) feed(w *wire, p []byte) error {
 		if s.literal > 0 {
 			k := min(int64(len(p)), s.literal)
 			s.literal -= k
+			p = p[k:]
+			continue
+		}
+		if k := s.plainRun(p); k > 0 {
+			s.used += int64(k)
+			if s.used > maxResponseBytes {
+				return &WireError{Addr: w.addr, What: fmt.Sprintf("sent a response longer than %d MiB", maxResponseBytes>>20)}
+			}
 			p = p[k:]
 			continue
 		}
@@ -342,6 +352,40 @@ func (s *scanner) feed(w *wire, p []byte) error {
 	return nil
 }
 
+// plainRun is how many bytes at the start of p change nothing but the
+// count of the response's bytes: once the line's start is kept (head),
+// outside a SEARCH line and a literal's announcement, every byte but a
+// line feed, a quote and the list and literal brackets outside a quoted
+// string, and but a line feed, a quote and a backslash inside one. feed
+// skips them in one step (most of a FETCH line); 0 when the byte-by-byte
+// path must look at p[0].
+func (s *scanner) plainRun(p []byte) int {
+	if s.byteByByte || s.search || s.brace != 0 || s.escaped || s.nhead < len(s.head) {
+		return 0
+	}
+	special := &lineSpecial
+	if s.quoted {
+		special = &quotedSpecial
+	}
+	k := 0
+	for k < len(p) && !special[p[k]] {
+		k++
+	}
+	return k
+}
+
+// lineSpecial and quotedSpecial are the bytes plainRun stops at, outside
+// and inside a quoted string.
+var lineSpecial, quotedSpecial = func() (line, quoted [256]bool) {
+	for _, b := range []byte("\n\"(){") {
+		line[b] = true
+	}
+	for _, b := range []byte("\n\"\\") {
+		quoted[b] = true
+	}
+	return
+}()
+
 // lineEnd handles a line feed outside a literal: the start of a literal
 // announced by "{n}" before it, or the end of a response.
 func (s *scanner) lineEnd(w *wire) error {
@@ -393,9 +437,34 @@ func (s *scanner) lineEnd(w *wire) error {
 
 // isFetch says whether the line is a "* n FETCH" response.
 func (s *scanner) isFetch() bool {
-	f := bytes.Fields(s.head[:s.nhead])
-	return len(f) >= 3 && bytes.EqualFold(f[2], []byte("FETCH"))
+	return bytes.EqualFold(s.headField(2), []byte("FETCH"))
 }
+
+// headField returns the i-th field (from 0) of the line's start, split
+// at white space as bytes.Fields does, or nil; it allocates nothing (it
+// runs at the end of every line).
+func (s *scanner) headField(i int) []byte {
+	h := s.head[:s.nhead]
+	for {
+		for len(h) > 0 && asciiSpace[h[0]] {
+			h = h[1:]
+		}
+		if len(h) == 0 {
+			return nil
+		}
+		end := 0
+		for end < len(h) && !asciiSpace[h[end]] {
+			end++
+		}
+		if i == 0 {
+			return h[:end]
+		}
+		h, i = h[end:], i-1
+	}
+}
+
+// asciiSpace is bytes.Fields' white space within ASCII.
+var asciiSpace = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // searchByte follows the numbers of a "* SEARCH" line.
 func (s *scanner) searchByte(w *wire, b byte) error {
@@ -429,13 +498,17 @@ func (s *scanner) searchByte(w *wire, b byte) error {
 // response can, a status response or a continuation request cannot (its
 // text is read to the end of the line).
 func (s *scanner) literalHere() bool {
-	f := bytes.Fields(s.head[:s.nhead])
-	if len(f) < 2 || string(f[0]) != "*" {
+	if string(s.headField(0)) != "*" {
 		return false
 	}
-	switch string(bytes.ToUpper(f[1])) {
-	case "OK", "NO", "BAD", "BYE", "PREAUTH":
+	kind := s.headField(1)
+	if kind == nil {
 		return false
+	}
+	for _, status := range []string{"OK", "NO", "BAD", "BYE", "PREAUTH"} {
+		if bytes.EqualFold(kind, []byte(status)) {
+			return false
+		}
 	}
 	return true
 }
