@@ -9,9 +9,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	gomessage "github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // registers charsets for header and body decoding
-	gomail "github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/posta-mail/posta/mail"
@@ -36,20 +34,60 @@ var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 // line followed by a field is skipped when it comes first (a separator,
 // as the mbox From line) and kept as a continuation between fields.
 func readHeader(br *bufio.Reader, warn func(string)) (h textproto.Header, rest []byte) {
-	var raw bytes.Buffer
-	var field []byte
+	sc := getScratch()
+	block, rest := sc.readBlock(br, warn)
+	hr := getReader(bytes.NewReader(block))
+	h, err := textproto.ReadHeader(hr)
+	putReader(hr)
+	putScratch(sc)
+	if err != nil {
+		warn("malformed header: " + err.Error())
+	}
+	return h, rest
+}
+
+// headerScratch holds the buffers of reading a header block, used
+// again: a header's lines, fields and block were a dozen allocations.
+type headerScratch struct {
+	raw, field, line []byte
+}
+
+// maxScratchBytes is the largest buffer a headerScratch keeps when it
+// goes back to the pool: a header of a few MiB is read with buffers of
+// its own.
+const maxScratchBytes = 64 << 10
+
+var scratches = sync.Pool{New: func() any { return new(headerScratch) }}
+
+func getScratch() *headerScratch { return scratches.Get().(*headerScratch) }
+
+func putScratch(sc *headerScratch) {
+	if cap(sc.raw) > maxScratchBytes || cap(sc.field) > maxScratchBytes || cap(sc.line) > maxScratchBytes {
+		return
+	}
+	scratches.Put(sc)
+}
+
+// readBlock reads a header block from br as readHeader does and returns
+// it as textproto.ReadHeader reads it: each field (the fold of its
+// continuation lines kept) ended by CRLF, then an empty line. The block
+// is sc's own and is good until sc is used again; rest is a copy.
+func (sc *headerScratch) readBlock(br *bufio.Reader, warn func(string)) (block, rest []byte) {
+	raw := sc.raw[:0]
+	field := sc.field[:0]
 	first := true
 	flush := func() {
-		if len(field) > 0 && raw.Len()+len(field) <= maxHeaderBytes {
-			raw.Write(field)
-			raw.WriteString("\r\n")
+		if len(field) > 0 && len(raw)+len(field) <= maxHeaderBytes {
+			raw = append(raw, field...)
+			raw = append(raw, "\r\n"...)
 		} else if len(field) > 0 {
 			warn("header block truncated at 1 MiB")
 		}
 		field = field[:0]
 	}
 	for {
-		line, cut, err := readLine(br, maxLineBytes)
+		line, cut, err := readLineInto(br, sc.line[:0], maxLineBytes)
+		sc.line = line
 		if first {
 			line = bytes.TrimPrefix(line, utf8BOM)
 			if bytes.HasPrefix(line, []byte("From ")) && err == nil && !isFieldLine(bytes.TrimRight(line, "\r\n")) {
@@ -123,19 +161,14 @@ func readHeader(br *bufio.Reader, warn func(string)) (h textproto.Header, rest [
 			if !first {
 				warn("header not followed by a blank line")
 			}
-			rest = line
+			rest = bytes.Clone(line)
 		}
 		break
 	}
 	flush()
-	raw.WriteString("\r\n")
-	hr := getReader(&raw)
-	h, err := textproto.ReadHeader(hr)
-	putReader(hr)
-	if err != nil {
-		warn("malformed header: " + err.Error())
-	}
-	return h, rest
+	raw = append(raw, "\r\n"...)
+	sc.raw, sc.field = raw, field
+	return raw, rest
 }
 
 // headerGoesOn reports whether the next line of br continues the header:
@@ -166,6 +199,12 @@ func peekLine(br *bufio.Reader) []byte {
 // readLine reads one line including its terminator. A line longer than max
 // is cut to max bytes and the rest of it is discarded (cut is true).
 func readLine(br *bufio.Reader, max int) (line []byte, cut bool, err error) {
+	return readLineInto(br, nil, max)
+}
+
+// readLineInto is readLine appending the line to line.
+func readLineInto(br *bufio.Reader, line []byte, max int) ([]byte, bool, error) {
+	cut := false
 	for {
 		chunk, e := br.ReadSlice('\n')
 		if len(line)+len(chunk) > max {
@@ -208,12 +247,16 @@ func isFieldLine(line []byte) bool {
 func ParseHeader(r io.Reader) (mail.Header, error) {
 	rec := &errRecorder{r: r}
 	br := getReader(rec)
-	h, _ := readHeader(br, func(string) {})
+	sc := getScratch()
+	block, _ := sc.readBlock(br, func(string) {})
 	putReader(br)
 	if rec.err != nil && rec.n == 0 {
+		putScratch(sc)
 		return mail.Header{}, rec.err
 	}
-	return headerInfo(h), nil
+	f := scanIndexFields(block)
+	putScratch(sc)
+	return f.info(), nil
 }
 
 // readers are the buffered readers of header parsing, used again: two
@@ -236,32 +279,41 @@ func putReader(br *bufio.Reader) {
 
 // headerInfo fills a mail.Header from a parsed header.
 func headerInfo(th textproto.Header) mail.Header {
-	h := gomail.Header{Header: gomessage.Header{Header: th}}
+	f := indexFieldsOf(th)
+	return f.info()
+}
+
+// info fills a mail.Header from the index's fields.
+func (f *indexFields) info() mail.Header {
 	var out mail.Header
-	out.MessageID = firstID(h, "Message-Id")
-	out.InReplyTo = firstID(h, "In-Reply-To")
-	out.References = idList(h, "References")
-	conv := rawFieldConverter(th)
-	get := func(key string) string { return conv(th.Get(key)) }
-	out.Subject = decodeText(get("Subject"))
-	for _, v := range th.Values("From") {
+	if ids := parseIDs(toUTF8(f.messageID)); len(ids) > 0 {
+		out.MessageID = ids[0]
+	}
+	if ids := parseIDs(toUTF8(f.inReplyTo)); len(ids) > 0 {
+		out.InReplyTo = ids[0]
+	}
+	out.References = parseIDs(toUTF8(f.references))
+	ctype, params := parseParams(f.contentType)
+	conv := charsetConverter(params["charset"])
+	out.Subject = decodeText(conv(f.subject))
+	for _, v := range f.from {
 		// A second From field is not dropped: its addresses join the
 		// first's, as a From naming several authors.
 		out.From = append(out.From, addressList(conv(v))...)
 	}
-	out.To = addressList(get("To"))
-	out.Cc = addressList(get("Cc"))
-	out.ReplyTo = addressList(get("Reply-To"))
+	out.To = addressList(conv(f.to))
+	out.Cc = addressList(conv(f.cc))
+	out.ReplyTo = addressList(conv(f.replyTo))
 	for _, list := range [][]mail.Address{out.From, out.To, out.Cc, out.ReplyTo} {
 		for i := range list {
 			list[i].Addr = fieldText(list[i].Addr)
 		}
 	}
-	if d, err := parseDate(toUTF8(h.Get("Date"))); err == nil {
+	if d, err := parseDate(toUTF8(f.date)); err == nil {
 		out.Date = d
 	}
-	out.HasAttachment = topLevelAttachment(h.Header)
-	out.Security = mail.SecurityOf(h.Get("Content-Type"))
+	out.HasAttachment = attachmentType(ctype, f.disposition)
+	out.Security = mail.SecurityOf(f.contentType)
 	return out
 }
 
@@ -279,7 +331,13 @@ func rawFieldReader(th textproto.Header) func(key string) string {
 // field's value read from th.
 func rawFieldConverter(th textproto.Header) func(v string) string {
 	_, params := parseParams(th.Get("Content-Type"))
-	cs := strings.ToLower(params["charset"])
+	return charsetConverter(params["charset"])
+}
+
+// charsetConverter is rawFieldConverter for the charset parameter of
+// the Content-Type.
+func charsetConverter(charset string) func(v string) string {
+	cs := strings.ToLower(charset)
 	if strings.HasPrefix(cs, "utf-") || strings.HasPrefix(cs, "ucs") || strings.HasPrefix(cs, "unicode") {
 		cs = "" // UTF-8 is already tried; UTF-16 and UTF-32 do not keep ASCII
 	}
@@ -294,11 +352,10 @@ func rawFieldConverter(th textproto.Header) func(v string) string {
 	}
 }
 
-// topLevelAttachment guesses from the top-level Content-Type and
+// attachmentType guesses from the top-level Content-Type (its type) and
 // Content-Disposition whether the message carries attachments.
-func topLevelAttachment(h gomessage.Header) bool {
-	t, _ := parseParams(h.Get("Content-Type"))
-	disp, _ := parseParams(h.Get("Content-Disposition"))
+func attachmentType(t, disposition string) bool {
+	disp, _ := parseParams(disposition)
 	switch {
 	case disp == "attachment":
 		return true
@@ -310,21 +367,10 @@ func topLevelAttachment(h gomessage.Header) bool {
 	return true
 }
 
-func firstID(h gomail.Header, key string) string {
-	if ids := idList(h, key); len(ids) > 0 {
-		return ids[0]
-	}
-	return ""
-}
-
-// idList returns the message ids of a field without angle brackets. White
-// space and comments inside the brackets are removed, so
+// parseIDs returns the message ids of a field without angle brackets.
+// White space and comments inside the brackets are removed, so
 // "<9209252113.AA00975@ ebony >" keeps its whole id; a field without
 // brackets is split on white space.
-func idList(h gomail.Header, key string) []string {
-	return parseIDs(toUTF8(h.Get(key)))
-}
-
 func parseIDs(v string) []string {
 	v = stripComments(fieldText(v))
 	var ids []string
