@@ -107,3 +107,18 @@ func benchPutHeaders(b *testing.B, per int) {
 	}
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
+
+// BenchmarkHeaderArgs makes the column values of 10,000 headers, the Go
+// side of storing them.
+func BenchmarkHeaderArgs(b *testing.B) {
+	hs := benchHeaders(10_000)
+	for i := range hs {
+		hs[i].References = []string{"<a@example.org>", "<b@example.org>"}
+		hs[i].Cc = []postamail.Address{{Name: "Cy <&>", Addr: "cy@example.org"}}
+	}
+	for b.Loop() {
+		for _, h := range hs {
+			headerArgs(h)
+		}
+	}
+}

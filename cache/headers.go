@@ -31,9 +31,10 @@ func (c *Cache) PutHeaders(account string, hs []postamail.Header) error {
 		for start := 0; start < len(hs); start += rowsPerStatement {
 			part := hs[start:min(start+rowsPerStatement, len(hs))]
 			args := make([]any, 0, len(part)*16)
-			for _, h := range part {
+			for i := range part {
+				h := &part[i]
 				args = append(args, account, h.Folder, h.UID)
-				args = append(args, headerArgs(h)...)
+				args = appendHeaderArgs(args, h)
 			}
 			s, err := ins.stmt(len(part))
 			if err != nil {

@@ -389,7 +389,7 @@ func insertPOPRows(tx *sql.Tx, q *popTx, account string, ps []*popPending) ([]in
 		for _, p := range part {
 			uargs = append(uargs, account, p.uidl)
 			margs = append(margs, account, p.h.Folder, p.uidl, filepath.ToSlash(p.rel), 1)
-			margs = append(margs, headerArgs(p.h)...)
+			margs = appendHeaderArgs(margs, &p.h)
 		}
 		s, err := uidls.stmt(len(part))
 		if err != nil {

@@ -63,22 +63,15 @@ func scanMessage(r rowScanner) (scanned, error) {
 const headerColumns = `message_id, in_reply_to, refs, subject, from_json, to_json, cc_json,
 	date, flags, seen, size, has_attachment, security`
 
-func headerArgs(h postamail.Header) []any {
-	h = h.Bounded() // the index keeps a bounded form; the message keeps every byte
-	return []any{h.MessageID, h.InReplyTo, encodeJSON(h.References), h.Subject,
-		encodeJSON(h.From), encodeJSON(h.To), encodeJSON(h.Cc), h.Date.Unix(),
-		encodeFlags(h.Flags), h.Flags.Has(postamail.FlagSeen), h.Size, h.HasAttachment, h.Security}
-}
+func headerArgs(h postamail.Header) []any { return appendHeaderArgs(nil, &h) }
 
-func encodeJSON[T any](v []T) string {
-	if len(v) == 0 {
-		return ""
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return ""
-	}
-	return string(b)
+// appendHeaderArgs appends the values of headerArgs to args: a multi-row
+// INSERT fills one slice for all its rows.
+func appendHeaderArgs(args []any, h *postamail.Header) []any {
+	b := h.Bounded() // the index keeps a bounded form; the message keeps every byte
+	return append(args, b.MessageID, b.InReplyTo, encodeStrings(b.References), b.Subject,
+		encodeAddresses(b.From), encodeAddresses(b.To), encodeAddresses(b.Cc), b.Date.Unix(),
+		encodeFlags(b.Flags), b.Flags.Has(postamail.FlagSeen), b.Size, b.HasAttachment, int64(b.Security))
 }
 
 func decodeJSON[T any](s string) T {
@@ -90,13 +83,22 @@ func decodeJSON[T any](s string) T {
 }
 
 func encodeFlags(f postamail.Flags) string {
-	parts := make([]string, 0, len(f))
+	if len(f) == 1 { // most headers: \Seen or nothing; no copy
+		if x := string(f[0]); x != "" && !strings.ContainsAny(x, " \t\r\n") {
+			return x
+		}
+		return ""
+	}
+	var b strings.Builder
 	for _, x := range f {
 		if x != "" && !strings.ContainsAny(string(x), " \t\r\n") {
-			parts = append(parts, string(x))
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(string(x))
 		}
 	}
-	return strings.Join(parts, " ")
+	return b.String()
 }
 
 func decodeFlags(s string) postamail.Flags {
