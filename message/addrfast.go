@@ -167,21 +167,27 @@ func (p *fastParser) dotAtom() bool {
 // one space, a run of encoded words joined without one. Whatever else
 // would end the phrase makes ok false.
 func (p *fastParser) phrase() (string, bool) {
+	// Atoms apart by one space are their own slice of the input, from
+	// from to to: most names are read without copying. words starts
+	// when a word does not continue that slice.
+	plain, from, to := true, p.i, p.i
 	var words []string
 	var run strings.Builder // adjacent encoded words, decoded
 	for {
+		gap := p.i
 		p.skipSpace()
 		if p.empty() || p.s[p.i] == '<' {
 			break
 		}
+		oneSpace := p.i-gap == 1 && p.s[gap] == ' '
 		var word string
-		encoded := false
+		quoted, encoded := false, false
 		if p.s[p.i] == '"' {
 			w, ok := p.quotedString()
 			if !ok {
 				return "", false
 			}
-			word = w
+			word, quoted = w, true
 		} else {
 			start := p.i
 			for p.i < len(p.s) && isAtextASCII(p.s[p.i], true) {
@@ -199,6 +205,16 @@ func (p *fastParser) phrase() (string, bool) {
 				word, encoded = w, true
 			}
 		}
+		if plain {
+			if !quoted && !encoded && (to == from || oneSpace) {
+				to = p.i
+				continue
+			}
+			plain = false
+			if to > from {
+				words = strings.Fields(p.s[from:to])
+			}
+		}
 		switch {
 		case encoded:
 			run.WriteString(word)
@@ -208,6 +224,9 @@ func (p *fastParser) phrase() (string, bool) {
 		default:
 			words = append(words, word)
 		}
+	}
+	if plain {
+		return p.s[from:to], to > from
 	}
 	if run.Len() > 0 {
 		words = append(words, run.String())

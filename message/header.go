@@ -299,7 +299,11 @@ func (f *indexFields) info() mail.Header {
 	for _, v := range f.from {
 		// A second From field is not dropped: its addresses join the
 		// first's, as a From naming several authors.
-		out.From = append(out.From, addressList(conv(v))...)
+		if list := addressList(conv(v)); len(out.From) == 0 && len(list) > 0 {
+			out.From = list
+		} else {
+			out.From = append(out.From, list...)
+		}
 	}
 	out.To = addressList(conv(f.to))
 	out.Cc = addressList(conv(f.cc))
@@ -341,8 +345,11 @@ func charsetConverter(charset string) func(v string) string {
 	if strings.HasPrefix(cs, "utf-") || strings.HasPrefix(cs, "ucs") || strings.HasPrefix(cs, "unicode") {
 		cs = "" // UTF-8 is already tried; UTF-16 and UTF-32 do not keep ASCII
 	}
+	if cs == "" {
+		return func(v string) string { return v }
+	}
 	return func(v string) string {
-		if cs == "" || utf8.ValidString(v) {
+		if utf8.ValidString(v) {
 			return v
 		}
 		if s, known := charsetToUTF8(cs, []byte(v)); known {
@@ -355,7 +362,10 @@ func charsetConverter(charset string) func(v string) string {
 // attachmentType guesses from the top-level Content-Type (its type) and
 // Content-Disposition whether the message carries attachments.
 func attachmentType(t, disposition string) bool {
-	disp, _ := parseParams(disposition)
+	disp := ""
+	if disposition != "" {
+		disp, _ = parseParams(disposition)
+	}
 	switch {
 	case disp == "attachment":
 		return true
@@ -384,7 +394,10 @@ func parseIDs(v string) []string {
 			v = v[lt+1:]
 			break
 		}
-		if id := strings.Join(strings.Fields(v[lt+1:lt+gt]), ""); id != "" {
+		if id := withoutSpace(v[lt+1 : lt+gt]); id != "" {
+			if ids == nil {
+				ids = make([]string, 0, min(strings.Count(v, "<"), 16))
+			}
 			ids = append(ids, id)
 		}
 		v = v[lt+gt+1:]
@@ -399,6 +412,17 @@ func parseIDs(v string) []string {
 		}
 	}
 	return ids
+}
+
+// withoutSpace returns s without its white space (as strings.Fields
+// finds it), s itself when it has none.
+func withoutSpace(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= utf8.RuneSelf {
+			return strings.Join(strings.Fields(s), "")
+		}
+	}
+	return s
 }
 
 // toUTF8 returns s unchanged when it is valid UTF-8 and otherwise reads it
