@@ -109,7 +109,13 @@ func lineEnd(b []byte, i int) int {
 // space.
 func unfold(v []byte) string {
 	if nl := bytes.IndexByte(v, '\n'); nl < 0 || nl == len(v)-1 {
-		return string(trimWSP(bytes.TrimSuffix(bytes.TrimSuffix(v, []byte("\n")), []byte("\r"))))
+		if nl >= 0 {
+			v = v[:nl]
+		}
+		if len(v) > 0 && v[len(v)-1] == '\r' {
+			v = v[:len(v)-1]
+		}
+		return string(trimWSP(v))
 	}
 	var b strings.Builder
 	b.Grow(len(v))
@@ -120,7 +126,10 @@ func unfold(v []byte) string {
 		} else {
 			v = nil
 		}
-		line = trimWSP(bytes.TrimSuffix(line, []byte("\r")))
+		if len(line) > 0 && line[len(line)-1] == '\r' {
+			line = line[:len(line)-1]
+		}
+		line = trimWSP(line)
 		if len(line) == 0 {
 			continue
 		}

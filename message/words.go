@@ -189,6 +189,13 @@ func validUTF8(s string) string {
 // Pictures ("␛"), as sanitize.Line shows them, and C1 controls and invalid
 // bytes U+FFFD.
 func fieldText(s string) string {
+	ascii := 0
+	for ascii < len(s) && s[ascii] >= 0x20 && s[ascii] < 0x7f {
+		ascii++
+	}
+	if ascii == len(s) {
+		return s // printable ASCII, as most values are
+	}
 	clean := utf8.ValidString(s)
 	for i := 0; clean && i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c == 0x7f || (c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f) {
