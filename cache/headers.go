@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 
 	postamail "github.com/posta-mail/posta/mail"
@@ -28,15 +29,16 @@ func (c *Cache) PutHeaders(account string, hs []postamail.Header) error {
 				security = excluded.security`)
 		ins.keep = c
 		defer ins.close()
-		for start := 0; start < len(hs); start += rowsPerStatement {
-			part := hs[start:min(start+rowsPerStatement, len(hs))]
-			args := make([]any, 0, len(part)*16)
-			for i := range part {
-				h := &part[i]
+		args := make([]any, 0, min(len(hs), rowsPerStatement)*16)
+		for start, n := 0, 0; start < len(hs); start += n {
+			n = partRows(len(hs) - start)
+			args = args[:0]
+			for i := range n {
+				h := &hs[start+i]
 				args = append(args, account, h.Folder, h.UID)
 				args = appendHeaderArgs(args, h)
 			}
-			s, err := ins.stmt(len(part))
+			s, err := ins.stmt(n)
 			if err != nil {
 				return err
 			}
@@ -65,6 +67,19 @@ func (c *Cache) PutHeaders(account string, hs []postamail.Header) error {
 // BenchmarkPutHeaders10k).
 const rowsPerStatement = 64
 
+// partRows is how many of left rows the next statement carries:
+// rowsPerStatement, and for the rest a power of two (52 rows go as 32, 16
+// and 4), so that a multiRow prepares at most seven sizes of statement,
+// which it can keep across transactions. Preparing the odd-sized last
+// statement of every batch anew was as much as a tenth of storing
+// headers in batches of 500.
+func partRows(left int) int {
+	if left >= rowsPerStatement {
+		return rowsPerStatement
+	}
+	return 1 << (bits.Len(uint(left)) - 1)
+}
+
 // multiRow prepares "head VALUES (?, …), (?, …) tail" statements of
 // cols columns for n rows at a time, within one transaction.
 type multiRow struct {
@@ -72,9 +87,10 @@ type multiRow struct {
 	head, tail string
 	cols       int
 	stmts      map[int]*sql.Stmt
-	// keep, if set, keeps the full-size statement prepared across
-	// transactions (Cache.stmt): parsing an INSERT of 64 rows of 16
-	// values for every batch of a sync was a tenth of storing it.
+	// keep, if set, keeps the statements prepared across transactions
+	// (Cache.stmt): parsing an INSERT of 64 rows of 16 values for every
+	// batch of a sync was a tenth of storing it. Only the sizes partRows
+	// gives are kept.
 	keep *Cache
 }
 
@@ -97,7 +113,7 @@ func (m *multiRow) stmt(n int) (*sql.Stmt, error) {
 		b.WriteString(row)
 	}
 	b.WriteString(m.tail)
-	if m.keep != nil && n == rowsPerStatement {
+	if m.keep != nil && partRows(n) == n {
 		kept, err := m.keep.stmt(b.String())
 		if err != nil {
 			return nil, err
@@ -120,7 +136,17 @@ func (m *multiRow) stmtIn(n int) (*sql.Stmt, error) {
 	if s, ok := m.stmts[n]; ok {
 		return s, nil
 	}
-	s, err := m.tx.Prepare(m.head + "(?" + strings.Repeat(", ?", n-1) + ")" + m.tail)
+	query := m.head + "(?" + strings.Repeat(", ?", n-1) + ")" + m.tail
+	if m.keep != nil && partRows(n) == n {
+		kept, err := m.keep.stmt(query)
+		if err != nil {
+			return nil, err
+		}
+		s := m.tx.Stmt(kept)
+		m.stmts[n] = s
+		return s, nil
+	}
+	s, err := m.tx.Prepare(query)
 	if err != nil {
 		return nil, err
 	}

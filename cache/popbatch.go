@@ -2,6 +2,7 @@ package cache
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -276,7 +277,7 @@ func (b *POPBatch) commit(pending []*popPending) ([]Message, error) {
 		}
 		dirs := map[string]bool{}
 		q := &popTx{tx: tx, c: c}
-		known, err := knownUIDLs(tx, b.account, pending)
+		known, err := knownUIDLs(c, tx, b.account, pending)
 		if err != nil {
 			return err
 		}
@@ -332,19 +333,20 @@ func (b *POPBatch) commit(pending []*popPending) ([]Message, error) {
 }
 
 // knownUIDLs returns which UIDLs of pending the index knows, asking for
-// rowsPerStatement of them at a time.
-func knownUIDLs(tx *sql.Tx, account string, pending []*popPending) (map[string]bool, error) {
+// up to rowsPerStatement of them at a time (partRows).
+func knownUIDLs(c *Cache, tx *sql.Tx, account string, pending []*popPending) (map[string]bool, error) {
 	known := map[string]bool{}
 	sel := newMultiRow(tx, `SELECT uidl FROM pop_uidls WHERE account = ? AND uidl IN `, 1, ``)
+	sel.keep = c
 	defer sel.close()
-	for start := 0; start < len(pending); start += rowsPerStatement {
-		part := pending[start:min(start+rowsPerStatement, len(pending))]
-		args := make([]any, 0, len(part)+1)
-		args = append(args, account)
-		for _, p := range part {
+	args := make([]any, 0, min(len(pending), rowsPerStatement)+1)
+	for start, n := 0, 0; start < len(pending); start += n {
+		n = partRows(len(pending) - start)
+		args = append(args[:0], account)
+		for _, p := range pending[start : start+n] {
 			args = append(args, p.uidl)
 		}
-		s, err := sel.stmtIn(len(part))
+		s, err := sel.stmtIn(n)
 		if err != nil {
 			return nil, err
 		}
@@ -370,59 +372,72 @@ func knownUIDLs(tx *sql.Tx, account string, pending []*popPending) (map[string]b
 
 // insertPOPRows indexes the files of ps (in cur/, UIDLs not known yet) and
 // returns their row ids in order: the UIDLs, the rows and their body text
-// for search rowsPerStatement at a time (see rowsPerStatement). A row
-// whose UID clashes is inserted alone by q.insert, as insertPOPRow does.
+// for search up to rowsPerStatement at a time (see rowsPerStatement and
+// partRows). A row whose UID clashes is inserted alone by q.insert, as
+// insertPOPRow does.
 func insertPOPRows(tx *sql.Tx, q *popTx, account string, ps []*popPending) ([]int64, error) {
 	uidls := newMultiRow(tx, `INSERT OR IGNORE INTO pop_uidls (account, uidl) VALUES `, 2, ``)
-	defer uidls.close()
 	rows := newMultiRow(tx, `INSERT INTO messages (account, folder, uid, maildir_path, has_body, `+headerColumns+`) VALUES `,
-		18, ` ON CONFLICT (account, folder, uid) DO NOTHING RETURNING id, uid`)
-	defer rows.close()
+		18, ` ON CONFLICT (account, folder, uid) DO NOTHING`)
 	bodies := newMultiRow(tx, `WITH b(id, body) AS (VALUES `, 2,
 		`) INSERT OR REPLACE INTO fts_bodies (id, body) SELECT id, body FROM b WHERE body != ''`)
-	defer bodies.close()
+	for _, m := range []*multiRow{uidls, rows, bodies} {
+		m.keep = q.c
+		defer m.close()
+	}
 	ids := make([]int64, len(ps))
-	for start := 0; start < len(ps); start += rowsPerStatement {
-		part := ps[start:min(start+rowsPerStatement, len(ps))]
-		uargs := make([]any, 0, 2*len(part))
-		margs := make([]any, 0, 18*len(part))
+	n := min(len(ps), rowsPerStatement)
+	uargs, margs, bargs := make([]any, 0, 2*n), make([]any, 0, 18*n), make([]any, 0, 2*n)
+	for start, n := 0, 0; start < len(ps); start += n {
+		n = partRows(len(ps) - start)
+		part := ps[start : start+n]
+		uargs, margs = uargs[:0], margs[:0]
 		for _, p := range part {
 			uargs = append(uargs, account, p.uidl)
 			margs = append(margs, account, p.h.Folder, p.uidl, filepath.ToSlash(p.rel), 1)
 			margs = appendHeaderArgs(margs, &p.h)
 		}
-		s, err := uidls.stmt(len(part))
+		s, err := uidls.stmt(n)
 		if err != nil {
 			return nil, err
 		}
 		if _, err := s.Exec(uargs...); err != nil {
 			return nil, err
 		}
-		if s, err = rows.stmt(len(part)); err != nil {
+		if s, err = rows.stmt(n); err != nil {
 			return nil, err
 		}
-		got, err := queryIDs(s, margs)
+		res, err := s.Exec(margs...)
 		if err != nil {
 			return nil, err
 		}
-		var bargs []any
+		got, err := insertedIDs(tx, res, account, part)
+		if err != nil {
+			return nil, err
+		}
 		for i, p := range part {
-			id, ok := got[p.uidl]
-			if !ok { // a UID clash
+			id := got[i]
+			if id == 0 { // a UID clash
 				if id, err = q.insert(account, p.rel, p.h); err != nil {
 					return nil, err
 				}
 			}
 			ids[start+i] = id
+		}
+		// The body text of the part's messages, in parts of partRows
+		// rows too.
+		bargs = bargs[:0]
+		for i, p := range part {
 			if p.text != "" {
-				bargs = append(bargs, id, bodyIndexText(p.text))
+				bargs = append(bargs, ids[start+i], bodyIndexText(p.text))
 			}
 		}
-		if len(bargs) > 0 {
-			if s, err = bodies.stmt(len(bargs) / 2); err != nil {
+		for b, k := 0, 0; b < len(bargs)/2; b += k {
+			k = partRows(len(bargs)/2 - b)
+			if s, err = bodies.stmt(k); err != nil {
 				return nil, err
 			}
-			if _, err := s.Exec(bargs...); err != nil {
+			if _, err := s.Exec(bargs[2*b : 2*(b+k)]...); err != nil {
 				return nil, err
 			}
 		}
@@ -430,23 +445,37 @@ func insertPOPRows(tx *sql.Tx, q *popTx, account string, ps []*popPending) ([]in
 	return ids, nil
 }
 
-// queryIDs runs an INSERT … RETURNING id, uid and maps each uid to its id.
-func queryIDs(s *sql.Stmt, args []any) (map[string]int64, error) {
-	rows, err := s.Query(args...)
+// insertedIDs returns the row ids of the rows of part that the
+// multi-row INSERT … ON CONFLICT DO NOTHING whose result is res
+// inserted, in order, with 0 for a row it skipped (a UID clash). When it
+// inserted every row, which is the rule, their ids are consecutive up to
+// its last insert id (AUTOINCREMENT gives each row the next id, and tx
+// holds the write lock) and nothing needs to be asked; a skipped row may
+// leave a gap, so after a clash each row is looked up by its file.
+func insertedIDs(tx *sql.Tx, res sql.Result, account string, part []*popPending) ([]int64, error) {
+	n, err := res.RowsAffected()
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	got := map[string]int64{}
-	for rows.Next() {
-		var id int64
-		var uid string
-		if err := rows.Scan(&id, &uid); err != nil {
+	ids := make([]int64, len(part))
+	if int(n) == len(part) {
+		last, err := res.LastInsertId()
+		if err != nil {
 			return nil, err
 		}
-		got[uid] = id
+		for i := range ids {
+			ids[i] = last - n + 1 + int64(i)
+		}
+		return ids, nil
 	}
-	return got, rows.Err()
+	for i, p := range part {
+		err := tx.QueryRow(`SELECT id FROM messages WHERE account = ? AND folder = ? AND uid = ? AND maildir_path = ?`,
+			account, p.h.Folder, p.uidl, filepath.ToSlash(p.rel)).Scan(&ids[i])
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+	}
+	return ids, nil
 }
 
 // remember records a file that reached cur/ before its row was

@@ -229,3 +229,54 @@ func BenchmarkPOPRows10k(b *testing.B) {
 	}
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
+
+// TestPOPBatchCommitUIDClash commits a batch one of whose UIDLs is the
+// UID of a row already in the folder (not a known UIDL): the others get
+// their rows and ids as usual, over parts of several sizes, and that one
+// is stored under its file's name, as DeliverPOP stores it.
+func TestPOPBatchCommitUIDClash(t *testing.T) {
+	opts := testOptions(t)
+	c := openTest(t, opts)
+	if _, err := c.db.Exec(`INSERT INTO messages (account, folder, uid, maildir_path) VALUES ('me@pop', ?, 'u70', 'elsewhere')`, FolderInbox); err != nil {
+		t.Fatal(err)
+	}
+	b := c.BeginPOP("me@pop")
+	defer b.Close()
+	const n = 100 // parts of 64, 32 and 4 rows
+	for i := range n {
+		if err := b.Add(fmt.Sprintf("u%d", i), postamail.Header{Subject: fmt.Sprint(i)}, fmt.Sprintf("word%d", i), stringsReader(rawMessage(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs, err := b.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != n {
+		t.Fatalf("Commit() returned %d messages, want %d", len(msgs), n)
+	}
+	ids := map[int64]bool{}
+	for i, m := range msgs {
+		if ids[m.ID] {
+			t.Errorf("message %d: id %d twice", i, m.ID)
+		}
+		ids[m.ID] = true
+		if got := readBody(t, c, m.ID); got != rawMessage(i) {
+			t.Errorf("message %d (id %d) body = %q, want %q", i, m.ID, got, rawMessage(i))
+		}
+		if found, err := c.Search(SearchQuery{Text: fmt.Sprintf("word%d", i), Account: "me@pop"}); err != nil || len(found) != 1 || found[0].ID != m.ID {
+			t.Errorf("Search(word%d) = %v, %v; want message %d", i, found, err, m.ID)
+		}
+	}
+	if known, _ := c.KnownUIDLs("me@pop"); len(known) != n {
+		t.Errorf("KnownUIDLs = %d, want %d", len(known), n)
+	}
+	var rows, renamed int
+	if err := c.db.QueryRow(`SELECT count(*), sum(uid LIKE 'maildir:%') FROM messages WHERE account = 'me@pop'`).Scan(&rows, &renamed); err != nil {
+		t.Fatal(err)
+	}
+	if rows != n+1 || renamed != 1 {
+		t.Errorf("%d rows, %d under their file's name; want %d and 1", rows, renamed, n+1)
+	}
+	checkCounts(t, c)
+}
