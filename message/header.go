@@ -293,8 +293,8 @@ func (f *indexFields) info() mail.Header {
 		out.InReplyTo = ids[0]
 	}
 	out.References = parseIDs(toUTF8(f.references))
-	ctype, params := parseParams(f.contentType)
-	conv := charsetConverter(params["charset"])
+	ctype, charset := contentTypeCharset(f.contentType)
+	conv := charsetConverter(charset)
 	out.Subject = decodeText(conv(f.subject))
 	for _, v := range f.from {
 		// A second From field is not dropped: its addresses join the
@@ -334,8 +334,8 @@ func rawFieldReader(th textproto.Header) func(key string) string {
 // rawFieldConverter returns the conversion of rawFieldReader, for a
 // field's value read from th.
 func rawFieldConverter(th textproto.Header) func(v string) string {
-	_, params := parseParams(th.Get("Content-Type"))
-	return charsetConverter(params["charset"])
+	_, charset := contentTypeCharset(th.Get("Content-Type"))
+	return charsetConverter(charset)
 }
 
 // charsetConverter is rawFieldConverter for the charset parameter of

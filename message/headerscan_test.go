@@ -88,3 +88,44 @@ func FuzzScanIndexFields(f *testing.F) {
 		checkScan(t, raw)
 	})
 }
+
+// checkContentType fails t when contentTypeCharset reads v otherwise
+// than parseParams.
+func checkContentType(t *testing.T, v string) {
+	t.Helper()
+	typ, params := parseParams(v)
+	if gt, gc := contentTypeCharset(v); gt != typ || gc != params["charset"] {
+		t.Fatalf("contentTypeCharset(%q) = %q, %q; parseParams gives %q, %q", v, gt, gc, typ, params["charset"])
+	}
+}
+
+var contentTypeCases = []string{
+	"", " ", ";", "text/plain", "TEXT/Plain ; CharSet=UTF-8", "text/plain; charset=\"iso-8859-1\"; format=flowed",
+	"text/plain; format=flowed; charset=utf-8; charset=koi8-r", "text/plain; charset", "text/plain; charset=",
+	"text/plain; charset*=utf-8''%E2%82%AC", "text/plain; charset=us-ascii; charset*0=koi8; charset*1=-r",
+	"text/plain; charset=\"a;b\"", "text/plain; charset='big5'", "text/plain; charset==?utf-8?q?x?=",
+	"text/plain; charſet=utf-8", "text/plain; CHARSET = \"koi8-r\" ", "multipart/mixed; boundary=\"=-=-=\"",
+	"text/plain; name=\"a\\\"b\"; charset=windows-1251", "text plain; charset=x", "; charset=x",
+}
+
+func TestContentTypeCharset(t *testing.T) {
+	for _, v := range contentTypeCases {
+		checkContentType(t, v)
+	}
+	for _, path := range corpusFiles(t) {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range fieldLines(raw) {
+			checkContentType(t, v)
+		}
+	}
+}
+
+func FuzzContentTypeCharset(f *testing.F) {
+	for _, v := range contentTypeCases {
+		f.Add(v)
+	}
+	f.Fuzz(checkContentType)
+}

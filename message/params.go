@@ -24,12 +24,7 @@ func parseParams(v string) (string, map[string]string) {
 	if len(items) == 0 {
 		return "", params
 	}
-	t := strings.ToLower(strings.TrimSpace(items[0]))
-	if f := strings.Fields(t); len(f) > 0 {
-		t = f[0]
-	} else {
-		t = ""
-	}
+	t := mediaType(items[0])
 	type section struct {
 		n        int
 		extended bool
@@ -98,6 +93,39 @@ func parseParams(v string) (string, map[string]string) {
 		params[name] = decoded
 	}
 	return t, params
+}
+
+// mediaType is the type parseParams reads from the first item of a
+// value: lower case, up to the first white space.
+func mediaType(item string) string {
+	t := strings.ToLower(strings.TrimSpace(item))
+	if f := strings.Fields(t); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+// contentTypeCharset returns what parseParams reads of a Content-Type
+// value, its type and its charset parameter, without decoding the other
+// parameters into a map when no parameter is an RFC 2231 one ("*" in
+// its name, which parseParams joins and decodes after the plain ones).
+func contentTypeCharset(v string) (t, charset string) {
+	if strings.IndexByte(v, '*') >= 0 {
+		t, params := parseParams(v)
+		return t, params["charset"]
+	}
+	items := splitParams(v)
+	if len(items) == 0 {
+		return "", ""
+	}
+	t = mediaType(items[0])
+	for _, item := range items[1:] {
+		k, val, ok := strings.Cut(item, "=")
+		if ok && strings.ToLower(strings.TrimSpace(k)) == "charset" {
+			return t, decodeText(unquote(strings.TrimSpace(val)))
+		}
+	}
+	return t, ""
 }
 
 // splitParams splits a header value at the semicolons outside quoted
