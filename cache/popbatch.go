@@ -386,8 +386,8 @@ func insertPOPRows(tx *sql.Tx, q *popTx, account string, ps []*popPending) ([]in
 		defer m.close()
 	}
 	ids := make([]int64, len(ps))
-	n := min(len(ps), rowsPerStatement)
-	uargs, margs, bargs := make([]any, 0, 2*n), make([]any, 0, 18*n), make([]any, 0, 2*n)
+	most := min(len(ps), rowsPerStatement) // rows of the biggest part
+	uargs, margs, bargs := make([]any, 0, 2*most), make([]any, 0, 18*most), make([]any, 0, 2*most)
 	for start, n := 0, 0; start < len(ps); start += n {
 		n = partRows(len(ps) - start)
 		part := ps[start : start+n]
