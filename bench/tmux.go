@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -289,7 +288,7 @@ func (s *session) kill() {
 	deadline := time.Now().Add(5 * time.Second)
 	for processAlive(s.pid) {
 		if time.Now().After(deadline) {
-			syscall.Kill(s.pid, syscall.SIGKILL)
+			killHard(s.pid)
 			deadline = time.Now().Add(5 * time.Second)
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -300,7 +299,7 @@ func (s *session) kill() {
 func processAlive(pid int) bool {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return syscall.Kill(pid, 0) == nil // no /proc: ask the kernel
+		return signalable(pid) // no /proc: ask the kernel
 	}
 	// The state follows the command name in parentheses.
 	i := bytes.LastIndexByte(b, ')')
