@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	postamail "github.com/posta-mail/posta/mail"
 )
@@ -209,25 +208,12 @@ func BenchmarkPOPRows10k(b *testing.B) {
 			h:   postamail.Header{UID: uidl, Folder: FolderInbox, Subject: fmt.Sprint(i), Size: 100},
 			rel: filepath.Join("me@pop", "cur", uidl+":2,")}
 	}
-	var cpu time.Duration
-	for b.Loop() {
-		b.StopTimer()
-		c := openTest(b, testOptions(b))
-		b.StartTimer()
-		start := cpuTime()
-		err := c.inTx(func(tx *sql.Tx) error {
+	benchFreshCache(b, func(c *Cache) error {
+		return c.inTx(func(tx *sql.Tx) error {
 			_, err := insertPOPRows(tx, &popTx{tx: tx, c: c}, "me@pop", ps)
 			return err
 		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		cpu += cpuTime() - start
-		b.StopTimer()
-		c.Close()
-		b.StartTimer()
-	}
-	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	})
 }
 
 // TestPOPBatchCommitUIDClash commits a batch one of whose UIDLs is the
