@@ -2,7 +2,9 @@ package imap
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
@@ -93,3 +95,35 @@ func TestFirstSyncByUID(t *testing.T) {
 		})
 	}
 }
+
+// TestFirstSyncByUIDStaleUIDNext: a server whose UIDNEXT is below its
+// newest UIDs (SELECT says 101 while UIDs run to 300) gets a UID SEARCH
+// after the fetch by UID brought fewer messages than EXISTS, and the
+// first sync still stores every message.
+func TestFirstSyncByUIDStaleUIDNext(t *testing.T) {
+	ts := startServer(t)
+	seedNumbered(t, ts, 300)
+	proxy := startRewriteProxy(t, ts.tcpAddr.String())
+	proxy.mu.Lock()
+	proxy.lines = func(line string) string {
+		if strings.Contains(line, "[UIDNEXT ") {
+			return uidNextRe.ReplaceAllString(line, "[UIDNEXT 101]")
+		}
+		return line
+	}
+	proxy.mu.Unlock()
+	f := New(Options{Endpoint: proxy.endpoint(), BatchSize: 50})
+	t.Cleanup(func() { f.Close() })
+	cache := newFakeCache()
+
+	res := cache.sync(t, f, "INBOX")
+	if n := proxy.searches.Load(); n != 1 {
+		t.Errorf("sent %d UID SEARCH, want 1 (the fetch by UID came short)", n)
+	}
+	if res.Added != 300 || len(cache.headers) != 300 {
+		t.Fatalf("first sync added %d, headers %d; want all 300", res.Added, len(cache.headers))
+	}
+	checkSubjects(t, cache)
+}
+
+var uidNextRe = regexp.MustCompile(`\[UIDNEXT \d+\]`)

@@ -53,6 +53,9 @@ type rewriteProxy struct {
 
 	mu   sync.Mutex
 	rule func(uid imap.UID, line string) string // nil: relay unchanged
+	// lines, if set, rewrites every line the server sends (outside
+	// literals) before rule.
+	lines func(line string) string
 
 	conns     atomic.Int32 // connections accepted
 	fetches   atomic.Int32 // UID FETCH commands relayed
@@ -138,6 +141,12 @@ func (p *rewriteProxy) relay(src, dst net.Conn, fromServer bool) {
 			return
 		}
 		if fromServer {
+			p.mu.Lock()
+			lines := p.lines
+			p.mu.Unlock()
+			if lines != nil {
+				line = lines(line)
+			}
 			if m := fetchUIDRe.FindStringSubmatch(line); m != nil {
 				uid, _ := strconv.ParseUint(m[1], 10, 32)
 				p.mu.Lock()

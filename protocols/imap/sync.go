@@ -79,8 +79,9 @@ func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.
 	// (wholeByUID), the rest follows by UID too, with no UID SEARCH at
 	// all: there is nothing known to compare with, and a big folder's
 	// search costs a server a while (go-imap's a tenth of a second for
-	// 10,000 messages, the client waiting). Otherwise the UID SEARCH of
-	// the whole folder comes after the first screen.
+	// 10,000 messages, the client waiting), unless fewer messages than
+	// the folder holds came. Otherwise the UID SEARCH of the whole folder
+	// comes after the first screen.
 	var head map[imap.UID]bool
 	base := 0
 	if len(knownUIDs) == 0 && sel.NumMessages > 0 && sel.UIDNext > 1 {
@@ -94,10 +95,13 @@ func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.
 		if err != nil {
 			return res, err
 		}
-		if whole {
+		if whole && added+len(hs.skipped) >= int(sel.NumMessages) {
 			keepModSeqIfSkipped(&res, req)
 			return res, nil
 		}
+		// Fewer than EXISTS came (a message expunged meanwhile, or a
+		// server whose UIDNEXT is below its newest UID): the UID SEARCH
+		// finds the rest.
 		head = make(map[imap.UID]bool, len(uids))
 		for _, uid := range uids {
 			head[uid] = true
