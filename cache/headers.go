@@ -113,21 +113,7 @@ func (m *multiRow) stmt(n int) (*sql.Stmt, error) {
 		b.WriteString(row)
 	}
 	b.WriteString(m.tail)
-	if m.keep != nil && partRows(n) == n {
-		kept, err := m.keep.stmt(b.String())
-		if err != nil {
-			return nil, err
-		}
-		s := m.tx.Stmt(kept)
-		m.stmts[n] = s
-		return s, nil
-	}
-	s, err := m.tx.Prepare(b.String())
-	if err != nil {
-		return nil, err
-	}
-	m.stmts[n] = s
-	return s, nil
+	return m.prepare(n, b.String())
 }
 
 // stmtIn returns the statement for an IN list of n values (head ends
@@ -136,19 +122,25 @@ func (m *multiRow) stmtIn(n int) (*sql.Stmt, error) {
 	if s, ok := m.stmts[n]; ok {
 		return s, nil
 	}
-	query := m.head + "(?" + strings.Repeat(", ?", n-1) + ")" + m.tail
+	return m.prepare(n, m.head+"(?"+strings.Repeat(", ?", n-1)+")"+m.tail)
+}
+
+// prepare prepares query, the statement for n rows or values, in the
+// transaction, or takes it from those kept across transactions (keep)
+// for the sizes partRows gives, and remembers it.
+func (m *multiRow) prepare(n int, query string) (*sql.Stmt, error) {
+	var s *sql.Stmt
 	if m.keep != nil && partRows(n) == n {
 		kept, err := m.keep.stmt(query)
 		if err != nil {
 			return nil, err
 		}
-		s := m.tx.Stmt(kept)
-		m.stmts[n] = s
-		return s, nil
-	}
-	s, err := m.tx.Prepare(query)
-	if err != nil {
-		return nil, err
+		s = m.tx.Stmt(kept)
+	} else {
+		var err error
+		if s, err = m.tx.Prepare(query); err != nil {
+			return nil, err
+		}
 	}
 	m.stmts[n] = s
 	return s, nil
