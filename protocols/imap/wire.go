@@ -276,20 +276,19 @@ func (s *scanner) feed(w *wire, p []byte) error {
 			p = p[k:]
 			continue
 		}
-		if k := s.plainRun(p); k > 0 {
-			s.used += int64(k)
-			if s.used > maxResponseBytes {
-				return &WireError{Addr: w.addr, What: fmt.Sprintf("sent a response longer than %d MiB", maxResponseBytes>>20)}
-			}
-			p = p[k:]
+		// A run of plain bytes is counted and skipped in one step; any
+		// other byte is counted and looked at below.
+		run := s.plainRun(p)
+		s.used += int64(max(run, 1))
+		if s.used > maxResponseBytes {
+			return &WireError{Addr: w.addr, What: fmt.Sprintf("sent a response longer than %d MiB", maxResponseBytes>>20)}
+		}
+		if run > 0 {
+			p = p[run:]
 			continue
 		}
 		b := p[0]
 		p = p[1:]
-		s.used++
-		if s.used > maxResponseBytes {
-			return &WireError{Addr: w.addr, What: fmt.Sprintf("sent a response longer than %d MiB", maxResponseBytes>>20)}
-		}
 		if s.nhead < len(s.head) {
 			s.head[s.nhead] = b
 			s.nhead++
