@@ -159,12 +159,8 @@ func asciiEqualFold(b []byte, name string) bool {
 	if len(b) != len(name) {
 		return false
 	}
-	for i := range len(b) {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != name[i] {
+	for i, c := range b {
+		if asciiLower[c] != name[i] {
 			return false
 		}
 	}
