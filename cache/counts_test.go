@@ -130,9 +130,7 @@ func TestCountsTwoProcesses(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, len(caches))
 	for i, c := range caches {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			r := rand.New(rand.NewPCG(uint64(i), 7))
 			for round := range 15 {
 				// Both write the same account and folders, and deliver
@@ -141,7 +139,7 @@ func TestCountsTwoProcesses(t *testing.T) {
 					return
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	for _, err := range errs {
