@@ -160,7 +160,7 @@ func (w *popWriter) store(uidl string, r io.Reader) error {
 func (w *popWriter) add(uidl string, head []byte, r io.Reader) error {
 	h, _ := message.ParseHeader(bytes.NewReader(head))
 	h.Folder = "INBOX"
-	text := popBodyText(head)
+	text := message.IndexText(head)
 	w.addMu.Lock()
 	err := w.batch.Add(uidl, h, text, r)
 	w.addMu.Unlock()

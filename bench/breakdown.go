@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/message"
@@ -159,9 +158,9 @@ func pop3Breakdown(ctx context.Context, ep protocols.Endpoint, dir string, want 
 	hs := make([]mail.Header, len(msgs))
 	texts := make([]string, len(msgs))
 	for i, m := range msgs {
-		head := m.data[:min(len(m.data), 256<<10)]
+		head := m.data[:min(len(m.data), message.IndexTextBytes)]
 		hs[i], _ = message.ParseHeader(bytes.NewReader(head))
-		texts[i] = accounts.POPIndexText(head)
+		texts[i] = message.IndexText(head)
 	}
 	b.add("parsing headers and body text (as the download does: a fast path for plain messages)", time.Since(start))
 	floor := filepath.Join(dir, "floor")

@@ -1,17 +1,15 @@
-package accounts
+package message
 
 import (
 	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/posta-mail/posta/message"
 )
 
-// TestPOPBodyTextMatchesBodyText checks that the fast path gives what
-// message.BodyText gives, on the messages it takes and those it leaves.
-func TestPOPBodyTextMatchesBodyText(t *testing.T) {
+// TestIndexTextMatchesBodyText checks that the fast path gives what
+// BodyText gives, on the messages it takes and those it leaves.
+func TestIndexTextMatchesBodyText(t *testing.T) {
 	tests := []struct {
 		name string
 		msg  string
@@ -62,7 +60,7 @@ func TestPOPBodyTextMatchesBodyText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			want, _ := message.BodyText(bytes.NewReader([]byte(tt.msg)))
+			want, _ := BodyText(bytes.NewReader([]byte(tt.msg)))
 			f, ok := scanHeader([]byte(tt.msg), true)
 			got, fast := fastBodyText(f)
 			fast = fast && ok
@@ -72,16 +70,16 @@ func TestPOPBodyTextMatchesBodyText(t *testing.T) {
 			if fast && got != want {
 				t.Errorf("fastBodyText() = %q, want %q (BodyText)", got, want)
 			}
-			if got := popBodyText([]byte(tt.msg)); got != want {
-				t.Errorf("popBodyText() = %q, want %q", got, want)
+			if got := IndexText([]byte(tt.msg)); got != want {
+				t.Errorf("IndexText() = %q, want %q", got, want)
 			}
 		})
 	}
 }
 
-// TestPOPBodyTextCorpus compares the fast path with BodyText on every
+// TestIndexTextCorpus compares the fast path with BodyText on every
 // file of the directory POSTA_TEXT_CORPUS names (a Maildir's cur/, say).
-func TestPOPBodyTextCorpus(t *testing.T) {
+func TestIndexTextCorpus(t *testing.T) {
 	dir := os.Getenv("POSTA_TEXT_CORPUS")
 	if dir == "" {
 		t.Skip("POSTA_TEXT_CORPUS not set")
@@ -96,10 +94,10 @@ func TestPOPBodyTextCorpus(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		raw = raw[:min(len(raw), popHeadBytes)]
-		want, _ := message.BodyText(bytes.NewReader(raw))
-		if got := popBodyText(raw); got != want {
-			t.Errorf("%s: popBodyText() = %q, want %q", e.Name(), got, want)
+		raw = raw[:min(len(raw), IndexTextBytes)]
+		want, _ := BodyText(bytes.NewReader(raw))
+		if got := IndexText(raw); got != want {
+			t.Errorf("%s: IndexText() = %q, want %q", e.Name(), got, want)
 		}
 		if f, ok := scanHeader(raw, true); ok {
 			if _, ok := fastBodyText(f); ok {
@@ -108,4 +106,26 @@ func TestPOPBodyTextCorpus(t *testing.T) {
 		}
 	}
 	t.Logf("fast path on %d of %d messages", fast, len(names))
+}
+
+// FuzzIndexText checks that IndexText, fast path or not, gives what
+// BodyText gives for the same bytes.
+func FuzzIndexText(f *testing.F) {
+	f.Add([]byte("Subject: x\r\n\r\nhello\r\nworld\r\n"))
+	f.Add([]byte("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nna\xc3\xafve\r\n"))
+	f.Add([]byte("Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>h</p>\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nplain\r\n\r\n--b--\r\n"))
+	f.Add([]byte("Content-Type: multipart/mixed; boundary=\"=_b\"\r\n\r\npreamble\r\n--=_b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\r\nfirst\r\n\r\n--=_b\r\nContent-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\nJVBERi0=\r\n--=_b\r\n\r\nsecond\r\n--=_b--\r\nepilogue\r\n"))
+	f.Add([]byte("Content-Type: multipart/alternative; boundary=b\n\n--b \nContent-Type: text/plain\n\nline\n\n--b--"))
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		if len(msg) > IndexTextBytes {
+			return
+		}
+		want, err := BodyText(bytes.NewReader(msg))
+		if err != nil {
+			want = ""
+		}
+		if got := IndexText(msg); got != want {
+			t.Errorf("IndexText(%q) = %q, want %q (BodyText)", msg, got, want)
+		}
+	})
 }

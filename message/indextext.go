@@ -1,4 +1,4 @@
-package accounts
+package message
 
 import (
 	"bytes"
@@ -6,47 +6,55 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/posta-mail/posta/message"
 	"github.com/posta-mail/posta/sanitize"
 )
 
-// popBodyText returns the body text of the message whose start is head,
-// for the search index: what message.BodyText returns for it. The common
-// shapes of mail take a fast path that does what BodyText does to them
-// (line endings, trimming, sanitize.Text) without parsing and rendering
-// the message: one text/plain part in UTF-8 or ASCII, not
-// transfer-encoded, alone or in a multipart/alternative or
-// multipart/mixed whose other parts are not shown (HTML alternatives,
-// attachments). Any other message goes through BodyText, with only the
-// header fields that shape its body (Content-*, MIME-Version): the others
-// (addresses, dates) would be parsed for nothing. A message whose header
-// the fast path is not sure of goes through BodyText whole.
-func popBodyText(head []byte) string {
+// IndexTextBytes is how much of a message's start IndexText is meant to
+// be given: the body text of the search index comes from the first
+// 256 KiB of a message, so that a big one (an attachment, mostly) costs
+// no more to index than a page of text.
+const IndexTextBytes = 256 << 10
+
+// IndexText returns the body text of the message whose start is head
+// (at most IndexTextBytes of it), for the search index: what BodyText
+// returns for it. The common shapes of mail take a fast path that does
+// what BodyText does to them (line endings, trimming, sanitize.Text)
+// without parsing and rendering the message: one text/plain part in
+// UTF-8 or ASCII, not transfer-encoded, alone or in a
+// multipart/alternative or multipart/mixed whose other parts are not
+// shown (HTML alternatives, attachments). Any other message goes through
+// BodyText, with only the header fields that shape its body (Content-*,
+// MIME-Version): the others (addresses, dates) would be parsed for
+// nothing. A message whose header the fast path is not sure of goes
+// through BodyText whole. The cache calls it for the Maildir files of
+// POP3 mail when it indexes them for search, after the download.
+func IndexText(head []byte) string {
 	f, ok := scanHeader(head, true)
 	if !ok {
-		return bodyText(head)
+		return fullBodyText(head)
 	}
 	if text, ok := fastBodyText(f); ok {
 		return text
 	}
-	return bodyText(f.mime)
+	return fullBodyText(f.mime)
 }
 
-func bodyText(msg []byte) string {
-	text, err := message.BodyText(bytes.NewReader(msg))
+// fullBodyText is BodyText of msg, or "" when it fails.
+func fullBodyText(msg []byte) string {
+	text, err := BodyText(bytes.NewReader(msg))
 	if err != nil {
 		return ""
 	}
 	return text
 }
 
-// fastBodyText is popBodyText's fast path; ok is false when it does not
+// fastBodyText is IndexText's fast path; ok is false when it does not
 // apply.
 func fastBodyText(f scannedHeader) (text string, ok bool) {
 	if f.dispositionSeen || !plainEncoding(f.encoding) {
 		return "", false
 	}
-	mt, params, ok := mediaType(f.contentType)
+	mt, params, ok := fastMediaType(f.contentType)
 	if !ok {
 		return "", false
 	}
@@ -78,7 +86,7 @@ func finishText(s string) (string, bool) {
 }
 
 // mediaType parses a Content-Type value; an empty one is text/plain.
-func mediaType(v string) (string, map[string]string, bool) {
+func fastMediaType(v string) (string, map[string]string, bool) {
 	if v == "" {
 		return "text/plain", nil, true
 	}
@@ -110,7 +118,7 @@ const (
 // classifyPart says how Render shows the part (or message) whose header is
 // f, and for partText returns its text as Render's leaf has it.
 func classifyPart(f scannedHeader) (partKind, string) {
-	mt, params, ok := mediaType(f.contentType)
+	mt, params, ok := fastMediaType(f.contentType)
 	if !ok {
 		return partUnsure, ""
 	}
@@ -354,11 +362,4 @@ func isASCII(b []byte) bool {
 		}
 	}
 	return true
-}
-
-// POPIndexText returns the body text a POP3 download indexes for search
-// from msg, which it reads at most popHeadBytes of: popBodyText, for the
-// benchmark's breakdown of a download.
-func POPIndexText(msg []byte) string {
-	return popBodyText(msg[:min(len(msg), popHeadBytes)])
 }
