@@ -32,3 +32,6 @@ func writeUnsynced(tmpDir, name string, r io.Reader) (string, int64, error) {
 	}
 	return path, n, nil
 }
+
+// renameFile renames a file within its file system.
+func renameFile(oldpath, newpath string) error { return os.Rename(oldpath, newpath) }
