@@ -233,7 +233,7 @@ func (p *popTx) insert(account, rel string, h postamail.Header) (int64, error) {
 	rel = filepath.ToSlash(rel)
 	if h.UID == "" {
 		h.UID = "maildir:" + filepath.Base(rel)
-	} else if _, err := p.exec(`INSERT OR IGNORE INTO pop_uidls (account, uidl) VALUES (?, ?)`, account, h.UID); err != nil {
+	} else if _, err := p.exec(`INSERT OR IGNORE INTO pop_uidls (account, uidl, stored_at) VALUES (?, ?, unixepoch())`, account, h.UID); err != nil {
 		return 0, err
 	}
 	insert := `INSERT INTO messages (account, folder, uid, maildir_path, has_body, ` + headerColumns + `)

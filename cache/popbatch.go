@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	postamail "github.com/posta-mail/posta/mail"
 )
@@ -295,7 +296,7 @@ func (b *POPBatch) commit(pending []*popPending) ([]Message, error) {
 			}
 			dst := filepath.Join(c.dataDir, p.rel)
 			if p.tmp != "" {
-				if err := os.Rename(p.tmp, dst); err != nil {
+				if err := renameFile(p.tmp, dst); err != nil {
 					return err
 				}
 				p.tmp = ""
@@ -376,7 +377,7 @@ func knownUIDLs(c *Cache, tx *sql.Tx, account string, pending []*popPending) (ma
 // partRows). A row whose UID clashes is inserted alone by q.insert, as
 // insertPOPRow does.
 func insertPOPRows(tx *sql.Tx, q *popTx, account string, ps []*popPending) ([]int64, error) {
-	uidls := newMultiRow(tx, `INSERT OR IGNORE INTO pop_uidls (account, uidl) VALUES `, 2, ``)
+	uidls := newMultiRow(tx, `INSERT OR IGNORE INTO pop_uidls (account, uidl, stored_at) VALUES `, 3, ``)
 	rows := newMultiRow(tx, `INSERT INTO messages (account, folder, uid, maildir_path, has_body, `+headerColumns+`) VALUES `,
 		18, ` ON CONFLICT (account, folder, uid) DO NOTHING`)
 	bodies := newMultiRow(tx, `WITH b(id, body) AS (VALUES `, 2,
@@ -387,13 +388,14 @@ func insertPOPRows(tx *sql.Tx, q *popTx, account string, ps []*popPending) ([]in
 	}
 	ids := make([]int64, len(ps))
 	most := min(len(ps), rowsPerStatement) // rows of the biggest part
-	uargs, margs, bargs := make([]any, 0, 2*most), make([]any, 0, 18*most), make([]any, 0, 2*most)
+	uargs, margs, bargs := make([]any, 0, 3*most), make([]any, 0, 18*most), make([]any, 0, 2*most)
+	stored := time.Now().Unix() // when these UIDLs are stored (POPStoredTimes)
 	for start, n := 0, 0; start < len(ps); start += n {
 		n = partRows(len(ps) - start)
 		part := ps[start : start+n]
 		uargs, margs = uargs[:0], margs[:0]
 		for _, p := range part {
-			uargs = append(uargs, account, p.uidl)
+			uargs = append(uargs, account, p.uidl, stored)
 			margs = append(margs, account, p.h.Folder, p.uidl, filepath.ToSlash(p.rel), 1)
 			margs = appendHeaderArgs(margs, &p.h)
 		}

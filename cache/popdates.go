@@ -12,7 +12,7 @@ import (
 // index does not hold. UIDLs delivered before the cache recorded times
 // count from the upgrade.
 func (c *Cache) POPStoredTimes(account string) (map[string]time.Time, error) {
-	s, err := c.stmt(`SELECT uidl, stored_at FROM pop_stored WHERE account = ?`)
+	s, err := c.stmt(`SELECT uidl, stored_at FROM pop_uidls WHERE account = ?`)
 	if err != nil {
 		return nil, fmt.Errorf("cache: pop stored times: %w", err)
 	}

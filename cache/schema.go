@@ -347,6 +347,20 @@ DROP INDEX messages_threaded;
 DROP INDEX messages_by_account_date;
 DROP INDEX messages_by_date;
 `,
+	// 17: when each POP3 UIDL was stored is a column of pop_uidls, written
+	// with it, instead of a table of its own kept by triggers (issue 15:
+	// the trigger and the second B-tree cost 15% of indexing the rows of a
+	// POP3 download). A UIDL the old table had no time for counts from
+	// this upgrade, as in migration 6.
+	`
+ALTER TABLE pop_uidls ADD COLUMN stored_at INTEGER NOT NULL DEFAULT 0;
+UPDATE pop_uidls SET stored_at = coalesce(
+	(SELECT s.stored_at FROM pop_stored s WHERE s.account = pop_uidls.account AND s.uidl = pop_uidls.uidl),
+	unixepoch());
+DROP TRIGGER pop_uidls_stamp;
+DROP TRIGGER pop_uidls_unstamp;
+DROP TABLE pop_stored;
+`,
 }
 
 // schemaVersion is the version a fully migrated index has.
