@@ -253,7 +253,12 @@ func (b *POPBatch) Commit() ([]Message, error) {
 	return out, nil
 }
 
-// commit syncs, moves and indexes the files of pending.
+// commit syncs, moves and indexes the files of pending. The file system
+// work runs on a goroutine of its own while the transaction inserts the
+// rows: one syncfs (mostly waiting for the disk), then the renames into
+// cur/ and the directories' fsync. The transaction commits only once the
+// files are durable in cur/, so the index never names a file that a crash
+// could lose.
 func (b *POPBatch) commit(pending []*popPending) ([]Message, error) {
 	c := b.c
 	var tmps []string
@@ -262,21 +267,19 @@ func (b *POPBatch) commit(pending []*popPending) ([]Message, error) {
 			tmps = append(tmps, p.tmp)
 		}
 	}
-	if err := syncFiles(tmps); err != nil {
-		return nil, err
-	}
+	synced := make(chan error, 1)
+	go func() { synced <- syncFiles(tmps) }()
 	c.popMu.Lock()
 	defer c.popMu.Unlock()
 	var (
-		out  []Message
-		dups []*popPending // stored by another process meanwhile
+		out   []Message
+		dups  []*popPending // stored by another process meanwhile
+		moved []*popPending // renamed into cur/ by this commit
 	)
 	err := c.inTx(func(tx *sql.Tx) error {
-		out, dups = out[:0], dups[:0]
 		if err := ensureLocalFolders(tx, b.account); err != nil {
 			return err
 		}
-		dirs := map[string]bool{}
 		q := &popTx{tx: tx, c: c}
 		known, err := knownUIDLs(c, tx, b.account, pending)
 		if err != nil {
@@ -294,33 +297,35 @@ func (b *POPBatch) commit(pending []*popPending) ([]Message, error) {
 				}
 				continue // else: this very file, indexed by another process's Open
 			}
-			dst := filepath.Join(c.dataDir, p.rel)
-			if p.tmp != "" {
-				if err := renameFile(p.tmp, dst); err != nil {
-					return err
-				}
-				p.tmp = ""
-				b.remember(p)
-			}
-			// Synced even if the file reached cur/ in a Commit that
-			// failed later, before it synced the directory.
-			dirs[filepath.Dir(dst)] = true
 			fresh = append(fresh, p)
 		}
+		files := make(chan error, 1)
+		go func() {
+			if err := <-synced; err != nil {
+				files <- err
+				return
+			}
+			var err error
+			moved, err = b.moveIn(fresh)
+			files <- err
+		}()
 		ids, err := insertPOPRows(tx, q, b.account, fresh)
+		if ferr := <-files; err == nil {
+			err = ferr
+		}
 		if err != nil {
 			return err
 		}
 		for i, p := range fresh {
 			out = append(out, Message{ID: ids[i], Account: b.account, Header: p.h, HasBody: true})
 		}
-		for d := range dirs {
-			if err := syncDir(d); err != nil {
-				return err
-			}
-		}
 		return nil
 	})
+	// Files that reached cur/ are known (KnownUIDLs) even if the
+	// transaction failed: the next Commit, delivery or Open indexes them.
+	for _, p := range moved {
+		b.remember(p)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -331,6 +336,32 @@ func (b *POPBatch) commit(pending []*popPending) ([]Message, error) {
 		delete(c.unindexed[b.account], p.uidl)
 	}
 	return out, nil
+}
+
+// moveIn renames the files of ps that are still in tmp/ into cur/ and
+// syncs the directories of all of them (a file may have reached cur/ in
+// a Commit that failed before it synced the directory). It returns the
+// messages it renamed, also when it fails.
+func (b *POPBatch) moveIn(ps []*popPending) ([]*popPending, error) {
+	var moved []*popPending
+	dirs := map[string]bool{}
+	for _, p := range ps {
+		dst := filepath.Join(b.c.dataDir, p.rel)
+		if p.tmp != "" {
+			if err := renameFile(p.tmp, dst); err != nil {
+				return moved, err
+			}
+			p.tmp = ""
+			moved = append(moved, p)
+		}
+		dirs[filepath.Dir(dst)] = true
+	}
+	for d := range dirs {
+		if err := syncDir(d); err != nil {
+			return moved, err
+		}
+	}
+	return moved, nil
 }
 
 // knownUIDLs returns which UIDLs of pending the index knows, asking for
