@@ -14,7 +14,8 @@ import (
 // full-text query catches up first (catchUpFTS), so a search never
 // misses a stored message; the reader catches up when a sync ends
 // (IndexPending), so a search rarely waits. Body text that comes before
-// its message is indexed waits in fts_bodies.
+// its message is indexed waits in fts_bodies; a POP3 message without
+// such text gets its body text from its Maildir file then (fts_files.go).
 
 // ftsBatch bounds how many queued messages one transaction indexes, so
 // that another process waiting to write (the reader, a `posta sync` from
@@ -44,22 +45,35 @@ func (c *Cache) IndexPendingContext(ctx context.Context) (int, error) {
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
-		n, err := c.indexPendingBatch(ctx)
+		n, more, err := c.indexPendingBatch(ctx)
 		total += n
 		if err != nil {
 			return total, fmt.Errorf("cache: index for search: %w", err)
 		}
-		if n < ftsBatch {
+		if !more {
 			return total, nil
 		}
 	}
 }
 
 // indexPendingBatch indexes up to ftsBatch messages above the mark,
-// oldest first, in one transaction.
-func (c *Cache) indexPendingBatch(ctx context.Context) (int, error) {
-	var n int
-	err := c.inTxContext(ctx, func(tx *sql.Tx) error {
+// oldest first, in one transaction, and says whether more may be left.
+// The body text of the batch's Maildir files is read before that
+// transaction (see fts_files.go); messages stored meanwhile are left for
+// the next batch, whose reading includes them.
+func (c *Cache) indexPendingBatch(ctx context.Context) (n int, more bool, err error) {
+	var readUpto int64
+	var readHi sql.NullInt64
+	err = c.db.QueryRowContext(ctx, `SELECT indexed_upto, (SELECT max(id) FROM (SELECT id FROM messages WHERE id > indexed_upto ORDER BY id LIMIT ?)) FROM fts_state`,
+		ftsBatch).Scan(&readUpto, &readHi)
+	if err != nil || !readHi.Valid {
+		return 0, false, err
+	}
+	texts, err := c.fileTexts(ctx, readUpto, readHi.Int64)
+	if err != nil {
+		return 0, false, err
+	}
+	err = c.inTxContext(ctx, func(tx *sql.Tx) error {
 		var upto int64
 		if err := tx.QueryRow(`SELECT indexed_upto FROM fts_state`).Scan(&upto); err != nil {
 			return err
@@ -68,6 +82,20 @@ func (c *Cache) indexPendingBatch(ctx context.Context) (int, error) {
 		err := tx.QueryRow(`SELECT max(id), count(*) FROM (SELECT id FROM messages WHERE id > ? ORDER BY id LIMIT ?)`, upto, ftsBatch).Scan(&hi, &n)
 		if err != nil || !hi.Valid {
 			return err
+		}
+		more = n == ftsBatch
+		if hi.Int64 > readHi.Int64 {
+			// Stored since the files were read: for the next batch.
+			more = true
+			hi = readHi
+			if err := tx.QueryRow(`SELECT count(*) FROM messages WHERE id > ? AND id <= ?`, upto, hi.Int64).Scan(&n); err != nil || n == 0 {
+				return err // another process indexed the batch meanwhile
+			}
+		}
+		if len(texts) > 0 { // else no file to read: candidates only go
+			if err := c.queueFileTexts(ctx, tx, upto, hi.Int64, texts); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.Exec(`INSERT INTO messages_fts (rowid, subject, from_text, to_text, cc_text, body)
 			SELECT m.id, m.subject, `+addressText("m.from_json")+`, `+addressText("m.to_json")+`, `+addressText("m.cc_json")+`,
@@ -81,7 +109,10 @@ func (c *Cache) indexPendingBatch(ctx context.Context) (int, error) {
 		_, err = tx.Exec(`UPDATE fts_state SET indexed_upto = ?`, hi.Int64)
 		return err
 	})
-	return n, err
+	if err != nil {
+		n, more = 0, false
+	}
+	return n, more, err
 }
 
 // catchUpFTS indexes what is not indexed yet before a full-text query
