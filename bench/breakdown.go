@@ -130,8 +130,10 @@ func imapBreakdown(ctx context.Context, ep protocols.Endpoint, dir string, want 
 
 // pop3Breakdown times posta's POP3 fetcher alone (pipelined RETRs,
 // messages kept in memory, nothing deleted), then parsing each message's
-// header and body text, and storing them through cache.POPBatch in one
-// batch: the files written into tmp/, one syncfs, and the commit.
+// header (the download no longer extracts body text: the full-text
+// catch-up reads it from the files later, issue 15), and storing them
+// through cache.POPBatch in one batch: the files written into tmp/, one
+// syncfs, and the commit.
 func pop3Breakdown(ctx context.Context, ep protocols.Endpoint, dir string, want int) (*breakdown, error) {
 	b := &breakdown{}
 	f := pop3.New(pop3.Options{Endpoint: ep, LeaveOnServer: true})
@@ -156,13 +158,11 @@ func pop3Breakdown(ctx context.Context, ep protocols.Endpoint, dir string, want 
 	}
 	start = time.Now()
 	hs := make([]mail.Header, len(msgs))
-	texts := make([]string, len(msgs))
 	for i, m := range msgs {
-		head := m.data[:min(len(m.data), message.IndexTextBytes)]
+		head := m.data[:min(len(m.data), 256<<10)]
 		hs[i], _ = message.ParseHeader(bytes.NewReader(head))
-		texts[i] = message.IndexText(head)
 	}
-	b.add("parsing headers and body text (as the download does: a fast path for plain messages)", time.Since(start))
+	b.add("parsing headers (as the download does; body text is left for the full-text catch-up)", time.Since(start))
 	floor := filepath.Join(dir, "floor")
 	if err := os.MkdirAll(floor, 0o700); err != nil {
 		return nil, err
@@ -186,7 +186,7 @@ func pop3Breakdown(ctx context.Context, ep protocols.Endpoint, dir string, want 
 	start = time.Now()
 	for i, m := range msgs {
 		hs[i].Folder = "INBOX"
-		if err := batch.Add(m.uidl, hs[i], texts[i], bytes.NewReader(m.data)); err != nil {
+		if err := batch.Add(m.uidl, hs[i], "", bytes.NewReader(m.data)); err != nil {
 			return nil, err
 		}
 	}
@@ -200,7 +200,7 @@ func pop3Breakdown(ctx context.Context, ep protocols.Endpoint, dir string, want 
 	if _, err := batch.Commit(); err != nil {
 		return nil, err
 	}
-	b.add("POPBatch.Commit (renames into cur/, directory fsync, the index rows, their indexes, the counter trigger and the queued body text in one transaction, and its own syncfs with little left to flush)", time.Since(start))
+	b.add("POPBatch.Commit (renames into cur/, directory fsync, the index rows, their indexes and the counter trigger in one transaction, and its own syncfs with little left to flush)", time.Since(start))
 	return b, nil
 }
 

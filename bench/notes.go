@@ -32,7 +32,7 @@ func methodNotes(rep *report) []string {
 			"and reads the page with LIMIT/OFFSET (O(offset)); a count kept from the folder counters and keyset paging would make it constant.",
 		"Search: cache.Search with the TUI's result bound (5000) over the synced folder, after the deferred-indexing row has indexed it (the first search after a sync whose indexing nothing did yet pays that row's time first). Header sync does not fetch bodies, so only subjects and addresses are indexed.",
 		"POP3: `posta sync --account home` as for IMAP (the note gives `accounts.Account.Sync` in this process) into fresh folders, leaving mail on the server (the default): STAT, LIST and UIDL, RETRs pipelined 32 ahead; " +
-			"each message is read into memory (up to 256 KiB; a bigger one is streamed to disk) while another goroutine parses its header and body text (a fast path for plain messages) and creates its file in the Maildir's tmp/, one at a time; " +
+			"each message is read into memory (up to 256 KiB; a bigger one is streamed to disk) while another goroutine parses its header (not its body text, which the full-text catch-up reads from the file later: issue 15) and creates its file in the Maildir's tmp/, one at a time; " +
 			"a committer goroutine makes what was written durable in the background every 250 ms while the download goes on (one syncfs, renames into cur/, directory fsyncs) and indexes it in one transaction (64 rows a statement), " +
 			"and once more before QUIT; threads and the full-text index are left for later, as for IMAP. " +
 			"Baseline: go-pop3 USER/PASS, STAT and RETR of every message, one at a time, into a buffer that is dropped. " +
