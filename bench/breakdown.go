@@ -204,11 +204,19 @@ func pop3Breakdown(ctx context.Context, ep protocols.Endpoint, dir string, want 
 	return b, nil
 }
 
-// deferredIndexing times the indexing a first sync leaves for later on
-// the cache it left: the full-text catch-up and the threads of the
-// folder, which the reader's Tidy does after the sync (or the first
-// search and the first threaded listing, if they come first).
+// deferredIndexing times the indexing a first sync of the work (IMAP)
+// account leaves for later on the cache it left: deferredIndexingOf.
 func deferredIndexing(cacheDir, dataDir string) (time.Duration, error) {
+	return deferredIndexingOf(cacheDir, dataDir, "work")
+}
+
+// deferredIndexingOf times the indexing a first sync or download of
+// account leaves for later on the cache it left: the full-text catch-up
+// (for POP3 mail, with the body text read from the Maildir files) and
+// the threads of the account, which the reader's Tidy does after the
+// sync (or the first search and the first threaded listing, if they
+// come first).
+func deferredIndexingOf(cacheDir, dataDir, account string) (time.Duration, error) {
 	c, err := cache.Open(cache.Options{Dir: cacheDir, DataDir: dataDir})
 	if err != nil {
 		return 0, err
@@ -222,7 +230,7 @@ func deferredIndexing(cacheDir, dataDir string) (time.Duration, error) {
 	if n == 0 {
 		return 0, fmt.Errorf("deferred indexing: nothing was left to index")
 	}
-	if err := c.ThreadAccount(context.Background(), "work"); err != nil {
+	if err := c.ThreadAccount(context.Background(), account); err != nil {
 		return 0, err
 	}
 	return time.Since(start), nil

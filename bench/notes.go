@@ -34,7 +34,7 @@ func methodNotes(rep *report) []string {
 		"POP3: `posta sync --account home` as for IMAP (the note gives `accounts.Account.Sync` in this process) into fresh folders, leaving mail on the server (the default): STAT, LIST and UIDL, RETRs pipelined 32 ahead; " +
 			"each message is read into memory (up to 256 KiB; a bigger one is streamed to disk) while another goroutine parses its header (not its body text, which the full-text catch-up reads from the file later: issue 15) and creates its file in the Maildir's tmp/, one at a time; " +
 			"a committer goroutine makes what was written durable in the background every 250 ms while the download goes on (one syncfs, renames into cur/, directory fsyncs) and indexes it in one transaction (64 rows a statement), " +
-			"and once more before QUIT; threads and the full-text index are left for later, as for IMAP. " +
+			"and once more before QUIT; threads and the full-text index are left for later, as for IMAP: the POP3 deferred-indexing row times them once on the folders of the last in-process download (the body text read from the Maildir files, the full-text index and the threads, as the reader's Tidy does). " +
 			"Baseline: go-pop3 USER/PASS, STAT and RETR of every message, one at a time, into a buffer that is dropped. " +
 			"The row's explanation times the parts of posta's work alone in the same run (bench/breakdown.go).",
 		openMethodNote,

@@ -11,19 +11,21 @@ import (
 )
 
 // syncPOP3Fresh runs the accounts layer's Sync of the home (POP3)
-// account into fresh cache and data folders: the RETRs are pipelined,
-// every message is streamed to the Maildir, and the messages are synced
-// and indexed a batch at a time (in the background every 250 ms, and before QUIT).
-func (f *fixture) syncPOP3Fresh(ctx context.Context) (time.Duration, error) {
-	cacheDir, dataDir := f.freshDirs()
+// account into fresh cache and data folders, which it returns: the RETRs
+// are pipelined, every message is streamed to the Maildir, and the
+// messages are synced and indexed a batch at a time (in the background
+// every 250 ms, and before QUIT); the full-text index, with the body
+// text read from the files, and the threads are left for later.
+func (f *fixture) syncPOP3Fresh(ctx context.Context) (d time.Duration, cacheDir, dataDir string, err error) {
+	cacheDir, dataDir = f.freshDirs()
 	rep, d, err := f.timedSync(ctx, "home", cacheDir, dataDir, nil)
 	if err != nil {
-		return d, fmt.Errorf("pop3 sync: %w", err)
+		return d, cacheDir, dataDir, fmt.Errorf("pop3 sync: %w", err)
 	}
 	if rep.Added != f.n {
-		return d, fmt.Errorf("pop3 sync added %d messages, want %d", rep.Added, f.n)
+		return d, cacheDir, dataDir, fmt.Errorf("pop3 sync added %d messages, want %d", rep.Added, f.n)
 	}
-	return d, nil
+	return d, cacheDir, dataDir, nil
 }
 
 // tlsDialer dials implicit TLS for go-pop3, which cannot take a
