@@ -59,8 +59,8 @@ func (c *Cache) IndexPendingContext(ctx context.Context) (int, error) {
 // indexPendingBatch indexes up to ftsBatch messages above the mark,
 // oldest first, in one transaction, and says whether more may be left.
 // The body text of the batch's Maildir files is read before that
-// transaction (see fts_files.go); messages stored meanwhile are left for
-// the next batch, whose reading includes them.
+// transaction (see fts_files.go); messages stored meanwhile, or after the
+// files that filled fileTextBudget, are left for the next batch.
 func (c *Cache) indexPendingBatch(ctx context.Context) (n int, more bool, err error) {
 	var readUpto int64
 	var readHi sql.NullInt64
@@ -69,10 +69,11 @@ func (c *Cache) indexPendingBatch(ctx context.Context) (n int, more bool, err er
 	if err != nil || !readHi.Valid {
 		return 0, false, err
 	}
-	texts, err := c.fileTexts(ctx, readUpto, readHi.Int64)
+	texts, read, err := c.fileTexts(ctx, readUpto, readHi.Int64)
 	if err != nil {
 		return 0, false, err
 	}
+	readHi.Int64 = read
 	err = c.inTxContext(ctx, func(tx *sql.Tx) error {
 		var upto int64
 		if err := tx.QueryRow(`SELECT indexed_upto FROM fts_state`).Scan(&upto); err != nil {
@@ -85,7 +86,8 @@ func (c *Cache) indexPendingBatch(ctx context.Context) (n int, more bool, err er
 		}
 		more = n == ftsBatch
 		if hi.Int64 > readHi.Int64 {
-			// Stored since the files were read: for the next batch.
+			// Stored since the files were read, or past the text
+			// budget (fileTextBudget): for the next batch.
 			more = true
 			hi = readHi
 			if err := tx.QueryRow(`SELECT count(*) FROM messages WHERE id > ? AND id <= ?`, upto, hi.Int64).Scan(&n); err != nil || n == 0 {

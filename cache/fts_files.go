@@ -19,7 +19,9 @@ import (
 // the write transaction (fileTexts), so that a batch does not hold the
 // write lock while it reads thousands of files; the transaction then
 // queues the texts of the messages still above the mark (queueFileTexts)
-// and indexes them as any queued body text.
+// and indexes them as any queued body text. The messages after the last
+// file read (stored meanwhile, or past fileTextBudget) are left for the
+// next batch.
 
 // fileCandidates selects the messages with ids in (?, ?] whose body text
 // comes from their Maildir file: those with a file and no queued text.
@@ -41,34 +43,56 @@ type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
+// fileTextBudget bounds the body text one batch holds in memory: 5000
+// messages of long text (a mailing list's archive) would hold more than
+// a gigabyte. A batch that reaches it stops there; the next one reads on.
+const fileTextBudget = 32 << 20
+
+// fileChunk is how many files fileTexts reads between looks at the
+// budget.
+const fileChunk = 64
+
 // fileTexts reads the body text of the candidates (fileCandidates) with
-// ids in (upto, hi], outside any transaction, several files at a time:
-// the work is the text extraction, CPU-bound.
-func (c *Cache) fileTexts(ctx context.Context, upto, hi int64) (map[int64]fileText, error) {
+// ids in (upto, hi], outside any transaction, several files at a time
+// (the work is the text extraction, CPU-bound), until fileTextBudget is
+// reached. It returns the texts and the id up to which it read them:
+// hi, or less when the budget ran out.
+func (c *Cache) fileTexts(ctx context.Context, upto, hi int64) (texts map[int64]fileText, readUpto int64, err error) {
 	ids, rels, err := candidates(ctx, c.db, upto, hi)
 	if err != nil || len(ids) == 0 {
-		return nil, err
+		return nil, hi, err
 	}
-	texts := make([]string, len(ids))
-	workers := min(runtime.GOMAXPROCS(0), 4, len(ids))
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			buf := make([]byte, message.IndexTextBytes)
-			for i := w; i < len(ids) && ctx.Err() == nil; i += workers {
-				texts[i] = c.readFileText(rels[i], buf)
-			}
-		})
+	workers := min(runtime.GOMAXPROCS(0), 4)
+	bufs := make([][]byte, workers)
+	out := make([]string, fileChunk)
+	texts = make(map[int64]fileText, len(ids))
+	size := 0
+	for start := 0; start < len(ids); start += fileChunk {
+		if size >= fileTextBudget {
+			return texts, ids[start-1], nil
+		}
+		n := min(fileChunk, len(ids)-start)
+		var wg sync.WaitGroup
+		for w := range min(workers, n) {
+			wg.Go(func() {
+				if bufs[w] == nil {
+					bufs[w] = make([]byte, message.IndexTextBytes)
+				}
+				for i := w; i < n && ctx.Err() == nil; i += workers {
+					out[i] = c.readFileText(rels[start+i], bufs[w])
+				}
+			})
+		}
+		wg.Wait()
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
+		}
+		for i, text := range out[:n] {
+			texts[ids[start+i]] = fileText{rels[start+i], text}
+			size += len(text)
+		}
 	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	out := make(map[int64]fileText, len(ids))
-	for i, id := range ids {
-		out[id] = fileText{rels[i], texts[i]}
-	}
-	return out, nil
+	return texts, hi, nil
 }
 
 // queueFileTexts queues in fts_bodies, within tx, the body text of the

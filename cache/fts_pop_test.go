@@ -157,7 +157,7 @@ func TestPOPFileRenamedBeforeIndexing(t *testing.T) {
 	if err := c.db.QueryRow(`SELECT indexed_upto, (SELECT max(id) FROM messages) FROM fts_state`).Scan(&upto, &hi); err != nil {
 		t.Fatal(err)
 	}
-	read, err := c.fileTexts(t.Context(), upto, hi)
+	read, _, err := c.fileTexts(t.Context(), upto, hi)
 	if err != nil || len(read) != 2 {
 		t.Fatalf("fileTexts() = %d texts, %v; want 2", len(read), err)
 	}
@@ -201,6 +201,44 @@ func TestPOPFileRenamedBeforeIndexing(t *testing.T) {
 	}
 	if got := searchSubjects(t, c, "lemur"); got != "a" {
 		t.Errorf("Search(lemur) = [%s], want [a]", got)
+	}
+}
+
+// TestPOPFileTextBudget: a batch stops reading files once their text
+// reaches fileTextBudget, at a chunk's end; the next batch reads on, and
+// every message is indexed with its text.
+func TestPOPFileTextBudget(t *testing.T) {
+	c := openTest(t, testOptions(t))
+	filler := strings.Repeat("long text of a long message\r\n", message.IndexTextBytes/29)
+	one := len(message.IndexText([]byte(popFileMessage("x", "word0 "+filler))))
+	chunks := (fileTextBudget + fileChunk*one - 1) / (fileChunk * one)
+	want := chunks * fileChunk // files the first batch reads
+	raw := map[string]string{}
+	for i := range want + 10 {
+		uidl := fmt.Sprintf("m%03d", i)
+		raw[uidl] = popFileMessage(uidl, fmt.Sprintf("word%d ", i)+filler)
+	}
+	addPOP(t, c, nil, raw)
+	var upto, hi int64
+	if err := c.db.QueryRow(`SELECT indexed_upto, (SELECT max(id) FROM messages) FROM fts_state`).Scan(&upto, &hi); err != nil {
+		t.Fatal(err)
+	}
+	texts, readUpto, err := c.fileTexts(t.Context(), upto, hi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(texts) != want || readUpto != upto+int64(want) {
+		t.Errorf("fileTexts() read %d files up to id %d, want %d up to %d (budget %d, %d bytes a text)",
+			len(texts), readUpto, want, upto+int64(want), fileTextBudget, one)
+	}
+	if n, err := c.IndexPending(); err != nil || n != len(raw) {
+		t.Fatalf("IndexPending() = %d, %v; want %d", n, err, len(raw))
+	}
+	for _, i := range []int{0, want - 1, want, want + 9} {
+		uidl := fmt.Sprintf("m%03d", i)
+		if got := searchSubjects(t, c, fmt.Sprintf("word%d", i)); got != uidl {
+			t.Errorf("Search(word%d) = [%s], want [%s]", i, got, uidl)
+		}
 	}
 }
 
