@@ -64,15 +64,27 @@ type POPBatch struct {
 	// (Cache.unindexed): Add indexes those files instead of writing
 	// again.
 	landed map[string]string
+	// anon says the Maildir takes unnamed files (anonfile_linux.go),
+	// decided at the first Add; open counts those the batch holds, at
+	// most limit.
+	anon        bool
+	open, limit int
 }
 
-// popPending is one message of a batch, added but not committed.
+// popPending is one message of a batch, added but not committed. Its
+// data is in a named file in tmp/ (tmp), or in an unnamed file (unnamed,
+// fd), until the commit moves or names it in cur/.
 type popPending struct {
-	uidl string
-	h    postamail.Header
-	text string // body text for the search index
-	tmp  string // its file in tmp/ (absolute); "" once in cur/
-	rel  string // where it goes, relative to DataDir
+	uidl    string
+	h       postamail.Header
+	text    string // body text for the search index
+	tmp     string // its file in tmp/ (absolute); "" once in cur/
+	unnamed bool   // its data is in the unnamed file fd
+	fd      anonFile
+	// named says an unnamed file was named in cur/ by a commit that
+	// failed before it synced the name: the next one syncs it again.
+	named bool
+	rel   string // where it goes, relative to DataDir
 }
 
 // BeginPOP starts a batch of deliveries to account's Maildir. It removes
@@ -167,6 +179,22 @@ func (b *POPBatch) Add(uidl string, h postamail.Header, text string, r io.Reader
 	h.Folder = folder
 	key := c.newKey(uidl)
 	dir := folderRel(b.account, folder)
+	rel := filepath.Join(dir, "cur", fileName(key, h.Flags))
+	if b.holdUnnamed() {
+		fd, n, err := createAnon(filepath.Join(c.dataDir, dir, "tmp"), r)
+		if err != nil {
+			b.mu.Lock()
+			delete(b.queued, uidl)
+			b.open--
+			b.mu.Unlock()
+			return fmt.Errorf("cache: deliver: %w", err)
+		}
+		if h.Size == 0 {
+			h.Size = n
+		}
+		b.queue(&popPending{uidl: uidl, h: h, text: text, unnamed: true, fd: fd, rel: rel}, n)
+		return nil
+	}
 	tmp, n, err := writeUnsynced(filepath.Join(c.dataDir, dir, "tmp"), key, r)
 	if err != nil {
 		b.mu.Lock()
@@ -177,9 +205,36 @@ func (b *POPBatch) Add(uidl string, h postamail.Header, text string, r io.Reader
 	if h.Size == 0 {
 		h.Size = n
 	}
-	b.queue(&popPending{uidl: uidl, h: h, text: text, tmp: tmp,
-		rel: filepath.Join(dir, "cur", fileName(key, h.Flags))}, n)
+	b.queue(&popPending{uidl: uidl, h: h, text: text, tmp: tmp, rel: rel}, n)
 	return nil
+}
+
+// holdUnnamed reports whether the next message goes into an unnamed
+// file, and counts it open if so: the Maildir takes them and the batch
+// holds fewer than its limit.
+func (b *POPBatch) holdUnnamed() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.anon || b.open >= b.limit {
+		return false
+	}
+	b.open++
+	return true
+}
+
+// closeUnnamed closes the unnamed files of ps that are still open.
+func (b *POPBatch) closeUnnamed(ps []*popPending) {
+	closed := 0
+	for _, p := range ps {
+		if p.unnamed {
+			p.fd.close()
+			p.unnamed = false
+			closed++
+		}
+	}
+	b.mu.Lock()
+	b.open -= closed
+	b.mu.Unlock()
 }
 
 // start reads, at the first Add, the UIDLs the index knows and the files
@@ -205,6 +260,8 @@ func (b *POPBatch) start() error {
 		return err
 	}
 	b.landed = maps.Clone(c.unindexed[b.account])
+	b.limit = anonLimit()
+	b.anon = b.limit > 0 && anonSupported(filepath.Join(c.dataDir, folderRel(b.account, FolderInbox), "tmp"))
 	b.known = make(map[string]bool, len(known))
 	for u := range known {
 		if _, ok := b.landed[u]; !ok {
@@ -261,14 +318,19 @@ func (b *POPBatch) Commit() ([]Message, error) {
 // could lose.
 func (b *POPBatch) commit(pending []*popPending) ([]Message, error) {
 	c := b.c
-	var tmps []string
+	var (
+		tmps []string
+		fds  []anonFile
+	)
 	for _, p := range pending {
 		if p.tmp != "" {
 			tmps = append(tmps, p.tmp)
+		} else if p.unnamed {
+			fds = append(fds, p.fd)
 		}
 	}
 	synced := make(chan error, 1)
-	go func() { synced <- syncFiles(tmps) }()
+	go func() { synced <- syncData(tmps, fds) }()
 	c.popMu.Lock()
 	defer c.popMu.Unlock()
 	var (
@@ -338,30 +400,71 @@ func (b *POPBatch) commit(pending []*popPending) ([]Message, error) {
 	return out, nil
 }
 
-// moveIn renames the files of ps that are still in tmp/ into cur/ and
-// syncs the directories of all of them (a file may have reached cur/ in
-// a Commit that failed before it synced the directory). It returns the
-// messages it renamed, also when it fails.
+// moveIn renames the files of ps that are still in tmp/ into cur/, names
+// the unnamed ones there, and makes the new names durable: the
+// directories' fsync, and for files that were unnamed their link count
+// too (a file named by a Commit that failed before this sync is synced
+// again). It returns the messages it moved or named, also when it fails.
 func (b *POPBatch) moveIn(ps []*popPending) ([]*popPending, error) {
-	var moved []*popPending
+	var (
+		moved []*popPending
+		named []string // files named in cur/, their link count not synced
+	)
 	dirs := map[string]bool{}
 	for _, p := range ps {
 		dst := filepath.Join(b.c.dataDir, p.rel)
-		if p.tmp != "" {
+		switch {
+		case p.tmp != "":
 			if err := renameFile(p.tmp, dst); err != nil {
 				return moved, err
 			}
 			p.tmp = ""
 			moved = append(moved, p)
+		case p.unnamed:
+			if err := p.fd.link(dst); err != nil {
+				return moved, err
+			}
+			p.fd.close()
+			p.unnamed, p.named = false, true
+			b.mu.Lock()
+			b.open--
+			b.mu.Unlock()
+			moved = append(moved, p)
+		}
+		if p.named {
+			named = append(named, dst)
 		}
 		dirs[filepath.Dir(dst)] = true
+	}
+	if err := syncFiles(named); err != nil {
+		return moved, err
 	}
 	for d := range dirs {
 		if err := syncDir(d); err != nil {
 			return moved, err
 		}
 	}
+	for _, p := range ps {
+		p.named = false
+	}
 	return moved, nil
+}
+
+// syncData makes the data of the named files paths and the unnamed files
+// fds durable: one syncfs for many, an fsync each for a few.
+func syncData(paths []string, fds []anonFile) error {
+	if len(fds) == 0 {
+		return syncFiles(paths)
+	}
+	if len(paths)+len(fds) > syncOneByOne {
+		return fds[0].syncFS()
+	}
+	for _, f := range fds {
+		if err := f.sync(); err != nil {
+			return err
+		}
+	}
+	return fsyncEach(paths)
 }
 
 // knownUIDLs returns which UIDLs of pending the index knows, asking for
@@ -532,6 +635,10 @@ func (b *POPBatch) removeCopy(p *popPending) {
 		os.Remove(p.tmp)
 		return
 	}
+	if p.unnamed {
+		b.closeUnnamed([]*popPending{p})
+		return
+	}
 	var n int
 	if err := b.c.db.QueryRow(`SELECT COUNT(*) FROM messages WHERE maildir_path = ?`, filepath.ToSlash(p.rel)).Scan(&n); err == nil && n == 0 {
 		os.Remove(filepath.Join(b.c.dataDir, p.rel))
@@ -548,6 +655,11 @@ func (b *POPBatch) Close() {
 	for _, p := range b.pending {
 		if p.tmp != "" {
 			os.Remove(p.tmp)
+		}
+		if p.unnamed {
+			p.fd.close() // the kernel frees it
+			p.unnamed = false
+			b.open--
 		}
 	}
 	b.pending, b.bytes = nil, 0

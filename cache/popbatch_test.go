@@ -267,70 +267,93 @@ func TestPOPBatchCommitUIDClash(t *testing.T) {
 	checkCounts(t, c)
 }
 
-// TestPOPBatchCommitFailsMidway: a Commit whose renames fail partway (a
-// file gone from tmp/) indexes nothing, yet the files it moved into cur/
-// are known, so that no download fetches them again; the next batch
+// TestPOPBatchCommitFailsMidway: a Commit that fails partway through
+// moving or naming its files into cur/ (a file gone from tmp/, an unnamed
+// file that cannot be named) indexes nothing, yet the files it put in
+// cur/ are known, so that no download fetches them again; the next batch
 // indexes those files as they are and stores the rest, each once.
 func TestPOPBatchCommitFailsMidway(t *testing.T) {
-	opts := testOptions(t)
-	c := openTest(t, opts)
-	b := c.BeginPOP("me@pop")
-	const n = 12 // more than syncOneByOne: the syncfs path
-	for i := range n {
-		if err := b.Add(fmt.Sprintf("u%d", i), postamail.Header{Subject: fmt.Sprint(i)}, "", stringsReader(rawMessage(i))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	tmp := filepath.Join(opts.DataDir, escapeAccount("me@pop"), "tmp")
-	names, err := readNames(tmp)
-	if err != nil || len(names) != n {
-		t.Fatalf("tmp/ holds %d files (%v), want %d", len(names), err, n)
-	}
-	for _, name := range names {
-		if uidlFromKey(name) == "u5" {
-			if err := os.Remove(filepath.Join(tmp, name)); err != nil {
+	for _, unnamed := range []bool{false, true} {
+		name := map[bool]string{false: "named files in tmp", true: "unnamed files"}[unnamed]
+		t.Run(name, func(t *testing.T) {
+			opts := testOptions(t)
+			c := openTest(t, opts)
+			b := c.BeginPOP("me@pop")
+			if err := b.start(); err != nil {
 				t.Fatal(err)
 			}
-		}
-	}
-	if _, err := b.Commit(); err == nil {
-		t.Fatal("Commit() with a file gone from tmp/ = nil, want an error")
-	}
-	if got := mustList(t, c, Query{Account: "me@pop"}); len(got) != 0 {
-		t.Errorf("%d messages indexed after the failed Commit, want none", len(got))
-	}
-	known, _ := c.KnownUIDLs("me@pop")
-	moved := len(maildirFiles(t, opts.DataDir, "me@pop"))
-	if moved != 5 || len(known) != moved {
-		t.Errorf("after the failed Commit: %d files in cur/, KnownUIDLs %v; want u0 to u4 in both", moved, known)
-	}
-	b.Close()
+			if unnamed && !b.anon {
+				t.Skip("the file system here takes no unnamed files")
+			}
+			b.anon = unnamed
+			const n = 12 // more than syncOneByOne: the syncfs path
+			for i := range n {
+				if err := b.Add(fmt.Sprintf("u%d", i), postamail.Header{Subject: fmt.Sprint(i)}, "", stringsReader(rawMessage(i))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tmp := filepath.Join(opts.DataDir, escapeAccount("me@pop"), "tmp")
+			names, _ := readNames(tmp)
+			if want := map[bool]int{false: n, true: 0}[unnamed]; len(names) != want {
+				t.Fatalf("tmp/ holds %d files, want %d", len(names), want)
+			}
+			broken := b.pending[5]
+			if unnamed {
+				broken.fd.close()
+				broken.fd = anonFile(1 << 20) // no such descriptor
+			} else if err := os.Remove(broken.tmp); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.Commit(); err == nil {
+				t.Fatal("Commit() with a file that cannot be moved = nil, want an error")
+			}
+			if got := mustList(t, c, Query{Account: "me@pop"}); len(got) != 0 {
+				t.Errorf("%d messages indexed after the failed Commit, want none", len(got))
+			}
+			known, _ := c.KnownUIDLs("me@pop")
+			moved := len(maildirFiles(t, opts.DataDir, "me@pop"))
+			if moved != 5 || len(known) != moved {
+				t.Errorf("after the failed Commit: %d files in cur/, KnownUIDLs %v; want u0 to u4 in both", moved, known)
+			}
+			if unnamed {
+				broken.unnamed = false // closed above
+				b.open--
+			}
+			b.Close()
+			if b.open != 0 {
+				t.Errorf("%d unnamed files open after Close, want 0", b.open)
+			}
 
-	b = c.BeginPOP("me@pop")
-	defer b.Close()
-	for i := range n {
-		if err := b.Add(fmt.Sprintf("u%d", i), postamail.Header{Subject: fmt.Sprint(i)}, "", stringsReader(rawMessage(i))); err != nil {
-			t.Fatalf("Add(u%d) after the failed Commit: %v", i, err)
-		}
-	}
-	msgs, err := b.Commit()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(msgs) != n {
-		t.Errorf("the next Commit stored %d messages, want %d", len(msgs), n)
-	}
-	for _, m := range msgs {
-		var i int
-		fmt.Sscanf(m.UID, "u%d", &i)
-		if got := readBody(t, c, m.ID); got != rawMessage(i) {
-			t.Errorf("%s body = %q, want %q", m.UID, got, rawMessage(i))
-		}
-	}
-	if got := maildirFiles(t, opts.DataDir, "me@pop"); len(got) != n {
-		t.Errorf("%d files in cur/, want %d: one per message", len(got), n)
-	}
-	if known, _ := c.KnownUIDLs("me@pop"); len(known) != n {
-		t.Errorf("KnownUIDLs = %d, want %d", len(known), n)
+			b = c.BeginPOP("me@pop")
+			defer b.Close()
+			for i := range n {
+				if err := b.Add(fmt.Sprintf("u%d", i), postamail.Header{Subject: fmt.Sprint(i)}, "", stringsReader(rawMessage(i))); err != nil {
+					t.Fatalf("Add(u%d) after the failed Commit: %v", i, err)
+				}
+			}
+			msgs, err := b.Commit()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(msgs) != n {
+				t.Errorf("the next Commit stored %d messages, want %d", len(msgs), n)
+			}
+			for _, m := range msgs {
+				var i int
+				fmt.Sscanf(m.UID, "u%d", &i)
+				if got := readBody(t, c, m.ID); got != rawMessage(i) {
+					t.Errorf("%s body = %q, want %q", m.UID, got, rawMessage(i))
+				}
+			}
+			if got := maildirFiles(t, opts.DataDir, "me@pop"); len(got) != n {
+				t.Errorf("%d files in cur/, want %d: one per message", len(got), n)
+			}
+			if known, _ := c.KnownUIDLs("me@pop"); len(known) != n {
+				t.Errorf("KnownUIDLs = %d, want %d", len(known), n)
+			}
+			if b.open != 0 {
+				t.Errorf("%d unnamed files open after the Commit, want 0", b.open)
+			}
+		})
 	}
 }
