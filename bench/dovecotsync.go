@@ -147,12 +147,14 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 		return nil
 	}
 	posta, inproc, raw = nil, nil, nil
+	quiet := fsQuiet(dir)
 	for range max(p.pop3Runs, 1) {
 		if err := measure("home", func() (time.Duration, error) { return rawRetrAt(ctx, pop3EP, want) }); err != nil {
 			return err
 		}
 	}
 	res = syncRow("pop3_download_dovecot", "POP3 download", "raw RETR loop, Dovecot over POP3S", p.n, posta, inproc, raw)
+	res.Note = joinNote(res.Note, quiet)
 	runs++
 	if b, err := medianBreakdown(breakdownRuns, filepath.Join(dir, "breakdown"+strconv.Itoa(runs)), func(dir string) (*breakdown, error) {
 		return pop3Breakdown(ctx, pop3EP, dir, want)

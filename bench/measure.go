@@ -216,6 +216,7 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 func measurePOP3(ctx context.Context, rep *report, f *fixture, p sizePlan) error {
 	var posta, inproc, raw samples
 	var cacheDir, dataDir string // of the last in-process sync
+	quiet := fsQuiet(f.dir)
 	began := time.Now()
 	for i := range p.pop3Runs {
 		if i > 0 && time.Since(began) > p.budget {
@@ -243,6 +244,7 @@ func measurePOP3(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 		logf("%d messages: POP3 download: posta sync %.0f ms, accounts Sync in process %.0f ms, raw RETR %.0f ms", p.n, ms(e), ms(in), ms(d))
 	}
 	res := syncRow("pop3_download", "POP3 download", "raw RETR loop, demo server", p.n, posta, inproc, raw)
+	res.Note = joinNote(res.Note, quiet)
 	f.runs++
 	if b, err := medianBreakdown(breakdownRuns, filepath.Join(f.dir, "breakdown"+strconv.Itoa(f.runs)), func(dir string) (*breakdown, error) {
 		return pop3Breakdown(ctx, f.endpoint("pop3"), dir, f.n)

@@ -32,10 +32,11 @@ func methodNotes(rep *report) []string {
 			"and reads the page with LIMIT/OFFSET (O(offset)); a count kept from the folder counters and keyset paging would make it constant.",
 		"Search: cache.Search with the TUI's result bound (5000) over the synced folder, after the deferred-indexing row has indexed it (the first search after a sync whose indexing nothing did yet pays that row's time first). Header sync does not fetch bodies, so only subjects and addresses are indexed.",
 		"POP3: `posta sync --account home` as for IMAP (the note gives `accounts.Account.Sync` in this process) into fresh folders, leaving mail on the server (the default): STAT, LIST and UIDL, RETRs pipelined 32 ahead; " +
-			"each message is read into memory (up to 256 KiB; a bigger one is streamed to disk) while another goroutine parses its header (not its body text, which the full-text catch-up reads from the file later: issue 15) and creates its file in the Maildir's tmp/, one at a time; " +
-			"a committer goroutine makes what was written durable in the background every 250 ms while the download goes on (one syncfs, renames into cur/, directory fsyncs) and indexes it in one transaction (64 rows a statement), " +
+			"each message is read into memory (up to 256 KiB; a bigger one is streamed to disk) while another goroutine parses its header (not its body text, which the full-text catch-up reads from the file later: issue 15) and writes it into an unnamed file (O_TMPFILE; a named file in the Maildir's tmp/ where the file system has none), one at a time; " +
+			"a committer goroutine makes what was written durable in the background every 250 ms while the download goes on (one syncfs, then the files named in cur/, another syncfs for their link counts, directory fsyncs) while the same commit indexes them in one transaction (64 rows a statement) that ends once they are durable, " +
 			"and once more before QUIT; threads and the full-text index are left for later, as for IMAP: the POP3 deferred-indexing row times them once on the folders of the last in-process download (the body text read from the Maildir files, the full-text index and the threads, as the reader's Tidy does). " +
 			"Baseline: go-pop3 USER/PASS, STAT and RETR of every message, one at a time, into a buffer that is dropped. " +
+			"Before the runs the harness waits (at most 6 minutes) until creating an empty file costs at most 80 µs: ext4 without a journal, as on this machine, is 20 to 40 times slower at it for minutes after many deletions (bench/fsquiet.go); the row's note gives the cost measured and the wait. " +
 			"The row's explanation times the parts of posta's work alone in the same run (bench/breakdown.go).",
 		openMethodNote,
 	}
