@@ -69,9 +69,9 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 		imapUser: box.user, pop3User: box.user, password: box.password, caFile: stack.caFile}); err != nil {
 		return err
 	}
-	process := func(account string) (time.Duration, error) {
+	process := func(account string) (procRun, error) {
 		if bin == "" {
-			return 0, nil
+			return procRun{}, nil
 		}
 		cacheDir, dataDir := fresh() // removed with dir, at the end (see fixture.syncProcessFresh)
 		return syncProcess(ctx, bin, conf, account, cacheDir, dataDir, want)
@@ -102,20 +102,24 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 		return fmt.Errorf("raw fetch: %w", err)
 	}
 	var posta, inproc, raw samples
+	var cpu cpuMeter
 	// measure times posta sync, the accounts layer's Sync in this process
 	// and the raw loop, once each.
 	measure := func(account string, rawLoop func() (time.Duration, error)) error {
-		d, err := rawLoop()
+		d, busy, err := busyDuring(rawLoop)
 		if err != nil {
 			return fmt.Errorf("raw loop: %w", err)
 		}
 		raw = append(raw, ms(d))
-		e, err := process(account)
+		cpu.addRaw(busy)
+		run, err := process(account)
 		if err != nil {
 			return err
 		}
+		e := run.wall
 		if bin != "" {
 			posta = append(posta, ms(e))
+			cpu.addPosta(run)
 		}
 		in, err := sync(account)
 		if err != nil {
@@ -131,6 +135,7 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 		}
 	}
 	res := syncRow("imap_sync_dovecot", "IMAP first header sync", "raw UID FETCH 1:* of the same items, Dovecot over IMAPS", p.n, posta, inproc, raw)
+	res.CPU = cpu.use()
 	runs++
 	if b, err := medianBreakdown(breakdownRuns, filepath.Join(dir, "breakdown"+strconv.Itoa(runs)), func(dir string) (*breakdown, error) {
 		return imapBreakdown(ctx, imapEP, dir, want)
@@ -146,14 +151,15 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 		rep.problem("Dovecot POP3 row at %d messages: MAILSTACK_POP3 is not set", p.n)
 		return nil
 	}
-	posta, inproc, raw = nil, nil, nil
-	quiet := fsQuiet(dir)
+	posta, inproc, raw, cpu = nil, nil, nil, cpuMeter{}
+	quiet := fsQuiet(ctx, dir, targetFor("pop3_download_dovecot", p.n) != nil)
 	for range max(p.pop3Runs, 1) {
 		if err := measure("home", func() (time.Duration, error) { return rawRetrAt(ctx, pop3EP, want) }); err != nil {
 			return err
 		}
 	}
 	res = syncRow("pop3_download_dovecot", "POP3 download", "raw RETR loop, Dovecot over POP3S", p.n, posta, inproc, raw)
+	res.CPU = cpu.use()
 	res.Note = joinNote(res.Note, quiet)
 	runs++
 	if b, err := medianBreakdown(breakdownRuns, filepath.Join(dir, "breakdown"+strconv.Itoa(runs)), func(dir string) (*breakdown, error) {

@@ -65,10 +65,10 @@ func (f *fixture) usePosta(bin string) error {
 
 // syncProcessFresh runs `posta sync --account account` into fresh
 // folders, which it removes afterwards.
-func (f *fixture) syncProcessFresh(ctx context.Context, account string) (time.Duration, error) {
+func (f *fixture) syncProcessFresh(ctx context.Context, account string) (procRun, error) {
 	// The run's folders stay until the fixture closes: deleting 10,000
 	// files slows the next run's file creation on this machine's ext4
-	// (no journal: inodes freed in the last 30 s are skipped one by one).
+	// (see fsquiet.go).
 	cacheDir, dataDir := f.freshDirs()
 	return syncProcess(ctx, f.bin, f.conf, account, cacheDir, dataDir, f.n)
 }

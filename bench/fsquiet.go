@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -29,9 +30,10 @@ const fsQuietPerFile = 80 * time.Microsecond
 
 // fsQuiet creates 500 empty files in a fresh folder under dir (they are
 // left there: removing them would slow the next creations down) every 20
-// seconds, until one file costs at most fsQuietPerFile or fsQuietMax has
-// passed. It returns a sentence for the row's note.
-func fsQuiet(dir string) string {
+// seconds, until one file costs at most fsQuietPerFile, fsQuietMax has
+// passed or ctx ends; without wait (rows without a target) it measures
+// once. It returns a sentence for the row's note.
+func fsQuiet(ctx context.Context, dir string, wait bool) string {
 	began := time.Now()
 	for round := 0; ; round++ {
 		per, err := fileCreateCost(filepath.Join(dir, "fsquiet"+strconv.Itoa(round)), 500)
@@ -44,11 +46,16 @@ func fsQuiet(dir string) string {
 			return fmt.Sprintf("creating an empty file took %.0f µs just before the runs", us(per))
 		case per <= fsQuietPerFile:
 			return fmt.Sprintf("creating an empty file took %.0f µs just before the runs, after %v of waiting for the file system (see bench/fsquiet.go)", us(per), waited)
-		case waited >= fsQuietMax:
+		case !wait:
+			return fmt.Sprintf("creating an empty file took %.0f µs just before the runs (slowed down by recent deletions; see bench/fsquiet.go)", us(per))
+		case waited >= fsQuietMax || ctx.Err() != nil:
 			return fmt.Sprintf("creating an empty file still took %.0f µs after %v of waiting (see bench/fsquiet.go): the figures are slowed down by the file system", us(per), waited)
 		}
 		logf("creating an empty file takes %.0f µs here (files deleted in the last minutes slow ext4 down): waiting", us(per))
-		time.Sleep(20 * time.Second)
+		select {
+		case <-ctx.Done():
+		case <-time.After(20 * time.Second):
+		}
 	}
 }
 

@@ -84,6 +84,7 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 		return fmt.Errorf("raw fetch: %w", err)
 	}
 	var posta, raw, first, inproc samples
+	var cpu cpuMeter
 	var synced imapSyncRun
 	began := time.Now()
 	for i := range p.syncRuns {
@@ -91,17 +92,21 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 			rep.note("IMAP first sync at %d messages: %d of %d planned runs (time budget %v)", p.n, i, p.syncRuns, p.budget)
 			break
 		}
-		d, err := f.rawFetchAll(ctx)
+		d, busy, err := busyDuring(func() (time.Duration, error) { return f.rawFetchAll(ctx) })
 		if err != nil {
 			return fmt.Errorf("raw fetch: %w", err)
 		}
 		raw = append(raw, ms(d))
+		cpu.addRaw(busy)
 		var e time.Duration
 		if f.bin != "" {
-			if e, err = f.syncProcessFresh(ctx, "work"); err != nil {
+			run, err := f.syncProcessFresh(ctx, "work")
+			if err != nil {
 				return err
 			}
+			e = run.wall
 			posta = append(posta, ms(e))
+			cpu.addPosta(run)
 		}
 		if i > 0 {
 			os.RemoveAll(synced.cacheDir)
@@ -117,6 +122,7 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 			p.n, ms(e), ms(synced.total), ms(synced.firstBatch), ms(d))
 	}
 	res := syncRow("imap_sync", "IMAP first header sync", "raw UID FETCH 1:* of the same items, demo server", p.n, posta, inproc, raw)
+	res.CPU = cpu.use()
 	f.runs++
 	if b, err := medianBreakdown(breakdownRuns, filepath.Join(f.dir, "breakdown"+strconv.Itoa(f.runs)), func(dir string) (*breakdown, error) {
 		return imapBreakdown(ctx, f.endpoint("imap"), dir, f.n)
@@ -215,25 +221,30 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 
 func measurePOP3(ctx context.Context, rep *report, f *fixture, p sizePlan) error {
 	var posta, inproc, raw samples
+	var cpu cpuMeter
 	var cacheDir, dataDir string // of the last in-process sync
-	quiet := fsQuiet(f.dir)
+	quiet := fsQuiet(ctx, f.dir, targetFor("pop3_download", p.n) != nil)
 	began := time.Now()
 	for i := range p.pop3Runs {
 		if i > 0 && time.Since(began) > p.budget {
 			rep.note("POP3 download at %d messages: %d of %d planned runs (time budget %v)", p.n, i, p.pop3Runs, p.budget)
 			break
 		}
-		d, err := f.rawRetrAll(ctx)
+		d, busy, err := busyDuring(func() (time.Duration, error) { return f.rawRetrAll(ctx) })
 		if err != nil {
 			return fmt.Errorf("raw RETR: %w", err)
 		}
 		raw = append(raw, ms(d))
+		cpu.addRaw(busy)
 		var e time.Duration
 		if f.bin != "" {
-			if e, err = f.syncProcessFresh(ctx, "home"); err != nil {
+			run, err := f.syncProcessFresh(ctx, "home")
+			if err != nil {
 				return err
 			}
+			e = run.wall
 			posta = append(posta, ms(e))
+			cpu.addPosta(run)
 		}
 		var in time.Duration
 		in, cacheDir, dataDir, err = f.syncPOP3Fresh(ctx)
@@ -244,6 +255,7 @@ func measurePOP3(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 		logf("%d messages: POP3 download: posta sync %.0f ms, accounts Sync in process %.0f ms, raw RETR %.0f ms", p.n, ms(e), ms(in), ms(d))
 	}
 	res := syncRow("pop3_download", "POP3 download", "raw RETR loop, demo server", p.n, posta, inproc, raw)
+	res.CPU = cpu.use()
 	res.Note = joinNote(res.Note, quiet)
 	f.runs++
 	if b, err := medianBreakdown(breakdownRuns, filepath.Join(f.dir, "breakdown"+strconv.Itoa(f.runs)), func(dir string) (*breakdown, error) {

@@ -19,7 +19,9 @@ func methodNotes(rep *report) []string {
 			"(SQLite rows, 64 a statement; four indexes and the counter trigger: the full-text index, the threads and the indexes of the other sorts and views are made later, see the deferred-indexing row). " +
 			"Baseline: go-imap's client, LOGIN, SELECT and one `UID FETCH 1:*` of the very same items, streamed and discarded " +
 			"(go-imap still decodes the response; nothing is converted or stored). One untimed baseline fetch warms the server first; " +
-			"posta and baseline runs alternate. The row's explanation times the parts of posta's work alone in the same run (bench/breakdown.go).",
+			"posta and baseline runs alternate. The row's explanation times the parts of posta's work alone in the same run (bench/breakdown.go). " +
+			"The sync rows also record the `posta sync` process's CPU time (user + system) and, from /proc/stat, how long the machine's cores were busy in all while it ran and while the raw loop ran (bench/cpuuse.go); " +
+			"a missed target's explanation computes from them the least wall time that work needs on the cores, against what the target allows.",
 		"Internal cold-start proxy: the time from the start of the first sync until its first batch (the 500 newest headers) is stored, " +
 			"i.e. when the reader could paint the first screen; no process is started and the reader is not run (the launch rows measure that).",
 		resyncMethodNote,
@@ -161,6 +163,9 @@ func missedNotes(rep *report) []string {
 		why := whyMissed[r.ID]
 		if len(r.Breakdown) > 0 {
 			why = breakdownNote(r)
+		}
+		if t := targetFor(r.ID, r.Messages); t != nil && t.ofBaseline && r.CPU != nil {
+			why += " " + cpuNote(r, t.limit)
 		}
 		if r.Why != "" {
 			why = r.Why

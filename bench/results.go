@@ -35,6 +35,9 @@ type result struct {
 	// Breakdown is the parts of the measured work timed alone in the same
 	// run (breakdown.go), which the report's explanation is made of.
 	Breakdown []breakdownPart `json:"breakdown,omitempty"`
+	// CPU is what the machine's cores did during a sync row's runs
+	// (cpuuse.go), which the explanation of a missed target uses too.
+	CPU *cpuUse `json:"cpu,omitempty"`
 }
 
 // breakdownPart is one part of a Breakdown.

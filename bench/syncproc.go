@@ -69,27 +69,35 @@ var syncSummary = regexp.MustCompile(`(?m)^(\w+): (\d+) new`)
 
 // syncProcess runs `posta sync --account account` as a user does, with
 // the configuration file conf, into cacheDir and dataDir, and times it
-// from the start of the process to its exit. It checks that the sync
-// added want messages.
-func syncProcess(ctx context.Context, bin, conf, account, cacheDir, dataDir string, want int) (time.Duration, error) {
+// from the start of the process to its exit, with the process's CPU time
+// and the machine's busy time meanwhile. It checks that the sync added
+// want messages.
+func syncProcess(ctx context.Context, bin, conf, account, cacheDir, dataDir string, want int) (procRun, error) {
 	cmd := exec.CommandContext(ctx, bin, "--config", conf, "--cache-dir", cacheDir, "--data-dir", dataDir,
 		"sync", "--account", account)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	cmd.Env = append(os.Environ(), "HOME="+filepath.Dir(cacheDir))
-	start := time.Now()
-	err := cmd.Run()
-	d := time.Since(start)
+	var run procRun
+	var err error
+	run.wall, run.busy, err = busyDuring(func() (time.Duration, error) {
+		start := time.Now()
+		err := cmd.Run()
+		return time.Since(start), err
+	})
+	if cmd.ProcessState != nil {
+		run.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
 	if err != nil {
-		return d, fmt.Errorf("posta sync --account %s: %v: %s", account, err, firstLine(errOut.String()+out.String()))
+		return run, fmt.Errorf("posta sync --account %s: %v: %s", account, err, firstLine(errOut.String()+out.String()))
 	}
 	for _, m := range syncSummary.FindAllStringSubmatch(errOut.String()+out.String(), -1) { // progress and summary go to stderr
 		if m[1] == account {
 			if n, _ := strconv.Atoi(m[2]); n != want {
-				return d, fmt.Errorf("posta sync --account %s added %d messages, want %d", account, n, want)
+				return run, fmt.Errorf("posta sync --account %s added %d messages, want %d", account, n, want)
 			}
-			return d, nil
+			return run, nil
 		}
 	}
-	return d, fmt.Errorf("posta sync --account %s printed no summary: %q", account, errOut.String()+out.String())
+	return run, fmt.Errorf("posta sync --account %s printed no summary: %q", account, errOut.String()+out.String())
 }

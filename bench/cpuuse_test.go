@@ -1,0 +1,48 @@
+package main
+
+import (
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMachineBusyCountsWork: on Linux the machine's busy time grows by
+// about the CPU time a busy loop spends.
+func TestMachineBusyCountsWork(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("/proc/stat is read on Linux only")
+	}
+	_, busy, err := busyDuring(func() (time.Duration, error) {
+		for start := time.Now(); time.Since(start) < 300*time.Millisecond; {
+		}
+		return 0, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 300 ms on one core, counted in 10 ms ticks; other work may add.
+	if busy < 250*time.Millisecond {
+		t.Errorf("busy during a 300 ms loop = %v, want at least 250 ms", busy)
+	}
+}
+
+// TestCPUNote checks the sentence is computed from the row's figures,
+// both when the work itself exceeds the target and when it does not.
+func TestCPUNote(t *testing.T) {
+	r := result{Value: 900, Baseline: 300, CPU: &cpuUse{Cores: 2, Posta: 1100, PostaBusy: 1500, RawBusy: 400}}
+	got := cpuNote(r, 2)
+	for _, want := range []string{"busy 1500 ms in all", "posta's process 1100 ms", "the rest (the server, its TLS, the system) 400 ms",
+		"at least 750 ms", "kept them busy 400 ms", "allows 600 ms (2.0× the raw loop)", "exceeds it by 300 ms of CPU"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("cpuNote() = %q, missing %q", got, want)
+		}
+	}
+	r.CPU.PostaBusy = 1000
+	if got := cpuNote(r, 2); !strings.Contains(got, "what is missing is overlap") {
+		t.Errorf("cpuNote() with a floor under the target = %q, want it to say overlap is missing", got)
+	}
+	if got := cpuNote(result{}, 2); got != "" {
+		t.Errorf("cpuNote() without figures = %q, want nothing", got)
+	}
+}
