@@ -46,3 +46,17 @@ func TestCPUNote(t *testing.T) {
 		t.Errorf("cpuNote() without figures = %q, want nothing", got)
 	}
 }
+
+// TestBreakdownNoteLeavesReferenceOut: a figure timed for comparison
+// (the file system's floor) is shown but not summed with posta's parts.
+func TestBreakdownNoteLeavesReferenceOut(t *testing.T) {
+	r := result{Value: 900, Baseline: 300, Samples: samples{880, 900, 950}, Breakdown: []breakdownPart{
+		{Name: "fetcher alone", Millis: 150}, {Name: "parsing", Millis: 100},
+		{Name: "floor", Millis: 250, Reference: true}, {Name: "commit", Millis: 400}}}
+	got := breakdownNote(r)
+	for _, want := range []string{"floor 250 ms", "together 650 ms", "with the rest (500 ms alone)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("breakdownNote() = %q, missing %q", got, want)
+		}
+	}
+}

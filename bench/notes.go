@@ -114,7 +114,9 @@ func breakdownNote(r result) string {
 	var sum float64
 	for _, p := range r.Breakdown {
 		parts = append(parts, fmt.Sprintf("%s %.0f ms", p.Name, p.Millis))
-		sum += p.Millis
+		if !p.Reference {
+			sum += p.Millis
+		}
 	}
 	s := fmt.Sprintf("posta took %.0f ms, the raw loop %.0f ms (%.2f×). The parts of posta's work timed alone, one after the other, in this run (medians of %d): %s; together %.0f ms. ",
 		r.Value, r.Baseline, r.ratio(), breakdownRuns, strings.Join(parts, "; "), sum)

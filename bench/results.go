@@ -44,6 +44,9 @@ type result struct {
 type breakdownPart struct {
 	Name   string  `json:"name"`
 	Millis float64 `json:"ms"`
+	// Reference marks a figure timed for comparison (the file system's
+	// floor), not a part of posta's work: it is not in the sum.
+	Reference bool `json:"reference,omitempty"`
 }
 
 // peerResult is one peer's figure in a launch row, or why it is missing.
