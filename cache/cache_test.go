@@ -148,20 +148,29 @@ func TestPermissions(t *testing.T) {
 
 func timeUnix(s int64) time.Time { return time.Unix(s, 0) }
 
-func TestMigrationUpgradesExistingData(t *testing.T) {
-	opts := testOptions(t)
+// oldIndex creates the index of opts as schema version made it, for a
+// test to fill before opening it with today's migrations.
+func oldIndex(t *testing.T, opts Options, version int) *sql.DB {
+	t.Helper()
 	if err := mkdirPrivate(opts.Dir); err != nil {
 		t.Fatal(err)
 	}
-	dbPath := filepath.Join(opts.Dir, dbName)
-	db, err := sql.Open("sqlite", "file:"+dbPath)
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(opts.Dir, dbName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// An index as the first release wrote it, with data.
-	if err := migrateTo(db, 1); err != nil {
+	if err := migrateTo(db, version); err != nil {
+		db.Close()
 		t.Fatal(err)
 	}
+	return db
+}
+
+func TestMigrationUpgradesExistingData(t *testing.T) {
+	opts := testOptions(t)
+	dbPath := filepath.Join(opts.Dir, dbName)
+	// An index as the first release wrote it, with data.
+	db := oldIndex(t, opts, 1)
 	for i, seen := range []bool{true, false, false} {
 		if _, err := db.Exec(`INSERT INTO messages (account, folder, uid, seen) VALUES ('a', 'INBOX', ?, ?)`, i, seen); err != nil {
 			t.Fatal(err)

@@ -1,9 +1,7 @@
 package cache
 
 import (
-	"database/sql"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,18 +15,9 @@ import (
 // delivering.
 func TestPOPStoredTimesAfterMigration17(t *testing.T) {
 	opts := testOptions(t)
-	if err := mkdirPrivate(opts.Dir); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(opts.Dir, dbName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := migrateTo(db, 16); err != nil {
-		t.Fatal(err)
-	}
+	db := oldIndex(t, opts, 16)
 	old := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC).Unix()
-	_, err = db.Exec(`INSERT INTO pop_uidls (account, uidl) VALUES ('me@pop', 'old'), ('me@pop', 'untimed'), ('other', 'old');
+	_, err := db.Exec(`INSERT INTO pop_uidls (account, uidl) VALUES ('me@pop', 'old'), ('me@pop', 'untimed'), ('other', 'old');
 		UPDATE pop_stored SET stored_at = ? WHERE uidl = 'old';
 		DELETE FROM pop_stored WHERE uidl = 'untimed'`, old)
 	db.Close()

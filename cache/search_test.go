@@ -1,10 +1,8 @@
 package cache
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -290,17 +288,8 @@ func TestIndexBody(t *testing.T) {
 // existed: migration 3 indexes the rows already there.
 func TestSearchMigratesExistingIndex(t *testing.T) {
 	opts := testOptions(t)
-	if err := mkdirPrivate(opts.Dir); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(opts.Dir, dbName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := migrateTo(db, 2); err != nil {
-		t.Fatal(err)
-	}
-	_, err = db.Exec(`INSERT INTO messages (account, folder, uid, subject, from_json, to_json) VALUES
+	db := oldIndex(t, opts, 2)
+	_, err := db.Exec(`INSERT INTO messages (account, folder, uid, subject, from_json, to_json) VALUES
 		('a', 'INBOX', '1', 'Old platypus', '[{"name":"Ann","addr":"ann@example.org"}]', ''),
 		('a', 'INBOX', '2', 'Broken row', 'not json', '[]')`)
 	db.Close()
