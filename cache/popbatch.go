@@ -179,33 +179,31 @@ func (b *POPBatch) Add(uidl string, h postamail.Header, text string, r io.Reader
 	h.Folder = folder
 	key := c.newKey(uidl)
 	dir := folderRel(b.account, folder)
-	rel := filepath.Join(dir, "cur", fileName(key, h.Flags))
-	if b.holdUnnamed() {
-		fd, n, err := createAnon(filepath.Join(c.dataDir, dir, "tmp"), r)
-		if err != nil {
-			b.mu.Lock()
-			delete(b.queued, uidl)
-			b.open--
-			b.mu.Unlock()
-			return fmt.Errorf("cache: deliver: %w", err)
-		}
-		if h.Size == 0 {
-			h.Size = n
-		}
-		b.queue(&popPending{uidl: uidl, h: h, text: text, unnamed: true, fd: fd, rel: rel}, n)
-		return nil
+	p := &popPending{uidl: uidl, text: text, rel: filepath.Join(dir, "cur", fileName(key, h.Flags))}
+	tmpDir := filepath.Join(c.dataDir, dir, "tmp")
+	var n int64
+	var err error
+	unnamed := b.holdUnnamed()
+	if unnamed {
+		p.fd, n, err = createAnon(tmpDir, r)
+		p.unnamed = err == nil
+	} else {
+		p.tmp, n, err = writeUnsynced(tmpDir, key, r)
 	}
-	tmp, n, err := writeUnsynced(filepath.Join(c.dataDir, dir, "tmp"), key, r)
 	if err != nil {
 		b.mu.Lock()
 		delete(b.queued, uidl)
+		if unnamed {
+			b.open--
+		}
 		b.mu.Unlock()
 		return fmt.Errorf("cache: deliver: %w", err)
 	}
 	if h.Size == 0 {
 		h.Size = n
 	}
-	b.queue(&popPending{uidl: uidl, h: h, text: text, tmp: tmp, rel: rel}, n)
+	p.h = h
+	b.queue(p, n)
 	return nil
 }
 
@@ -223,7 +221,15 @@ func (b *POPBatch) holdUnnamed() bool {
 }
 
 // closeUnnamed closes the unnamed files of ps that are still open.
-func (b *POPBatch) closeUnnamed(ps []*popPending) {
+func (b *POPBatch) closeUnnamed(ps ...*popPending) {
+	b.mu.Lock()
+	b.open -= closeFiles(ps)
+	b.mu.Unlock()
+}
+
+// closeFiles closes the unnamed files of ps that are still open and
+// returns how many it closed (for POPBatch.open; the caller holds b.mu).
+func closeFiles(ps []*popPending) int {
 	closed := 0
 	for _, p := range ps {
 		if p.unnamed {
@@ -232,9 +238,7 @@ func (b *POPBatch) closeUnnamed(ps []*popPending) {
 			closed++
 		}
 	}
-	b.mu.Lock()
-	b.open -= closed
-	b.mu.Unlock()
+	return closed
 }
 
 // start reads, at the first Add, the UIDLs the index knows and the files
@@ -424,11 +428,8 @@ func (b *POPBatch) moveIn(ps []*popPending) ([]*popPending, error) {
 			if err := p.fd.link(dst); err != nil {
 				return moved, err
 			}
-			p.fd.close()
-			p.unnamed, p.named = false, true
-			b.mu.Lock()
-			b.open--
-			b.mu.Unlock()
+			b.closeUnnamed(p)
+			p.named = true
 			moved = append(moved, p)
 		}
 		if p.named {
@@ -453,10 +454,7 @@ func (b *POPBatch) moveIn(ps []*popPending) ([]*popPending, error) {
 // syncData makes the data of the named files paths and the unnamed files
 // fds durable: one syncfs for many, an fsync each for a few.
 func syncData(paths []string, fds []anonFile) error {
-	if len(fds) == 0 {
-		return syncFiles(paths)
-	}
-	if len(paths)+len(fds) > syncOneByOne {
+	if len(fds) > 0 && len(paths)+len(fds) > syncOneByOne {
 		return fds[0].syncFS()
 	}
 	for _, f := range fds {
@@ -464,7 +462,7 @@ func syncData(paths []string, fds []anonFile) error {
 			return err
 		}
 	}
-	return fsyncEach(paths)
+	return syncFiles(paths) // a few with fds, or any number without
 }
 
 // knownUIDLs returns which UIDLs of pending the index knows, asking for
@@ -636,7 +634,7 @@ func (b *POPBatch) removeCopy(p *popPending) {
 		return
 	}
 	if p.unnamed {
-		b.closeUnnamed([]*popPending{p})
+		b.closeUnnamed(p)
 		return
 	}
 	var n int
@@ -656,12 +654,8 @@ func (b *POPBatch) Close() {
 		if p.tmp != "" {
 			os.Remove(p.tmp)
 		}
-		if p.unnamed {
-			p.fd.close() // the kernel frees it
-			p.unnamed = false
-			b.open--
-		}
 	}
+	b.open -= closeFiles(b.pending) // the kernel frees them
 	b.pending, b.bytes = nil, 0
 	clear(b.queued)
 }
