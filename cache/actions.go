@@ -331,7 +331,10 @@ func (c *Cache) PurgePOP(id int64) error {
 	if s.maildirPath == "" {
 		return ErrNotPOP
 	}
-	path := filepath.Join(c.dataDir, filepath.FromSlash(s.maildirPath))
+	path, err := c.maildirFile(s.maildirPath)
+	if err != nil {
+		return err
+	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("cache: purge: %w", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 
@@ -158,8 +157,8 @@ func candidates(ctx context.Context, q queryer, upto, hi int64) (ids []int64, re
 // that is gone or cannot be read has no body text: its message is still
 // indexed by its header.
 func (c *Cache) readFileText(rel string, buf []byte) string {
-	path, ok := c.maildirFile(rel)
-	if !ok {
+	path, err := c.maildirFile(rel)
+	if err != nil {
 		return ""
 	}
 	f, err := os.Open(path)
@@ -172,15 +171,4 @@ func (c *Cache) readFileText(rel string, buf []byte) string {
 		return ""
 	}
 	return bodyIndexText(message.IndexText(buf[:n]))
-}
-
-// maildirFile returns the path of the Maildir file whose maildir_path is
-// rel, or false when rel would lead out of the data folder (an index
-// that was tampered with must not make the catch-up read other files).
-func (c *Cache) maildirFile(rel string) (string, bool) {
-	rel = filepath.FromSlash(rel)
-	if !filepath.IsLocal(rel) {
-		return "", false
-	}
-	return filepath.Join(c.dataDir, rel), true
 }

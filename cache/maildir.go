@@ -235,3 +235,15 @@ func folderFromRel(rel string) string {
 	}
 	return FolderInbox
 }
+
+// maildirFile returns the path of the Maildir file whose maildir_path is
+// rel, or an error when rel would lead out of the data folder: an index
+// that was tampered with must not make posta read, move or delete other
+// files.
+func (c *Cache) maildirFile(rel string) (string, error) {
+	rel = filepath.FromSlash(rel)
+	if !filepath.IsLocal(rel) {
+		return "", fmt.Errorf("cache: maildir path %q leaves the data folder", rel)
+	}
+	return filepath.Join(c.dataDir, rel), nil
+}

@@ -332,10 +332,13 @@ func (c *Cache) MovePOP(id int64, folder string) error {
 // file and the row disagree except across a crash, which Open repairs
 // (it matches files to rows by Maildir key).
 func (c *Cache) renameAndUpdate(s scanned, rel string, update func(tx *sql.Tx) error) error {
-	src := filepath.Join(c.dataDir, filepath.FromSlash(s.maildirPath))
+	src, err := c.maildirFile(s.maildirPath)
+	if err != nil {
+		return err
+	}
 	dst := filepath.Join(c.dataDir, rel)
 	renamed := false
-	err := c.inTx(func(tx *sql.Tx) error {
+	err = c.inTx(func(tx *sql.Tx) error {
 		if src != dst {
 			if err := os.Rename(src, dst); err != nil {
 				return &renameError{err}

@@ -357,3 +357,41 @@ func TestPOPBatchCommitFailsMidway(t *testing.T) {
 		})
 	}
 }
+
+// TestMaildirPathOutOfDataFolder: an index row whose Maildir path was
+// tampered with to lead out of the data folder makes posta neither read,
+// move nor delete the file there.
+func TestMaildirPathOutOfDataFolder(t *testing.T) {
+	opts := testOptions(t)
+	c := openTest(t, opts)
+	b := c.BeginPOP("me@pop")
+	defer b.Close()
+	if err := b.Add("u1", postamail.Header{Subject: "x"}, "", stringsReader(rawMessage(1))); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := b.Commit()
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("Commit() = %d messages, %v", len(msgs), err)
+	}
+	id := msgs[0].ID
+	outside := filepath.Join(filepath.Dir(opts.DataDir), "outside")
+	if err := os.WriteFile(outside, []byte("not posta's"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.db.Exec(`UPDATE messages SET maildir_path = '../outside' WHERE id = ?`, id); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := c.OpenBody(id); err == nil {
+		r.Close()
+		t.Error("OpenBody of a path out of the data folder = nil error, want one")
+	}
+	if err := c.MovePOP(id, FolderTrash); err == nil {
+		t.Error("MovePOP of a path out of the data folder = nil error, want one")
+	}
+	if err := c.PurgePOP(id); err == nil {
+		t.Error("PurgePOP of a path out of the data folder = nil error, want one")
+	}
+	if data, err := os.ReadFile(outside); err != nil || string(data) != "not posta's" {
+		t.Errorf("the file out of the data folder = %q, %v; want it untouched", data, err)
+	}
+}

@@ -152,7 +152,11 @@ func (c *Cache) OpenBody(id int64) (io.ReadCloser, error) {
 		return nil, err
 	}
 	if s.maildirPath != "" {
-		f, err := os.Open(filepath.Join(c.dataDir, filepath.FromSlash(s.maildirPath)))
+		path, err := c.maildirFile(s.maildirPath)
+		if err != nil {
+			return nil, err
+		}
+		f, err := os.Open(path)
 		if err != nil {
 			return nil, fmt.Errorf("cache: open maildir file: %w", err)
 		}
