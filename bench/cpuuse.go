@@ -43,10 +43,14 @@ func (m *cpuMeter) addPosta(r procRun) {
 	}
 }
 
-func (m *cpuMeter) addRaw(busy time.Duration) {
+// raw runs a raw loop, records the machine's busy time meanwhile and
+// returns what the loop returns.
+func (m *cpuMeter) raw(loop func() (time.Duration, error)) (time.Duration, error) {
+	d, busy, err := busyDuring(loop)
 	if busy > 0 {
 		m.rawBusy = append(m.rawBusy, ms(busy))
 	}
+	return d, err
 }
 
 // use is what the row keeps: medians, or nil when nothing was recorded.

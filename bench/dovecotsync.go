@@ -106,12 +106,11 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 	// measure times posta sync, the accounts layer's Sync in this process
 	// and the raw loop, once each.
 	measure := func(account string, rawLoop func() (time.Duration, error)) error {
-		d, busy, err := busyDuring(rawLoop)
+		d, err := cpu.raw(rawLoop)
 		if err != nil {
 			return fmt.Errorf("raw loop: %w", err)
 		}
 		raw = append(raw, ms(d))
-		cpu.addRaw(busy)
 		run, err := process(account)
 		if err != nil {
 			return err

@@ -92,12 +92,11 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 			rep.note("IMAP first sync at %d messages: %d of %d planned runs (time budget %v)", p.n, i, p.syncRuns, p.budget)
 			break
 		}
-		d, busy, err := busyDuring(func() (time.Duration, error) { return f.rawFetchAll(ctx) })
+		d, err := cpu.raw(func() (time.Duration, error) { return f.rawFetchAll(ctx) })
 		if err != nil {
 			return fmt.Errorf("raw fetch: %w", err)
 		}
 		raw = append(raw, ms(d))
-		cpu.addRaw(busy)
 		var e time.Duration
 		if f.bin != "" {
 			run, err := f.syncProcessFresh(ctx, "work")
@@ -230,12 +229,11 @@ func measurePOP3(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 			rep.note("POP3 download at %d messages: %d of %d planned runs (time budget %v)", p.n, i, p.pop3Runs, p.budget)
 			break
 		}
-		d, busy, err := busyDuring(func() (time.Duration, error) { return f.rawRetrAll(ctx) })
+		d, err := cpu.raw(func() (time.Duration, error) { return f.rawRetrAll(ctx) })
 		if err != nil {
 			return fmt.Errorf("raw RETR: %w", err)
 		}
 		raw = append(raw, ms(d))
-		cpu.addRaw(busy)
 		var e time.Duration
 		if f.bin != "" {
 			run, err := f.syncProcessFresh(ctx, "home")

@@ -85,7 +85,7 @@ func finishText(s string) (string, bool) {
 	return sanitize.Text(s), true
 }
 
-// mediaType parses a Content-Type value; an empty one is text/plain.
+// fastMediaType parses a Content-Type value; an empty one is text/plain.
 func fastMediaType(v string) (string, map[string]string, bool) {
 	if v == "" {
 		return "text/plain", nil, true
