@@ -149,3 +149,35 @@ func TestCountsTwoProcesses(t *testing.T) {
 	}
 	checkCounts(t, caches[0])
 }
+
+// TestCountsAfterMigration18: rows an index counted by the old per-row
+// trigger stay counted once after the upgrade to counting at the end of
+// each transaction, through inserts, flag changes and removals.
+func TestCountsAfterMigration18(t *testing.T) {
+	opts := testOptions(t)
+	db := oldIndex(t, opts, 17)
+	for i, seen := range []bool{true, false, false, true} {
+		if _, err := db.Exec(`INSERT INTO messages (account, folder, uid, seen) VALUES ('a', 'INBOX', ?, ?)`, fmt.Sprint(i+1), seen); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	c := openTest(t, opts)
+	checkCounts(t, c)
+	at := time.Unix(1000, 0)
+	if err := c.PutHeaders("a", []postamail.Header{header("INBOX", "2", at, postamail.FlagSeen), header("INBOX", "5", at), header("Sent", "1", at, postamail.FlagSeen)}); err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, c)
+	if err := c.RemoveUIDs("a", "INBOX", []string{"1", "3", "5"}); err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, c)
+	if err := c.PutFolders("a", []postamail.Folder{{Name: "INBOX"}, {Name: "Sent"}}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := c.Folders("a")
+	if err != nil || len(f) != 2 || f[0].Total != 2 || f[0].Unread != 0 || f[1].Total != 1 || f[1].Unread != 0 {
+		t.Errorf("Folders() = %+v, %v; want INBOX 2/0, Sent 1/0", f, err)
+	}
+}

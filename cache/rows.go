@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -148,5 +149,36 @@ func (c *Cache) inTxContext(ctx context.Context, fn func(tx *sql.Tx) error) erro
 		tx.Rollback()
 		return err
 	}
+	if err := c.foldCounts(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
 	return tx.Commit()
+}
+
+// foldCounts adds the messages inserted since the last fold (ids above
+// count_state.counted_upto) to folder_counts, each in the state it has
+// now, and moves the mark past them. Every write transaction ends with
+// it (inTxContext), so the counts are exact whenever a transaction
+// commits; a transaction that inserted nothing pays two index lookups.
+func (c *Cache) foldCounts(tx *sql.Tx) error {
+	for _, query := range foldQueries {
+		s, err := c.stmt(query)
+		if err != nil {
+			return fmt.Errorf("count new messages: %w", err)
+		}
+		if _, err := tx.Stmt(s).Exec(); err != nil {
+			return fmt.Errorf("count new messages: %w", err)
+		}
+	}
+	return nil
+}
+
+var foldQueries = [...]string{
+	`INSERT INTO folder_counts (account, folder, total, unread)
+		SELECT account, folder, count(*), sum(seen = 0) FROM messages NOT INDEXED
+		WHERE id > (SELECT counted_upto FROM count_state) GROUP BY account, folder
+		ON CONFLICT (account, folder) DO UPDATE SET total = total + excluded.total, unread = unread + excluded.unread`,
+	`UPDATE count_state SET counted_upto = (SELECT max(id) FROM messages)
+		WHERE (SELECT max(id) FROM messages) > counted_upto`,
 }

@@ -361,6 +361,34 @@ DROP TRIGGER pop_uidls_stamp;
 DROP TRIGGER pop_uidls_unstamp;
 DROP TABLE pop_stored;
 `,
+	// 18: a row inserted into messages is counted into folder_counts
+	// once per write transaction (foldCounts, at the end of every inTx),
+	// not by a trigger per row (issue 15: the insert trigger was a fifth
+	// of storing a header). count_state holds the highest id counted
+	// (ids only grow); the delete and update triggers leave a row above
+	// it alone, as it is counted in its final state when folded.
+	`
+CREATE TABLE count_state (
+	id           INTEGER PRIMARY KEY CHECK (id = 1),
+	counted_upto INTEGER NOT NULL -- every message with an id up to this is in folder_counts
+);
+INSERT INTO count_state (id, counted_upto) SELECT 1, coalesce(max(id), 0) FROM messages;
+DROP TRIGGER messages_count_insert;
+DROP TRIGGER messages_count_delete;
+DROP TRIGGER messages_count_update;
+CREATE TRIGGER messages_count_delete AFTER DELETE ON messages
+WHEN old.id <= (SELECT counted_upto FROM count_state) BEGIN
+	UPDATE folder_counts SET total = total - 1, unread = unread - (old.seen = 0)
+	WHERE account = old.account AND folder = old.folder;
+END;
+CREATE TRIGGER messages_count_update AFTER UPDATE OF account, folder, seen ON messages
+WHEN old.id <= (SELECT counted_upto FROM count_state) BEGIN
+	UPDATE folder_counts SET total = total - 1, unread = unread - (old.seen = 0)
+	WHERE account = old.account AND folder = old.folder;
+	INSERT INTO folder_counts (account, folder, total, unread) VALUES (new.account, new.folder, 1, new.seen = 0)
+	ON CONFLICT (account, folder) DO UPDATE SET total = total + 1, unread = unread + (new.seen = 0);
+END;
+`,
 }
 
 // schemaVersion is the version a fully migrated index has.
