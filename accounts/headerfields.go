@@ -1,8 +1,6 @@
 package accounts
 
 import (
-	"bytes"
-
 	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/message"
 )
@@ -23,10 +21,7 @@ func decodeRawFields(h *mail.Header) {
 	if len(raw) == 0 {
 		return
 	}
-	p, err := message.ParseHeader(bytes.NewReader(raw))
-	if err != nil {
-		return
-	}
+	p := message.ParseHeaderBytes(raw)
 	h.Subject, h.From, h.To, h.Cc = p.Subject, p.From, p.To, p.Cc
 	h.MessageID, h.InReplyTo, h.References = p.MessageID, p.InReplyTo, p.References
 	h.HasAttachment, h.Security = p.HasAttachment, p.Security

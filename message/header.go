@@ -50,6 +50,7 @@ func readHeader(br *bufio.Reader, warn func(string)) (h textproto.Header, rest [
 // again: a header's lines, fields and block were a dozen allocations.
 type headerScratch struct {
 	raw, field, line []byte
+	val              []byte // unfolded values (indexSpans.info)
 }
 
 // maxScratchBytes is the largest buffer a headerScratch keeps when it
@@ -62,7 +63,7 @@ var scratches = sync.Pool{New: func() any { return new(headerScratch) }}
 func getScratch() *headerScratch { return scratches.Get().(*headerScratch) }
 
 func putScratch(sc *headerScratch) {
-	if cap(sc.raw) > maxScratchBytes || cap(sc.field) > maxScratchBytes || cap(sc.line) > maxScratchBytes {
+	if cap(sc.raw) > maxScratchBytes || cap(sc.field) > maxScratchBytes || cap(sc.line) > maxScratchBytes || cap(sc.val) > maxScratchBytes {
 		return
 	}
 	scratches.Put(sc)
@@ -254,9 +255,11 @@ func ParseHeader(r io.Reader) (mail.Header, error) {
 		putScratch(sc)
 		return mail.Header{}, rec.err
 	}
-	f := scanIndexFields(block)
+	var sp indexSpans
+	sp.scan(block)
+	h := sp.info(sc)
 	putScratch(sc)
-	return f.info(), nil
+	return h, nil
 }
 
 // readers are the buffered readers of header parsing, used again: two

@@ -42,20 +42,55 @@ func indexFieldsOf(th textproto.Header) indexFields {
 // scanIndexFields reads the index's fields from a header block as
 // readBlock returns it, as textproto.ReadHeader and then indexFieldsOf
 // would, without making a header of every field: go-message's reader
-// was a fifth of ParseHeader's time. It follows ReadHeader step by step:
-// a block that starts with white space has no fields; a field is a line
-// and the lines after it that start with a space or a tab; the fields
-// end at an empty line, at a field without a colon or at one whose name
-// (trimmed of spaces and tabs) holds a byte outside '!'..'~'; a field
-// with an empty name is skipped; names match as CanonicalMIMEHeaderKey
-// makes them match, ignoring ASCII case; the value is unfolded as
-// ReadHeader unfolds it (unfold). TestScanIndexFieldsCorpus and
+// was a fifth of ParseHeader's time. It is scanIndexSpans with each
+// value unfolded (unfold). TestScanIndexFieldsCorpus and
 // FuzzScanIndexFields check that the two agree.
 func scanIndexFields(raw []byte) indexFields {
+	var sp indexSpans
+	sp.scan(raw)
 	var f indexFields
+	for i := range indexField {
+		if sp.slot[i] != nil {
+			*f.slot(i) = unfold(sp.slot[i])
+		}
+	}
+	for i := range sp.nFrom {
+		f.from = append(f.from, unfold(sp.fromAt(i)))
+	}
+	return f
+}
+
+// indexSpans are the raw values (what follows the colon, folds and line
+// ends kept) of the fields indexFields holds, slices of the header
+// block: slot[i] of indexField[i] (nil when there is none), and the
+// From fields in order, the first in from and the others in moreFrom.
+type indexSpans struct {
+	slot     [len(indexField)][]byte
+	from     []byte
+	moreFrom [][]byte
+	nFrom    int
+}
+
+// fromAt returns the value of the i-th From field.
+func (sp *indexSpans) fromAt(i int) []byte {
+	if i == 0 {
+		return sp.from
+	}
+	return sp.moreFrom[i-1]
+}
+
+// scan reads the index's fields from a header block as readBlock
+// returns it. It follows textproto.ReadHeader step by step: a block
+// that starts with white space has no fields; a field is a line and
+// the lines after it that start with a space or a tab; the fields end
+// at an empty line, at a field without a colon or at one whose name
+// (trimmed of spaces and tabs) holds a byte outside '!'..'~'; a field
+// with an empty name is skipped; names match as CanonicalMIMEHeaderKey
+// makes them match, ignoring ASCII case.
+func (sp *indexSpans) scan(raw []byte) {
 	var seen uint32
 	if len(raw) > 0 && (raw[0] == ' ' || raw[0] == '\t') {
-		return f
+		return
 	}
 	for len(raw) > 0 {
 		end := lineEnd(raw, 0)
@@ -74,25 +109,30 @@ func scanIndexFields(raw []byte) indexFields {
 		key := trimWSP(kv[:colon])
 		for _, c := range key {
 			if c < '!' || c > '~' {
-				return f
+				return
 			}
 		}
 		if len(key) == 0 || len(key) > len("content-disposition") {
 			continue
 		}
+		v := kv[colon+1:]
 		if len(key) == 4 && asciiEqualFold(key, "from") {
-			f.from = append(f.from, unfold(kv[colon+1:]))
+			if sp.nFrom == 0 {
+				sp.from = v
+			} else {
+				sp.moreFrom = append(sp.moreFrom, v)
+			}
+			sp.nFrom++
 			continue
 		}
 		for i, name := range indexField {
 			if seen&(1<<i) == 0 && len(key) == len(name) && asciiEqualFold(key, name) {
-				*f.slot(i) = unfold(kv[colon+1:])
+				sp.slot[i] = v
 				seen |= 1 << i
 				break
 			}
 		}
 	}
-	return f
 }
 
 // lineEnd returns the index just after the line of b that starts at i:

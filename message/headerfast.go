@@ -1,0 +1,282 @@
+package message
+
+import (
+	"bytes"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/posta-mail/posta/mail"
+)
+
+// ParseHeaderBytes is ParseHeader of a header held in memory, as the
+// raw fields a header sync fetches: the same header for the same bytes,
+// without a reader, and without copying a block that is already as
+// readBlock would make it (fields and continuation lines ended by CRLF,
+// up to an empty line or the end). It reads only the header block.
+func ParseHeaderBytes(raw []byte) mail.Header {
+	sc := getScratch()
+	block, ok := canonicalBlock(raw)
+	if !ok {
+		br := getReader(bytes.NewReader(raw))
+		block, _ = sc.readBlock(br, func(string) {})
+		putReader(br)
+	}
+	var sp indexSpans
+	sp.scan(block)
+	h := sp.info(sc)
+	putScratch(sc)
+	return h
+}
+
+// canonicalBlock returns the header block at the start of raw when
+// readBlock would return it unchanged: every line ended by CRLF and
+// without a CR before that; the first a field line, each other a field
+// line or a continuation line that holds more than white space; no
+// field over maxFieldBytes, the block no longer than maxHeaderBytes;
+// up to an empty line (included) or the end of raw. ok is false for
+// anything else, which readBlock reads then. When raw ends without an
+// empty line, readBlock adds one, which ends the fields as the end does.
+func canonicalBlock(raw []byte) (block []byte, ok bool) {
+	if len(raw) > maxHeaderBytes {
+		return nil, false
+	}
+	field := 0 // the length of the current field, continuation lines included
+	for i := 0; i < len(raw); {
+		nl := bytes.IndexByte(raw[i:], '\n')
+		if nl < 1 || raw[i+nl-1] != '\r' {
+			return nil, false // a line without CRLF
+		}
+		line := raw[i : i+nl-1]
+		i += nl + 1
+		switch {
+		case len(line) == 0:
+			return raw[:i], true
+		case line[len(line)-1] == '\r' || len(bytes.TrimSpace(line)) == 0:
+			return nil, false
+		case line[0] == ' ' || line[0] == '\t':
+			if field == 0 {
+				return nil, false // the first line
+			}
+			field += 2 + len(line)
+		case isFieldLine(line):
+			field = len(line)
+		default:
+			return nil, false
+		}
+		if field > maxFieldBytes {
+			return nil, false
+		}
+	}
+	return raw, true
+}
+
+// stringView returns b as a string without copying it. The string is
+// only for a call that keeps nothing of it (addressListFast copies what
+// it returns): b must not change while it is in use.
+func stringView(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// info is (*indexFields).info of the fields scanIndexSpans found, each
+// read as its unfolded value: the common forms of each field (printable
+// ASCII, one message id, a date as nearly every mailer writes it) are
+// read from the bytes, without making a string of every value first;
+// anything else goes through the same steps as info's.
+// TestScanIndexFieldsCorpus and FuzzScanIndexFields check that the two
+// agree.
+func (sp *indexSpans) info(sc *headerScratch) mail.Header {
+	var out mail.Header
+	r := spanReader{ctype: sp.slot[8], buf: sc.val[:0]}
+	out.MessageID = firstID(r.value(sp.slot[0]))
+	out.InReplyTo = firstID(r.value(sp.slot[1]))
+	if refs := r.value(sp.slot[2]); len(refs) > 0 {
+		out.References = parseIDs(toUTF8(string(refs)))
+	}
+	if subject := r.value(sp.slot[3]); printableASCII(subject) && bytes.Index(subject, []byte("=?")) < 0 {
+		out.Subject = string(subject) // decodeText keeps it as it is
+	} else {
+		out.Subject = decodeText(r.conv(string(subject)))
+	}
+	for i := range sp.nFrom {
+		// A second From field is not dropped: its addresses join the
+		// first's, as a From naming several authors.
+		if list := r.addresses(sp.fromAt(i)); len(out.From) == 0 && len(list) > 0 {
+			out.From = list
+		} else {
+			out.From = append(out.From, list...)
+		}
+	}
+	out.To = r.addresses(sp.slot[5])
+	out.Cc = r.addresses(sp.slot[6])
+	out.ReplyTo = r.addresses(sp.slot[7])
+	for _, list := range [][]mail.Address{out.From, out.To, out.Cc, out.ReplyTo} {
+		for i := range list {
+			list[i].Addr = fieldText(list[i].Addr)
+		}
+	}
+	date := r.value(sp.slot[4])
+	if d, ok := parseDateFast(date); ok {
+		out.Date = d
+	} else if d, err := parseDate(toUTF8(string(date))); err == nil {
+		out.Date = d
+	}
+	out.HasAttachment, out.Security = typeMarks(r.value(sp.slot[8]), r.value(sp.slot[9]))
+	sc.val = r.buf
+	return out
+}
+
+// spanReader unfolds the values of indexSpans, into buf when they are
+// folded, and converts raw 8-bit text as info's charsetConverter does.
+// What it returns stays good until the scratch it borrows buf from is
+// used again: buf only grows during one header.
+type spanReader struct {
+	ctype   []byte // the raw Content-Type
+	buf     []byte
+	convert func(string) string // nil until conv needs it
+}
+
+// value returns v unfolded as unfold unfolds it: the line of a value
+// that has only one is a slice of it.
+func (r *spanReader) value(v []byte) []byte {
+	nl := bytes.IndexByte(v, '\n')
+	if nl < 0 || nl == len(v)-1 {
+		if nl >= 0 {
+			v = v[:nl]
+		}
+		if len(v) > 0 && v[len(v)-1] == '\r' {
+			v = v[:len(v)-1]
+		}
+		return trimWSP(v)
+	}
+	start := len(r.buf)
+	for len(v) > 0 {
+		line := v
+		if nl := bytes.IndexByte(v, '\n'); nl >= 0 {
+			line, v = v[:nl], v[nl+1:]
+		} else {
+			v = nil
+		}
+		if len(line) > 0 && line[len(line)-1] == '\r' {
+			line = line[:len(line)-1]
+		}
+		line = trimWSP(line)
+		if len(line) == 0 {
+			continue
+		}
+		if len(r.buf) > start {
+			r.buf = append(r.buf, ' ')
+		}
+		r.buf = append(r.buf, line...)
+	}
+	return r.buf[start:len(r.buf):len(r.buf)]
+}
+
+// conv is info's charsetConverter of the Content-Type's charset, made
+// when a value first needs it.
+func (r *spanReader) conv(v string) string {
+	if utf8.ValidString(v) {
+		return v // what every converter returns
+	}
+	if r.convert == nil {
+		_, charset := contentTypeCharset(string(r.value(r.ctype)))
+		r.convert = charsetConverter(charset)
+	}
+	return r.convert(v)
+}
+
+// addresses is addressList of the converted value v.
+func (r *spanReader) addresses(v []byte) []mail.Address {
+	v = r.value(v)
+	if len(v) == 0 {
+		return nil // addressList("")
+	}
+	for _, c := range v {
+		if c >= utf8.RuneSelf {
+			return addressList(r.conv(string(v)))
+		}
+	}
+	// ASCII, which the conversion keeps.
+	if list, ok := addressListFast(stringView(v)); ok {
+		return list
+	}
+	return addressListSlow(string(v))
+}
+
+// printableASCII reports whether b is only printable ASCII (fieldText
+// and toUTF8 keep such a value as it is).
+func printableASCII(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// firstID is the first message id parseIDs reads of toUTF8(v), "" when
+// there is none. A value of printable ASCII without comments whose first
+// "<...>" holds no white space is read from the bytes.
+func firstID(v []byte) string {
+	if len(v) == 0 {
+		return ""
+	}
+	if printableASCII(v) && bytes.IndexByte(v, '(') < 0 {
+		if lt := bytes.IndexByte(v, '<'); lt >= 0 {
+			if gt := bytes.IndexByte(v[lt:], '>'); gt > 1 && bytes.IndexByte(v[lt+1:lt+gt], ' ') < 0 {
+				return string(v[lt+1 : lt+gt])
+			}
+		}
+	}
+	if ids := parseIDs(toUTF8(string(v))); len(ids) > 0 {
+		return ids[0]
+	}
+	return ""
+}
+
+// typeMarks is info's HasAttachment and Security of the unfolded
+// Content-Type and Content-Disposition values: attachmentType of the
+// type contentTypeCharset reads, and mail.SecurityOf. A Content-Type of
+// printable ASCII without a quote before its first ";" is read from the
+// bytes, but for the S/MIME types, which need its parameters.
+func typeMarks(ctype, disposition []byte) (attachment bool, security mail.Security) {
+	base := ctype
+	if semi := bytes.IndexByte(base, ';'); semi >= 0 {
+		base = base[:semi]
+	}
+	if !printableASCII(ctype) || bytes.IndexByte(base, '"') >= 0 {
+		s := string(ctype)
+		t, _ := contentTypeCharset(s)
+		return attachmentType(t, string(disposition)), mail.SecurityOf(s)
+	}
+	base = bytes.Trim(base, " ")
+	switch {
+	case asciiEqualFold(base, "multipart/signed"):
+		security = mail.Signed
+	case asciiEqualFold(base, "multipart/encrypted"):
+		security = mail.Encrypted
+	case asciiEqualFold(base, "application/pkcs7-mime"), asciiEqualFold(base, "application/x-pkcs7-mime"):
+		security = mail.SecurityOf(string(ctype))
+	}
+	t := base // mediaType: the first word, lower case
+	if sp := bytes.IndexByte(t, ' '); sp >= 0 {
+		t = t[:sp]
+	}
+	if len(disposition) > 0 {
+		if disp, _ := parseParams(string(disposition)); disp == "attachment" {
+			return true, security
+		}
+	}
+	switch {
+	case asciiEqualFold(t, "multipart/mixed"):
+		return true, security
+	case len(t) == 0 || asciiHasPrefixFold(t, "text/") || asciiHasPrefixFold(t, "multipart/"):
+		return false, security
+	}
+	return true, security
+}
+
+// asciiHasPrefixFold reports whether b starts with prefix (lower case
+// ASCII) ignoring ASCII case.
+func asciiHasPrefixFold(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && asciiEqualFold(b[:len(prefix)], prefix)
+}
