@@ -276,9 +276,19 @@ func (s *scanner) feed(w *wire, p []byte) error {
 			p = p[k:]
 			continue
 		}
-		// A run of plain bytes is counted and skipped in one step; any
-		// other byte is counted and looked at below.
+		// A run of plain bytes is counted and skipped in one step (its
+		// bytes at the line's start kept in head); any other byte is
+		// counted and looked at below.
 		run := s.plainRun(p)
+		if run > 0 && s.nhead < len(s.head) {
+			if s.nhead < len(searchHead) {
+				// A SEARCH line is told at its 9th byte: the run stops
+				// there, so that the bytes after it are followed.
+				run = min(run, len(searchHead)-s.nhead)
+			}
+			s.nhead += copy(s.head[s.nhead:], p[:run])
+			s.checkSearch()
+		}
 		s.used += int64(max(run, 1))
 		if s.used > maxResponseBytes {
 			return &WireError{Addr: w.addr, What: fmt.Sprintf("sent a response longer than %d MiB", maxResponseBytes>>20)}
@@ -292,9 +302,7 @@ func (s *scanner) feed(w *wire, p []byte) error {
 		if s.nhead < len(s.head) {
 			s.head[s.nhead] = b
 			s.nhead++
-			if s.nhead == len("* SEARCH ") && bytes.EqualFold(s.head[:s.nhead], []byte("* SEARCH ")) {
-				s.search, s.searchDigits = true, 0
-			}
+			s.checkSearch()
 		}
 		if s.search {
 			if err := s.searchByte(w, b); err != nil {
@@ -351,15 +359,25 @@ func (s *scanner) feed(w *wire, p []byte) error {
 	return nil
 }
 
+// searchHead is the start of a SEARCH response's line.
+const searchHead = "* SEARCH "
+
+// checkSearch tells a SEARCH line once head holds its first 9 bytes.
+func (s *scanner) checkSearch() {
+	if s.nhead == len(searchHead) && bytes.EqualFold(s.head[:s.nhead], []byte(searchHead)) {
+		s.search, s.searchDigits = true, 0
+	}
+}
+
 // plainRun is how many bytes at the start of p change nothing but the
-// count of the response's bytes: once the line's start is kept (head),
+// count of the response's bytes and the line's start kept in head:
 // outside a SEARCH line and a literal's announcement, every byte but a
 // line feed, a quote and the list and literal brackets outside a quoted
 // string, and but a line feed, a quote and a backslash inside one. feed
 // skips them in one step (most of a FETCH line); 0 when the byte-by-byte
 // path must look at p[0].
 func (s *scanner) plainRun(p []byte) int {
-	if s.byteByByte || s.search || s.brace != 0 || s.escaped || s.nhead < len(s.head) {
+	if s.byteByByte || s.search || s.brace != 0 || s.escaped {
 		return 0
 	}
 	special := &lineSpecial
@@ -504,13 +522,16 @@ func (s *scanner) literalHere() bool {
 	if kind == nil {
 		return false
 	}
-	for _, status := range []string{"OK", "NO", "BAD", "BYE", "PREAUTH"} {
-		if bytes.EqualFold(kind, []byte(status)) {
+	for _, status := range statusKinds {
+		if len(kind) == len(status) && bytes.EqualFold(kind, status) {
 			return false
 		}
 	}
 	return true
 }
+
+// statusKinds are the kinds of status responses (and the greeting).
+var statusKinds = [][]byte{[]byte("OK"), []byte("NO"), []byte("BAD"), []byte("BYE"), []byte("PREAUTH")}
 
 func sizeText(n int64) string {
 	switch {
