@@ -75,35 +75,36 @@ func collectHeaders(fc *imapclient.FetchCommand, folder string, uids []imap.UID,
 	defer fc.Close()
 	want := requestedItems(opts)
 	headers = make([]mail.Header, 0, len(uids))
-	var last *imapclient.FetchMessageBuffer
+	// Each message is converted as it comes; the last one is taken back
+	// if the answer broke and it lacks an item (see below).
+	var c collector
+	var lastUID imap.UID
 	var lastItems fetchItems
 	for m := fc.Next(); m != nil; m = fc.Next() {
-		buf, items, cerr := collect(m)
+		items, cerr := c.collect(m)
 		if cerr != nil {
 			err = cerr
-			if buf.UID != 0 {
-				suspect = buf.UID
+			if c.buf.UID != 0 {
+				suspect = c.buf.UID
 			}
 			break
 		}
-		if buf.UID == 0 {
+		if c.buf.UID == 0 {
 			continue // an unsolicited FETCH (flag update) without UID
 		}
-		if last != nil {
-			headers = append(headers, toHeader(last, folder, rawOnly))
-		}
-		last, lastItems = buf, items
+		headers = append(headers, headerOf(&c.buf, folder, rawOnly, c.flags(c.buf.Flags)))
+		lastUID, lastItems = c.buf.UID, items
 	}
 	if cerr := fc.Close(); err == nil {
 		err = cerr
 	}
-	if last != nil {
+	if lastUID != 0 && err != nil && lastItems&want != want {
 		// After a failure, only a message with every item asked for is
 		// whole; one without is where the answer broke.
-		if err == nil || lastItems&want == want {
-			headers = append(headers, toHeader(last, folder, rawOnly))
-		} else if suspect == 0 {
-			suspect = last.UID
+		headers[len(headers)-1] = mail.Header{}
+		headers = headers[:len(headers)-1]
+		if suspect == 0 {
+			suspect = lastUID
 		}
 	}
 	sortHeaders(headers)
@@ -142,10 +143,53 @@ func requestedItems(opts *imap.FetchOptions) fetchItems {
 	return set
 }
 
-// collect reads one message's FETCH data, as FetchMessageData.Collect
-// does, and reports which items arrived.
-func collect(m *imapclient.FetchMessageData) (*imapclient.FetchMessageBuffer, fetchItems, error) {
-	buf := &imapclient.FetchMessageBuffer{SeqNum: m.SeqNum}
+// collector reads the FETCH data of the messages of one answer, one
+// after the other, into buf, which each message reuses (toHeader keeps
+// nothing of it but the header section's bytes).
+type collector struct {
+	buf imapclient.FetchMessageBuffer
+	// arena holds the header sections read so far, one after the other:
+	// a header fetch's sections are small, and reading each into a
+	// buffer of its own (io.ReadAll's, grown as it fills) cost more
+	// than go-imap's decoding of the rest of the message's data.
+	arena []byte
+	one   [1]byte // for the read that finds a literal's end
+	// flagArena holds the converted flags of the messages so far, for
+	// the same reason.
+	flagArena []mail.Flag
+}
+
+// flags converts in as convertFlags does, into the flag arena.
+func (c *collector) flags(in []imap.Flag) mail.Flags {
+	if cap(c.flagArena)-len(c.flagArena) < len(in) {
+		c.flagArena = make([]mail.Flag, 0, max(arenaFlags, len(in)))
+	}
+	n := len(c.flagArena)
+	out := appendFlags(c.flagArena[n:n:n+len(in)], in)
+	c.flagArena = c.flagArena[:n+len(out)]
+	if out == nil {
+		return mail.Flags{} // as convertFlags's
+	}
+	// An append to the message's flags must not reach the next one's.
+	return out[:len(out):len(out)]
+}
+
+const (
+	// arenaBytes is the size of a collector's arena.
+	arenaBytes = 32 << 10
+	// arenaLiteral is the largest literal read into the arena; larger
+	// ones (or a literal whose size is unknown) are read as io.ReadAll
+	// reads, into memory grown as the bytes come.
+	arenaLiteral = 8 << 10
+	// arenaFlags is how many flags a collector's flag arena holds.
+	arenaFlags = 512
+)
+
+// collect reads one message's FETCH data into c.buf, as
+// FetchMessageData.Collect does, and reports which items arrived.
+func (c *collector) collect(m *imapclient.FetchMessageData) (fetchItems, error) {
+	c.buf = imapclient.FetchMessageBuffer{SeqNum: m.SeqNum, BodySection: c.buf.BodySection[:0]}
+	buf := &c.buf
 	var items fetchItems
 	for item := m.Next(); item != nil; item = m.Next() {
 		switch item := item.(type) {
@@ -165,22 +209,79 @@ func collect(m *imapclient.FetchMessageData) (*imapclient.FetchMessageBuffer, fe
 			var b []byte
 			if item.Literal != nil {
 				var err error
-				if b, err = io.ReadAll(item.Literal); err != nil {
-					return buf, items, err
+				if b, err = c.readLiteral(item.Literal); err != nil {
+					return items, err
 				}
 			}
 			buf.BodySection = append(buf.BodySection, imapclient.FetchBodySectionBuffer{Section: item.Section, Bytes: b})
 			items |= itemSection
 		}
 	}
-	return buf, items, nil
+	return items, nil
 }
 
-// sortHeaders sorts headers newest (highest UID) first.
+// readLiteral reads lit to its end as io.ReadAll does (its bytes, and
+// no error at EOF, however few came), into the arena when its announced
+// size is small.
+func (c *collector) readLiteral(lit imap.LiteralReader) ([]byte, error) {
+	size := lit.Size()
+	if size <= 0 || size > arenaLiteral {
+		return io.ReadAll(lit)
+	}
+	if int64(cap(c.arena)-len(c.arena)) < size {
+		c.arena = make([]byte, 0, arenaBytes)
+	}
+	n := len(c.arena)
+	// The literal's room ends at its size: a literal longer than it
+	// said (it cannot be: go-imap reads no further) would be moved out
+	// by append rather than overwrite the next one.
+	b := c.arena[n : n : n+int(size)]
+	c.arena = c.arena[:n+int(size)]
+	for {
+		var k int
+		var err error
+		if len(b) < cap(b) {
+			k, err = lit.Read(b[len(b):cap(b)])
+			b = b[:len(b)+k]
+		} else {
+			k, err = lit.Read(c.one[:])
+			b = append(b, c.one[:k]...)
+		}
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+	}
+}
+
+// sortHeaders sorts headers newest (highest UID) first. Servers answer
+// in ascending UID order: headers in strictly ascending order are
+// reversed, and ones already in strictly descending order left as they
+// are (a sort moves mail.Header's 300 bytes many times over).
 func sortHeaders(headers []mail.Header) {
+	if strictlyOrdered(headers, 1) {
+		return
+	}
+	if strictlyOrdered(headers, -1) {
+		slices.Reverse(headers)
+		return
+	}
 	slices.SortFunc(headers, func(a, b mail.Header) int {
 		return cmpUIDDesc(a.UID, b.UID)
 	})
+}
+
+// strictlyOrdered says whether each header's UID is below the one
+// before it (dir 1) or above it (dir -1).
+func strictlyOrdered(headers []mail.Header, dir int) bool {
+	for i := 1; i < len(headers); i++ {
+		if cmpUIDDesc(headers[i-1].UID, headers[i].UID)*dir >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func cmpUIDDesc(a, b string) int {
@@ -193,10 +294,15 @@ func cmpUIDDesc(a, b string) int {
 // toHeader converts FETCH data into a mail.Header. Missing items leave
 // fields empty; nothing here fails on odd server data.
 func toHeader(buf *imapclient.FetchMessageBuffer, folder string, rawOnly bool) mail.Header {
+	return headerOf(buf, folder, rawOnly, convertFlags(buf.Flags))
+}
+
+// headerOf is toHeader with the flags already converted.
+func headerOf(buf *imapclient.FetchMessageBuffer, folder string, rawOnly bool, flags mail.Flags) mail.Header {
 	h := mail.Header{
 		UID:    formatUID(buf.UID),
 		Folder: folder,
-		Flags:  convertFlags(buf.Flags),
+		Flags:  flags,
 		Size:   buf.RFC822Size,
 		Date:   buf.InternalDate,
 	}
@@ -297,8 +403,15 @@ func fieldAddrs(v string) []mail.Address {
 // the server named as it was asked, or else the one header section it
 // sent (a server may list the field names in another order).
 func headerFields(buf *imapclient.FetchMessageBuffer) []byte {
-	if b := buf.FindBodySection(fieldsSection); b != nil {
-		return b
+	// buf.FindBodySection(fieldsSection), without its case-insensitive
+	// comparison of the ten field names first.
+	for _, s := range buf.BodySection {
+		if isFieldsSection(s.Section) {
+			if s.Bytes != nil {
+				return s.Bytes
+			}
+			break
+		}
 	}
 	for _, s := range buf.BodySection {
 		if s.Section != nil && s.Section.Specifier == imap.PartSpecifierHeader && len(s.Section.HeaderFields) > 0 {
@@ -307,6 +420,34 @@ func headerFields(buf *imapclient.FetchMessageBuffer) []byte {
 	}
 	return nil
 }
+
+// isFieldsSection says whether a section a server sent is fieldsSection,
+// as go-imap's FetchMessageBuffer.FindBodySection tells: the same
+// specifier and field names (in any case), no part, no fields left out,
+// no partial range. Servers echo the names as they were asked or in
+// upper case, which are compared first.
+func isFieldsSection(s *imap.FetchItemBodySection) bool {
+	want := fieldsSection
+	if s == nil || s.Specifier != want.Specifier || len(s.Part) != 0 || len(s.HeaderFieldsNot) != 0 ||
+		s.Partial != nil || len(s.HeaderFields) != len(want.HeaderFields) {
+		return false
+	}
+	for i, name := range s.HeaderFields {
+		if name != fieldsUpper[i] && name != want.HeaderFields[i] && !strings.EqualFold(name, want.HeaderFields[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// fieldsUpper are fieldsSection's field names in upper case.
+var fieldsUpper = func() []string {
+	up := make([]string, len(fieldsSection.HeaderFields))
+	for i, name := range fieldsSection.HeaderFields {
+		up[i] = strings.ToUpper(name)
+	}
+	return up
+}()
 
 func parseHeaderFields(raw []byte) textproto.Header {
 	if len(raw) == 0 {
@@ -360,12 +501,17 @@ var systemFlags = []mail.Flag{mail.FlagSeen, mail.FlagAnswered, mail.FlagFlagged
 // convertFlags maps IMAP flags to mail flags, spelling system flags
 // canonically and dropping \Recent.
 func convertFlags(in []imap.Flag) mail.Flags {
-	out := mail.Flags{}
+	return appendFlags(make(mail.Flags, 0, len(in)), in)
+}
+
+// appendFlags appends in to out as convertFlags converts them.
+func appendFlags(out mail.Flags, in []imap.Flag) mail.Flags {
 	for _, f := range in {
 		flag := mail.Flag(f)
 		for _, sys := range systemFlags {
-			if strings.EqualFold(string(f), string(sys)) {
+			if string(f) == string(sys) || strings.EqualFold(string(f), string(sys)) {
 				flag = sys
+				break // they differ in more than case
 			}
 		}
 		if strings.EqualFold(string(flag), `\Recent`) || out.Has(flag) {

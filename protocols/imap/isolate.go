@@ -246,7 +246,11 @@ func (hs *headerSync) trySent(sent *sentFetch, uids []imap.UID, opts *imap.Fetch
 	} else {
 		got, suspect, ferr = fetchHeaders(hs.c, hs.folder, uids, opts, hs.f.opts.RawFieldsOnly)
 	}
-	hs.got = append(hs.got, got...)
+	if len(hs.got) == 0 {
+		hs.got = got // the batch's first fetch: no copy
+	} else {
+		hs.got = append(hs.got, got...)
+	}
 	if ferr == nil {
 		return got, 0, nil, nil
 	}
