@@ -168,11 +168,13 @@ func (p *fastParser) dotAtom() bool {
 // would end the phrase makes ok false.
 func (p *fastParser) phrase() (string, bool) {
 	// Atoms apart by one space are their own slice of the input, from
-	// from to to: most names are read without copying. words starts
-	// when a word does not continue that slice.
+	// from to to: most names are read without copying. Once a word does
+	// not continue that slice, the phrase is built in out.
 	plain, from, to := true, p.i, p.i
-	var words []string
-	var run strings.Builder // adjacent encoded words, decoded
+	var buf [128]byte
+	out := buf[:0]
+	words := 0     // the words in out, a run of encoded words counted when it ends
+	inRun := false // out ends with a run of encoded words, decoded
 	for {
 		gap := p.i
 		p.skipSpace()
@@ -197,13 +199,7 @@ func (p *fastParser) phrase() (string, bool) {
 				return "", false // a special, as ":" of a group
 			}
 			word = p.s[start:p.i]
-			if strings.HasPrefix(word, "=?") {
-				w, err := addressParser.WordDecoder.Decode(word)
-				if err != nil {
-					return "", false // net/mail keeps it or fails on its charset
-				}
-				word, encoded = w, true
-			}
+			encoded = strings.HasPrefix(word, "=?")
 		}
 		if plain {
 			if !quoted && !encoded && (to == from || oneSpace) {
@@ -212,29 +208,51 @@ func (p *fastParser) phrase() (string, bool) {
 			}
 			plain = false
 			if to > from {
-				words = strings.Fields(p.s[from:to])
+				out = append(out, p.s[from:to]...) // its atoms, joined by one space
+				words++
 			}
 		}
-		switch {
-		case encoded:
-			run.WriteString(word)
-		case run.Len() > 0:
-			words = append(words, run.String(), word)
-			run.Reset()
-		default:
-			words = append(words, word)
+		if encoded {
+			mark := len(out)
+			if !inRun && words > 0 {
+				out = append(out, ' ')
+			}
+			text := len(out)
+			var ok bool
+			if out, ok = appendMIMEWord(out, word); !ok {
+				w, err := addressParser.WordDecoder.Decode(word)
+				if err != nil {
+					return "", false // net/mail keeps it or fails on its charset
+				}
+				out = append(out, w...)
+			}
+			if len(out) == text {
+				out = out[:mark] // an empty word: nothing, in a run or not
+			} else {
+				inRun = true
+			}
+			continue
 		}
+		if inRun {
+			words++
+			inRun = false
+		}
+		if words > 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, word...)
+		words++
 	}
 	if plain {
 		return p.s[from:to], to > from
 	}
-	if run.Len() > 0 {
-		words = append(words, run.String())
+	if inRun {
+		words++
 	}
-	if len(words) == 0 {
+	if words == 0 {
 		return "", false
 	}
-	return strings.Join(words, " "), true
+	return string(out), true
 }
 
 // quotedString is net/mail's consumeQuotedString on printable ASCII: the
@@ -270,11 +288,14 @@ func (p *fastParser) quotedString() (string, bool) {
 
 // isAtextASCII is net/mail's isAtext for a printable ASCII byte.
 func isAtextASCII(c byte, dot bool) bool {
-	switch c {
-	case '.':
-		return dot
-	case '(', ')', '<', '>', '[', ']', ':', ';', '@', '\\', ',', '"', ' ', '\t':
-		return false
-	}
-	return c > ' ' && c <= '~'
+	return atextASCII[c] || (dot && c == '.')
 }
+
+// atextASCII holds the bytes of isAtextASCII but the dot: printable
+// ASCII but for the specials and the space.
+var atextASCII = func() (t [256]bool) {
+	for c := '!'; c <= '~'; c++ {
+		t[c] = !strings.ContainsRune(`().<>[]:;@\,"`, c)
+	}
+	return t
+}()

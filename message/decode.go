@@ -285,6 +285,38 @@ func decodeB64Word(text string) []byte {
 	return b.out
 }
 
+// appendB64Word appends decodeB64Word(text) to dst. Text whose only
+// "=" are its padding at the end, as nearly every word's, is decoded
+// here: b64Reader decodes it so (its data a byte at a time, the first
+// "=" emitting the bytes of an incomplete group, and the others after
+// it nothing).
+func appendB64Word(dst []byte, text string) []byte {
+	data := strings.TrimRight(text, "=")
+	if strings.IndexByte(data, '=') >= 0 {
+		return append(dst, decodeB64Word(text)...)
+	}
+	var acc uint32
+	count := 0
+	for i := 0; i < len(data); i++ {
+		v := b64Value[data[i]]
+		if v == 0xff {
+			continue
+		}
+		acc = acc<<6 | uint32(v)
+		if count++; count == 4 {
+			dst = append(dst, byte(acc>>16), byte(acc>>8), byte(acc))
+			acc, count = 0, 0
+		}
+	}
+	switch count { // b64Reader.flush
+	case 2:
+		dst = append(dst, byte(acc>>4))
+	case 3:
+		dst = append(dst, byte(acc>>10), byte(acc>>2))
+	}
+	return dst
+}
+
 // finish decodes what waits at the end of the input: a line after
 // padding, the bytes of an incomplete group.
 func (b *b64Reader) finish() {

@@ -55,49 +55,77 @@ func decodeText(s string) string {
 	if !strings.Contains(s, "=?") {
 		return fieldText(toUTF8(s))
 	}
-	var out strings.Builder
-	var run []byte          // decoded bytes of the current run of words
-	var runCS string        // their charset
-	var gap strings.Builder // text between the last word and the next token
-	flush := func() {
-		if run != nil {
-			s, _ := charsetToUTF8(runCS, run)
-			out.WriteString(s)
-			run, runCS = nil, ""
-		}
-	}
-	for len(s) > 0 {
-		i := strings.Index(s, "=?")
+	// The text is built in out, the current run of words in run; what
+	// lies between the last word and the next one is s[gap:at]. Both
+	// start on the stack: most subjects fit.
+	var outBuf, runBuf [256]byte
+	out, run := outBuf[:0], runBuf[:0]
+	inRun, runCS := false, "" // a run of words, and their charset
+	gap := 0
+	for at := 0; at < len(s); {
+		i := strings.Index(s[at:], "=?")
 		if i < 0 {
 			break
 		}
-		cs, data, n, ok := encodedWord(s[i:])
+		at += i
+		mark := len(run)
+		cs, more, n, ok := appendEncodedWord(run, s[at:])
 		if !ok {
-			// Not a word: keep "=?" as text and go on after it.
-			gap.WriteString(s[:i+2])
-			s = s[i+2:]
+			// Not a word: "=?" stays in the text between words.
+			at += 2
 			continue
 		}
-		gap.WriteString(s[:i])
-		between := gap.String()
-		if run != nil && strings.TrimSpace(between) == "" {
+		run = more
+		between := s[gap:at]
+		if inRun && strings.TrimSpace(between) == "" {
 			between = "" // white space between two words
 		}
 		if between != "" || !strings.EqualFold(cs, runCS) {
-			flush()
-			out.WriteString(toUTF8(between))
+			if inRun {
+				out = appendCharset(out, runCS, run[:mark])
+			}
+			run = run[:copy(run, run[mark:])] // the new word starts a run
+			inRun = false
+			out = append(out, toUTF8(between)...)
 		}
-		gap.Reset()
-		if run == nil {
-			run, runCS = []byte{}, cs
+		if !inRun {
+			inRun, runCS = true, cs
 		}
-		run = append(run, data...)
-		s = s[i+n:]
+		at += n
+		gap = at
 	}
-	gap.WriteString(s)
-	flush()
-	out.WriteString(toUTF8(gap.String()))
-	return fieldText(out.String())
+	if inRun {
+		out = appendCharset(out, runCS, run)
+	}
+	out = append(out, toUTF8(s[gap:])...)
+	return fieldText(string(out))
+}
+
+// appendCharset appends b converted from the named charset to valid
+// UTF-8 as charsetToUTF8 converts it: UTF-8 and ASCII that are valid
+// UTF-8 are appended as they are.
+func appendCharset(out []byte, name string, b []byte) []byte {
+	if (asciiFoldIs(name, "utf-8") || asciiFoldIs(name, "utf8") || asciiFoldIs(name, "us-ascii")) && utf8.Valid(b) {
+		return append(out, b...)
+	}
+	// A copy, so that b (decodeText's buffer on the stack) does not
+	// escape through charsetToUTF8's readers.
+	s, _ := charsetToUTF8(name, bytes.Clone(b))
+	return append(out, s...)
+}
+
+// asciiFoldIs reports whether s is name (lower case ASCII) ignoring
+// ASCII case.
+func asciiFoldIs(s, name string) bool {
+	if len(s) != len(name) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if asciiLower[s[i]] != name[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Bounds of an encoded word's parts (RFC 2047 allows 75 bytes in all;
@@ -111,43 +139,48 @@ const (
 // ("=?charset?enc?text?="), returning the charset (language tag
 // included), the decoded bytes and the length of the word.
 func encodedWord(s string) (cs string, data []byte, n int, ok bool) {
+	return appendEncodedWord(nil, s)
+}
+
+// appendEncodedWord is encodedWord appending the decoded bytes to dst;
+// dst is returned unchanged when s does not start with a word.
+func appendEncodedWord(dst []byte, s string) (cs string, data []byte, n int, ok bool) {
 	rest := s[2:]
 	q1 := strings.IndexByte(rest[:min(len(rest), maxCharsetName)], '?')
 	if q1 <= 0 || len(rest) < q1+3 || rest[q1+2] != '?' {
-		return "", nil, 0, false
+		return "", dst, 0, false
 	}
 	cs, enc := rest[:q1], rest[q1+1]
 	if strings.ContainsAny(cs, " \t\r\n") {
-		return "", nil, 0, false
+		return "", dst, 0, false
 	}
 	text := rest[q1+3:]
 	end := strings.Index(text[:min(len(text), maxWordText)], "?=")
 	if end < 0 {
-		return "", nil, 0, false
+		return "", dst, 0, false
 	}
 	text = text[:end]
 	if strings.ContainsAny(text, " \t\r\n") {
 		// RFC 2047 forbids white space in a word, but some mailers fold
 		// inside one; take it only if it ends on this line.
 		if strings.ContainsAny(text, "\r\n") {
-			return "", nil, 0, false
+			return "", dst, 0, false
 		}
 	}
 	switch enc {
 	case 'q', 'Q':
-		data = decodeQ(text)
+		data = appendQ(dst, text)
 	case 'b', 'B':
-		data = decodeB64Word(text)
+		data = appendB64Word(dst, text)
 	default:
-		return "", nil, 0, false
+		return "", dst, 0, false
 	}
 	return cs, data, 2 + q1 + 3 + end + 2, true
 }
 
-// decodeQ decodes the Q encoding of RFC 2047 §4.2, keeping a "=" that is
-// not followed by two hex digits.
-func decodeQ(s string) []byte {
-	out := make([]byte, 0, len(s))
+// appendQ appends the decoding of the Q encoding of RFC 2047 §4.2 to
+// out, keeping a "=" that is not followed by two hex digits.
+func appendQ(out []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c == '_':
