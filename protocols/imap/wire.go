@@ -128,8 +128,17 @@ type wire struct {
 	// maxUntagged is the limit of that name, smaller in tests.
 	maxUntagged int
 
+	// readSet is the read deadline Read set last (zero: none), and
+	// readStale says Write has moved it since; Read keeps it when it
+	// is close enough to the one it would set (setReadDeadline).
+	readSet   time.Time
+	readStale atomic.Bool
+
 	mu     sync.Mutex
 	failed error
+	// hasFailed is set once failed is, for a read to check without the
+	// lock.
+	hasFailed atomic.Bool
 
 	scan scanner // used by Read only
 }
@@ -143,6 +152,9 @@ func newWire(c net.Conn, addr string, timeout time.Duration, busy *atomic.Int32)
 
 // failure returns the limit the server broke, or nil.
 func (w *wire) failure() error {
+	if !w.hasFailed.Load() {
+		return nil
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.failed
@@ -152,6 +164,7 @@ func (w *wire) fail(err error) error {
 	w.mu.Lock()
 	if w.failed == nil {
 		w.failed = err
+		w.hasFailed.Store(true)
 	}
 	err = w.failed
 	w.mu.Unlock()
@@ -159,16 +172,40 @@ func (w *wire) fail(err error) error {
 	return err
 }
 
-// deadline is when the next read must have returned.
-func (w *wire) deadline() time.Time {
+// readWait is how long the next read may wait for the server: timeout
+// while an answer is awaited, idleWait in IDLE; without limit (ok false)
+// otherwise.
+func (w *wire) readWait() (wait time.Duration, ok bool) {
 	switch {
 	case w.busy.Load() > 0 || w.armed.Load():
-		return time.Now().Add(w.timeout)
+		return w.timeout, true
 	case w.idle.Load():
-		return time.Now().Add(idleWait)
+		return idleWait, true
 	default:
-		return time.Time{}
+		return 0, false
 	}
+}
+
+// maxReadSlack bounds how much sooner than its wait (readWait) a read's
+// deadline may come: moving the deadline is a locked timer operation, a
+// tenth of the wire's own work when a server sends each response in a
+// TLS record of its own, so a read keeps the deadline of the one before
+// when that is at most this much, or a sixteenth of the wait, earlier.
+const maxReadSlack = 25 * time.Millisecond
+
+// setReadDeadline gives the read starting at now its deadline.
+func (w *wire) setReadDeadline(now time.Time) {
+	wait, ok := w.readWait()
+	var d time.Time
+	if ok {
+		d = now.Add(wait)
+	}
+	stale := w.readStale.Load() && w.readStale.Swap(false)
+	if !stale && ok == !w.readSet.IsZero() && !d.Before(w.readSet) && d.Sub(w.readSet) <= min(wait/16, maxReadSlack) {
+		return
+	}
+	w.Conn.SetReadDeadline(d)
+	w.readSet = d
 }
 
 func (w *wire) Read(p []byte) (int, error) {
@@ -179,20 +216,22 @@ func (w *wire) Read(p []byte) (int, error) {
 		time.Sleep(time.Millisecond) // let go-imap's goroutines finish
 	}
 	start := time.Now()
-	w.Conn.SetReadDeadline(w.deadline())
+	w.setReadDeadline(start)
 	n, err := w.Conn.Read(p)
 	if n > 0 {
 		if serr := w.scan.feed(w, p[:n]); serr != nil {
 			return 0, w.fail(serr)
 		}
 	}
-	var ne net.Error
-	if err != nil && errors.As(err, &ne) && ne.Timeout() {
-		waited := time.Since(start).Round(100 * time.Millisecond)
-		if waited >= 10*time.Second {
-			waited = waited.Round(time.Second)
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			waited := time.Since(start).Round(100 * time.Millisecond)
+			if waited >= 10*time.Second {
+				waited = waited.Round(time.Second)
+			}
+			return n, w.fail(&WireError{Addr: w.addr, What: fmt.Sprintf("sent nothing for %s (timed out)", waited), Err: os.ErrDeadlineExceeded})
 		}
-		return n, w.fail(&WireError{Addr: w.addr, What: fmt.Sprintf("sent nothing for %s (timed out)", waited), Err: os.ErrDeadlineExceeded})
 	}
 	return n, err
 }
@@ -213,6 +252,7 @@ func (w *wire) Write(p []byte) (int, error) {
 	// A read blocked without a deadline (parked, or in IDLE) must now
 	// end if the answer does not come.
 	w.Conn.SetReadDeadline(now.Add(w.timeout))
+	w.readStale.Store(true)
 	n, err := w.Conn.Write(p)
 	var ne net.Error
 	if err != nil && errors.As(err, &ne) && ne.Timeout() {
