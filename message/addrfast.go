@@ -1,6 +1,7 @@
 package message
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/posta-mail/posta/mail"
@@ -21,6 +22,14 @@ import (
 // that stripAddressComments leaves unchanged (no "(" or ")", no white
 // space between "<" and ">"), so the comments it would find are none.
 func addressListFast(raw string) (list []mail.Address, ok bool) {
+	return addressListFastBuf(raw, nil)
+}
+
+// addressListFastBuf is addressListFast building the names it decodes in
+// *names when names is not nil (a buffer used again, its bytes left
+// for the next call), in a buffer of its own otherwise. Its names are
+// slices of that buffer until compact copies them.
+func addressListFastBuf(raw string, names *[]byte) (list []mail.Address, ok bool) {
 	for i := 0; i < len(raw); i++ {
 		if raw[i] >= 0x80 {
 			return nil, false // toUTF8 and TrimSpace see more than ASCII
@@ -36,6 +45,10 @@ func addressListFast(raw string) (list []mail.Address, ok bool) {
 		}
 	}
 	p := fastParser{s: s}
+	if names != nil {
+		p.names = (*names)[:0]
+		defer func() { *names = p.names[:0] }()
+	}
 	n := 1 + strings.Count(s, ",")
 	list = make([]mail.Address, 0, min(n, 64))
 	for {
@@ -88,10 +101,13 @@ func compact(list []mail.Address) []mail.Address {
 	return list
 }
 
-// fastParser is the position of addressListFast in its input.
+// fastParser is the position of addressListFast in its input, and the
+// buffer phrase builds names in: phrase only appends to it, so the
+// names it returns stay good until addressListFast returns.
 type fastParser struct {
-	s string
-	i int
+	s     string
+	i     int
+	names []byte
 }
 
 func (p *fastParser) empty() bool { return p.i >= len(p.s) }
@@ -169,10 +185,16 @@ func (p *fastParser) dotAtom() bool {
 func (p *fastParser) phrase() (string, bool) {
 	// Atoms apart by one space are their own slice of the input, from
 	// from to to: most names are read without copying. Once a word does
-	// not continue that slice, the phrase is built in out.
+	// not continue that slice, the phrase is built in out, at the end
+	// of p.names; a name is no longer than the input it is read from,
+	// nearly always.
 	plain, from, to := true, p.i, p.i
-	var buf [128]byte
-	out := buf[:0]
+	if cap(p.names)-len(p.names) < len(p.s)-p.i {
+		p.names = slices.Grow(p.names, len(p.s)-p.i)
+	}
+	out := p.names
+	start := len(out)
+	defer func() { p.names = out }()
 	words := 0     // the words in out, a run of encoded words counted when it ends
 	inRun := false // out ends with a run of encoded words, decoded
 	for {
@@ -252,7 +274,9 @@ func (p *fastParser) phrase() (string, bool) {
 	if words == 0 {
 		return "", false
 	}
-	return string(out), true
+	// A slice of the buffer, which later names are appended after:
+	// compact copies it.
+	return stringView(out[start:]), true
 }
 
 // quotedString is net/mail's consumeQuotedString on printable ASCII: the

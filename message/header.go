@@ -50,7 +50,7 @@ func readHeader(br *bufio.Reader, warn func(string)) (h textproto.Header, rest [
 // again: a header's lines, fields and block were a dozen allocations.
 type headerScratch struct {
 	raw, field, line []byte
-	val              []byte // unfolded values (indexSpans.info)
+	val, names       []byte // unfolded values and names (indexSpans.info)
 }
 
 // maxScratchBytes is the largest buffer a headerScratch keeps when it
@@ -63,7 +63,7 @@ var scratches = sync.Pool{New: func() any { return new(headerScratch) }}
 func getScratch() *headerScratch { return scratches.Get().(*headerScratch) }
 
 func putScratch(sc *headerScratch) {
-	if cap(sc.raw) > maxScratchBytes || cap(sc.field) > maxScratchBytes || cap(sc.line) > maxScratchBytes || cap(sc.val) > maxScratchBytes {
+	if cap(sc.raw) > maxScratchBytes || cap(sc.field) > maxScratchBytes || cap(sc.line) > maxScratchBytes || cap(sc.val) > maxScratchBytes || cap(sc.names) > maxScratchBytes {
 		return
 	}
 	scratches.Put(sc)

@@ -15,59 +15,107 @@ import (
 // up to an empty line or the end). It reads only the header block.
 func ParseHeaderBytes(raw []byte) mail.Header {
 	sc := getScratch()
-	block, ok := canonicalBlock(raw)
-	if !ok {
-		br := getReader(bytes.NewReader(raw))
-		block, _ = sc.readBlock(br, func(string) {})
-		putReader(br)
-	}
 	var sp indexSpans
-	sp.scan(block)
+	if !sp.scanCanonical(raw) {
+		sp = indexSpans{}
+		br := getReader(bytes.NewReader(raw))
+		block, _ := sc.readBlock(br, func(string) {})
+		putReader(br)
+		sp.scan(block)
+	}
 	h := sp.info(sc)
 	putScratch(sc)
 	return h
 }
 
-// canonicalBlock returns the header block at the start of raw when
-// readBlock would return it unchanged: every line ended by CRLF and
-// without a CR before that; the first a field line, each other a field
-// line or a continuation line that holds more than white space; no
-// field over maxFieldBytes, the block no longer than maxHeaderBytes;
-// up to an empty line (included) or the end of raw. ok is false for
-// anything else, which readBlock reads then. When raw ends without an
-// empty line, readBlock adds one, which ends the fields as the end does.
-func canonicalBlock(raw []byte) (block []byte, ok bool) {
+// scanCanonical is scan of the header block at the start of raw, in
+// the same pass as it checks that readBlock would return the block
+// unchanged: every line ended by CRLF and without a CR before that; the
+// first a field line, each other a field line or a continuation line
+// that holds more than white space; no field over maxFieldBytes, the
+// block no longer than maxHeaderBytes; up to an empty line or the end
+// of raw (where readBlock adds the empty line, which ends the fields as
+// the end does). It reports false for anything else, which readBlock
+// reads then; sp is then to be reset.
+//
+// On such a block scan's steps are few: each field line has a name
+// of bytes in '!'..'~' (isFieldLine) and runs to the next field line.
+func (sp *indexSpans) scanCanonical(raw []byte) bool {
 	if len(raw) > maxHeaderBytes {
-		return nil, false
+		return false
 	}
-	field := 0 // the length of the current field, continuation lines included
+	var seen uint32
+	field := 0            // the length of the current field, continuation lines included
+	var value *[]byte     // where the current field's value goes, if anywhere
+	valueStart := 0       // and where it starts in raw
+	end := func(at int) { // the current field ends at raw[at]
+		if value != nil {
+			*value = raw[valueStart:at]
+			value = nil
+		}
+	}
 	for i := 0; i < len(raw); {
 		nl := bytes.IndexByte(raw[i:], '\n')
 		if nl < 1 || raw[i+nl-1] != '\r' {
-			return nil, false // a line without CRLF
+			return false // a line without CRLF
 		}
-		line := raw[i : i+nl-1]
+		start, line := i, raw[i:i+nl-1]
 		i += nl + 1
 		switch {
 		case len(line) == 0:
-			return raw[:i], true
+			end(start)
+			return true
 		case line[len(line)-1] == '\r' || len(bytes.TrimSpace(line)) == 0:
-			return nil, false
+			return false
 		case line[0] == ' ' || line[0] == '\t':
 			if field == 0 {
-				return nil, false // the first line
+				return false // the first line
 			}
 			field += 2 + len(line)
-		case isFieldLine(line):
-			field = len(line)
 		default:
-			return nil, false
+			colon := bytes.IndexByte(line, ':')
+			if colon <= 0 {
+				return false
+			}
+			key := bytes.TrimRight(line[:colon], " \t")
+			if len(key) == 0 {
+				return false
+			}
+			for _, c := range key {
+				if c < '!' || c > '~' {
+					return false
+				}
+			}
+			end(start)
+			field = len(line)
+			if len(key) == 4 && asciiEqualFold(key, "from") {
+				if sp.nFrom == 0 {
+					value = &sp.from
+				} else {
+					sp.moreFrom = append(sp.moreFrom, nil)
+					value = &sp.moreFrom[len(sp.moreFrom)-1]
+				}
+				sp.nFrom++
+				valueStart = start + colon + 1
+				break
+			}
+			if len(key) > len("content-disposition") {
+				break
+			}
+			for n, name := range indexField {
+				if seen&(1<<n) == 0 && len(key) == len(name) && asciiEqualFold(key, name) {
+					value, valueStart = &sp.slot[n], start+colon+1
+					seen |= 1 << n
+					break
+				}
+			}
 		}
 		if field > maxFieldBytes {
-			return nil, false
+			return false
 		}
 	}
-	return raw, true
+	end(len(raw))
+	return true
 }
 
 // stringView returns b as a string without copying it. The string is
@@ -86,15 +134,20 @@ func stringView(b []byte) string {
 // agree.
 func (sp *indexSpans) info(sc *headerScratch) mail.Header {
 	var out mail.Header
-	r := spanReader{ctype: sp.slot[8], buf: sc.val[:0]}
+	r := spanReader{ctype: sp.slot[8], buf: sc.val[:0], names: sc.names}
 	out.MessageID = firstID(r.value(sp.slot[0]))
 	out.InReplyTo = firstID(r.value(sp.slot[1]))
 	if refs := r.value(sp.slot[2]); len(refs) > 0 {
 		out.References = parseIDs(toUTF8(string(refs)))
 	}
-	if subject := r.value(sp.slot[3]); printableASCII(subject) && bytes.Index(subject, []byte("=?")) < 0 {
+	switch subject := r.value(sp.slot[3]); {
+	case bytes.Index(subject, []byte("=?")) >= 0 && utf8.Valid(subject):
+		// decodeText of a value with "=?" is a string of its own:
+		// it reads the value without copying it first.
+		out.Subject = decodeText(stringView(subject))
+	case printableASCII(subject):
 		out.Subject = string(subject) // decodeText keeps it as it is
-	} else {
+	default:
 		out.Subject = decodeText(r.conv(string(subject)))
 	}
 	for i := range sp.nFrom {
@@ -121,7 +174,7 @@ func (sp *indexSpans) info(sc *headerScratch) mail.Header {
 		out.Date = d
 	}
 	out.HasAttachment, out.Security = typeMarks(r.value(sp.slot[8]), r.value(sp.slot[9]))
-	sc.val = r.buf
+	sc.val, sc.names = r.buf, r.names
 	return out
 }
 
@@ -132,6 +185,7 @@ func (sp *indexSpans) info(sc *headerScratch) mail.Header {
 type spanReader struct {
 	ctype   []byte // the raw Content-Type
 	buf     []byte
+	names   []byte              // addressListFastBuf's buffer
 	convert func(string) string // nil until conv needs it
 }
 
@@ -196,7 +250,7 @@ func (r *spanReader) addresses(v []byte) []mail.Address {
 		}
 	}
 	// ASCII, which the conversion keeps.
-	if list, ok := addressListFast(stringView(v)); ok {
+	if list, ok := addressListFastBuf(stringView(v), &r.names); ok {
 		return list
 	}
 	return addressListSlow(string(v))

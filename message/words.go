@@ -51,6 +51,8 @@ func charsetToUTF8(name string, b []byte) (s string, known bool) {
 // §6.2); a language tag (`=?iso-8859-2*sl?Q?...?=`, RFC 2231 §5) is
 // ignored; invalid UTF-8 becomes U+FFFD. Raw 8-bit text outside words is
 // read as UTF-8 or Windows-1252. Malformed words are kept as they are.
+// When s holds "=?", the result is a string of its own, never s or a
+// part of it (indexSpans.info counts on it).
 func decodeText(s string) string {
 	if !strings.Contains(s, "=?") {
 		return fieldText(toUTF8(s))
