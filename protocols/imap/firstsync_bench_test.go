@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -137,6 +138,9 @@ func benchCPU(b *testing.B, run func() error) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	gcs := ms.NumGC
 	b.ResetTimer()
 	cpu := processCPU()
 	for i := 0; i < b.N; i++ {
@@ -145,6 +149,9 @@ func benchCPU(b *testing.B, run func() error) {
 		}
 	}
 	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+	b.StopTimer()
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.NumGC-gcs)/float64(b.N), "gcs/op")
 }
 
 func BenchmarkFirstSyncHeaders10k(b *testing.B) {
