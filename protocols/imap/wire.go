@@ -11,8 +11,10 @@ package imap
 //   - gives every read a deadline while an answer is awaited (a Fetcher
 //     call is running, or a command was written and its tagged answer or
 //     a continuation request has not come yet), refreshed by each read so
-//     a long answer that keeps flowing is never cut; a connection in IDLE
-//     waits up to idleWait, a parked one without limit;
+//     a long answer that keeps flowing is never cut (a read keeps the
+//     deadline of the one before when that is at most maxReadSlack
+//     sooner); a connection in IDLE waits up to idleWait, a parked one
+//     without limit;
 //   - checks the bytes before go-imap sees them: a response (its line
 //     and literals) is at most maxResponseBytes, lists nest at most
 //     maxNesting deep, and a literal larger than the response budget is
