@@ -30,18 +30,19 @@ func addressListFast(raw string) (list []mail.Address, ok bool) {
 // for the next call), in a buffer of its own otherwise. Its names are
 // slices of that buffer until compact copies them.
 func addressListFastBuf(raw string, names *[]byte) (list []mail.Address, ok bool) {
-	for i := 0; i < len(raw); i++ {
-		if raw[i] >= 0x80 {
-			return nil, false // toUTF8 and TrimSpace see more than ASCII
-		}
-	}
-	s := strings.TrimSpace(raw)
+	// What TrimSpace trims of ASCII; anything but ASCII is left to the
+	// slow path (toUTF8 and TrimSpace see more in it).
+	s := trimASCIISpace(raw)
 	if s == "" {
 		return nil, false
 	}
+	n := 1 // entries, at most
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < 0x20 && c != '\t') || c == 0x7f || c == '(' || c == ')' {
+		switch c := s[i]; {
+		case c >= 0x80 || (c < 0x20 && c != '\t') || c == 0x7f || c == '(' || c == ')':
 			return nil, false
+		case c == ',':
+			n++
 		}
 	}
 	p := fastParser{s: s}
@@ -49,7 +50,6 @@ func addressListFastBuf(raw string, names *[]byte) (list []mail.Address, ok bool
 		p.names = (*names)[:0]
 		defer func() { *names = p.names[:0] }()
 	}
-	n := 1 + strings.Count(s, ",")
 	list = make([]mail.Address, 0, min(n, 64))
 	for {
 		p.skipSpace()
@@ -171,11 +171,31 @@ func (p *fastParser) addrSpec() (string, bool) {
 
 func (p *fastParser) dotAtom() bool {
 	start := p.i
-	for p.i < len(p.s) && isAtextASCII(p.s[p.i], true) {
+	double := false // ".." in the atom
+	for p.i < len(p.s) {
+		if c := p.s[p.i]; c == '.' {
+			double = double || (p.i > start && p.s[p.i-1] == '.')
+		} else if !atextASCII[c] {
+			break
+		}
 		p.i++
 	}
 	atom := p.s[start:p.i]
-	return atom != "" && atom[0] != '.' && atom[len(atom)-1] != '.' && !strings.Contains(atom, "..")
+	return atom != "" && atom[0] != '.' && atom[len(atom)-1] != '.' && !double
+}
+
+// trimASCIISpace is strings.TrimSpace for ASCII: it trims the bytes
+// TrimSpace trims of ASCII text.
+func trimASCIISpace(s string) string {
+	isSpace := func(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') }
+	i, j := 0, len(s)
+	for i < j && isSpace(s[i]) {
+		i++
+	}
+	for j > i && isSpace(s[j-1]) {
+		j--
+	}
+	return s[i:j]
 }
 
 // phrase is net/mail's consumePhrase on the input that comes before an

@@ -385,7 +385,12 @@ func attachmentType(t, disposition string) bool {
 // "<9209252113.AA00975@ ebony >" keeps its whole id; a field without
 // brackets is split on white space.
 func parseIDs(v string) []string {
-	v = stripComments(fieldText(v))
+	return parseCleanIDs(stripComments(fieldText(v)))
+}
+
+// parseCleanIDs is parseIDs of a value that fieldText and stripComments
+// keep as it is.
+func parseCleanIDs(v string) []string {
 	var ids []string
 	for {
 		lt := strings.IndexByte(v, '<')

@@ -137,7 +137,12 @@ func (sp *indexSpans) info(sc *headerScratch) mail.Header {
 	r := spanReader{ctype: sp.slot[8], buf: sc.val[:0], names: sc.names}
 	out.MessageID = firstID(r.value(sp.slot[0]))
 	out.InReplyTo = firstID(r.value(sp.slot[1]))
-	if refs := r.value(sp.slot[2]); len(refs) > 0 {
+	switch refs := r.value(sp.slot[2]); {
+	case len(refs) == 0:
+	case printableASCII(refs) && bytes.IndexByte(refs, '(') < 0:
+		// toUTF8, fieldText and stripComments keep it as it is.
+		out.References = parseCleanIDs(string(refs))
+	default:
 		out.References = parseIDs(toUTF8(string(refs)))
 	}
 	switch subject := r.value(sp.slot[3]); {
@@ -162,11 +167,6 @@ func (sp *indexSpans) info(sc *headerScratch) mail.Header {
 	out.To = r.addresses(sp.slot[5])
 	out.Cc = r.addresses(sp.slot[6])
 	out.ReplyTo = r.addresses(sp.slot[7])
-	for _, list := range [][]mail.Address{out.From, out.To, out.Cc, out.ReplyTo} {
-		for i := range list {
-			list[i].Addr = fieldText(list[i].Addr)
-		}
-	}
 	date := r.value(sp.slot[4])
 	if d, ok := parseDateFast(date); ok {
 		out.Date = d
@@ -238,22 +238,38 @@ func (r *spanReader) conv(v string) string {
 	return r.convert(v)
 }
 
-// addresses is addressList of the converted value v.
+// addresses is addressList of the converted value v, its addresses
+// made fieldText as info makes them.
 func (r *spanReader) addresses(v []byte) []mail.Address {
 	v = r.value(v)
 	if len(v) == 0 {
 		return nil // addressList("")
 	}
-	for _, c := range v {
-		if c >= utf8.RuneSelf {
-			return addressList(r.conv(string(v)))
-		}
-	}
-	// ASCII, which the conversion keeps.
+	// The fast path takes only ASCII, which the conversion keeps, and
+	// only addresses of printable ASCII, which fieldText keeps.
 	if list, ok := addressListFastBuf(stringView(v), &r.names); ok {
 		return list
 	}
-	return addressListSlow(string(v))
+	var list []mail.Address
+	if ascii(v) {
+		list = addressListSlow(string(v))
+	} else {
+		list = addressList(r.conv(string(v)))
+	}
+	for i := range list {
+		list[i].Addr = fieldText(list[i].Addr)
+	}
+	return list
+}
+
+// ascii reports whether b is only ASCII.
+func ascii(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // printableASCII reports whether b is only printable ASCII (fieldText
