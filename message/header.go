@@ -229,7 +229,7 @@ func isFieldLine(line []byte) bool {
 	if i <= 0 {
 		return false
 	}
-	key := bytes.TrimRight(line[:i], " \t")
+	key := trimRightWSP(line[:i])
 	if len(key) == 0 {
 		return false
 	}

@@ -77,7 +77,7 @@ func (sp *indexSpans) scanCanonical(raw []byte) bool {
 			if colon <= 0 {
 				return false
 			}
-			key := bytes.TrimRight(line[:colon], " \t")
+			key := trimRightWSP(line[:colon])
 			if len(key) == 0 {
 				return false
 			}

@@ -193,6 +193,16 @@ func trimWSP(b []byte) []byte {
 	return b[i:n]
 }
 
+// trimRightWSP cuts the spaces and tabs at the end of b, as
+// bytes.TrimRight(b, " \t") does without making a set of them.
+func trimRightWSP(b []byte) []byte {
+	n := len(b)
+	for n > 0 && (b[n-1] == ' ' || b[n-1] == '\t') {
+		n--
+	}
+	return b[:n]
+}
+
 // asciiEqualFold reports whether b is name (lower case ASCII) ignoring
 // ASCII case.
 func asciiEqualFold(b []byte, name string) bool {

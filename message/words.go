@@ -153,8 +153,10 @@ func appendEncodedWord(dst []byte, s string) (cs string, data []byte, n int, ok 
 		return "", dst, 0, false
 	}
 	cs, enc := rest[:q1], rest[q1+1]
-	if strings.ContainsAny(cs, " \t\r\n") {
-		return "", dst, 0, false
+	for i := 0; i < len(cs); i++ {
+		if c := cs[i]; c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+			return "", dst, 0, false
+		}
 	}
 	text := rest[q1+3:]
 	end := strings.Index(text[:min(len(text), maxWordText)], "?=")
@@ -162,12 +164,10 @@ func appendEncodedWord(dst []byte, s string) (cs string, data []byte, n int, ok 
 		return "", dst, 0, false
 	}
 	text = text[:end]
-	if strings.ContainsAny(text, " \t\r\n") {
+	if strings.IndexByte(text, '\r') >= 0 || strings.IndexByte(text, '\n') >= 0 {
 		// RFC 2047 forbids white space in a word, but some mailers fold
 		// inside one; take it only if it ends on this line.
-		if strings.ContainsAny(text, "\r\n") {
-			return "", dst, 0, false
-		}
+		return "", dst, 0, false
 	}
 	switch enc {
 	case 'q', 'Q':
