@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -154,51 +155,58 @@ func benchCPU(b *testing.B, run func() error) {
 	b.ReportMetric(float64(ms.NumGC-gcs)/float64(b.N), "gcs/op")
 }
 
+// postaSync is the Fetcher's first sync of ep's INBOX (as bench's
+// "fetcher alone"), headers counted and dropped.
+func postaSync(ep protocols.Endpoint) error {
+	f := New(Options{Endpoint: ep, RawFieldsOnly: true})
+	defer f.Close()
+	got := 0
+	_, err := f.Sync(context.Background(), protocols.SyncRequest{Folder: "INBOX",
+		Headers: func(batch []mail.Header) error { got += len(batch); return nil }})
+	if err == nil && got != benchMessages {
+		err = fmt.Errorf("Sync delivered %d headers, want %d", got, benchMessages)
+	}
+	return err
+}
+
+// rawFetch is go-imap's client alone (as bench's raw loop): LOGIN,
+// SELECT and UID FETCH 1:* of the header sync's items, discarded.
+func rawFetch(ep protocols.Endpoint) error {
+	c, err := imapclient.DialTLS(ep.Addr(), &imapclient.Options{TLSConfig: ep.TLS()})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Login(ep.Username, "password").Wait(); err != nil {
+		return err
+	}
+	if _, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		return err
+	}
+	fc := c.Fetch(imap.UIDSet{imap.UIDRange{Start: 1, Stop: 0}}, HeaderFetchOptions())
+	got := 0
+	for m := fc.Next(); m != nil; m = fc.Next() {
+		for it := m.Next(); it != nil; it = m.Next() {
+		}
+		got++
+	}
+	if err := fc.Close(); err != nil {
+		return err
+	}
+	if got != benchMessages {
+		return fmt.Errorf("raw fetch got %d messages, want %d", got, benchMessages)
+	}
+	return c.Logout().Wait()
+}
+
 func BenchmarkFirstSyncHeaders10k(b *testing.B) {
 	ep := startBenchServer(b, benchMessages)
-	ctx := context.Background()
-	benchCPU(b, func() error {
-		f := New(Options{Endpoint: ep, RawFieldsOnly: true})
-		defer f.Close()
-		got := 0
-		_, err := f.Sync(ctx, protocols.SyncRequest{Folder: "INBOX",
-			Headers: func(batch []mail.Header) error { got += len(batch); return nil }})
-		if err == nil && got != benchMessages {
-			err = fmt.Errorf("Sync delivered %d headers, want %d", got, benchMessages)
-		}
-		return err
-	})
+	benchCPU(b, func() error { return postaSync(ep) })
 }
 
 func BenchmarkFirstSyncRawGoIMAP10k(b *testing.B) {
 	ep := startBenchServer(b, benchMessages)
-	benchCPU(b, func() error {
-		c, err := imapclient.DialTLS(ep.Addr(), &imapclient.Options{TLSConfig: ep.TLS()})
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		if err := c.Login(ep.Username, "password").Wait(); err != nil {
-			return err
-		}
-		if _, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
-			return err
-		}
-		fc := c.Fetch(imap.UIDSet{imap.UIDRange{Start: 1, Stop: 0}}, HeaderFetchOptions())
-		got := 0
-		for m := fc.Next(); m != nil; m = fc.Next() {
-			for it := m.Next(); it != nil; it = m.Next() {
-			}
-			got++
-		}
-		if err := fc.Close(); err != nil {
-			return err
-		}
-		if got != benchMessages {
-			return fmt.Errorf("raw fetch got %d messages, want %d", got, benchMessages)
-		}
-		return c.Logout().Wait()
-	})
+	benchCPU(b, func() error { return rawFetch(ep) })
 }
 
 // The canned benchmarks fetch the same 10,000 messages' data from a
@@ -348,47 +356,46 @@ func (s *cannedServer) serve(conn net.Conn) {
 
 func BenchmarkFirstSyncHeadersCanned10k(b *testing.B) {
 	ep := newCannedServer(b, benchMessages).start(b)
-	ctx := context.Background()
-	benchCPU(b, func() error {
-		f := New(Options{Endpoint: ep, RawFieldsOnly: true})
-		defer f.Close()
-		got := 0
-		_, err := f.Sync(ctx, protocols.SyncRequest{Folder: "INBOX",
-			Headers: func(batch []mail.Header) error { got += len(batch); return nil }})
-		if err == nil && got != benchMessages {
-			err = fmt.Errorf("Sync delivered %d headers, want %d", got, benchMessages)
-		}
-		return err
-	})
+	benchCPU(b, func() error { return postaSync(ep) })
 }
 
 func BenchmarkFirstSyncRawGoIMAPCanned10k(b *testing.B) {
 	ep := newCannedServer(b, benchMessages).start(b)
-	benchCPU(b, func() error {
-		c, err := imapclient.DialTLS(ep.Addr(), &imapclient.Options{TLSConfig: ep.TLS()})
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		if err := c.Login(ep.Username, "password").Wait(); err != nil {
-			return err
-		}
-		if _, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
-			return err
-		}
-		fc := c.Fetch(imap.UIDSet{imap.UIDRange{Start: 1, Stop: 0}}, HeaderFetchOptions())
-		got := 0
-		for m := fc.Next(); m != nil; m = fc.Next() {
-			for it := m.Next(); it != nil; it = m.Next() {
+	benchCPU(b, func() error { return rawFetch(ep) })
+}
+
+// BenchmarkFirstSyncCannedPostaVsRaw10k runs posta's sync and go-imap's
+// raw fetch in turn against the canned server, so that both see the
+// same machine load, and reports the CPU time of each (this process,
+// the canned server's share included) and posta's over go-imap's. Its
+// CPU profile splits the clients' own goroutines by the label "kind":
+//
+//	go test -run '^$' -bench PostaVsRaw -benchtime 20x -cpuprofile cpu.out ./protocols/imap
+//	go tool pprof -tags protocols/imap.test cpu.out
+func BenchmarkFirstSyncCannedPostaVsRaw10k(b *testing.B) {
+	ep := newCannedServer(b, benchMessages).start(b)
+	ctx := context.Background()
+	var cpu [2]time.Duration
+	for i := -1; i < b.N; i++ { // one turn to warm up
+		for k, kind := range []string{"posta", "raw"} {
+			start := processCPU()
+			var err error
+			pprof.Do(ctx, pprof.Labels("kind", kind), func(context.Context) {
+				if kind == "posta" {
+					err = postaSync(ep)
+				} else {
+					err = rawFetch(ep)
+				}
+			})
+			if err != nil {
+				b.Fatal(err)
 			}
-			got++
+			if i >= 0 {
+				cpu[k] += processCPU() - start
+			}
 		}
-		if err := fc.Close(); err != nil {
-			return err
-		}
-		if got != benchMessages {
-			return fmt.Errorf("raw fetch got %d messages, want %d", got, benchMessages)
-		}
-		return c.Logout().Wait()
-	})
+	}
+	b.ReportMetric(float64(cpu[0])/float64(b.N), "posta-cpu-ns/op")
+	b.ReportMetric(float64(cpu[1])/float64(b.N), "raw-cpu-ns/op")
+	b.ReportMetric(float64(cpu[0])/float64(cpu[1]), "posta/raw")
 }
