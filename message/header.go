@@ -91,12 +91,12 @@ func (sc *headerScratch) readBlock(br *bufio.Reader, warn func(string)) (block, 
 		sc.line = line
 		if first {
 			line = bytes.TrimPrefix(line, utf8BOM)
-			if bytes.HasPrefix(line, []byte("From ")) && err == nil && !isFieldLine(bytes.TrimRight(line, "\r\n")) {
+			if bytes.HasPrefix(line, []byte("From ")) && err == nil && !isFieldLine(trimEOL(line)) {
 				first = false
 				continue // mbox separator line
 			}
 		}
-		trimmed := bytes.TrimRight(line, "\r\n")
+		trimmed := trimEOL(line)
 		switch {
 		case len(trimmed) > 0 && len(bytes.TrimSpace(trimmed)) == 0 && err == nil && headerGoesOn(br):
 			// A line of only white space inside the header: part of a
@@ -170,6 +170,19 @@ func (sc *headerScratch) readBlock(br *bufio.Reader, warn func(string)) (block, 
 	raw = append(raw, "\r\n"...)
 	sc.raw, sc.field = raw, field
 	return raw, rest
+}
+
+// trimEOL is bytes.TrimRight(line, "\r\n") (nil when nothing is left)
+// without making a set of the two bytes at every line.
+func trimEOL(line []byte) []byte {
+	n := len(line)
+	for n > 0 && (line[n-1] == '\r' || line[n-1] == '\n') {
+		n--
+	}
+	if n == 0 {
+		return nil
+	}
+	return line[:n]
 }
 
 // headerGoesOn reports whether the next line of br continues the header:

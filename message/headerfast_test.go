@@ -31,11 +31,12 @@ func checkHeaderBytes(t *testing.T, raw []byte) {
 	if got, err := ParseHeader(bytes.NewReader(raw)); err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("ParseHeader(%q) =\n%#v, %v, want\n%#v", raw, got, err, want)
 	}
-	var fast, slow indexSpans
+	var fast, slow, direct indexSpans
 	if fast.scanCanonical(raw) {
 		slow.scan(block)
-		if !sameSpans(&fast, &slow) {
-			t.Fatalf("scanCanonical(%q) =\n%+v, scan of readBlock's block gives\n%+v", raw, fast, slow)
+		direct.scan(raw)
+		if !sameSpans(&fast, &slow) || !sameSpans(&fast, &direct) {
+			t.Fatalf("scanCanonical(%q) =\n%+v, scan of readBlock's block gives\n%+v, of raw\n%+v", raw, fast, slow, direct)
 		}
 	}
 }
