@@ -55,7 +55,7 @@ type headerScratch struct {
 
 // maxScratchBytes is the largest buffer a headerScratch keeps when it
 // goes back to the pool: a header of a few MiB is read with buffers of
-// its own.
+// its own, which are let go of.
 const maxScratchBytes = 64 << 10
 
 var scratches = sync.Pool{New: func() any { return new(headerScratch) }}
@@ -63,8 +63,10 @@ var scratches = sync.Pool{New: func() any { return new(headerScratch) }}
 func getScratch() *headerScratch { return scratches.Get().(*headerScratch) }
 
 func putScratch(sc *headerScratch) {
-	if cap(sc.raw) > maxScratchBytes || cap(sc.field) > maxScratchBytes || cap(sc.line) > maxScratchBytes || cap(sc.val) > maxScratchBytes || cap(sc.names) > maxScratchBytes {
-		return
+	for _, b := range []*[]byte{&sc.raw, &sc.field, &sc.line, &sc.val, &sc.names} {
+		if cap(*b) > maxScratchBytes {
+			*b = nil // the others are kept
+		}
 	}
 	scratches.Put(sc)
 }

@@ -2,6 +2,7 @@ package message
 
 import (
 	"bytes"
+	"slices"
 	"unicode/utf8"
 	"unsafe"
 
@@ -203,6 +204,7 @@ func (r *spanReader) value(v []byte) []byte {
 		return trimWSP(v)
 	}
 	start := len(r.buf)
+	r.buf = slices.Grow(r.buf, len(v)) // the value is no longer unfolded
 	for len(v) > 0 {
 		line := v
 		if nl := bytes.IndexByte(v, '\n'); nl >= 0 {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/emersion/go-message/charset"
 )
@@ -57,11 +58,25 @@ func decodeText(s string) string {
 	if !strings.Contains(s, "=?") {
 		return fieldText(toUTF8(s))
 	}
-	// The text is built in out, the current run of words in run; what
-	// lies between the last word and the next one is s[gap:at]. Both
-	// start on the stack: most subjects fit.
-	var outBuf, runBuf [256]byte
-	out, run := outBuf[:0], runBuf[:0]
+	if len(s) > maxStackText {
+		// Buffers of the text's size, which the words' bytes fit in
+		// (decoded, they are shorter): the text is a string of out's
+		// bytes, which nothing writes to any more.
+		out := decodeWords(make([]byte, 0, len(s)), make([]byte, 0, len(s)), s)
+		return fieldText(unsafe.String(unsafe.SliceData(out), len(out)))
+	}
+	var outBuf, runBuf [maxStackText]byte
+	return fieldText(string(decodeWords(outBuf[:0], runBuf[:0], s)))
+}
+
+// maxStackText is the longest text decodeText decodes in buffers on the
+// stack: most subjects and names.
+const maxStackText = 256
+
+// decodeWords is decodeText's decoding of s, appended to out; run is
+// the buffer of a run of words. What lies between the last word and the
+// next one is s[gap:at].
+func decodeWords(out, run []byte, s string) []byte {
 	inRun, runCS := false, "" // a run of words, and their charset
 	gap := 0
 	for at := 0; at < len(s); {
@@ -99,8 +114,7 @@ func decodeText(s string) string {
 	if inRun {
 		out = appendCharset(out, runCS, run)
 	}
-	out = append(out, toUTF8(s[gap:])...)
-	return fieldText(string(out))
+	return append(out, toUTF8(s[gap:])...)
 }
 
 // appendCharset appends b converted from the named charset to valid
