@@ -120,13 +120,14 @@ func (sp *indexSpans) scanCanonical(raw []byte) bool {
 }
 
 // stringView returns b as a string without copying it. The string is
-// only for a call that keeps nothing of it (addressListFast copies what
-// it returns): b must not change while it is in use.
+// only for a call whose result holds none of it (addressListFastBuf's
+// addresses are copied by compact, decodeText of a text with "=?" is a
+// string of its own): b must not change while it is in use.
 func stringView(b []byte) string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
-// info is (*indexFields).info of the fields scanIndexSpans found, each
+// info is (*indexFields).info of the fields indexSpans.scan found, each
 // read as its unfolded value: the common forms of each field (printable
 // ASCII, one message id, a date as nearly every mailer writes it) are
 // read from the bytes, without making a string of every value first;

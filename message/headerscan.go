@@ -42,7 +42,7 @@ func indexFieldsOf(th textproto.Header) indexFields {
 // scanIndexFields reads the index's fields from a header block as
 // readBlock returns it, as textproto.ReadHeader and then indexFieldsOf
 // would, without making a header of every field: go-message's reader
-// was a fifth of ParseHeader's time. It is scanIndexSpans with each
+// was a fifth of ParseHeader's time. It is indexSpans.scan with each
 // value unfolded (unfold). TestScanIndexFieldsCorpus and
 // FuzzScanIndexFields check that the two agree.
 func scanIndexFields(raw []byte) indexFields {
