@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -389,7 +388,6 @@ func (a *Account) syncFolder(ctx context.Context, f protocols.Fetcher, fo mail.F
 			})
 		},
 		Headers: func(hs []mail.Header) error {
-			hs = slices.Clone(hs) // the fetcher may read its own after the call
 			return dec.then(func() error {
 				decodeBatch(hs, folder)
 				return st.then(func() error {

@@ -93,8 +93,9 @@ type SyncRequest struct {
 	// reuse the old numbers. SyncResult.Reset reports it too.
 	OnReset func() error
 	// Headers receives message headers as they arrive, newest first where
-	// the protocol allows, in batches. Fetchers that use Store do not call
-	// it.
+	// the protocol allows, in batches. Each batch is the callee's to keep
+	// and change: the fetcher does not use it after the call. Fetchers
+	// that use Store do not call it.
 	Headers func([]mail.Header) error
 }
 

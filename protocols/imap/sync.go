@@ -277,14 +277,15 @@ func (f *Fetcher) fetchNewHeaders(hs *headerSync, req protocols.SyncRequest, uid
 			sentUpTo += len(next)
 		}
 		headers, err := hs.batch(sent, batch)
-		if req.Headers != nil && len(headers) > 0 {
-			if herr := req.Headers(headers); herr != nil {
-				return added, herr
-			}
-		}
 		added += len(headers)
 		for _, h := range headers {
 			bytes += h.Size
+		}
+		if req.Headers != nil && len(headers) > 0 {
+			// The batch is req.Headers' to keep: it is not used again here.
+			if herr := req.Headers(headers); herr != nil {
+				return added, herr
+			}
 		}
 		if err != nil {
 			return added, err
