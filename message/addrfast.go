@@ -25,6 +25,17 @@ func addressListFast(raw string) (list []mail.Address, ok bool) {
 	return addressListFastBuf(raw, nil)
 }
 
+// leftToSlow marks the bytes that leave an address field to the slow
+// path: anything but ASCII, controls but the tab, and comments.
+var leftToSlow = func() (t [256]uint8) {
+	for c := range t {
+		if c >= 0x80 || (c < 0x20 && c != '\t') || c == 0x7f || c == '(' || c == ')' {
+			t[c] = 1
+		}
+	}
+	return t
+}()
+
 // addressListFastBuf is addressListFast building the names it decodes in
 // *names when names is not nil (a buffer used again, its bytes left
 // for the next call), in a buffer of its own otherwise. Its names are
@@ -36,15 +47,14 @@ func addressListFastBuf(raw string, names *[]byte) (list []mail.Address, ok bool
 	if s == "" {
 		return nil, false
 	}
-	n := 1 // entries, at most
+	var left uint8
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= 0x80 || (c < 0x20 && c != '\t') || c == 0x7f || c == '(' || c == ')':
-			return nil, false
-		case c == ',':
-			n++
-		}
+		left |= leftToSlow[s[i]]
 	}
+	if left != 0 {
+		return nil, false
+	}
+	n := 1 + strings.Count(s, ",") // entries, at most
 	p := fastParser{s: s}
 	if names != nil {
 		p.names = (*names)[:0]

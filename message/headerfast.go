@@ -137,16 +137,7 @@ func stringView(b []byte) string {
 func (sp *indexSpans) info(sc *headerScratch) mail.Header {
 	var out mail.Header
 	r := spanReader{ctype: sp.slot[8], buf: sc.val[:0], names: sc.names}
-	out.MessageID = firstID(r.value(sp.slot[0]))
-	out.InReplyTo = firstID(r.value(sp.slot[1]))
-	switch refs := r.value(sp.slot[2]); {
-	case len(refs) == 0:
-	case printableASCII(refs) && bytes.IndexByte(refs, '(') < 0:
-		// toUTF8, fieldText and stripComments keep it as it is.
-		out.References = parseCleanIDs(string(refs))
-	default:
-		out.References = parseIDs(toUTF8(string(refs)))
-	}
+	r.ids(&out, sp)
 	switch subject := r.value(sp.slot[3]); {
 	case bytes.Index(subject, []byte("=?")) >= 0 && utf8.Valid(subject):
 		// decodeText of a value with "=?" is a string of its own:
@@ -286,19 +277,67 @@ func printableASCII(b []byte) bool {
 	return true
 }
 
-// firstID is the first message id parseIDs reads of toUTF8(v), "" when
-// there is none. A value of printable ASCII without comments whose first
-// "<...>" holds no white space is read from the bytes.
-func firstID(v []byte) string {
-	if len(v) == 0 {
-		return ""
+// ids fills out's Message-ID, In-Reply-To and References as info does:
+// the first id parseIDs reads of toUTF8 of each of the first two, ""
+// when there is none, and every id of the third. The common forms
+// (printable ASCII without comments, the first "<...>" of the first
+// two without white space) are read from the bytes, into one string
+// for the three fields.
+func (r *spanReader) ids(out *mail.Header, sp *indexSpans) {
+	id, inReplyTo, refs := r.value(sp.slot[0]), r.value(sp.slot[1]), r.value(sp.slot[2])
+	idFast, id := firstIDFast(id)
+	inReplyToFast, inReplyTo := firstIDFast(inReplyTo)
+	// toUTF8, fieldText and stripComments keep such References as they are.
+	refsFast := len(refs) > 0 && printableASCII(refs) && bytes.IndexByte(refs, '(') < 0
+	var buf [512]byte
+	all := buf[:0]
+	if idFast {
+		all = append(all, id...)
 	}
+	if inReplyToFast {
+		all = append(all, inReplyTo...)
+	}
+	if refsFast {
+		all = append(all, refs...)
+	}
+	s, at := string(all), 0
+	if idFast {
+		out.MessageID, at = s[:len(id)], len(id)
+	} else {
+		out.MessageID = firstID(id)
+	}
+	if inReplyToFast {
+		out.InReplyTo, at = s[at:at+len(inReplyTo)], at+len(inReplyTo)
+	} else {
+		out.InReplyTo = firstID(inReplyTo)
+	}
+	switch {
+	case refsFast:
+		out.References = parseCleanIDs(s[at:])
+	case len(refs) > 0:
+		out.References = parseIDs(toUTF8(string(refs)))
+	}
+}
+
+// firstIDFast returns the first "<...>" of v without its brackets when v
+// is of printable ASCII without comments and it holds no white space:
+// the first id parseIDs reads. Otherwise it returns false and v.
+func firstIDFast(v []byte) (bool, []byte) {
 	if printableASCII(v) && bytes.IndexByte(v, '(') < 0 {
 		if lt := bytes.IndexByte(v, '<'); lt >= 0 {
 			if gt := bytes.IndexByte(v[lt:], '>'); gt > 1 && bytes.IndexByte(v[lt+1:lt+gt], ' ') < 0 {
-				return string(v[lt+1 : lt+gt])
+				return true, v[lt+1 : lt+gt]
 			}
 		}
+	}
+	return false, v
+}
+
+// firstID is the first message id parseIDs reads of toUTF8(v), "" when
+// there is none.
+func firstID(v []byte) string {
+	if len(v) == 0 {
+		return ""
 	}
 	if ids := parseIDs(toUTF8(string(v))); len(ids) > 0 {
 		return ids[0]
