@@ -180,17 +180,18 @@ func (p *fastParser) addrSpec() (string, bool) {
 }
 
 func (p *fastParser) dotAtom() bool {
-	start := p.i
+	s, start := p.s, p.i
+	i := start
 	double := false // ".." in the atom
-	for p.i < len(p.s) {
-		if c := p.s[p.i]; c == '.' {
-			double = double || (p.i > start && p.s[p.i-1] == '.')
+	for ; i < len(s); i++ {
+		if c := s[i]; c == '.' {
+			double = double || (i > start && s[i-1] == '.')
 		} else if !atextASCII[c] {
 			break
 		}
-		p.i++
 	}
-	atom := p.s[start:p.i]
+	p.i = i
+	atom := s[start:i]
 	return atom != "" && atom[0] != '.' && atom[len(atom)-1] != '.' && !double
 }
 
@@ -243,10 +244,11 @@ func (p *fastParser) phrase() (string, bool) {
 			}
 			word, quoted = w, true
 		} else {
-			start := p.i
-			for p.i < len(p.s) && isAtextASCII(p.s[p.i], true) {
-				p.i++
+			start, i := p.i, p.i
+			for i < len(p.s) && isAtextASCII(p.s[i], true) {
+				i++
 			}
+			p.i = i
 			if p.i == start {
 				return "", false // a special, as ":" of a group
 			}

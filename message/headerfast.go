@@ -100,15 +100,9 @@ func (sp *indexSpans) scanCanonical(raw []byte) bool {
 				valueStart = start + colon + 1
 				break
 			}
-			if len(key) > len("content-disposition") {
-				break
-			}
-			for n, name := range indexField {
-				if seen&(1<<n) == 0 && len(key) == len(name) && asciiEqualFold(key, name) {
-					value, valueStart = &sp.slot[n], start+colon+1
-					seen |= 1 << n
-					break
-				}
+			if n := indexFieldOf(key); n >= 0 && seen&(1<<n) == 0 {
+				value, valueStart = &sp.slot[n], start+colon+1
+				seen |= 1 << n
 			}
 		}
 		if field > maxFieldBytes {

@@ -3,8 +3,10 @@ package message
 import (
 	"bufio"
 	"bytes"
+	"net/http"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -215,5 +217,21 @@ func TestParseHeaderBytesKeepsNothing(t *testing.T) {
 	}
 	if h.Date.Location().String() != "" || h.Date.Sub(time.Date(2026, 3, 2, 8, 59, 41, 0, time.UTC)) != 0 {
 		t.Errorf("Date = %v", h.Date)
+	}
+}
+
+func TestIndexFieldOf(t *testing.T) {
+	for i, name := range indexField {
+		for _, key := range []string{name, strings.ToUpper(name), http.CanonicalHeaderKey(name)} {
+			if got := indexFieldOf([]byte(key)); got != i {
+				t.Errorf("indexFieldOf(%q) = %d, want %d", key, got, i)
+			}
+		}
+	}
+	for _, key := range []string{"", "t", "from", "From", "tO-", "bcc", "dates", "message-ie", "referencer", "content-typ",
+		"content-dispositio", "reply_to", "in-reply-tp", "x-subject", "subjec", "content-type\x00"} {
+		if got := indexFieldOf([]byte(key)); got != -1 {
+			t.Errorf("indexFieldOf(%q) = %d, want -1", key, got)
+		}
 	}
 }

@@ -125,12 +125,9 @@ func (sp *indexSpans) scan(raw []byte) {
 			sp.nFrom++
 			continue
 		}
-		for i, name := range indexField {
-			if seen&(1<<i) == 0 && len(key) == len(name) && asciiEqualFold(key, name) {
-				sp.slot[i] = v
-				seen |= 1 << i
-				break
-			}
+		if i := indexFieldOf(key); i >= 0 && seen&(1<<i) == 0 {
+			sp.slot[i] = v
+			seen |= 1 << i
 		}
 	}
 }
@@ -191,6 +188,46 @@ func trimWSP(b []byte) []byte {
 		n--
 	}
 	return b[i:n]
+}
+
+// indexFieldOf returns the index in indexField of the field named key
+// (names match ignoring ASCII case), -1 for any other; From is not one
+// of them. TestIndexFieldOf checks it against indexField.
+func indexFieldOf(key []byte) int {
+	var name string
+	i := -1
+	switch len(key) {
+	case 2:
+		switch asciiLower[key[0]] {
+		case 't':
+			name, i = "to", 5
+		case 'c':
+			name, i = "cc", 6
+		}
+	case 4:
+		name, i = "date", 4
+	case 7:
+		name, i = "subject", 3
+	case 8:
+		name, i = "reply-to", 7
+	case 10:
+		switch asciiLower[key[0]] {
+		case 'm':
+			name, i = "message-id", 0
+		case 'r':
+			name, i = "references", 2
+		}
+	case 11:
+		name, i = "in-reply-to", 1
+	case 12:
+		name, i = "content-type", 8
+	case 19:
+		name, i = "content-disposition", 9
+	}
+	if i < 0 || !asciiEqualFold(key, name) {
+		return -1
+	}
+	return i
 }
 
 // trimRightWSP cuts the spaces and tabs at the end of b, as
