@@ -245,8 +245,9 @@ func fieldText(s string) string {
 	if ascii == len(s) {
 		return s // printable ASCII, as most values are
 	}
-	clean := utf8.ValidString(s)
-	for i := 0; clean && i < len(s); i++ {
+	// The printable ASCII before s[ascii] is valid and holds no control.
+	clean := utf8.ValidString(s[ascii:])
+	for i := ascii; clean && i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c == 0x7f || (c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f) {
 			clean = false
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // decodeTextRef is decodeText as it was before it built its text in
@@ -138,6 +139,54 @@ func FuzzDecodeTextFast(f *testing.F) {
 			if got, want := appendB64Word([]byte("x"), s), append([]byte("x"), decodeB64Word(s)...); !bytes.Equal(got, want) {
 				t.Fatalf("appendB64Word(%q) = %q, decodeB64Word gives %q", s, got, want)
 			}
+		}
+	})
+}
+
+// fieldTextRef is fieldText as it was, checking the whole of s after
+// its printable ASCII start.
+func fieldTextRef(s string) string {
+	ascii := 0
+	for ascii < len(s) && s[ascii] >= 0x20 && s[ascii] < 0x7f {
+		ascii++
+	}
+	if ascii == len(s) {
+		return s
+	}
+	clean := utf8.ValidString(s)
+	for i := 0; clean && i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || (c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f) {
+			clean = false
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		switch {
+		case r == '\t' || r == '\r' || r == '\n':
+			b.WriteByte(' ')
+		case r < 0x20:
+			b.WriteRune(0x2400 + r)
+		case r == 0x7f:
+			b.WriteRune('\u2421')
+		case r >= 0x80 && r <= 0x9f:
+			b.WriteRune('\uFFFD')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func FuzzFieldTextFast(f *testing.F) {
+	for _, s := range append(decodeTextCases, "Jörg Müller", "a\x00b", "a\u0085", "abc\xc2", "abc\xc2\x9f", "\t", "é\x7f") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := fieldText(s), fieldTextRef(s); got != want {
+			t.Fatalf("fieldText(%q) = %q, the former fieldText gives %q", s, got, want)
 		}
 	})
 }
