@@ -190,7 +190,7 @@ func (r *spanReader) value(v []byte) []byte {
 		return trimWSP(v)
 	}
 	start := len(r.buf)
-	r.buf = slices.Grow(r.buf, len(v)) // the value is no longer unfolded
+	r.buf = slices.Grow(r.buf, len(v)) // unfolded, the value is no longer than v
 	for len(v) > 0 {
 		line := v
 		if nl := bytes.IndexByte(v, '\n'); nl >= 0 {
