@@ -163,7 +163,7 @@ func (w *popWriter) store(uidl string, r io.Reader) error {
 // message (all of r) to the batch, without body text: the full-text
 // catch-up reads that from the file.
 func (w *popWriter) add(uidl string, head []byte, r io.Reader) error {
-	h, _ := message.ParseHeader(bytes.NewReader(head))
+	h := message.ParseHeaderBytes(head)
 	h.Folder = "INBOX"
 	w.addMu.Lock()
 	err := w.batch.Add(uidl, h, "", r)
