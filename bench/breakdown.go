@@ -132,7 +132,7 @@ func imapBreakdown(ctx context.Context, ep protocols.Endpoint, dir string, want 
 			return nil, err
 		}
 	}
-	b.add("storing (SQLite rows, their four indexes and the counter trigger)", time.Since(start))
+	b.add("storing (SQLite rows, their four indexes, the folder counts added at the end of each transaction)", time.Since(start))
 	return b, nil
 }
 
@@ -208,7 +208,7 @@ func pop3Breakdown(ctx context.Context, ep protocols.Endpoint, dir string, want 
 	if _, err := batch.Commit(); err != nil {
 		return nil, err
 	}
-	b.add("POPBatch.Commit (its own syncfs with little left to flush, the files named in cur/ and synced again for their link counts, directory fsync; meanwhile the index rows, their indexes and the counter trigger in one transaction)", time.Since(start))
+	b.add("POPBatch.Commit (its own syncfs with little left to flush, the files named in cur/ and synced again for their link counts, directory fsync; meanwhile the index rows, their indexes and the folder counts in one transaction)", time.Since(start))
 	return b, nil
 }
 

@@ -16,7 +16,7 @@ func methodNotes(rep *report) []string {
 			"UID FETCH of the index items (UID FLAGS INTERNALDATE RFC822.SIZE and `BODY.PEEK[HEADER.FIELDS (Subject From To Cc Date Message-ID In-Reply-To References Content-Type Content-Disposition)]`; " +
 			"no ENVELOPE or BODYSTRUCTURE since issue 15): by UID below UIDNEXT with no UID SEARCH (the folder's UIDs are dense): the 100 newest first, then the rest in batches of 500 newest first, up to three batches' fetches sent ahead of the one being read; " +
 			"each batch's answer is read by a goroutine of its own, its fields decoded with posta's own header parser (two goroutines a batch) and stored by a third stage " +
-			"(SQLite rows, 64 a statement; four indexes and the counter trigger: the full-text index, the threads and the indexes of the other sorts and views are made later, see the deferred-indexing row). " +
+			"(SQLite rows, 64 a statement; four indexes, and the folder counts added once a transaction: the full-text index, the threads and the indexes of the other sorts and views are made later, see the deferred-indexing row). " +
 			"Baseline: go-imap's client, LOGIN, SELECT and one `UID FETCH 1:*` of the very same items, streamed and discarded " +
 			"(go-imap still decodes the response; nothing is converted or stored). One untimed baseline fetch warms the server first; " +
 			"posta and baseline runs alternate. The row's explanation times the parts of posta's work alone in the same run (bench/breakdown.go). " +
