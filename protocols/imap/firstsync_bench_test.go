@@ -15,7 +15,6 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -122,13 +121,6 @@ func startBenchServer(b *testing.B, n int) protocols.Endpoint {
 		Password:  func(context.Context) (string, error) { return "password", nil },
 		Timeout:   30 * time.Second,
 	}
-}
-
-// processCPU is the CPU time (user and system) this process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchCPU runs run b.N times and reports this process's CPU time per
