@@ -255,6 +255,12 @@ func fieldText(s string) string {
 	if clean {
 		return s
 	}
+	return replaceControls(s)
+}
+
+// replaceControls is fieldText's rewriting of a value that is not valid
+// UTF-8 or holds controls.
+func replaceControls(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
 		switch {

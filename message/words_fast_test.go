@@ -162,22 +162,7 @@ func fieldTextRef(s string) string {
 	if clean {
 		return s
 	}
-	var b strings.Builder
-	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
-		switch {
-		case r == '\t' || r == '\r' || r == '\n':
-			b.WriteByte(' ')
-		case r < 0x20:
-			b.WriteRune(0x2400 + r)
-		case r == 0x7f:
-			b.WriteRune('\u2421')
-		case r >= 0x80 && r <= 0x9f:
-			b.WriteRune('\uFFFD')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	return replaceControls(s)
 }
 
 func FuzzFieldTextFast(f *testing.F) {
