@@ -190,26 +190,7 @@ func (r *spanReader) value(v []byte) []byte {
 		return trimWSP(v)
 	}
 	start := len(r.buf)
-	r.buf = slices.Grow(r.buf, len(v)) // unfolded, the value is no longer than v
-	for len(v) > 0 {
-		line := v
-		if nl := bytes.IndexByte(v, '\n'); nl >= 0 {
-			line, v = v[:nl], v[nl+1:]
-		} else {
-			v = nil
-		}
-		if len(line) > 0 && line[len(line)-1] == '\r' {
-			line = line[:len(line)-1]
-		}
-		line = trimWSP(line)
-		if len(line) == 0 {
-			continue
-		}
-		if len(r.buf) > start {
-			r.buf = append(r.buf, ' ')
-		}
-		r.buf = append(r.buf, line...)
-	}
+	r.buf = appendUnfolded(slices.Grow(r.buf, len(v)), v) // unfolded, the value is no longer than v
 	return r.buf[start:len(r.buf):len(r.buf)]
 }
 

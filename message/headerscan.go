@@ -2,7 +2,6 @@ package message
 
 import (
 	"bytes"
-	"strings"
 
 	"github.com/emersion/go-message/textproto"
 )
@@ -154,8 +153,13 @@ func unfold(v []byte) string {
 		}
 		return string(trimWSP(v))
 	}
-	var b strings.Builder
-	b.Grow(len(v))
+	var buf [256]byte // enough for most folded values, on the stack
+	return string(appendUnfolded(buf[:0], v))
+}
+
+// appendUnfolded appends v unfolded as unfold unfolds it to dst.
+func appendUnfolded(dst, v []byte) []byte {
+	start := len(dst)
 	for len(v) > 0 {
 		line := v
 		if nl := bytes.IndexByte(v, '\n'); nl >= 0 {
@@ -170,12 +174,12 @@ func unfold(v []byte) string {
 		if len(line) == 0 {
 			continue
 		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
+		if len(dst) > start {
+			dst = append(dst, ' ')
 		}
-		b.Write(line)
+		dst = append(dst, line...)
 	}
-	return b.String()
+	return dst
 }
 
 // trimWSP cuts the spaces and tabs around b.
