@@ -58,7 +58,7 @@ func decodeTextRef(s string) string {
 	return fieldText(out.String())
 }
 
-// encodedWordRef is encodedWord as it was, with decodeQRef and
+// encodedWordRef is encodedWord as it was, with appendQ (decodeQ's loop) and
 // decodeB64Word.
 func encodedWordRef(s string) (cs string, data []byte, n int, ok bool) {
 	rest := s[2:]
@@ -81,29 +81,13 @@ func encodedWordRef(s string) (cs string, data []byte, n int, ok bool) {
 	}
 	switch enc {
 	case 'q', 'Q':
-		data = decodeQRef(text)
+		data = appendQ(nil, text) // the loop decodeQ had, unchanged
 	case 'b', 'B':
 		data = decodeB64Word(text)
 	default:
 		return "", nil, 0, false
 	}
 	return cs, data, 2 + q1 + 3 + end + 2, true
-}
-
-func decodeQRef(s string) []byte {
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '_':
-			out = append(out, ' ')
-		case c == '=' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			out = append(out, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-		default:
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 var decodeTextCases = []string{
