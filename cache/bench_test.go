@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/posta-mail/posta/internal/cputime"
 	postamail "github.com/posta-mail/posta/mail"
 )
 
@@ -104,11 +105,11 @@ func benchFreshCache(b *testing.B, work func(c *Cache) error) {
 		b.StopTimer()
 		c := openTest(b, testOptions(b))
 		b.StartTimer()
-		start := cpuTime()
+		start := cputime.Process()
 		if err := work(c); err != nil {
 			b.Fatal(err)
 		}
-		cpu += cpuTime() - start
+		cpu += cputime.Process() - start
 		b.StopTimer()
 		c.Close()
 		b.StartTimer()

@@ -22,6 +22,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/posta-mail/posta/demo"
+	"github.com/posta-mail/posta/internal/cputime"
 	"github.com/posta-mail/posta/internal/selfsigned"
 	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/protocols"
@@ -135,13 +136,13 @@ func benchCPU(b *testing.B, run func() error) {
 	runtime.ReadMemStats(&ms)
 	gcs := ms.NumGC
 	b.ResetTimer()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for i := 0; i < b.N; i++ {
 		if err := run(); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N), "cpu-ns/op")
 	b.StopTimer()
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.NumGC-gcs)/float64(b.N), "gcs/op")
@@ -370,7 +371,7 @@ func BenchmarkFirstSyncCannedPostaVsRaw10k(b *testing.B) {
 	var cpu [2]time.Duration
 	for i := -1; i < b.N; i++ { // one turn to warm up
 		for k, kind := range []string{"posta", "raw"} {
-			start := processCPU()
+			start := cputime.Process()
 			var err error
 			pprof.Do(ctx, pprof.Labels("kind", kind), func(context.Context) {
 				if kind == "posta" {
@@ -383,7 +384,7 @@ func BenchmarkFirstSyncCannedPostaVsRaw10k(b *testing.B) {
 				b.Fatal(err)
 			}
 			if i >= 0 {
-				cpu[k] += processCPU() - start
+				cpu[k] += cputime.Process() - start
 			}
 		}
 	}
