@@ -176,7 +176,7 @@ type spanReader struct {
 	convert func(string) string // nil until conv needs it
 }
 
-// value returns v unfolded as unfold unfolds it: the line of a value
+// value returns v unfolded as appendUnfolded unfolds it: the line of a value
 // that has only one is a slice of it.
 func (r *spanReader) value(v []byte) []byte {
 	nl := bytes.IndexByte(v, '\n')

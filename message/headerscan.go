@@ -38,27 +38,6 @@ func indexFieldsOf(th textproto.Header) indexFields {
 	return f
 }
 
-// scanIndexFields reads the index's fields from a header block as
-// readBlock returns it, as textproto.ReadHeader and then indexFieldsOf
-// would, without making a header of every field: go-message's reader
-// was a fifth of ParseHeader's time. It is indexSpans.scan with each
-// value unfolded (unfold). TestScanIndexFieldsCorpus and
-// FuzzScanIndexFields check that the two agree.
-func scanIndexFields(raw []byte) indexFields {
-	var sp indexSpans
-	sp.scan(raw)
-	var f indexFields
-	for i := range indexField {
-		if sp.slot[i] != nil {
-			*f.slot(i) = unfold(sp.slot[i])
-		}
-	}
-	for i := range sp.nFrom {
-		f.from = append(f.from, unfold(sp.fromAt(i)))
-	}
-	return f
-}
-
 // indexSpans are the raw values (what follows the colon, folds and line
 // ends kept) of the fields indexFields holds, slices of the header
 // block: slot[i] of indexField[i] (nil when there is none), and the
@@ -140,24 +119,9 @@ func lineEnd(b []byte, i int) int {
 	return len(b)
 }
 
-// unfold is go-message's trimAroundNewlines: each line of v, its CR and
-// the spaces and tabs around it cut, the non-empty ones joined by one
-// space.
-func unfold(v []byte) string {
-	if nl := bytes.IndexByte(v, '\n'); nl < 0 || nl == len(v)-1 {
-		if nl >= 0 {
-			v = v[:nl]
-		}
-		if len(v) > 0 && v[len(v)-1] == '\r' {
-			v = v[:len(v)-1]
-		}
-		return string(trimWSP(v))
-	}
-	var buf [256]byte // enough for most folded values, on the stack
-	return string(appendUnfolded(buf[:0], v))
-}
-
-// appendUnfolded appends v unfolded as unfold unfolds it to dst.
+// appendUnfolded appends v unfolded to dst as go-message's
+// trimAroundNewlines unfolds it: each line of v, its CR and the spaces
+// and tabs around it cut, the non-empty ones joined by one space.
 func appendUnfolded(dst, v []byte) []byte {
 	start := len(dst)
 	for len(v) > 0 {

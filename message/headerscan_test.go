@@ -10,6 +10,42 @@ import (
 	"github.com/emersion/go-message/textproto"
 )
 
+// scanIndexFields reads the index's fields from a header block as
+// readBlock returns it, as textproto.ReadHeader and then indexFieldsOf
+// would: indexSpans.scan with each value unfolded (unfold), the
+// reference the fast paths are held to. TestScanIndexFieldsCorpus and
+// FuzzScanIndexFields check it against go-message.
+func scanIndexFields(raw []byte) indexFields {
+	var sp indexSpans
+	sp.scan(raw)
+	var f indexFields
+	for i := range indexField {
+		if sp.slot[i] != nil {
+			*f.slot(i) = unfold(sp.slot[i])
+		}
+	}
+	for i := range sp.nFrom {
+		f.from = append(f.from, unfold(sp.fromAt(i)))
+	}
+	return f
+}
+
+// unfold is go-message's trimAroundNewlines: each line of v, its CR and
+// the spaces and tabs around it cut, the non-empty ones joined by one
+// space.
+func unfold(v []byte) string {
+	if nl := bytes.IndexByte(v, '\n'); nl < 0 || nl == len(v)-1 {
+		if nl >= 0 {
+			v = v[:nl]
+		}
+		if len(v) > 0 && v[len(v)-1] == '\r' {
+			v = v[:len(v)-1]
+		}
+		return string(trimWSP(v))
+	}
+	return string(appendUnfolded(nil, v))
+}
+
 // checkScan fails t when scanIndexFields reads the header block at the
 // start of raw otherwise than go-message's ReadHeader and indexFieldsOf,
 // or ParseHeader gives another header than headerInfo of readHeader.
