@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/protocols"
 )
@@ -389,9 +390,12 @@ func (a *Account) syncFolder(ctx context.Context, f protocols.Fetcher, fo mail.F
 		},
 		Headers: func(hs []mail.Header) error {
 			return dec.then(func() error {
-				decodeBatch(hs, folder)
+				rows, err := decodeBatch(hs, a.Name(), folder)
+				if err != nil {
+					return err
+				}
 				return st.then(func() error {
-					if err := a.cache.PutHeaders(a.Name(), hs); err != nil {
+					if err := a.cache.PutHeaderRows(rows...); err != nil {
 						return err
 					}
 					stored(false)
@@ -447,26 +451,37 @@ func (a *Account) syncFolder(ctx context.Context, f protocols.Fetcher, fo mail.F
 	return a.cache.SetFolderMeta(a.Name(), folder, m)
 }
 
-// decodeBatch decodes the raw fields of a batch of headers of folder,
-// its two halves at once: decoding is the sync's most costly step on the
-// client (about 30 µs a header), and a half runs on each core while the
-// fetcher and the storer wait for the server and SQLite.
-func decodeBatch(hs []mail.Header, folder string) {
-	decode := func(part []mail.Header) {
+// decodeBatch decodes the raw fields of a batch of headers of folder and
+// makes them ready to store in account's index (cache.PrepareHeaders),
+// its two halves at once: decoding and preparing are the sync's costliest
+// steps on the client outside SQLite, and a half runs on each core, so
+// that the goroutine that writes (one at a time, SQLite's rule) only
+// writes.
+func decodeBatch(hs []mail.Header, account, folder string) ([]*cache.HeaderRows, error) {
+	prepare := func(part []mail.Header) (*cache.HeaderRows, error) {
 		for i := range part {
 			part[i].Folder = folder
 			decodeRawFields(&part[i])
 		}
+		return cache.PrepareHeaders(account, part)
 	}
 	if len(hs) < 64 {
-		decode(hs)
-		return
+		rows, err := prepare(hs)
+		return []*cache.HeaderRows{rows}, err
 	}
-	half := len(hs) / 2
-	var wg sync.WaitGroup
-	wg.Go(func() { decode(hs[:half]) })
-	decode(hs[half:])
+	// Split at a whole number of statements (cache.PrepareHeaders cuts
+	// a run of headers into INSERTs of 64 rows and a tail of powers of
+	// two): two tails would be more statements for the writer.
+	half := len(hs) / 2 &^ 63
+	var (
+		wg    sync.WaitGroup
+		first *cache.HeaderRows
+		ferr  error
+	)
+	wg.Go(func() { first, ferr = prepare(hs[:half]) })
+	second, err := prepare(hs[half:])
 	wg.Wait()
+	return []*cache.HeaderRows{first, second}, errors.Join(ferr, err)
 }
 
 // storer runs the work handed to it (storing a batch of headers,

@@ -13,37 +13,94 @@ import (
 // PutHeaders inserts or updates IMAP headers by (account, folder, UID), all
 // in one transaction. An update keeps the row id and the stored body.
 func (c *Cache) PutHeaders(account string, hs []postamail.Header) error {
-	for _, h := range hs {
-		if h.UID == "" || h.Folder == "" {
-			return errors.New("cache: put headers: header without UID or Folder")
+	rows, err := PrepareHeaders(account, hs)
+	if err != nil {
+		return err
+	}
+	return c.PutHeaderRows(rows)
+}
+
+// HeaderRows are headers made ready to store (PrepareHeaders): their
+// column values, grouped by statement. Making them is most of storing a
+// header outside SQLite (encoding addresses, flags and references, and
+// boxing every value), and needs no database: a sync makes them on the
+// goroutines that decode its batches, so that the one goroutine that
+// writes does only the writing.
+type HeaderRows struct {
+	stmts []headerStmt
+}
+
+// headerStmt is the arguments of one INSERT of rows headers of one
+// folder: the account and the folder (bound once, ?1 and ?2), then
+// headerRowCols values a row.
+type headerStmt struct {
+	rows int
+	args []any
+}
+
+// headerRowCols is how many values a row of a headers INSERT binds after
+// the account and the folder: the UID and headerColumns.
+const headerRowCols = 14
+
+// PrepareHeaders makes hs ready to store in account's index. Every header
+// needs a UID and a Folder. The rows are the callee's: hs may change
+// after it returns.
+func PrepareHeaders(account string, hs []postamail.Header) (*HeaderRows, error) {
+	for i := range hs {
+		if hs[i].UID == "" || hs[i].Folder == "" {
+			return nil, errors.New("cache: put headers: header without UID or Folder")
 		}
 	}
+	r := &HeaderRows{}
+	for start := 0; start < len(hs); {
+		h := &hs[start]
+		// A run of headers of one folder (a sync's batch is one run).
+		end := start + 1
+		for end < len(hs) && hs[end].Folder == h.Folder {
+			end++
+		}
+		for n := 0; start < end; start += n {
+			n = partRows(end - start)
+			args := make([]any, 0, 2+n*headerRowCols)
+			args = append(args, account, h.Folder)
+			for i := range n {
+				row := &hs[start+i]
+				args = append(args, row.UID)
+				args = appendHeaderArgs(args, row)
+			}
+			r.stmts = append(r.stmts, headerStmt{rows: n, args: args})
+		}
+	}
+	return r, nil
+}
+
+// PutHeaderRows stores rows made by PrepareHeaders, all in one
+// transaction, as PutHeaders does.
+func (c *Cache) PutHeaderRows(rows ...*HeaderRows) error {
 	err := c.inTx(func(tx *sql.Tx) error {
 		ins := newMultiRow(tx, `INSERT INTO messages (account, folder, uid, `+headerColumns+`) VALUES `,
-			16, `
+			headerRowCols, `
 			ON CONFLICT (account, folder, uid) DO UPDATE SET
 				message_id = excluded.message_id, in_reply_to = excluded.in_reply_to, refs = excluded.refs,
 				subject = excluded.subject, from_json = excluded.from_json, to_json = excluded.to_json,
 				cc_json = excluded.cc_json, date = excluded.date, flags = excluded.flags,
 				seen = excluded.seen, size = excluded.size, has_attachment = excluded.has_attachment,
 				security = excluded.security`)
+		// The account and the folder are the same for every row of a
+		// statement: bound once, not once a row (binding a text value is
+		// a copy into SQLite's memory).
+		ins.lead = "?1, ?2, "
 		ins.keep = c
 		defer ins.close()
-		args := make([]any, 0, min(len(hs), rowsPerStatement)*16)
-		for start, n := 0, 0; start < len(hs); start += n {
-			n = partRows(len(hs) - start)
-			args = args[:0]
-			for i := range n {
-				h := &hs[start+i]
-				args = append(args, account, h.Folder, h.UID)
-				args = appendHeaderArgs(args, h)
-			}
-			s, err := ins.stmt(n)
-			if err != nil {
-				return err
-			}
-			if _, err := s.Exec(args...); err != nil {
-				return err
+		for _, r := range rows {
+			for _, st := range r.stmts {
+				s, err := ins.stmt(st.rows)
+				if err != nil {
+					return err
+				}
+				if _, err := s.Exec(st.args...); err != nil {
+					return err
+				}
 			}
 		}
 		// Threads are computed when a threaded listing asks for them
@@ -86,7 +143,10 @@ type multiRow struct {
 	tx         *sql.Tx
 	head, tail string
 	cols       int
-	stmts      map[int]*sql.Stmt
+	// lead, if set, begins every row before its cols placeholders:
+	// parameters every row shares, such as "?1, ?2, ".
+	lead  string
+	stmts map[int]*sql.Stmt
 	// keep, if set, keeps the statements prepared across transactions
 	// (Cache.stmt): parsing an INSERT of 64 rows of 16 values for every
 	// batch of a sync was a tenth of storing it. Only the sizes partRows
@@ -103,7 +163,7 @@ func (m *multiRow) stmt(n int) (*sql.Stmt, error) {
 	if s, ok := m.stmts[n]; ok {
 		return s, nil
 	}
-	row := "(?" + strings.Repeat(", ?", m.cols-1) + ")"
+	row := "(" + m.lead + "?" + strings.Repeat(", ?", m.cols-1) + ")"
 	var b strings.Builder
 	b.WriteString(m.head)
 	for i := range n {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -266,5 +267,65 @@ func TestBodyRoundTrip(t *testing.T) {
 	}
 	if err := c.PutBody(424242, stringsReader("x")); !errors.Is(err, ErrNotFound) {
 		t.Errorf("PutBody(absent) error = %v, want ErrNotFound", err)
+	}
+}
+
+// TestPutHeaderRows stores headers made ready beforehand, several sets in
+// one transaction, with folders changing within a set (each run of one
+// folder gets statements binding that folder once): every header lands
+// once, in its own folder, with the values it had when it was prepared.
+func TestPutHeaderRows(t *testing.T) {
+	c := openTest(t, testOptions(t))
+	day := time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC)
+	var first, second []postamail.Header
+	for i := range 150 {
+		folder := "INBOX"
+		if i/70 == 1 { // 70 in INBOX, 70 in Archive, 10 in INBOX again
+			folder = "Archive"
+		}
+		first = append(first, header(folder, strconv.Itoa(i), day.Add(time.Duration(i)*time.Minute), postamail.FlagSeen))
+	}
+	for i := range 3 {
+		second = append(second, header("Sent", strconv.Itoa(i), day))
+	}
+	a, err := PrepareHeaders("work", first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := PrepareHeaders("work", second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range first {
+		first[i].Subject = "changed after PrepareHeaders"
+	}
+	if err := c.PutHeaderRows(a, b); err != nil {
+		t.Fatal(err)
+	}
+	for folder, want := range map[string]int{"INBOX": 80, "Archive": 70, "Sent": 3} {
+		if n, err := c.Count(Query{Account: "work", Folder: folder}); err != nil || n != want {
+			t.Errorf("Count(%s) = %d, %v; want %d", folder, n, err, want)
+		}
+	}
+	ms := mustList(t, c, Query{Account: "work", Folder: "Archive"})
+	seen := map[string]bool{}
+	for _, m := range ms {
+		n, _ := strconv.Atoi(m.UID)
+		if n < 70 || n >= 140 || seen[m.UID] {
+			t.Errorf("Archive holds UID %s (want 70..139, once each)", m.UID)
+		}
+		seen[m.UID] = true
+		if m.Subject != "subject "+m.UID || !m.Flags.Has(postamail.FlagSeen) {
+			t.Errorf("UID %s: subject %q, flags %v; want the prepared values", m.UID, m.Subject, m.Flags)
+		}
+	}
+}
+
+func TestPrepareHeadersNeedsUIDAndFolder(t *testing.T) {
+	day := time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC)
+	for _, h := range []postamail.Header{header("INBOX", "", day), header("", "1", day)} {
+		if _, err := PrepareHeaders("work", []postamail.Header{header("INBOX", "9", day), h}); err == nil {
+			t.Errorf("PrepareHeaders(UID %q, Folder %q) = nil error", h.UID, h.Folder)
+		}
 	}
 }
