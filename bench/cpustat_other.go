@@ -2,7 +2,6 @@
 
 package main
 
-import "time"
-
-// machineBusy is read from /proc/stat, on Linux only.
-func machineBusy() (time.Duration, bool) { return 0, false }
+// machineTimes is read from /proc/stat, on Linux only: elsewhere the
+// machine's busy and stolen times are unknown.
+func machineTimes() (cpuTimes, bool) { return cpuTimes{}, false }

@@ -12,45 +12,102 @@ import (
 // long the machine's cores were busy in all while it ran (posta, the
 // server, the system), and the same total while the raw loop ran, so that
 // the report can say from this run's figures how much wall time that work
-// needs at the least.
+// needs at the least. It also records, for each run, the time the
+// hypervisor took the cores away (steal, not counted as busy): posta, which
+// keeps both cores busy, is slowed by it more than the raw loop, so a pair
+// of runs during which it was high is measured again (see cpuquiet.go).
 type cpuMeter struct {
 	posta, postaBusy, rawBusy samples
+	// postaSteal and rawSteal are the time stolen during each run (ms),
+	// postaShare and rawShare the share of the cores' time it was (%).
+	postaSteal, rawSteal, postaShare, rawShare samples
+	// redone counts the pairs dropped and measured again; kept counts
+	// the pairs kept with steal above stealMax because stealRedoMax
+	// pairs had been measured again already.
+	redone, kept int
+	// timed runs a raw loop and reads the cores' times around it:
+	// during, unless a test sets it.
+	timed func(func() (time.Duration, error)) (time.Duration, cpuTimes, error)
 }
 
 // procRun is one `posta sync` process: its wall time, its own CPU time
-// (user and system) and the machine's busy time while it ran (0 where
-// /proc/stat cannot be read).
+// (user and system) and what the machine's cores did while it ran (zero
+// where /proc/stat cannot be read).
 type procRun struct {
-	wall, cpu, busy time.Duration
+	wall, cpu time.Duration
+	machine   cpuTimes
 }
 
-// busyDuring runs f and returns what it returns and the machine's busy
-// time meanwhile (0 where it cannot be read).
-func busyDuring(f func() (time.Duration, error)) (time.Duration, time.Duration, error) {
-	before, ok := machineBusy()
+// during runs f and returns what it returns and what the machine's cores
+// did meanwhile (zero where it cannot be read).
+func during(f func() (time.Duration, error)) (time.Duration, cpuTimes, error) {
+	before, ok := machineTimes()
 	d, err := f()
-	after, ok2 := machineBusy()
+	after, ok2 := machineTimes()
 	if !ok || !ok2 {
-		return d, 0, err
+		return d, cpuTimes{}, err
 	}
-	return d, after - before, err
+	return d, after.sub(before), err
+}
+
+// disturbed says whether the hypervisor took more than stealMax of the
+// cores' time during the raw loop's run or posta's (whichever is known):
+// the pair is then measured again, both runs alike.
+func disturbed(raw, posta cpuTimes) bool {
+	return raw.stealShare() > stealMax || posta.stealShare() > stealMax
+}
+
+// pair measures the raw loop (rawName names it in errors) and then posta
+// once each and records what the cores did during both; posta returns a
+// zero procRun when there is no `posta sync` to run. When the pair was
+// disturbed and fewer than stealRedoMax of the row's pairs were measured
+// again, it drops both runs and measures the pair again.
+func (m *cpuMeter) pair(rawName string, raw func() (time.Duration, error), posta func() (procRun, error)) (time.Duration, procRun, error) {
+	timed := m.timed
+	if timed == nil {
+		timed = during
+	}
+	for {
+		d, rawTimes, err := timed(raw)
+		if err != nil {
+			return d, procRun{}, fmt.Errorf("%s: %w", rawName, err)
+		}
+		run, err := posta()
+		if err != nil {
+			return d, run, err
+		}
+		if disturbed(rawTimes, run.machine) {
+			if m.redone < stealRedoMax {
+				m.redone++
+				logf("the hypervisor took %.0f%% of the cores' time during the raw loop (%.0f ms) and %.0f%% during posta sync (%.0f ms): both dropped, measuring the pair again (%d of at most %d)",
+					100*rawTimes.stealShare(), ms(d), 100*run.machine.stealShare(), ms(run.wall), m.redone, stealRedoMax)
+				continue
+			}
+			m.kept++
+		}
+		m.addRaw(rawTimes)
+		if run.wall > 0 {
+			m.addPosta(run)
+		}
+		return d, run, nil
+	}
 }
 
 func (m *cpuMeter) addPosta(r procRun) {
 	m.posta = append(m.posta, ms(r.cpu))
-	if r.busy > 0 {
-		m.postaBusy = append(m.postaBusy, ms(r.busy))
+	if r.machine.known() {
+		m.postaBusy = append(m.postaBusy, ms(r.machine.busy))
+		m.postaSteal = append(m.postaSteal, ms(r.machine.steal))
+		m.postaShare = append(m.postaShare, 100*r.machine.stealShare())
 	}
 }
 
-// raw runs a raw loop, records the machine's busy time meanwhile and
-// returns what the loop returns.
-func (m *cpuMeter) raw(loop func() (time.Duration, error)) (time.Duration, error) {
-	d, busy, err := busyDuring(loop)
-	if busy > 0 {
-		m.rawBusy = append(m.rawBusy, ms(busy))
+func (m *cpuMeter) addRaw(t cpuTimes) {
+	if t.known() {
+		m.rawBusy = append(m.rawBusy, ms(t.busy))
+		m.rawSteal = append(m.rawSteal, ms(t.steal))
+		m.rawShare = append(m.rawShare, 100*t.stealShare())
 	}
-	return d, err
 }
 
 // use is what the row keeps: medians, or nil when nothing was recorded.
@@ -58,7 +115,9 @@ func (m *cpuMeter) use() *cpuUse {
 	if len(m.posta) == 0 || len(m.postaBusy) == 0 {
 		return nil
 	}
-	return &cpuUse{Cores: runtime.NumCPU(), Posta: m.posta.median(), PostaBusy: m.postaBusy.median(), RawBusy: m.rawBusy.median()}
+	return &cpuUse{Cores: runtime.NumCPU(), Posta: m.posta.median(), PostaBusy: m.postaBusy.median(), RawBusy: m.rawBusy.median(),
+		PostaStealShare: m.postaShare.median(), RawStealShare: m.rawShare.median(), PostaSteal: m.postaSteal, RawSteal: m.rawSteal,
+		Remeasured: m.redone, KeptDisturbed: m.kept}
 }
 
 // cpuUse is what the machine's cores did during a sync row's runs
@@ -66,8 +125,22 @@ func (m *cpuMeter) use() *cpuUse {
 type cpuUse struct {
 	Cores     int     `json:"cores"`
 	Posta     float64 `json:"posta_process_cpu_ms"` // user + system time of the posta sync process
-	PostaBusy float64 `json:"busy_during_posta_ms"` // all cores' busy time while posta sync ran
-	RawBusy   float64 `json:"busy_during_raw_ms"`   // all cores' busy time while the raw loop ran
+	PostaBusy float64 `json:"busy_during_posta_ms"` // all cores' busy time while posta sync ran (steal not included)
+	RawBusy   float64 `json:"busy_during_raw_ms"`   // all cores' busy time while the raw loop ran (steal not included)
+	// PostaStealShare and RawStealShare are the medians of the share of
+	// the cores' time the hypervisor took during each run (%).
+	PostaStealShare float64 `json:"steal_during_posta_pct"`
+	RawStealShare   float64 `json:"steal_during_raw_pct"`
+	// PostaSteal and RawSteal are the time the hypervisor took from the
+	// cores during each run, in the order of the row's samples.
+	PostaSteal samples `json:"posta_steal_ms,omitempty"`
+	RawSteal   samples `json:"raw_steal_ms,omitempty"`
+	// Remeasured is how many pairs of runs (raw loop and posta) were
+	// dropped and measured again because steal was above stealMax;
+	// KeptDisturbed how many such pairs were kept once the bound was
+	// reached.
+	Remeasured    int `json:"remeasured_pairs,omitempty"`
+	KeptDisturbed int `json:"kept_disturbed_pairs,omitempty"`
 }
 
 // cpuNote says, from a sync row's CPU figures, how long the work done
@@ -88,6 +161,10 @@ func cpuNote(r result, limit float64) string {
 	} else {
 		s += "and the raw loop's busy time was not read. "
 	}
+	if len(c.PostaSteal) > 0 {
+		s += fmt.Sprintf("Time the hypervisor took from the cores (steal) is not counted as busy: it was %.0f%% of their time during posta's runs and %.0f%% during the raw loop's (medians). ",
+			c.PostaStealShare, c.RawStealShare)
+	}
 	if floor > allowed {
 		s += fmt.Sprintf("The target allows %.0f ms (%.1f× the raw loop): the work itself, not how it overlaps, exceeds it by %.0f ms of CPU at least.",
 			allowed, limit, c.PostaBusy-allowed*float64(c.Cores))
@@ -96,4 +173,17 @@ func cpuNote(r result, limit float64) string {
 			allowed, limit)
 	}
 	return s
+}
+
+// lastSteal is, for a log line, the steal shares of the pair recorded
+// last ("" when unknown).
+func (m *cpuMeter) lastSteal() string {
+	if len(m.rawShare) == 0 {
+		return ""
+	}
+	s := fmt.Sprintf(" (steal: raw loop %.0f%%", m.rawShare[len(m.rawShare)-1])
+	if len(m.postaShare) > 0 {
+		s += fmt.Sprintf(", posta sync %.0f%%", m.postaShare[len(m.postaShare)-1])
+	}
+	return s + ")"
 }

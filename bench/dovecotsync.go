@@ -104,30 +104,27 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 	var posta, inproc, raw samples
 	var cpu cpuMeter
 	// measure times posta sync, the accounts layer's Sync in this process
-	// and the raw loop, once each.
+	// and the raw loop, once each (the raw loop and posta sync again when
+	// the hypervisor took the cores meanwhile: cpuMeter.pair).
 	measure := func(account string, rawLoop func() (time.Duration, error)) error {
-		d, err := cpu.raw(rawLoop)
-		if err != nil {
-			return fmt.Errorf("raw loop: %w", err)
-		}
-		raw = append(raw, ms(d))
-		run, err := process(account)
+		d, run, err := cpu.pair("raw loop", rawLoop, func() (procRun, error) { return process(account) })
 		if err != nil {
 			return err
 		}
+		raw = append(raw, ms(d))
 		e := run.wall
 		if bin != "" {
 			posta = append(posta, ms(e))
-			cpu.addPosta(run)
 		}
 		in, err := sync(account)
 		if err != nil {
 			return err
 		}
 		inproc = append(inproc, ms(in))
-		logf("Dovecot %d, %s: posta sync %.0f ms, accounts Sync in process %.0f ms, raw loop %.0f ms", p.n, account, ms(e), ms(in), ms(d))
+		logf("Dovecot %d, %s: posta sync %.0f ms, accounts Sync in process %.0f ms, raw loop %.0f ms%s", p.n, account, ms(e), ms(in), ms(d), cpu.lastSteal())
 		return nil
 	}
+	steady := cpuQuiet(ctx, targetFor("imap_sync_dovecot", p.n) != nil)
 	for range p.syncRuns {
 		if err := measure("work", func() (time.Duration, error) { return rawFetchAt(ctx, imapEP, want) }); err != nil {
 			return err
@@ -135,6 +132,7 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 	}
 	res := syncRow("imap_sync_dovecot", "IMAP first header sync", "raw UID FETCH 1:* of the same items, Dovecot over IMAPS", p.n, posta, inproc, raw)
 	res.CPU = cpu.use()
+	res.Note = joinNote(joinNote(res.Note, steady), stealNote(res.CPU))
 	runs++
 	if b, err := medianBreakdown(breakdownRuns, filepath.Join(dir, "breakdown"+strconv.Itoa(runs)), func(dir string) (*breakdown, error) {
 		return imapBreakdown(ctx, imapEP, dir, want)
@@ -152,6 +150,7 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 	}
 	posta, inproc, raw, cpu = nil, nil, nil, cpuMeter{}
 	quiet := fsQuiet(ctx, dir, targetFor("pop3_download_dovecot", p.n) != nil)
+	steady = cpuQuiet(ctx, targetFor("pop3_download_dovecot", p.n) != nil)
 	for range max(p.pop3Runs, 1) {
 		if err := measure("home", func() (time.Duration, error) { return rawRetrAt(ctx, pop3EP, want) }); err != nil {
 			return err
@@ -159,7 +158,7 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 	}
 	res = syncRow("pop3_download_dovecot", "POP3 download", "raw RETR loop, Dovecot over POP3S", p.n, posta, inproc, raw)
 	res.CPU = cpu.use()
-	res.Note = joinNote(res.Note, quiet)
+	res.Note = joinNote(joinNote(joinNote(res.Note, quiet), steady), stealNote(res.CPU))
 	runs++
 	if b, err := medianBreakdown(breakdownRuns, filepath.Join(dir, "breakdown"+strconv.Itoa(runs)), func(dir string) (*breakdown, error) {
 		return pop3Breakdown(ctx, pop3EP, dir, want)

@@ -86,26 +86,26 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 	var posta, raw, first, inproc samples
 	var cpu cpuMeter
 	var synced imapSyncRun
+	steady := cpuQuiet(ctx, targetFor("imap_sync", p.n) != nil)
 	began := time.Now()
 	for i := range p.syncRuns {
 		if i > 0 && time.Since(began) > p.budget {
 			rep.note("IMAP first sync at %d messages: %d of %d planned runs (time budget %v)", p.n, i, p.syncRuns, p.budget)
 			break
 		}
-		d, err := cpu.raw(func() (time.Duration, error) { return f.rawFetchAll(ctx) })
+		d, run, err := cpu.pair("raw fetch", func() (time.Duration, error) { return f.rawFetchAll(ctx) }, func() (procRun, error) {
+			if f.bin == "" {
+				return procRun{}, nil
+			}
+			return f.syncProcessFresh(ctx, "work")
+		})
 		if err != nil {
-			return fmt.Errorf("raw fetch: %w", err)
+			return err
 		}
 		raw = append(raw, ms(d))
-		var e time.Duration
+		e := run.wall
 		if f.bin != "" {
-			run, err := f.syncProcessFresh(ctx, "work")
-			if err != nil {
-				return err
-			}
-			e = run.wall
 			posta = append(posta, ms(e))
-			cpu.addPosta(run)
 		}
 		if i > 0 {
 			os.RemoveAll(synced.cacheDir)
@@ -117,11 +117,12 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 		}
 		inproc = append(inproc, ms(synced.total))
 		first = append(first, ms(synced.firstBatch))
-		logf("%d messages: first sync: posta sync %.0f ms, accounts Sync in process %.0f ms (first batch %.0f ms), raw FETCH %.0f ms",
-			p.n, ms(e), ms(synced.total), ms(synced.firstBatch), ms(d))
+		logf("%d messages: first sync: posta sync %.0f ms, accounts Sync in process %.0f ms (first batch %.0f ms), raw FETCH %.0f ms%s",
+			p.n, ms(e), ms(synced.total), ms(synced.firstBatch), ms(d), cpu.lastSteal())
 	}
 	res := syncRow("imap_sync", "IMAP first header sync", "raw UID FETCH 1:* of the same items, demo server", p.n, posta, inproc, raw)
 	res.CPU = cpu.use()
+	res.Note = joinNote(joinNote(res.Note, steady), stealNote(res.CPU))
 	f.runs++
 	if b, err := medianBreakdown(breakdownRuns, filepath.Join(f.dir, "breakdown"+strconv.Itoa(f.runs)), func(dir string) (*breakdown, error) {
 		return imapBreakdown(ctx, f.endpoint("imap"), dir, f.n)
@@ -223,26 +224,26 @@ func measurePOP3(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 	var cpu cpuMeter
 	var cacheDir, dataDir string // of the last in-process sync
 	quiet := fsQuiet(ctx, f.dir, targetFor("pop3_download", p.n) != nil)
+	steady := cpuQuiet(ctx, targetFor("pop3_download", p.n) != nil)
 	began := time.Now()
 	for i := range p.pop3Runs {
 		if i > 0 && time.Since(began) > p.budget {
 			rep.note("POP3 download at %d messages: %d of %d planned runs (time budget %v)", p.n, i, p.pop3Runs, p.budget)
 			break
 		}
-		d, err := cpu.raw(func() (time.Duration, error) { return f.rawRetrAll(ctx) })
+		d, run, err := cpu.pair("raw RETR", func() (time.Duration, error) { return f.rawRetrAll(ctx) }, func() (procRun, error) {
+			if f.bin == "" {
+				return procRun{}, nil
+			}
+			return f.syncProcessFresh(ctx, "home")
+		})
 		if err != nil {
-			return fmt.Errorf("raw RETR: %w", err)
+			return err
 		}
 		raw = append(raw, ms(d))
-		var e time.Duration
+		e := run.wall
 		if f.bin != "" {
-			run, err := f.syncProcessFresh(ctx, "home")
-			if err != nil {
-				return err
-			}
-			e = run.wall
 			posta = append(posta, ms(e))
-			cpu.addPosta(run)
 		}
 		var in time.Duration
 		in, cacheDir, dataDir, err = f.syncPOP3Fresh(ctx)
@@ -250,11 +251,11 @@ func measurePOP3(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 			return err
 		}
 		inproc = append(inproc, ms(in))
-		logf("%d messages: POP3 download: posta sync %.0f ms, accounts Sync in process %.0f ms, raw RETR %.0f ms", p.n, ms(e), ms(in), ms(d))
+		logf("%d messages: POP3 download: posta sync %.0f ms, accounts Sync in process %.0f ms, raw RETR %.0f ms%s", p.n, ms(e), ms(in), ms(d), cpu.lastSteal())
 	}
 	res := syncRow("pop3_download", "POP3 download", "raw RETR loop, demo server", p.n, posta, inproc, raw)
 	res.CPU = cpu.use()
-	res.Note = joinNote(res.Note, quiet)
+	res.Note = joinNote(joinNote(joinNote(res.Note, quiet), steady), stealNote(res.CPU))
 	f.runs++
 	if b, err := medianBreakdown(breakdownRuns, filepath.Join(f.dir, "breakdown"+strconv.Itoa(f.runs)), func(dir string) (*breakdown, error) {
 		return pop3Breakdown(ctx, f.endpoint("pop3"), dir, f.n)

@@ -21,7 +21,8 @@ func methodNotes(rep *report) []string {
 			"(go-imap still decodes the response; nothing is converted or stored). One untimed baseline fetch warms the server first; " +
 			"posta and baseline runs alternate. The row's explanation times the parts of posta's work alone in the same run (bench/breakdown.go). " +
 			"The sync rows also record the `posta sync` process's CPU time (user + system) and, from /proc/stat, how long the machine's cores were busy in all while it ran and while the raw loop ran (bench/cpuuse.go); " +
-			"a missed target's explanation computes from them the least wall time that work needs on the cores, against what the target allows.",
+			"a missed target's explanation computes from them the least wall time that work needs on the cores, against what the target allows. " +
+			stealMethodNote(),
 		"Internal cold-start proxy: the time from the start of the first sync until its first batch (the 500 newest headers) is stored, " +
 			"i.e. when the reader could paint the first screen; no process is started and the reader is not run (the launch rows measure that).",
 		resyncMethodNote,

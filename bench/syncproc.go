@@ -70,7 +70,7 @@ var syncSummary = regexp.MustCompile(`(?m)^(\w+): (\d+) new`)
 // syncProcess runs `posta sync --account account` as a user does, with
 // the configuration file conf, into cacheDir and dataDir, and times it
 // from the start of the process to its exit, with the process's CPU time
-// and the machine's busy time meanwhile. It checks that the sync added
+// and what the machine's cores did meanwhile. It checks that the sync added
 // want messages.
 func syncProcess(ctx context.Context, bin, conf, account, cacheDir, dataDir string, want int) (procRun, error) {
 	cmd := exec.CommandContext(ctx, bin, "--config", conf, "--cache-dir", cacheDir, "--data-dir", dataDir,
@@ -80,7 +80,7 @@ func syncProcess(ctx context.Context, bin, conf, account, cacheDir, dataDir stri
 	cmd.Env = append(os.Environ(), "HOME="+filepath.Dir(cacheDir))
 	var run procRun
 	var err error
-	run.wall, run.busy, err = busyDuring(func() (time.Duration, error) {
+	run.wall, run.machine, err = during(func() (time.Duration, error) {
 		start := time.Now()
 		err := cmd.Run()
 		return time.Since(start), err
