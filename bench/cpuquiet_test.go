@@ -137,17 +137,29 @@ func equalMillis(got, want []time.Duration) bool {
 	return true
 }
 
+// TestDisturbed: a pair is disturbed when either run had more than
+// stealMax of steal, by more than a 10 ms tick a core.
 func TestDisturbed(t *testing.T) {
 	for _, c := range []struct {
 		raw, posta float64
 		want       bool
-	}{{0.02, 0.05, false}, {0.10, 0.10, false}, {0.15, 0.02, true}, {0.02, 0.15, true}} {
-		if got := disturbed(window(c.raw), window(c.posta)); got != c.want {
+	}{{0.02, 0.05, false}, {0.10, 0.10, false}, {0.15, 0.02, true}, {0.02, 0.15, true},
+		{0.13, 0.02, false}, // 78 ms of 600: above 10% by less than a tick a core
+	} {
+		if got := disturbed(window(c.raw), window(c.posta), 2); got != c.want {
 			t.Errorf("disturbed(%v, %v) = %v, want %v", c.raw, c.posta, got, c.want)
 		}
 	}
-	if disturbed(window(0.02), cpuTimes{}) {
+	if disturbed(window(0.02), cpuTimes{}, 2) {
 		t.Error("a pair whose posta side is unknown is disturbed by the raw side only")
+	}
+	// A 40 ms raw loop on 2 cores: one tick of steal is 12%, two are 25%,
+	// three 38%.
+	short := func(steal int) cpuTimes {
+		return cpuTimes{busy: time.Duration(8-steal) * 10 * time.Millisecond, steal: time.Duration(steal) * 10 * time.Millisecond, total: 80 * time.Millisecond}
+	}
+	if disturbed(short(1), cpuTimes{}, 2) || disturbed(short(2), cpuTimes{}, 2) || !disturbed(short(3), cpuTimes{}, 2) {
+		t.Error("a short run: want one or two ticks of steal within the counters' resolution, three beyond it")
 	}
 }
 

@@ -51,10 +51,10 @@ func during(f func() (time.Duration, error)) (time.Duration, cpuTimes, error) {
 }
 
 // disturbed says whether the hypervisor took more than stealMax of the
-// cores' time during the raw loop's run or posta's (whichever is known):
-// the pair is then measured again, both runs alike.
-func disturbed(raw, posta cpuTimes) bool {
-	return raw.stealShare() > stealMax || posta.stealShare() > stealMax
+// cores' time during the raw loop's run or posta's (whichever is known;
+// see tooMuchSteal): the pair is then measured again, both runs alike.
+func disturbed(raw, posta cpuTimes, cores int) bool {
+	return tooMuchSteal(raw, cores) || tooMuchSteal(posta, cores)
 }
 
 // pair measures the raw loop (rawName names it in errors) and then posta
@@ -76,7 +76,7 @@ func (m *cpuMeter) pair(rawName string, raw func() (time.Duration, error), posta
 		if err != nil {
 			return d, run, err
 		}
-		if disturbed(rawTimes, run.machine) {
+		if disturbed(rawTimes, run.machine, runtime.NumCPU()) {
 			if m.redone < stealRedoMax {
 				m.redone++
 				logf("the hypervisor took %.0f%% of the cores' time during the raw loop (%.0f ms) and %.0f%% during posta sync (%.0f ms): both dropped, measuring the pair again (%d of at most %d)",
