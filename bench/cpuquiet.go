@@ -37,7 +37,8 @@ const cpuQuietProbe = 300 * time.Millisecond
 const stealRedoMax = 3
 
 // cpuQuiet probes the steal share (stealProbe) every cpuQuietPause until
-// it is at most stealMax, cpuQuietMax has passed or ctx ends; without
+// it is no longer above stealMax (tooMuchSteal), cpuQuietMax has passed
+// or ctx ends; without
 // wait (rows without a target) it probes once. It returns a sentence for
 // the row's note.
 func cpuQuiet(ctx context.Context, wait bool) string {
