@@ -255,7 +255,7 @@ func (a *Account) fetchIMAP(ctx context.Context, f protocols.Fetcher, opts *Sync
 			folders = append(folders, mail.Folder{Name: name})
 		}
 	} else {
-		listed, err := f.Folders(ctx)
+		listed, err := a.listFolders(ctx, f)
 		if err != nil {
 			return err
 		}
@@ -322,6 +322,21 @@ func (a *Account) unchanged(f mail.Folder, first string) bool {
 	}
 	meta, err := a.cache.FolderMeta(a.Name(), f.Name)
 	return err == nil && meta.Status == f.State
+}
+
+// listFolders lists the account's folders on the server. The first
+// listing of an account, with nothing cached to compare their state with,
+// leaves STATUS out where the fetcher can (protocols.StatelessLister): a
+// server opens every folder to answer it (9 ms of Dovecot's time for a
+// 10,000-message INBOX), and the sync takes each folder's state from its
+// own SELECT instead (SyncResult.State).
+func (a *Account) listFolders(ctx context.Context, f protocols.Fetcher) ([]mail.Folder, error) {
+	if sl, ok := f.(protocols.StatelessLister); ok {
+		if known, err := a.cache.Folders(a.Name()); err == nil && len(known) == 0 {
+			return sl.FoldersWithoutState(ctx)
+		}
+	}
+	return f.Folders(ctx)
 }
 
 func (a *Account) wantsFolder(name string) bool {
@@ -445,8 +460,13 @@ func (a *Account) syncFolder(ctx context.Context, f protocols.Fetcher, fo mail.F
 	m := cacheMeta(res)
 	if len(rep.Failures) == before {
 		// Whole: a later resync may skip the folder while its state
-		// stays the same. With failures, the next one comes back.
+		// stays the same. With failures, the next one comes back. A
+		// first listing has no state (listFolders): the sync's own, if
+		// it could tell.
 		m.Status = fo.State
+		if m.Status == "" {
+			m.Status = res.State
+		}
 	}
 	return a.cache.SetFolderMeta(a.Name(), folder, m)
 }

@@ -28,7 +28,18 @@ func (f *Fetcher) Folders(ctx context.Context) ([]mail.Folder, error) {
 		// in the same round trip.
 		f.leaveSelected(c)
 	}
-	folders, err := listFolders(c, f.wire, f.opts.SubscribedOnly)
+	folders, err := listFolders(c, f.wire, f.opts.SubscribedOnly, true)
+	return folders, end(err)
+}
+
+// FoldersWithoutState lists the selectable folders as Folders does, but
+// without STATUS: no counts and no State (protocols.StatelessLister).
+func (f *Fetcher) FoldersWithoutState(ctx context.Context) ([]mail.Folder, error) {
+	c, end, err := f.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	folders, err := listFolders(c, f.wire, f.opts.SubscribedOnly, false)
 	return folders, end(err)
 }
 
@@ -48,12 +59,14 @@ func (f *Fetcher) leaveSelected(c *imapclient.Client) {
 	f.selected = ""
 }
 
-func listFolders(c *imapclient.Client, w *wire, subscribedOnly bool) ([]mail.Folder, error) {
+// listFolders lists the selectable folders, with their STATUS if
+// withStatus.
+func listFolders(c *imapclient.Client, w *wire, subscribedOnly, withStatus bool) ([]mail.Folder, error) {
 	caps := c.Caps()
 	condStore := caps.Has(imap.CapCondStore)
 	statusOpts := &imap.StatusOptions{NumMessages: true, NumUnseen: true, UIDNext: true, UIDValidity: true, HighestModSeq: condStore}
 	listOpts := &imap.ListOptions{SelectSubscribed: subscribedOnly}
-	if caps.Has(imap.CapListStatus) {
+	if withStatus && caps.Has(imap.CapListStatus) {
 		listOpts.ReturnStatus = statusOpts
 	}
 	if caps.Has(imap.CapSpecialUse) {
@@ -85,7 +98,7 @@ func listFolders(c *imapclient.Client, w *wire, subscribedOnly bool) ([]mail.Fol
 	// answer is awaited: one round trip for all of them, not one each.
 	pending := make([]*imapclient.StatusCommand, len(list))
 	for i, ld := range list {
-		if ld.Status == nil {
+		if withStatus && ld.Status == nil {
 			pending[i] = c.Status(ld.Mailbox, statusOpts)
 		}
 	}
@@ -98,6 +111,10 @@ func listFolders(c *imapclient.Client, w *wire, subscribedOnly bool) ([]mail.Fol
 			folder.Delim = string(ld.Delim)
 		}
 		status := ld.Status
+		if !withStatus {
+			folders = append(folders, folder)
+			continue
+		}
 		if pending[i] != nil {
 			status, err = pending[i].Wait()
 			if err != nil {
@@ -135,12 +152,19 @@ func folderState(s *imap.StatusData) (state string, hasModSeq bool) {
 	if s.NumUnseen != nil {
 		unseen = int64(*s.NumUnseen)
 	}
-	state = fmt.Sprintf("v%d n%d m%d u%d", s.UIDValidity, s.UIDNext, *s.NumMessages, unseen)
-	if s.HighestModSeq != 0 {
-		state += fmt.Sprintf(" h%d", s.HighestModSeq)
-		hasModSeq = true
+	return stateString(s.UIDValidity, s.UIDNext, int64(*s.NumMessages), unseen, s.HighestModSeq), s.HighestModSeq != 0
+}
+
+// stateString is mail.Folder.State of a folder with these STATUS items
+// (unseen -1: not known; modSeq 0: no CONDSTORE). A first sync builds it
+// from its SELECT (SyncResult.State), and it must read the same as the
+// next STATUS does when nothing changed.
+func stateString(validity uint32, uidNext imap.UID, messages, unseen int64, modSeq uint64) string {
+	state := fmt.Sprintf("v%d n%d m%d u%d", validity, uidNext, messages, unseen)
+	if modSeq != 0 {
+		state += fmt.Sprintf(" h%d", modSeq)
 	}
-	return state, hasModSeq
+	return state
 }
 
 var specialUseRoles = map[imap.MailboxAttr]mail.Role{

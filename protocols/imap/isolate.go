@@ -55,6 +55,7 @@ type headerSync struct {
 	stops    []func() bool // AfterFuncs of the connections opened here
 	failures int
 	got      []mail.Header // the current batch's headers
+	unseen   int           // headers delivered without \Seen
 	skipped  []protocols.SkippedMessage
 	// boundedOn is the connection whose answers the caller has bounded
 	// for a whole run of pipelined batches (fetchNewHeaders), so that

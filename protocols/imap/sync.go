@@ -97,6 +97,11 @@ func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.
 		}
 		if whole && added+len(hs.skipped) >= int(sel.NumMessages) {
 			keepModSeqIfSkipped(&res, req)
+			if len(hs.skipped) == 0 && added == int(sel.NumMessages) {
+				// Every message came: the folder's state is its SELECT's,
+				// with the unseen ones counted as they came.
+				res.State = stateString(sel.UIDValidity, sel.UIDNext, int64(sel.NumMessages), int64(hs.unseen), sel.HighestModSeq)
+			}
 			return res, nil
 		}
 		// Fewer than EXISTS came (a message expunged meanwhile, or a
@@ -183,6 +188,9 @@ func (f *Fetcher) sync(ctx context.Context, c *imapclient.Client, req protocols.
 		if !present[uid] {
 			res.Vanished = append(res.Vanished, formatUID(uid))
 		}
+	}
+	if len(knownUIDs) == 0 && sel.NumMessages == 0 && res.Added == 0 && len(res.Skipped) == 0 {
+		res.State = stateString(sel.UIDValidity, sel.UIDNext, 0, 0, sel.HighestModSeq) // an empty folder
 	}
 	return res, nil
 }
@@ -278,8 +286,11 @@ func (f *Fetcher) fetchNewHeaders(hs *headerSync, req protocols.SyncRequest, uid
 		}
 		headers, err := hs.batch(sent, batch)
 		added += len(headers)
-		for _, h := range headers {
-			bytes += h.Size
+		for i := range headers {
+			bytes += headers[i].Size
+			if !headers[i].Flags.Has(mail.FlagSeen) {
+				hs.unseen++
+			}
 		}
 		if req.Headers != nil && len(headers) > 0 {
 			// The batch is req.Headers' to keep: it is not used again here.
