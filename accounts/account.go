@@ -142,7 +142,11 @@ type Set struct {
 }
 
 // Open builds the accounts of cfg over an open cache. No network
-// connection is made until the first sync or send.
+// connection is made until the first sync or send (or Preconnect).
+//
+// c may be nil: the Set is then built before its cache is open, to
+// connect to the servers meanwhile (Preconnect), and gets the cache from
+// AttachCache (preconnect.go) before it is used for anything else.
 func Open(cfg *Config, c *cache.Cache) (*Set, error) {
 	if len(cfg.Accounts) == 0 {
 		return nil, errors.New("the configuration has no [[account]]")

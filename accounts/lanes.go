@@ -34,6 +34,10 @@ type lane struct {
 	// changed: this lane's connection may still have the old folder
 	// selected, so it reconnects before its next use.
 	stale atomic.Bool
+	// early is the error of the connection Account.Preconnect opened
+	// ahead of the lane's first use, if it failed: that use gets it
+	// instead of dialing (and logging in) a second time. Guarded by mu.
+	early error
 }
 
 // lock takes the lane, first dropping its connection if it went stale.
@@ -44,10 +48,17 @@ func (l *lane) lock() {
 	}
 }
 
-// do runs fn with the lane's fetcher, holding the lane.
+// do runs fn with the lane's fetcher, holding the lane. If a connection
+// opened ahead of need failed (Account.Preconnect), do returns that
+// error once, without running fn: the error fn would have met when it
+// connected, found without a second attempt.
 func (l *lane) do(fn func(f protocols.Fetcher) error) error {
 	l.lock()
 	defer l.mu.Unlock()
+	if err := l.early; err != nil {
+		l.early = nil
+		return err
+	}
 	return fn(l.f)
 }
 
