@@ -182,15 +182,21 @@ type core struct {
 	cfg   *accounts.Config
 	cache *accounts.Cache
 	set   *accounts.Set
+	// cancel, if not nil, ends the connections started ahead of the
+	// cache (openSyncCore) that are still being opened.
+	cancel context.CancelFunc
 }
 
 func (c *core) Close() {
 	c.set.Close()
 	c.cache.Close()
+	if c.cancel != nil {
+		c.cancel()
+	}
 }
 
-// openCore loads the configuration and opens the cache and accounts.
-func (g *globals) openCore() (*core, error) {
+// loadConfig loads the configuration, with --trace applied.
+func (g *globals) loadConfig() (*accounts.Config, error) {
 	path, err := g.configPath()
 	if err != nil {
 		return nil, err
@@ -203,6 +209,16 @@ func (g *globals) openCore() (*core, error) {
 		return nil, err
 	}
 	if err := g.applyTrace(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// openCore loads the configuration and opens the cache and accounts.
+// (sync opens them in another order: openSyncCore in sync.go.)
+func (g *globals) openCore() (*core, error) {
+	cfg, err := g.loadConfig()
+	if err != nil {
 		return nil, err
 	}
 	cacheDir, dataDir, err := g.dirs()
