@@ -185,11 +185,25 @@ type core struct {
 	// cancel, if not nil, ends the connections started ahead of the
 	// cache (openSyncCore) that are still being opened.
 	cancel context.CancelFunc
+	// overlapClose: nothing uses the accounts' connections any more when
+	// Close is called (sync), so their LOGOUT and the cache's close (its
+	// last checkpoint) go on at once rather than one after the other.
+	overlapClose bool
 }
 
 func (c *core) Close() {
-	c.set.Close()
-	c.cache.Close()
+	if c.overlapClose {
+		done := make(chan struct{})
+		go func() {
+			c.set.Close() // logs out; the connections do not touch the cache
+			close(done)
+		}()
+		c.cache.Close()
+		<-done
+	} else {
+		c.set.Close()
+		c.cache.Close()
+	}
 	if c.cancel != nil {
 		c.cancel()
 	}

@@ -154,5 +154,5 @@ func (g *globals) openSyncCore(ctx context.Context) (*core, []*accounts.Account,
 		return nil, nil, err
 	}
 	set.AttachCache(c)
-	return &core{cfg: cfg, cache: c, set: set, cancel: cancel}, targets, nil
+	return &core{cfg: cfg, cache: c, set: set, cancel: cancel, overlapClose: true}, targets, nil
 }
