@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/posta-mail/posta/internal/lingering"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -313,25 +312,10 @@ func TestPreconnectFailureIsTheSyncs(t *testing.T) {
 	}
 }
 
-// lingering returns the goroutine stacks that show a preconnect or an
-// IMAP client still running, waiting up to two seconds for them to end.
-func lingering() string {
-	var stacks string
-	for deadline := time.Now().Add(2 * time.Second); ; {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var left []string
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "accounts.(*Account).Preconnect") || strings.Contains(g, "imapclient.(*Client)") {
-				left = append(left, g)
-			}
-		}
-		stacks = strings.Join(left, "\n\n")
-		if stacks == "" || time.Now().After(deadline) {
-			return stacks
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+// lingeringClients returns the goroutine stacks that show a preconnect or an IMAP
+// client still running, waiting up to two seconds for them to end.
+func lingeringClients() string {
+	return lingering.Stacks(2*time.Second, "accounts.(*Account).Preconnect", "imapclient.(*Client)")
 }
 
 // TestPreconnectThenCacheFails is the cache failing to open after the
@@ -362,7 +346,7 @@ func TestPreconnectThenCacheFails(t *testing.T) {
 	if o, c, l := tr.opened.Load(), tr.closed.Load(), tr.logouts.Load(); o != 1 || c != 1 || l != 1 {
 		t.Errorf("%d connections opened, %d closed, %d logged out; want 1, 1, 1", o, c, l)
 	}
-	if s := lingering(); s != "" {
+	if s := lingeringClients(); s != "" {
 		t.Errorf("goroutines left:\n%s", s)
 	}
 }

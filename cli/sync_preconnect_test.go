@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/posta-mail/posta/internal/lingering"
 	"net"
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -110,24 +110,10 @@ func TestSyncCacheFailureAfterConnecting(t *testing.T) {
 	}
 }
 
-// lingeringClients returns the goroutine stacks that show a preconnect
-// or an IMAP client still running, waiting up to two seconds for them
-// to end.
+// lingeringClients returns the goroutine stacks that show a preconnect or an IMAP
+// client still running, waiting up to two seconds for them to end.
 func lingeringClients() string {
-	for deadline := time.Now().Add(2 * time.Second); ; {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var left []string
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "accounts.(*Account).Preconnect") || strings.Contains(g, "imapclient.(*Client)") {
-				left = append(left, g)
-			}
-		}
-		if len(left) == 0 || time.Now().After(deadline) {
-			return strings.Join(left, "\n\n")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return lingering.Stacks(2*time.Second, "accounts.(*Account).Preconnect", "imapclient.(*Client)")
 }
 
 // TestSyncCacheFailureServerSilent is the cache failing while the fetch
