@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -31,7 +29,7 @@ failed.`,
 			// 10,000 messages): collecting less often costs a little
 			// memory and saves the GC's share of a first sync's CPU.
 			debug.SetGCPercent(400)
-			c, targets, err := g.openSyncCore(cmd.Context())
+			c, targets, err := g.openCoreWith(cmd.Context(), true)
 			if err != nil {
 				return err
 			}
@@ -103,56 +101,4 @@ failed.`,
 	}
 	cmd.Flags().BoolVar(&full, "full", false, "sync every folder, even those whose state on the server did not change")
 	return cmd
-}
-
-// abandonGrace bounds how long sync, when the cache fails to open, waits
-// for the connections it started meanwhile to finish, so as to log them
-// out: a server that does not answer does not hold the error back.
-const abandonGrace = 2 * time.Second
-
-// openSyncCore is openCore for sync, in the order that lets the network
-// and the disk overlap: the accounts are built with no cache, the sync
-// lane of the first account to sync starts connecting and logging in
-// (Preconnect; IMAP only), and the cache opens (a few ms, ~8 ms created
-// anew) while the server answers (~15 ms to Dovecot on loopback, TLS
-// and login). It returns the accounts to sync: all of them, or the one
-// --account names.
-func (g *globals) openSyncCore(ctx context.Context) (*core, []*accounts.Account, error) {
-	cfg, err := g.loadConfig()
-	if err != nil {
-		return nil, nil, err
-	}
-	cacheDir, dataDir, err := g.dirs()
-	if err != nil {
-		return nil, nil, err
-	}
-	set, err := accounts.Open(cfg, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	targets := set.Accounts
-	if g.account != "" {
-		a, err := set.Get(g.account)
-		if err != nil {
-			return nil, nil, err
-		}
-		targets = []*accounts.Account{a}
-	}
-	// Only the first account synced gains: the cache is open before the
-	// next one's turn, and a connection opened ahead of it would sit idle
-	// for as long as the first one's sync takes (a first sync: minutes).
-	pctx, cancel := context.WithCancel(ctx)
-	targets[0].Preconnect(pctx)
-	c, err := accounts.OpenCache(cacheDir, dataDir)
-	if err != nil {
-		// Log out of what connected; cut what is still connecting
-		// after abandonGrace.
-		t := time.AfterFunc(abandonGrace, cancel)
-		set.Close()
-		t.Stop()
-		cancel()
-		return nil, nil, err
-	}
-	set.AttachCache(c)
-	return &core{cfg: cfg, cache: c, set: set, cancel: cancel, overlapClose: true}, targets, nil
 }

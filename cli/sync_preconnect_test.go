@@ -17,7 +17,7 @@ import (
 )
 
 // These tests check that posta sync connects to the fetch server while
-// the cache opens (openSyncCore) against the demo servers on real
+// the cache opens (openCoreWith) against the demo servers on real
 // sockets, reading what it did from its --trace.
 
 // runTraced runs one posta command line with --trace and returns its
