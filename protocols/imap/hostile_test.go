@@ -179,7 +179,7 @@ func checkHostile(t *testing.T, limit time.Duration, op func() error, want ...st
 	if err == nil {
 		t.Fatalf("the operation succeeded against a hostile server")
 	}
-	if took > limit {
+	if limit *= raceSlowdown; took > limit {
 		t.Errorf("it took %s to fail, want under %s (error: %v)", took, limit, err)
 	}
 	for _, w := range want {
