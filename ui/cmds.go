@@ -197,7 +197,7 @@ func reopenEditorCmd(editor, path string) tea.Cmd {
 		return func() tea.Msg { return inlineEditMsg{path: path} }
 	}
 	c := exec.Command(argv[0], append(argv[1:], path)...)
-	return tea.ExecProcess(c, func(err error) tea.Msg { return editorDoneMsg{path: path, err: err} })
+	return execEditor(c, func(err error) tea.Msg { return editorDoneMsg{path: path, err: err} })
 }
 
 // editorArgv splits the editor setting into a program and its arguments,
