@@ -149,7 +149,7 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 		return nil
 	}
 	posta, inproc, raw, cpu = nil, nil, nil, cpuMeter{}
-	quiet := fsQuiet(ctx, dir, targetFor("pop3_download_dovecot", p.n) != nil)
+	quiet := fsQuiet(ctx, dir, p.n, targetFor("pop3_download_dovecot", p.n) != nil)
 	steady = cpuQuiet(ctx, targetFor("pop3_download_dovecot", p.n) != nil)
 	for range max(p.pop3Runs, 1) {
 		if err := measure("home", func() (time.Duration, error) { return rawRetrAt(ctx, pop3EP, want) }); err != nil {

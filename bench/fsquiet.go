@@ -19,6 +19,13 @@ import (
 // benchmark run often does. Before the POP3 rows, fsQuiet waits until
 // creating files costs what it normally costs, and the row's note says
 // what it measured and how long it waited.
+//
+// The probe creates as many files as a run does. A few hundred fit among
+// the free inodes of the probe folder's own block group, which may be
+// untouched while the groups a download of 10,000 spills into are full
+// of freed ones: a probe of 500 files found 15–20 µs a file while the
+// runs right after it created theirs at 300 µs (the breakdown's "file
+// system's floor", the same count, showed it).
 
 // fsQuietMax is the most fsQuiet waits: the six minutes after which the
 // kernel reuses any freed inode.
@@ -28,30 +35,32 @@ const fsQuietMax = 6 * time.Minute
 // file system is taken to be still slowed down by deletions.
 const fsQuietPerFile = 80 * time.Microsecond
 
-// fsQuiet creates 500 empty files in a fresh folder under dir (they are
-// left there: removing them would slow the next creations down) every 20
-// seconds, until one file costs at most fsQuietPerFile, fsQuietMax has
-// passed or ctx ends; without wait (rows without a target) it measures
-// once. It returns a sentence for the row's note.
-func fsQuiet(ctx context.Context, dir string, wait bool) string {
+// fsQuiet creates n empty files (as many as a run, at least 500) in a
+// fresh folder under dir (they are left there: removing them would slow
+// the next creations down) every 20 seconds, until one file costs at
+// most fsQuietPerFile, fsQuietMax has passed or ctx ends; without wait
+// (rows without a target) it measures once. It returns a sentence for
+// the row's note.
+func fsQuiet(ctx context.Context, dir string, n int, wait bool) string {
 	began := time.Now()
+	n = max(n, 500)
 	for round := 0; ; round++ {
-		per, err := fileCreateCost(filepath.Join(dir, "fsquiet"+strconv.Itoa(round)), 500)
+		per, err := fileCreateCost(filepath.Join(dir, "fsquiet"+strconv.Itoa(round)), n)
 		if err != nil {
 			return fmt.Sprintf("the file system's creation cost was not measured: %v", err)
 		}
 		waited := time.Since(began).Round(time.Second)
 		switch {
 		case per <= fsQuietPerFile && round == 0:
-			return fmt.Sprintf("creating an empty file took %.0f µs just before the runs", us(per))
+			return fmt.Sprintf("creating %d empty files took %.0f µs each just before the runs", n, us(per))
 		case per <= fsQuietPerFile:
-			return fmt.Sprintf("creating an empty file took %.0f µs just before the runs, after %v of waiting for the file system (see bench/fsquiet.go)", us(per), waited)
+			return fmt.Sprintf("creating %d empty files took %.0f µs each just before the runs, after %v of waiting for the file system (see bench/fsquiet.go)", n, us(per), waited)
 		case !wait:
-			return fmt.Sprintf("creating an empty file took %.0f µs just before the runs (slowed down by recent deletions; see bench/fsquiet.go)", us(per))
+			return fmt.Sprintf("creating %d empty files took %.0f µs each just before the runs (slowed down by recent deletions; see bench/fsquiet.go)", n, us(per))
 		case waited >= fsQuietMax || ctx.Err() != nil:
-			return fmt.Sprintf("creating an empty file still took %.0f µs after %v of waiting (see bench/fsquiet.go): the figures are slowed down by the file system", us(per), waited)
+			return fmt.Sprintf("creating %d empty files still took %.0f µs each after %v of waiting (see bench/fsquiet.go): the figures are slowed down by the file system", n, us(per), waited)
 		}
-		logf("creating an empty file takes %.0f µs here (files deleted in the last minutes slow ext4 down): waiting", us(per))
+		logf("creating %d empty files took %.0f µs each here (files deleted in the last minutes slow ext4 down): waiting", n, us(per))
 		select {
 		case <-ctx.Done():
 		case <-time.After(20 * time.Second):

@@ -223,7 +223,7 @@ func measurePOP3(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 	var posta, inproc, raw samples
 	var cpu cpuMeter
 	var cacheDir, dataDir string // of the last in-process sync
-	quiet := fsQuiet(ctx, f.dir, targetFor("pop3_download", p.n) != nil)
+	quiet := fsQuiet(ctx, f.dir, p.n, targetFor("pop3_download", p.n) != nil)
 	steady := cpuQuiet(ctx, targetFor("pop3_download", p.n) != nil)
 	began := time.Now()
 	for i := range p.pop3Runs {

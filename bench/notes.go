@@ -39,7 +39,7 @@ func methodNotes(rep *report) []string {
 			"a committer goroutine makes what was written durable in the background every 250 ms while the download goes on (one syncfs, then the files named in cur/, another syncfs for their link counts, directory fsyncs) while the same commit indexes them in one transaction (64 rows a statement) that ends once they are durable, " +
 			"and once more before QUIT; threads and the full-text index are left for later, as for IMAP: the POP3 deferred-indexing row times them once on the folders of the last in-process download (the body text read from the Maildir files, the full-text index and the threads, as the reader's Tidy does). " +
 			"Baseline: go-pop3 USER/PASS, STAT and RETR of every message, one at a time, into a buffer that is dropped. " +
-			"Before the runs the harness waits (at most 6 minutes) until creating an empty file costs at most 80 µs: ext4 without a journal, as on this machine, is 20 to 40 times slower at it for minutes after many deletions (bench/fsquiet.go); the row's note gives the cost measured and the wait. " +
+			"Before the runs the harness waits (at most 6 minutes) until creating as many empty files as a run stores, in a fresh folder, costs at most 80 µs a file: ext4 without a journal, as on this machine, is 20 to 40 times slower at it for minutes after many deletions (bench/fsquiet.go); the row's note gives the cost measured and the wait. " +
 			"The row's explanation times the parts of posta's work alone in the same run (bench/breakdown.go).",
 		openMethodNote,
 	}
