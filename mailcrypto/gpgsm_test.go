@@ -33,23 +33,40 @@ func TestGpgsm(t *testing.T) {
 	})
 	os.WriteFile(filepath.Join(home, "gpgsm.conf"), []byte("disable-crl-checks\n"), 0o600)
 	os.WriteFile(filepath.Join(home, "gpg-agent.conf"), []byte("allow-loopback-pinentry\n"), 0o600)
-	// gpgsm 2.2 reads PKCS#12 with the older (3DES) encryption only.
-	p12 := filepath.Join(dir, "bob.p12")
-	if out, err := exec.Command("openssl", "pkcs12", "-export", "-in", bCert, "-inkey", bKey, "-out", p12, "-passout", "pass:",
-		"-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1").CombinedOutput(); err != nil {
-		t.Fatalf("openssl pkcs12: %v\n%s", err, out)
+	run := func(stdin string, args ...string) ([]byte, error) {
+		cmd := exec.Command("gpgsm", append([]string{"--homedir", home, "--batch", "--pinentry-mode", "loopback", "--passphrase-fd", "0"}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		return cmd.CombinedOutput()
 	}
 	gpgsm := func(stdin string, args ...string) string {
 		t.Helper()
-		cmd := exec.Command("gpgsm", append([]string{"--homedir", home, "--batch", "--pinentry-mode", "loopback", "--passphrase-fd", "0"}, args...)...)
-		cmd.Stdin = strings.NewReader(stdin)
-		out, err := cmd.CombinedOutput()
+		out, err := run(stdin, args...)
 		if err != nil {
 			t.Fatalf("gpgsm %v: %v\n%s", args, err, out)
 		}
 		return string(out)
 	}
-	gpgsm("\n", "--import", p12)
+	// Bob's key goes to gpgsm as PKCS#12, which gpgsm 2.2 reads with the
+	// older (3DES) encryption only, and not every file: about one in
+	// twenty that openssl writes fails to decrypt ("possibly bad
+	// passphrase given"), and that file fails every time, while the same
+	// key exported again (a new salt) imports. So a failed import is
+	// tried again with a new export, up to five times.
+	p12 := filepath.Join(dir, "bob.p12")
+	for attempt := 1; ; attempt++ {
+		if out, err := exec.Command("openssl", "pkcs12", "-export", "-in", bCert, "-inkey", bKey, "-out", p12, "-passout", "pass:",
+			"-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1").CombinedOutput(); err != nil {
+			t.Fatalf("openssl pkcs12: %v\n%s", err, out)
+		}
+		out, err := run("\n", "--import", p12)
+		if err == nil {
+			break
+		}
+		if attempt == 5 {
+			t.Fatalf("gpgsm --import %s: %v\n%s", p12, err, out)
+		}
+		t.Logf("gpgsm --import, export %d: %v\n%s", attempt, err, out)
+	}
 	gpgsm("\n", "--import", aCert)
 	var trust strings.Builder
 	for _, line := range strings.Split(gpgsm("", "--with-colons", "--list-keys"), "\n") {
