@@ -51,7 +51,10 @@ func (d Draft) EditorText() string {
 // "X-Posta-Crypto:" says how it is protected; the older "Sign:" and
 // "Encrypt:" lines take yes or no.
 // Unknown fields, invalid addresses and an empty To
-// are errors, so that a typo never silently drops a recipient.
+// are errors, so that a typo never silently drops a recipient. With an
+// empty To (ErrNoTo) the rest of the draft is returned with the error,
+// so that the review screen shows what was written (a forward, which
+// starts with no recipient, left as it was) and not a blank draft.
 func ParseEditorText(s string) (Draft, error) {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	head, body, _ := strings.Cut(s, "\n\n")
@@ -116,10 +119,10 @@ func ParseEditorText(s string) (Draft, error) {
 			return Draft{}, err
 		}
 	}
-	if len(d.To) == 0 {
-		return Draft{}, ErrNoTo
-	}
 	d.Body = body
+	if len(d.To) == 0 {
+		return d, ErrNoTo
+	}
 	return d, nil
 }
 

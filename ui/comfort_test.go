@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/posta-mail/posta/keymap"
+	"github.com/posta-mail/posta/message"
 )
 
 func TestKeyOverrideShowsInHelpAndWorks(t *testing.T) {
@@ -274,6 +276,11 @@ func TestForwardAsAttachment(t *testing.T) {
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
 	if a := fm.compose.draft.Attachments; len(a) != 1 || a[0].ContentType != "message/rfc822" {
 		t.Errorf("forward attachments = %+v, want the original as message/rfc822", a)
+	}
+	// The editor left the draft without a recipient: the review says so
+	// and still shows the sender and the subject the forward was given.
+	if d := fm.compose.draft; !errors.Is(fm.compose.err, message.ErrNoTo) || d.From == "" || !strings.HasPrefix(d.Subject, "Fwd: ") {
+		t.Errorf("review of a forward left unedited: err %v, From %q, Subject %q; want ErrNoTo, the identity, Fwd: …", fm.compose.err, d.From, d.Subject)
 	}
 }
 

@@ -164,6 +164,9 @@ func cryptoWords(d message.Draft) string {
 func (c *compose) cryptoView(t Theme, width int) string {
 	p := c.crypto.plan
 	d := c.draft
+	if c.err != nil {
+		return "" // not sendable as it is: no keys are checked (cryptoPlanCmd)
+	}
 	if p == nil {
 		if !d.Sign && !d.Encrypt {
 			return ""

@@ -169,3 +169,18 @@ func TestIndexSecurityMarks(t *testing.T) {
 		t.Errorf("search row = %q", v)
 	}
 }
+
+// TestCryptoViewOfUnsendableDraft: a draft that cannot be sent as it is
+// (here: no recipient) gets no key check (cryptoPlanCmd), so its review
+// shows no "checking keys…" that would never end, even if it is to be
+// signed and encrypted.
+func TestCryptoViewOfUnsendableDraft(t *testing.T) {
+	c := compose{draft: message.Draft{From: "ann@example.com", Sign: true, Encrypt: true}}
+	if v := c.cryptoView(DefaultTheme(), 80); !strings.Contains(v, "checking keys") {
+		t.Fatalf("a sendable draft waiting for its plan shows %q, want the check under way", v)
+	}
+	c.err = message.ErrNoTo
+	if v := c.cryptoView(DefaultTheme(), 80); v != "" {
+		t.Errorf("cryptoView of a draft without To = %q, want nothing", v)
+	}
+}
