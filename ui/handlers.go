@@ -169,15 +169,20 @@ func (m Model) handleEditorDone(msg editorDoneMsg) Model {
 func (m Model) handleSent(msg sentMsg) (Model, tea.Cmd) {
 	m.compose.sending = false
 	var (
-		copyErr  *accounts.SentCopyError
-		queueErr *accounts.QueuedError
+		copyErr     *accounts.SentCopyError
+		queueErr    *accounts.QueuedError
+		rejectedErr *accounts.RejectedError
 	)
-	if msg.err != nil && !errors.As(msg.err, &copyErr) && !errors.As(msg.err, &queueErr) {
+	if msg.err != nil && !errors.As(msg.err, &copyErr) && !errors.As(msg.err, &queueErr) && !errors.As(msg.err, &rejectedErr) {
 		// Nothing was saved: stay on the draft so the user can retry.
 		m.setError(msg.err)
 		return m, nil
 	}
-	// Sent, or safe in the outbox: the draft file is no longer needed.
+	// Sent, or safe in the outbox (waiting to be retried, or refused by
+	// the server and kept there with the reason, to be edited from the
+	// outbox screen as after the undo delay): the draft file is no
+	// longer needed. Staying on the draft after a refusal left the
+	// message in the outbox too, and a second y queued a second copy.
 	m.compose.discard()
 	m.mode = modeIndex
 	if msg.err != nil {

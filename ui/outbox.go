@@ -6,6 +6,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/keymap"
@@ -130,6 +131,10 @@ func (m Model) handleOutboxAction(msg outboxActionMsg) (Model, tea.Cmd) {
 	return m, m.armOutbox()
 }
 
+// outboxDetailLines is the most lines the error of the selected outbox
+// item takes below the list.
+const outboxDetailLines = 4
+
 // outboxWhen writes a send time short: "in 8s", "15:04" today, "Mon
 // 15:04" within a week, else the date.
 func outboxWhen(t, now time.Time) string {
@@ -164,15 +169,30 @@ func (m Model) outboxView(width, height int) string {
 	t, now := m.theme, m.opts.Now()
 	var b strings.Builder
 	b.WriteString(t.Title.Render(pad(fmt.Sprintf(" Outbox · %d waiting to be sent", len(m.later.items)), max(width, 1))) + "\n")
-	rows := max(height-3, 1)
+	// The whole error of the item under the cursor, wrapped below the
+	// list: a row has room for its start only ("work: smtp host:port:
+	// smtp: recipient …"), and the server's reason comes last.
+	var detail []string
+	if c := m.later.screen.cursor; c < len(m.later.items) && m.later.items[c].LastError != "" {
+		text := ansi.Wrap(sanitize.Line(m.later.items[c].LastError), max(width-2, 10), " ")
+		detail = strings.Split(text, "\n")
+		if len(detail) > outboxDetailLines {
+			detail = append(detail[:outboxDetailLines-1], "…")
+		}
+	}
+	rows := max(height-3-len(detail)-min(len(detail), 1), 1)
 	top := max(m.later.screen.cursor-rows+1, 0)
 	for i := top; i < len(m.later.items) && i < top+rows; i++ {
 		it := m.later.items[i]
+		state := outboxState(it, now)
 		when := "now"
-		if !it.SendAt.IsZero() {
+		switch {
+		case state == "refused" || state == "held":
+			when = "—" // not sent until the user acts
+		case !it.SendAt.IsZero():
 			when = outboxWhen(it.SendAt, now)
 		}
-		line := fmt.Sprintf(" %-12s %-9s %-10s %-24s %s", when, outboxState(it, now), truncate(sanitize.Line(it.Account), 10),
+		line := fmt.Sprintf(" %-12s %-9s %-10s %-24s %s", when, state, truncate(sanitize.Line(it.Account), 10),
 			truncate(sanitize.Line(strings.Join(it.To, ", ")), 24), sanitize.Line(m.later.subjects[it.ID]))
 		if it.LastError != "" {
 			line += " · " + sanitize.Line(it.LastError)
@@ -188,6 +208,12 @@ func (m Model) outboxView(width, height int) string {
 	}
 	for i := len(m.later.items); i < rows; i++ {
 		b.WriteString("\n")
+	}
+	if len(detail) > 0 {
+		b.WriteString("\n")
+		for _, l := range detail {
+			b.WriteString(" " + truncate(l, max(width-1, 1)) + "\n")
+		}
 	}
 	k := func(action string) string { return m.keys.binding(keymap.Index, action).Help().Key }
 	b.WriteString(truncate(fmt.Sprintf(" %s edit (back into the composer) · %s cancel · %s send now · %s back",

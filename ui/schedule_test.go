@@ -355,3 +355,44 @@ func TestSidebarOutbox(t *testing.T) {
 		t.Errorf("with only scheduled mail the sidebar shows:\n%s", view)
 	}
 }
+
+// TestOutboxShowsWhyRefused: a message the server refused for good waits
+// in the outbox for the user, and the composer closes as for a queued
+// message (sent at once, with no undo delay: a second y must not queue a
+// second copy); its row has no countdown, and the whole error, whose
+// reason comes last, is shown under the list.
+func TestOutboxShowsWhyRefused(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the scripted editor is a shell script")
+	}
+	set, _ := identitySet(t, 2)
+	editor := filepath.Join(t.TempDir(), "editor.sh")
+	script := "#!/bin/sh\nsed -i -e 's/^To: *$/To: nobody@home.example/' -e 's/^Subject: *$/Subject: to nobody/' \"$1\"\n"
+	if err := os.WriteFile(editor, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true, Editor: editor, DraftDir: t.TempDir()}),
+		teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "work · INBOX")
+	tm.Type("m")
+	waitFor(t, tm, "Send this message from work?")
+	tm.Type("y")
+	waitUntil(t, "the server's refusal recorded in the outbox", func() bool {
+		items, _ := set.Outbox("work")
+		return len(items) == 1 && items[0].Permanent && items[0].LastError != ""
+	})
+	waitFor(t, tm, "work · INBOX")
+	tm.Type("L")
+	waitForAll(t, tm, "Outbox · 1 waiting to be sent", "550: no such", "user here: nobody@home.example")
+	tm.Type("q")
+	tm.Type("q")
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	fm.reloadOutbox()
+	v := fm.outboxView(100, 28)
+	if !strings.Contains(v, "— ") || strings.Contains(v, "in 0s") {
+		t.Errorf("the refused message's row counts down to a send that will not happen:\n%s", v)
+	}
+	if !strings.Contains(v, "550") {
+		t.Errorf("the outbox screen does not show the server's reason:\n%s", v)
+	}
+}
