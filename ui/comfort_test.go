@@ -299,3 +299,28 @@ func TestHelpScrollsOnSmallTerminals(t *testing.T) {
 	tm.Type("q")
 	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
 }
+
+// TestTitleCountsOneMessage: a search that finds one message says so in
+// the singular.
+func TestTitleCountsOneMessage(t *testing.T) {
+	set, srv := demoSet(t, 3)
+	raw := "From: Zed <zed@example.com>\r\nTo: alice@work.example\r\nSubject: the only zebra\r\n\r\nstripes\r\n"
+	if err := srv.Deliver("alice@work.example", []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	work, _ := set.Get("work")
+	if _, err := work.Sync(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true}), teatest.WithInitialTermSize(120, 30))
+	waitFor(t, tm, "work · INBOX")
+	tm.Type("/")
+	tm.Type("zebra")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "1 found")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if v := fm.View(); !strings.Contains(v, "· 1 message ") || strings.Contains(v, "1 messages") {
+		t.Errorf("title of a search with one result:\n%s", v)
+	}
+}
