@@ -306,13 +306,13 @@ func (a *Account) Undo(ctx context.Context, u BulkUndo, progress BulkProgress) e
 			}
 		}
 		if lost > 0 {
-			errs = append(errs, fmt.Errorf("undo: %d messages are no longer as the action left them in %s (synced again or deleted since); move them back by hand", lost, u.Dest))
+			errs = append(errs, fmt.Errorf("undo: %s no longer as the action left them in %s (synced again or deleted since); move them back by hand", plural(lost, "message is", "messages are"), u.Dest))
 		}
 		if waiting > 0 {
-			errs = append(errs, fmt.Errorf("undo: %d messages are not settled in %s yet; sync, then move them back", waiting, u.Dest))
+			errs = append(errs, fmt.Errorf("undo: %s not settled in %s yet; sync, then move them back", plural(waiting, "message is", "messages are"), u.Dest))
 		}
 		if u.Expunged > 0 && done < len(u.Actions) {
-			errs = append(errs, fmt.Errorf("undo: %d messages deleted from Trash cannot be brought back", u.Expunged))
+			errs = append(errs, fmt.Errorf("undo: %s deleted from Trash cannot be brought back", plural(u.Expunged, "message", "messages")))
 		}
 		return errors.Join(errs...)
 	case cache.ActionCopy, cache.ActionExpunge:
@@ -346,13 +346,13 @@ func (a *Account) copyBulk(ctx context.Context, act PendingAction, uids []string
 func describeBulk(p PendingAction, n int) string {
 	switch p.Kind {
 	case cache.ActionFlag:
-		return fmt.Sprintf("flag +%s on %d messages of %s", p.Args.Flag, n, p.Folder)
+		return fmt.Sprintf("flag +%s on %s of %s", p.Args.Flag, plural(n, "message", "messages"), p.Folder)
 	case cache.ActionUnflag:
-		return fmt.Sprintf("flag -%s on %d messages of %s", p.Args.Flag, n, p.Folder)
+		return fmt.Sprintf("flag -%s on %s of %s", p.Args.Flag, plural(n, "message", "messages"), p.Folder)
 	case cache.ActionMove, cache.ActionCopy, cache.ActionDelete:
-		return fmt.Sprintf("%s %d messages of %s to %s", p.Kind, n, p.Folder, p.Args.Dest)
+		return fmt.Sprintf("%s %s of %s to %s", p.Kind, plural(n, "message", "messages"), p.Folder, p.Args.Dest)
 	}
-	return fmt.Sprintf("%s %d messages of %s", p.Kind, n, p.Folder)
+	return fmt.Sprintf("%s %s of %s", p.Kind, plural(n, "message", "messages"), p.Folder)
 }
 
 // lostMembers returns the part of a bulk action whose members' UIDs are

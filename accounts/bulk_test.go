@@ -266,3 +266,13 @@ func TestBulkActionsPOP3(t *testing.T) {
 		t.Error("message deleted from Trash is still indexed")
 	}
 }
+
+func TestDescribeBulkCounts(t *testing.T) {
+	p := PendingAction{Kind: cache.ActionMove, Folder: "INBOX", Args: cache.ActionArgs{Dest: "Archive"}}
+	if got := describeBulk(p, 1); got != "move 1 message of INBOX to Archive" {
+		t.Errorf("describeBulk(1) = %q", got)
+	}
+	if got := describeBulk(p, 3); got != "move 3 messages of INBOX to Archive" {
+		t.Errorf("describeBulk(3) = %q", got)
+	}
+}

@@ -422,7 +422,7 @@ func (m Model) handleBulk(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if rest != "" {
 			rest = " " + rest
 		}
-		text := fmt.Sprintf("%s %d messages%s", verb, msg.count, rest)
+		text := verb + " " + messagesCount(msg.count) + rest
 		if msg.undo != nil {
 			m.marks.last, m.marks.lastLabel = msg.undo, strings.ToLower(verb)+text[len(verb):]
 		}
@@ -464,4 +464,12 @@ func (m Model) moveMarked(folder string) (tea.Model, tea.Cmd) {
 		return a.MoveMany(ctx, ids, folder, p)
 	})
 	return model, cmd
+}
+
+// messagesCount is "1 message" or "N messages".
+func messagesCount(n int) string {
+	if n == 1 {
+		return "1 message"
+	}
+	return fmt.Sprintf("%d messages", n)
 }

@@ -83,3 +83,17 @@ func TestMarkAndActOnce(t *testing.T) {
 		t.Errorf("%d marked in Drafts after marking one in INBOX, want 0", n)
 	}
 }
+
+// TestActOnOneMarkedSaysMessage: the report of an action on one marked
+// message is in the singular.
+func TestActOnOneMarkedSaysMessage(t *testing.T) {
+	set, _ := demoSet(t, 3)
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true}), teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "work · INBOX · 3 messages")
+	tm.Type("x")
+	waitFor(t, tm, "[1 marked]")
+	tm.Type("a")
+	waitFor(t, tm, "Archived 1 message ")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+}

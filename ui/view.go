@@ -26,11 +26,7 @@ func (m Model) View() string {
 	default:
 		side := sidebarView(m.theme, m.set.Accounts, m.acctErr, m.outbox, m.acct, m.folders, m.folder, m.height-1, m.scheduledLines())
 		w := max(m.width-sidebarWidth, 10)
-		count := fmt.Sprintf("%d messages", m.index.total)
-		if m.index.total == 1 {
-			count = "1 message"
-		}
-		title := pad(" "+m.listing().title()+" · "+count, w)
+		title := pad(" "+m.listing().title()+" · "+messagesCount(m.index.total), w)
 		if m.account().InsecureTLS() && m.search == nil && !m.unified {
 			// The user turned certificate checks off: never hide it.
 			title = m.theme.Status.Error.Render(truncate(title+" · TLS NOT VERIFIED", w))
