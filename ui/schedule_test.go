@@ -39,11 +39,17 @@ func identitySet(t *testing.T, messages int) (*accounts.Set, *demo.Servers) {
 // of the draft and leaves the rest (the signature) as it is.
 func fillingEditor(t *testing.T, subject string) string {
 	t.Helper()
+	return fillingEditorTo(t, "bob@home.example", subject)
+}
+
+// fillingEditorTo is fillingEditor with another recipient.
+func fillingEditorTo(t *testing.T, to, subject string) string {
+	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("the scripted editor is a shell script")
 	}
 	editor := filepath.Join(t.TempDir(), "editor.sh")
-	script := "#!/bin/sh\nsed -i -e 's/^To: *$/To: bob@home.example/' -e 's/^Subject: *$/Subject: " + subject + "/' \"$1\"\n"
+	script := "#!/bin/sh\nsed -i -e 's/^To: *$/To: " + to + "/' -e 's/^Subject: *$/Subject: " + subject + "/' \"$1\"\n"
 	if err := os.WriteFile(editor, []byte(script), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -362,15 +368,8 @@ func TestSidebarOutbox(t *testing.T) {
 // second copy); its row has no countdown, and the whole error, whose
 // reason comes last, is shown under the list.
 func TestOutboxShowsWhyRefused(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the scripted editor is a shell script")
-	}
 	set, _ := identitySet(t, 2)
-	editor := filepath.Join(t.TempDir(), "editor.sh")
-	script := "#!/bin/sh\nsed -i -e 's/^To: *$/To: nobody@home.example/' -e 's/^Subject: *$/Subject: to nobody/' \"$1\"\n"
-	if err := os.WriteFile(editor, []byte(script), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	editor := fillingEditorTo(t, "nobody@home.example", "to nobody")
 	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true, Editor: editor, DraftDir: t.TempDir()}),
 		teatest.WithInitialTermSize(100, 30))
 	waitFor(t, tm, "work · INBOX")
