@@ -102,22 +102,39 @@ func addrs(as []mail.Address) []string {
 // writeJSON writes v as indented JSON, safe for a terminal (see
 // terminalSafe).
 func writeJSON(w io.Writer, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
+	data, err := encodeJSON(v, "  ")
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(terminalSafe(data), '\n'))
+	_, err = w.Write(terminalSafe(data))
 	return err
 }
 
 // jsonLine encodes v as one line of JSON, safe for a terminal as
 // writeJSON is.
 func jsonLine(v any) ([]byte, error) {
-	data, err := json.Marshal(v)
+	data, err := encodeJSON(v, "")
 	if err != nil {
 		return nil, err
 	}
-	return append(terminalSafe(data), '\n'), nil
+	return terminalSafe(data), nil
+}
+
+// encodeJSON encodes v, indented by indent unless it is empty, followed
+// by a newline. <, > and & stay as they are: encoding/json escapes them
+// by default for JSON embedded in HTML, which made every address in
+// `posta list --json` read "Ann \u003cann@example.org\u003e".
+func encodeJSON(v any, indent string) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if indent != "" {
+		enc.SetIndent("", indent)
+	}
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // terminalSafe rewrites encoded JSON so that, besides what encoding/json

@@ -31,3 +31,26 @@ func TestJSONEscapesInvisibleCharacters(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONKeepsAngleBrackets: addresses read as they are written, not
+// with encoding/json's HTML escapes ("\u003c"); writeJSON and jsonLine
+// end with one newline.
+func TestJSONKeepsAngleBrackets(t *testing.T) {
+	in := map[string]string{"from": "Ann <ann@example.org>", "subject": "Q&A"}
+	line, err := jsonLine(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := writeJSON(&b, in); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{string(line), b.String()} {
+		if !strings.Contains(out, `"Ann <ann@example.org>"`) || !strings.Contains(out, `"Q&A"`) || strings.Contains(out, `\u003c`) {
+			t.Errorf("JSON = %s, want the address and the subject as written", out)
+		}
+		if !strings.HasSuffix(out, "}\n") || strings.HasSuffix(out, "\n\n") {
+			t.Errorf("JSON = %q, want one newline at the end", out)
+		}
+	}
+}
