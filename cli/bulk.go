@@ -58,6 +58,15 @@ func bulkActionCmd(g *globals, use, done, short, long string, trailing int,
 				}
 			}
 			if len(ids) == 0 && query == "" {
+				if trailing > 0 && len(rest) == trailing {
+					if _, err := strconv.ParseInt(rest[0], 10, 64); err == nil {
+						// "posta flag 12": the ID was read as the
+						// argument that comes last (the flag, the folder).
+						fields := strings.Fields(use)
+						what := strings.ToLower(strings.TrimPrefix(fields[len(fields)-1], "[+|-]"))
+						return fmt.Errorf("%s: %q is read as the %s, and no message is given; usage: posta %s", name, rest[0], what, use)
+					}
+				}
 				return fmt.Errorf("%s: give message IDs or --query", name)
 			}
 			c, err := g.openCore()

@@ -85,3 +85,18 @@ func TestBulkActionCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestBulkActionWithOnlyAnID: "posta flag 12" names no flag; the error
+// says that 12 was read as the flag, not that no message was given.
+func TestBulkActionWithOnlyAnID(t *testing.T) {
+	e := newEnv(t, 2)
+	for _, c := range []struct{ cmd, what string }{{"flag", "flag"}, {"move", "folder"}, {"copy", "folder"}} {
+		_, _, err := e.run("", c.cmd, "12")
+		if err == nil || !strings.Contains(err.Error(), `"12" is read as the `+c.what) || !strings.Contains(err.Error(), "usage: posta "+c.cmd) {
+			t.Errorf("posta %s 12: err = %v, want it to say 12 was read as the %s", c.cmd, err, c.what)
+		}
+	}
+	if _, _, err := e.run("", "archive"); err == nil || !strings.Contains(err.Error(), "give message IDs or --query") {
+		t.Errorf("posta archive: err = %v", err)
+	}
+}
