@@ -54,7 +54,7 @@ func defaults() map[Context][]Action {
 			{"toggle_flag", "toggle flag (marked: all)", []string{"F"}},
 			{"delete", "delete (to Trash; marked: all)", []string{"d"}},
 			{"archive", "archive (marked: all)", []string{"a"}},
-			{"move", "move to a folder (marked: all)", []string{"M"}},
+			{"move", "move to a folder (Tab completes its name; marked: all)", []string{"M"}},
 			{"search", "search all accounts (esc: back)", []string{"/"}},
 			{"toggle_threads", "threads or date order", []string{"t"}},
 			{"sort", "sort by: date, arrival, sender, subject, size, unread, flagged", []string{"o"}},

@@ -324,3 +324,40 @@ func TestTitleCountsOneMessage(t *testing.T) {
 		t.Errorf("title of a search with one result:\n%s", v)
 	}
 }
+
+// TestMoveCompletesFolder: in the move prompt, Tab completes a folder
+// name typed in any case, and the message lands in that folder.
+func TestMoveCompletesFolder(t *testing.T) {
+	set, _ := demoSet(t, 3)
+	work, _ := set.Get("work")
+	before, _ := work.Count("Archive")
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true, NoWatch: true}), teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "work · INBOX · 3 messages")
+	tm.Type("M")
+	waitFor(t, tm, "Move to folder:")
+	tm.Type("arch")
+	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "Moved to Archive")
+	if n, _ := work.Count("Archive"); n != before+1 {
+		t.Errorf("Archive holds %d after the move, want %d", n, before+1)
+	}
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+func TestFolderNamed(t *testing.T) {
+	p := prompt{folders: []string{"INBOX", "Archive", "Projects/posta", "Lists", "lists"}}
+	for in, want := range map[string]string{
+		"archive":        "Archive", // one folder differs only in case
+		"Archive":        "Archive",
+		"projects/POSTA": "Projects/posta",
+		"LISTS":          "LISTS", // two folders fit: as typed
+		"lists":          "lists",
+		"Nowhere":        "Nowhere",
+	} {
+		if got := p.folderNamed(in); got != want {
+			t.Errorf("folderNamed(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

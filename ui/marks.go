@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -173,7 +174,19 @@ func (m Model) marksKey(msg tea.KeyMsg) (tea.Model, tea.Cmd, bool) {
 			return a.FlagMany(ctx, ids, flag, add, p)
 		})
 	default: // move
-		m.prompt = newPrompt(promptMoveMarked, fmt.Sprintf("Move %d marked messages to folder: ", len(msgs)), "")
+		// Completion offers the folders of the marked messages' account
+		// (the account in view when they come from several).
+		a := m.account()
+		if len(msgs) > 0 && !slices.ContainsFunc(msgs, func(x accounts.Message) bool { return x.Account != msgs[0].Account }) {
+			if first, err := m.set.Get(msgs[0].Account); err == nil {
+				a = first
+			}
+		}
+		label := fmt.Sprintf("Move %d marked messages to folder: ", len(msgs))
+		if len(msgs) == 1 {
+			label = "Move the marked message to folder: "
+		}
+		m.prompt = folderPrompt(promptMoveMarked, label, a)
 		return m, textinput.Blink, true
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -39,6 +40,50 @@ type prompt struct {
 	input textinput.Model
 	// attachment is the attachment a promptOpenRisky is about.
 	attachment int
+	// folders are the names a folder prompt completes (folderPrompt).
+	folders []string
+}
+
+// folderPrompt is a prompt for a folder of account a, as mutt's and
+// aerc's: Tab completes the folder name typed so far (in any case), ↑
+// and ↓ choose among the names that fit. Names that would not show as
+// they are (control characters: a hostile server's) are not offered.
+func folderPrompt(kind promptKind, label string, a *accounts.Account) prompt {
+	p := newPrompt(kind, label, "")
+	fs, err := a.Folders()
+	if err != nil {
+		return p
+	}
+	for _, f := range fs {
+		if f.Name != "" && sanitize.Line(f.Name) == f.Name {
+			p.folders = append(p.folders, f.Name)
+		}
+	}
+	p.input.ShowSuggestions = true
+	p.input.SetSuggestions(p.folders)
+	return p
+}
+
+// folderNamed returns the folder that name means: itself if the account
+// has it, else the one folder whose name differs only in case (a
+// completion keeps the case that was typed: "arch" Tab gives "archive").
+func (p prompt) folderNamed(name string) string {
+	if slices.Contains(p.folders, name) {
+		return name
+	}
+	match := ""
+	for _, f := range p.folders {
+		if strings.EqualFold(f, name) {
+			if match != "" {
+				return name // two folders differ only in case: as typed
+			}
+			match = f
+		}
+	}
+	if match == "" {
+		return name
+	}
+	return match
 }
 
 func newPrompt(kind promptKind, label, value string) prompt {
@@ -122,6 +167,7 @@ func (m Model) submitPrompt() (tea.Model, tea.Cmd) {
 		if value == "" {
 			return m, nil
 		}
+		value = p.folderNamed(value)
 		sel := m.moveTarget
 		a := m.accountOf(sel)
 		m.mode = modeIndex
@@ -129,7 +175,7 @@ func (m Model) submitPrompt() (tea.Model, tea.Cmd) {
 	case promptMarkPattern:
 		return m.markPattern(value)
 	case promptMoveMarked:
-		return m.moveMarked(value)
+		return m.moveMarked(p.folderNamed(value))
 	case promptSendAt:
 		return m.submitSendAt(value)
 	case promptSaveAttachment, promptOpenAttachment:

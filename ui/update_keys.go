@@ -198,7 +198,7 @@ func (m Model) messageAction(msg tea.KeyMsg, ctx keymap.Context, sel messageRef)
 		m.setInfo("Opening the draft…")
 		return m, resumeCmd(m.ctx, a, sel)
 	case is("move"):
-		m.prompt = newPrompt(promptMove, "Move to folder: ", "")
+		m.prompt = folderPrompt(promptMove, "Move to folder: ", a)
 		m.moveTarget = sel
 		return m, textinput.Blink
 	case is("unsubscribe"):
