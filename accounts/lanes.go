@@ -43,6 +43,20 @@ type lane struct {
 // lock takes the lane, first dropping its connection if it went stale.
 func (l *lane) lock() {
 	l.mu.Lock()
+	l.dropStale()
+}
+
+// tryLock is lock if the lane is free; it reports whether it took it.
+func (l *lane) tryLock() bool {
+	if !l.mu.TryLock() {
+		return false
+	}
+	l.dropStale()
+	return true
+}
+
+// dropStale closes the lane's connection if it went stale. l.mu is held.
+func (l *lane) dropStale() {
 	if l.stale.Swap(false) {
 		_ = l.f.Close()
 	}

@@ -40,11 +40,8 @@ func (s *Set) AttachCache(c *cache.Cache) {
 // attempt and logs the connection out.
 func (a *Account) Preconnect(ctx context.Context) {
 	l := a.bg
-	if l.opt.conn == nil || !l.mu.TryLock() {
+	if l.opt.conn == nil || !l.tryLock() {
 		return
-	}
-	if l.stale.Swap(false) {
-		_ = l.f.Close()
 	}
 	go func() {
 		defer l.mu.Unlock()
