@@ -257,10 +257,8 @@ func (m Model) handleOutboxFlushed(msg outboxFlushedMsg) (Model, tea.Cmd) {
 	switch {
 	case msg.err != nil && !errors.As(msg.err, &copyErr):
 		m.setAccountError(msg.account, msg.err)
-	case msg.sent == 1:
-		m.setInfo(fmt.Sprintf("Sent 1 message from %s", sanitize.Line(msg.account)))
-	case msg.sent > 1:
-		m.setInfo(fmt.Sprintf("Sent %d messages from %s", msg.sent, sanitize.Line(msg.account)))
+	case msg.sent > 0:
+		m.setInfo("Sent " + messagesCount(msg.sent) + " from " + sanitize.Line(msg.account))
 	}
 	if msg.err != nil && errors.As(msg.err, &copyErr) {
 		m.setError(msg.err)
