@@ -347,7 +347,8 @@ func TestMoveCompletesFolder(t *testing.T) {
 }
 
 func TestFolderNamed(t *testing.T) {
-	p := prompt{folders: []string{"INBOX", "Archive", "Projects/posta", "Lists", "lists"}}
+	p := newPrompt(promptMove, "Move to folder: ", "")
+	p.input.SetSuggestions([]string{"INBOX", "Archive", "Projects/posta", "Lists", "lists"})
 	for in, want := range map[string]string{
 		"archive":        "Archive", // one folder differs only in case
 		"Archive":        "Archive",

@@ -40,8 +40,6 @@ type prompt struct {
 	input textinput.Model
 	// attachment is the attachment a promptOpenRisky is about.
 	attachment int
-	// folders are the names a folder prompt completes (folderPrompt).
-	folders []string
 }
 
 // folderPrompt is a prompt for a folder of account a, as mutt's and
@@ -54,13 +52,14 @@ func folderPrompt(kind promptKind, label string, a *accounts.Account) prompt {
 	if err != nil {
 		return p
 	}
+	var names []string
 	for _, f := range fs {
 		if f.Name != "" && sanitize.Line(f.Name) == f.Name {
-			p.folders = append(p.folders, f.Name)
+			names = append(names, f.Name)
 		}
 	}
 	p.input.ShowSuggestions = true
-	p.input.SetSuggestions(p.folders)
+	p.input.SetSuggestions(names)
 	return p
 }
 
@@ -68,11 +67,12 @@ func folderPrompt(kind promptKind, label string, a *accounts.Account) prompt {
 // has it, else the one folder whose name differs only in case (a
 // completion keeps the case that was typed: "arch" Tab gives "archive").
 func (p prompt) folderNamed(name string) string {
-	if slices.Contains(p.folders, name) {
+	folders := p.input.AvailableSuggestions()
+	if slices.Contains(folders, name) {
 		return name
 	}
 	match := ""
-	for _, f := range p.folders {
+	for _, f := range folders {
 		if strings.EqualFold(f, name) {
 			if match != "" {
 				return name // two folders differ only in case: as typed
