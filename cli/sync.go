@@ -3,13 +3,56 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"runtime/debug"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/sanitize"
 )
+
+// progressRedraw is how often at most `posta sync` redraws its progress
+// line: a POP3 download reports every message.
+const progressRedraw = 100 * time.Millisecond
+
+// progressLine shows the progress of one account's sync: one status line
+// redrawn in place on a terminal, and a line a folder when done
+// otherwise (logs).
+type progressLine struct {
+	w     io.Writer
+	name  string // sanitized
+	live  bool   // w is a terminal
+	now   func() time.Time
+	last  string
+	drawn time.Time
+}
+
+func (l *progressLine) show(p accounts.Progress) {
+	done := p.Done == p.Total
+	if !done && (!l.live || l.now().Sub(l.drawn) < progressRedraw) {
+		return
+	}
+	line := fmt.Sprintf("%s: %s %d/%d (%.1f MB)", l.name, sanitize.Line(p.Folder), p.Done, p.Total, float64(p.Bytes)/(1<<20))
+	if line == l.last {
+		return
+	}
+	if l.live {
+		fmt.Fprintf(l.w, "\r\x1b[K%s", line)
+		l.drawn = l.now()
+	} else {
+		fmt.Fprintln(l.w, line)
+	}
+	l.last = line
+}
+
+// end ends the status line on a terminal.
+func (l *progressLine) end() {
+	if l.live && l.last != "" {
+		fmt.Fprintln(l.w)
+	}
+}
 
 func newSyncCmd(g *globals) *cobra.Command {
 	var full bool
@@ -38,26 +81,13 @@ failed.`,
 			live := isTerminal(g.stderr)
 			for _, a := range targets {
 				name := sanitize.Line(a.Name())
-				last := ""
+				progress := &progressLine{w: g.stderr, name: name, live: live, now: time.Now}
 				rep, err := a.SyncWith(cmd.Context(), accounts.SyncOptions{Full: full, Events: func(e accounts.Event) {
-					if e.Kind != accounts.EventProgress {
-						return
-					}
-					p := e.Progress
-					line := fmt.Sprintf("%s: %s %d/%d (%.1f MB)", name, sanitize.Line(p.Folder), p.Done, p.Total, float64(p.Bytes)/(1<<20))
-					switch {
-					case line == last:
-					case live: // redraw one status line in place
-						fmt.Fprintf(g.stderr, "\r\x1b[K%s", line)
-						last = line
-					case p.Done == p.Total: // logs get one line a folder
-						fmt.Fprintln(g.stderr, line)
-						last = line
+					if e.Kind == accounts.EventProgress {
+						progress.show(e.Progress)
 					}
 				}})
-				if live && last != "" {
-					fmt.Fprintln(g.stderr)
-				}
+				progress.end()
 				var (
 					copyErr *accounts.SentCopyError
 					partial *accounts.PartialError
