@@ -14,7 +14,7 @@ import (
 // account into fresh cache and data folders, which it returns: the RETRs
 // are pipelined, every message is streamed to the Maildir, and the
 // messages are synced and indexed a batch at a time (in the background
-// every 250 ms, and before QUIT); the full-text index, with the body
+// every 100 ms, and before QUIT); the full-text index, with the body
 // text read from the files, and the threads are left for later.
 func (f *fixture) syncPOP3Fresh(ctx context.Context) (d time.Duration, cacheDir, dataDir string, err error) {
 	cacheDir, dataDir = f.freshDirs()
