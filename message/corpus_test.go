@@ -64,6 +64,7 @@ func assertRenderedSafe(t *testing.T, res *Rendered) {
 	assertTerminalSafe(t, "Body", res.Body, true)
 	assertTerminalSafe(t, "String()", res.String(), true)
 	for _, f := range res.Headers {
+		assertTerminalSafe(t, "header name", f.Name, false)
 		assertTerminalSafe(t, "header "+f.Name, f.Value, false)
 	}
 	for _, a := range res.Attachments {
@@ -105,6 +106,15 @@ func TestRenderCorpus(t *testing.T) {
 			}
 			if _, err := ParseHeader(bytes.NewReader(raw)); err != nil {
 				t.Errorf("ParseHeader() error = %v", err)
+			}
+			// The pager's full-header view (h): every field, safe.
+			full, err := Render(bytes.NewReader(raw), Options{Width: 80, AllHeaders: true})
+			if err != nil {
+				t.Fatalf("Render(AllHeaders) error = %v", err)
+			}
+			assertRenderedSafe(t, full)
+			if len(full.Headers) < len(res.Headers) {
+				t.Errorf("the full view shows %d header fields, fewer than the %d displayed", len(full.Headers), len(res.Headers))
 			}
 		})
 	}

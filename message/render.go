@@ -54,6 +54,10 @@ type Options struct {
 	// Crypto, when set, verifies signed parts and decrypts encrypted ones
 	// (nil: they are shown as they are, as for indexing).
 	Crypto Crypto
+	// AllHeaders adds every other field of the message's header to
+	// Headers, after the displayed ones, in the message's order (the
+	// pager's full-header view).
+	AllHeaders bool
 }
 
 // Render parses the message read from r and renders it as text. It returns
@@ -85,6 +89,9 @@ func Render(r io.Reader, opts Options) (res *Rendered, err error) {
 		w.warn("message incomplete: " + rec.err.Error())
 	}
 	res.Headers = displayHeaders(h)
+	if opts.AllHeaders {
+		res.Headers = append(res.Headers, otherHeaders(h)...)
+	}
 	rd := &renderer{w: w, links: &res.Links}
 	var b strings.Builder
 	if root != nil {
