@@ -106,7 +106,11 @@ type Model struct {
 	compose compose
 	inline  inlineEditor
 	prompt  prompt
-	help    viewport.Model // the help screen, scrollable
+	help    viewport.Model // the help screen, or a command's output (pipe.go), scrollable
+	// fullHeaders shows every header field in the pager (h), for every
+	// message until h again.
+	fullHeaders bool
+	lastPipe    string // the command | piped to last, offered again
 	// search, when not nil, replaces the folder in the index.
 	search *searchListing
 	// unified shows every account's inbox merged, instead of a folder.
@@ -447,6 +451,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleOutboxAction(msg)
 	case attachmentDoneMsg:
 		return m.handleAttachmentDone(msg), nil
+	case pipeDoneMsg:
+		return m.handlePipeDone(msg), nil
 	case serverResultsMsg:
 		return m.mergeServerResults(msg), nil
 	case draftSavedMsg:
@@ -484,10 +490,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 // openHelp shows the help screen, generated from the live key map.
-func (m *Model) openHelp() {
+func (m *Model) openHelp() { m.openText(helpView(m.theme, m.keys, m.width)) }
+
+// openText shows text (sanitized already) in the help screen's
+// scrollable view, which q closes.
+func (m *Model) openText(text string) {
 	m.back, m.mode = m.mode, modeHelp
 	m.help = viewport.New(m.width, max(m.height-1, 1))
-	m.help.SetContent(helpView(m.theme, m.keys, m.width))
+	m.help.SetContent(text)
 }
 
 // WindowTitle is the escape sequence that names the terminal window

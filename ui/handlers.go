@@ -139,7 +139,7 @@ func (m Model) handleBody(msg bodyMsg) (tea.Model, tea.Cmd) {
 	m.waiting = m.waitLine()
 	if msg.err != nil {
 		m.pager.loading = false
-		m.pager.vp.SetContent("Cannot load this message: " + sanitize.Line(msg.err.Error()))
+		m.pager.setContent("Cannot load this message: " + sanitize.Line(msg.err.Error()))
 		m.setError(msg.err)
 		return m, nil
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/viewport"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/message"
@@ -23,12 +24,16 @@ type pager struct {
 	vp       viewport.Model
 	crypto   message.Crypto        // verifies and decrypts; nil for plain mail
 	invites  []accounts.Invitation // its calendar parts, shown above the body (invite.go)
+	full     bool                  // every header field, not only the main ones (h)
+	lines    []string              // the content, a screen line each
+	search   pagerSearch           // the search of this message (pagersearch.go)
 }
 
 func newPager(m accounts.Message, width, height int) pager {
 	vp := viewport.New(width, height)
-	vp.SetContent("Loading message…")
-	return pager{msg: m, loading: true, vp: vp}
+	p := pager{msg: m, loading: true, vp: vp}
+	p.setContent("Loading message…")
+	return p
 }
 
 // setRaw renders the raw message for the current width.
@@ -42,13 +47,105 @@ func (p *pager) render(t Theme) {
 	if p.raw == nil {
 		return
 	}
-	r, err := message.Render(bytes.NewReader(p.raw), message.Options{Width: max(p.vp.Width-1, 20), Crypto: p.crypto})
+	r, err := message.Render(bytes.NewReader(p.raw), message.Options{Width: max(p.vp.Width-1, 20), Crypto: p.crypto, AllHeaders: p.full})
 	if err != nil {
-		p.vp.SetContent("Cannot show this message: " + sanitize.Line(err.Error()))
+		p.setContent("Cannot show this message: " + sanitize.Line(err.Error()))
 		return
 	}
 	p.rendered = r
-	p.vp.SetContent(pagerContent(t, r, p.vp.Width, p.inviteCard(t, p.vp.Width)))
+	p.setContent(pagerContent(t, r, p.vp.Width, p.inviteCard(t, p.vp.Width)))
+}
+
+// setContent shows content, its search's matches in reverse video. A
+// line wider than the screen is wrapped here: the viewport cuts it at
+// the screen's edge (a long Subject or To, a link, a DKIM-Signature in
+// the full header).
+func (p *pager) setContent(content string) {
+	split := strings.Split(content, "\n")
+	lines := make([]string, 0, len(split))
+	for _, l := range split {
+		if p.vp.Width > 0 && ansi.StringWidth(l) > p.vp.Width {
+			lines = append(lines, strings.Split(ansi.Wrap(l, p.vp.Width, ""), "\n")...)
+			continue
+		}
+		lines = append(lines, l)
+	}
+	p.lines = lines
+	p.showMatches()
+}
+
+// showMatches finds the search's matches in the content again (after a
+// new search, or a new width) and shows them.
+func (p *pager) showMatches() {
+	s := &p.search
+	if s.query == "" {
+		s.matches = nil
+		p.vp.SetContent(strings.Join(p.lines, "\n"))
+		return
+	}
+	plain := make([]string, len(p.lines))
+	for i, l := range p.lines {
+		plain[i] = stripStyle(l)
+	}
+	s.matches = findMatches(plain, s.query)
+	s.cur = min(s.cur, max(len(s.matches)-1, 0))
+	shown := make([]string, len(p.lines))
+	copy(shown, p.lines)
+	for i := 0; i < len(s.matches); {
+		j := i
+		for j < len(s.matches) && s.matches[j].line == s.matches[i].line {
+			j++
+		}
+		n := s.matches[i].line
+		shown[n] = highlight(p.lines[n], s.matches[i:j])
+		i = j
+	}
+	p.vp.SetContent(strings.Join(shown, "\n"))
+}
+
+// find starts a search for query: the first match from the top of the
+// screen on, else the first one.
+func (p *pager) find(query string) {
+	p.search = pagerSearch{query: query}
+	p.showMatches()
+	for i, m := range p.search.matches {
+		if m.line >= p.vp.YOffset {
+			p.search.cur = i
+			break
+		}
+	}
+	p.showMatch()
+}
+
+// nextMatch goes to the next match (step 1) or the previous one (-1),
+// round the end; it reports whether it went round.
+func (p *pager) nextMatch(step int) (wrapped bool) {
+	s := &p.search
+	if len(s.matches) == 0 {
+		return false
+	}
+	s.cur += step
+	switch {
+	case s.cur >= len(s.matches):
+		s.cur, wrapped = 0, true
+	case s.cur < 0:
+		s.cur, wrapped = len(s.matches)-1, true
+	}
+	p.showMatch()
+	return wrapped
+}
+
+// showMatch scrolls the current match to the top of the screen unless
+// it is on screen already.
+func (p *pager) showMatch() {
+	s := &p.search
+	if len(s.matches) == 0 {
+		return
+	}
+	line := s.matches[s.cur].line
+	if line < p.vp.YOffset || line >= p.vp.YOffset+p.vp.Height {
+		p.vp.SetYOffset(line)
+	}
 }
 
 func (p *pager) setSize(t Theme, width, height int) {

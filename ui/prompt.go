@@ -32,6 +32,8 @@ const (
 	promptMarkPattern // T: mark what a search finds (marks.go)
 	promptMoveMarked  // M with marked messages
 	promptSendAt      // l in the review screen: when to send (schedule.go)
+	promptFind        // / in the pager: text to find in the message (pagersearch.go)
+	promptPipe        // | in the pager: the command to pipe the message to (pipe.go)
 )
 
 // prompt is the one-line input shown in place of the status line.
@@ -178,6 +180,10 @@ func (m Model) submitPrompt() (tea.Model, tea.Cmd) {
 		return m.moveMarked(p.folderNamed(value))
 	case promptSendAt:
 		return m.submitSendAt(value)
+	case promptFind:
+		return m.submitFind(p.input.Value())
+	case promptPipe:
+		return m.submitPipe(value)
 	case promptSaveAttachment, promptOpenAttachment:
 		n, err := strconv.Atoi(value)
 		if err != nil || !m.pager.hasAttachment(n) {

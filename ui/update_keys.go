@@ -166,8 +166,7 @@ func (m Model) indexKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case !hasSel:
 	case is("open"):
 		m.mode = modePager
-		m.pager = newPager(sel, m.width, max(m.height-1, 1))
-		return m, tea.Batch(bodyCmd(m.ctx, m.accountOf(sel), sel.ID), m.waitForBody(m.accountOf(sel).Name()))
+		return m.openPager(sel)
 	default:
 		return m.messageAction(msg, keymap.Index, sel)
 	}
@@ -256,9 +255,24 @@ func (m Model) pagerKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		m.moveCursor(step)
 		if sel, ok := m.index.selected(); ok && sel.ID != m.pager.msg.ID {
-			m.pager = newPager(sel, m.width, max(m.height-1, 1))
-			return m, tea.Batch(bodyCmd(m.ctx, m.accountOf(sel), sel.ID), m.waitForBody(m.accountOf(sel).Name()))
+			return m.openPager(sel)
 		}
+	case is("search"):
+		m.prompt = newPrompt(promptFind, "Find: ", "")
+		return m, textinput.Blink
+	case is("search_next"), is("search_prev"):
+		return m.findNext(is("search_next")), nil
+	case is("full_headers"):
+		m.fullHeaders = !m.fullHeaders
+		m.pager.full = m.fullHeaders
+		m.pager.render(m.theme)
+	case is("pipe"):
+		if m.pager.raw == nil {
+			m.setInfo("The message is not loaded yet.")
+			return m, nil
+		}
+		m.prompt = newPrompt(promptPipe, "Pipe to command: ", m.lastPipe)
+		return m, textinput.Blink
 	case is("save_attachment"):
 		return m.attachmentPrompt(promptSaveAttachment)
 	case is("open_attachment"):
@@ -353,3 +367,11 @@ func (m Model) composeKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 
 // truncate cuts s to w cells.
 func truncate(s string, w int) string { return ansi.Truncate(s, w, "…") }
+
+// openPager shows sel in the pager and asks for its body.
+func (m Model) openPager(sel messageRef) (tea.Model, tea.Cmd) {
+	m.pager = newPager(sel, m.width, max(m.height-1, 1))
+	m.pager.full = m.fullHeaders
+	a := m.accountOf(sel)
+	return m, tea.Batch(bodyCmd(m.ctx, a, sel.ID), m.waitForBody(a.Name()))
+}
