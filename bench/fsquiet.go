@@ -26,6 +26,16 @@ import (
 // of freed ones: a probe of 500 files found 15–20 µs a file while the
 // runs right after it created theirs at 300 µs (the breakdown's "file
 // system's floor", the same count, showed it).
+//
+// Even a probe of a run's size samples only the block groups its own
+// folder lands in, and each new folder may land elsewhere: in one minute
+// after a benchmark's scratch folder (70,000 files) was removed, probes
+// of 10,000 files in three new folders under /tmp took 35, 89 and
+// 113 µs a file, and `posta sync` of the 10,000-message maildrop took
+// 1.25–2.35 s there (0.94–2.12 s of it in the kernel) against 0.63–0.74 s
+// in a new top-level folder of the same file system. The report names
+// the scratch folder; point TMPDIR at a folder with no mass deletions in
+// the last minutes for figures of posta's own work.
 
 // fsQuietMax is the most fsQuiet waits: the six minutes after which the
 // kernel reuses any freed inode.

@@ -17,11 +17,15 @@ type machine struct {
 	Kernel    string `json:"kernel,omitempty"`
 	Neomutt   string `json:"neomutt"`
 	Aerc      string `json:"aerc"`
+	// Scratch is the folder the runs' fresh cache and data folders are
+	// made in (os.TempDir: $TMPDIR, else /tmp), which the POP3 rows'
+	// file creations depend on (bench/fsquiet.go).
+	Scratch string `json:"scratch,omitempty"`
 }
 
 func describeMachine() machine {
 	m := machine{CPU: cpuModel(), Cores: runtime.NumCPU(), GoVersion: runtime.Version(),
-		OS: runtime.GOOS + "/" + runtime.GOARCH}
+		OS: runtime.GOOS + "/" + runtime.GOARCH, Scratch: os.TempDir()}
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.Kernel = strings.TrimSpace(string(b))
 	}

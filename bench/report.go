@@ -75,6 +75,9 @@ func (r *report) writeMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, " (kernel %s)", r.Machine.Kernel)
 	}
 	b.WriteString("\n")
+	if r.Machine.Scratch != "" {
+		fmt.Fprintf(&b, "- Scratch folder (every run's fresh cache and data folders): %s; creating files there is what the POP3 rows wait on (bench/fsquiet.go)\n", r.Machine.Scratch)
+	}
 	fmt.Fprintf(&b, "- neomutt: %s; aerc: %s. ", r.Machine.Neomutt, r.Machine.Aerc)
 	if r.PeersRun {
 		b.WriteString("Driven side by side with posta in tmux against the same Dovecot folder (the Dovecot launch rows; " +
