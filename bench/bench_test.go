@@ -11,11 +11,16 @@ import (
 	"time"
 )
 
-// TestMain lets the test binary act as the memory child, as the bench
-// binary does when peakRSS re-executes it.
+// TestMain lets the test binary act as the memory child and the raw
+// loop's child, as the bench binary does when peakRSS and rawProcess
+// re-execute it.
 func TestMain(m *testing.M) {
 	if len(os.Args) == 3 && os.Args[1] == "-rss-child" {
 		json.NewEncoder(os.Stdout).Encode(runRSSChild(os.Args[2]))
+		return
+	}
+	if len(os.Args) == 2 && os.Args[1] == "-raw-child" {
+		json.NewEncoder(os.Stdout).Encode(runRawChild(os.Stdin))
 		return
 	}
 	os.Exit(m.Run())

@@ -97,17 +97,27 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 		return d, err
 	}
 	imapEP, pop3EP := endpoint(stack.imapAddr), endpoint(pop3Addr)
+	imapSpec, err := rawSpecFor("imap", imapEP, stack.caFile, want)
+	if err != nil {
+		return err
+	}
+	pop3Spec, err := rawSpecFor("pop3", pop3EP, stack.caFile, want)
+	if err != nil {
+		return err
+	}
 
 	if _, err := rawFetchAt(ctx, imapEP, want); err != nil { // warms Dovecot up; not counted
 		return fmt.Errorf("raw fetch: %w", err)
 	}
 	var posta, inproc, raw samples
 	var cpu cpuMeter
+	var rt rawTimes
 	// measure times posta sync, the accounts layer's Sync in this process
-	// and the raw loop, once each (the raw loop and posta sync again when
-	// the hypervisor took the cores meanwhile: cpuMeter.pair).
-	measure := func(account string, rawLoop func() (time.Duration, error)) error {
-		d, run, err := cpu.pair("raw loop", rawLoop, func() (procRun, error) { return process(account) })
+	// and the raw loop in a process of its own, once each (the raw loop
+	// and posta sync again when the hypervisor took the cores meanwhile:
+	// cpuMeter.pair), then the raw loop inside this process, for the note.
+	measure := func(account string, spec rawSpec, rawLoop func() (time.Duration, error)) error {
+		d, run, err := cpu.pair("raw loop", rt.child(ctx, spec), func() (procRun, error) { return process(account) })
 		if err != nil {
 			return err
 		}
@@ -116,23 +126,27 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 		if bin != "" {
 			posta = append(posta, ms(e))
 		}
+		if err := rt.keep(rawLoop); err != nil {
+			return err
+		}
 		in, err := sync(account)
 		if err != nil {
 			return err
 		}
 		inproc = append(inproc, ms(in))
-		logf("Dovecot %d, %s: posta sync %.0f ms, accounts Sync in process %.0f ms, raw loop %.0f ms%s", p.n, account, ms(e), ms(in), ms(d), cpu.lastSteal())
+		logf("Dovecot %d, %s: posta sync %.0f ms, accounts Sync in process %.0f ms, raw loop process %.0f ms (in this process %.0f ms)%s",
+			p.n, account, ms(e), ms(in), ms(d), rt.inside[len(rt.inside)-1], cpu.lastSteal())
 		return nil
 	}
 	steady := cpuQuiet(ctx, targetFor("imap_sync_dovecot", p.n) != nil)
 	for range p.syncRuns {
-		if err := measure("work", func() (time.Duration, error) { return rawFetchAt(ctx, imapEP, want) }); err != nil {
+		if err := measure("work", imapSpec, func() (time.Duration, error) { return rawFetchAt(ctx, imapEP, want) }); err != nil {
 			return err
 		}
 	}
-	res := syncRow("imap_sync_dovecot", "IMAP first header sync", "raw UID FETCH 1:* of the same items, Dovecot over IMAPS", p.n, posta, inproc, raw)
+	res := syncRow("imap_sync_dovecot", "IMAP first header sync", "raw UID FETCH 1:* of the same items in a process of its own, Dovecot over IMAPS", p.n, posta, inproc, raw)
 	res.CPU = cpu.use()
-	res.Note = joinNote(joinNote(res.Note, steady), stealNote(res.CPU))
+	res.Note = joinNote(joinNote(joinNote(res.Note, rt.note(raw.median(), posta.median())), steady), stealNote(res.CPU))
 	runs++
 	if b, err := medianBreakdown(breakdownRuns, filepath.Join(dir, "breakdown"+strconv.Itoa(runs)), func(dir string) (*breakdown, error) {
 		return imapBreakdown(ctx, imapEP, dir, want)
@@ -148,17 +162,17 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 		rep.problem("Dovecot POP3 row at %d messages: MAILSTACK_POP3 is not set", p.n)
 		return nil
 	}
-	posta, inproc, raw, cpu = nil, nil, nil, cpuMeter{}
+	posta, inproc, raw, cpu, rt = nil, nil, nil, cpuMeter{}, rawTimes{}
 	quiet := fsQuiet(ctx, dir, p.n, targetFor("pop3_download_dovecot", p.n) != nil)
 	steady = cpuQuiet(ctx, targetFor("pop3_download_dovecot", p.n) != nil)
 	for range max(p.pop3Runs, 1) {
-		if err := measure("home", func() (time.Duration, error) { return rawRetrAt(ctx, pop3EP, want) }); err != nil {
+		if err := measure("home", pop3Spec, func() (time.Duration, error) { return rawRetrAt(ctx, pop3EP, want) }); err != nil {
 			return err
 		}
 	}
-	res = syncRow("pop3_download_dovecot", "POP3 download", "raw RETR loop, Dovecot over POP3S", p.n, posta, inproc, raw)
+	res = syncRow("pop3_download_dovecot", "POP3 download", "raw RETR loop in a process of its own, Dovecot over POP3S", p.n, posta, inproc, raw)
 	res.CPU = cpu.use()
-	res.Note = joinNote(joinNote(joinNote(res.Note, quiet), steady), stealNote(res.CPU))
+	res.Note = joinNote(joinNote(joinNote(joinNote(res.Note, rt.note(raw.median(), posta.median())), quiet), steady), stealNote(res.CPU))
 	runs++
 	if b, err := medianBreakdown(breakdownRuns, filepath.Join(dir, "breakdown"+strconv.Itoa(runs)), func(dir string) (*breakdown, error) {
 		return pop3Breakdown(ctx, pop3EP, dir, want)

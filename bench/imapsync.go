@@ -6,9 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
-
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/cache"
 	"github.com/posta-mail/posta/mail"
@@ -44,44 +41,19 @@ func (f *fixture) syncIMAPFresh(ctx context.Context) (imapSyncRun, error) {
 	return run, nil
 }
 
-// rawFetchAll is the baseline: log in over implicit TLS with go-imap's
-// client, SELECT the INBOX and stream UID FETCH 1:* of the items posta's
-// header sync fetches, discarding everything (go-imap still decodes the
-// answer). Nothing is converted or stored.
+// rawFetchAll is the IMAP baseline's loop (rawFetchAt) against the demo
+// server: log in over implicit TLS with go-imap's client, SELECT the
+// INBOX and stream UID FETCH 1:* of the items posta's header sync
+// fetches, discarding everything (go-imap still decodes the answer).
+// Nothing is converted or stored.
 func (f *fixture) rawFetchAll(ctx context.Context) (time.Duration, error) {
-	start := time.Now()
-	ep := f.endpoint("imap")
-	c, err := imapclient.DialTLS(ep.Addr(), &imapclient.Options{TLSConfig: ep.TLS()})
-	if err != nil {
-		return 0, err
-	}
-	defer c.Close()
-	stop := context.AfterFunc(ctx, func() { c.Close() })
-	defer stop()
-	if err := c.Login(ep.Username, "password").Wait(); err != nil {
-		return 0, err
-	}
-	if _, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
-		return 0, err
-	}
-	all := imap.UIDSet{imap.UIDRange{Start: 1, Stop: 0}} // 1:*
-	// The very items posta's header sync asks for, so that the ratio
-	// measures what posta does with them, not what it asks.
-	fc := c.Fetch(all, postaimap.HeaderFetchOptions())
-	got := 0
-	for m := fc.Next(); m != nil; m = fc.Next() {
-		for it := m.Next(); it != nil; it = m.Next() {
-		}
-		got++
-	}
-	if err := fc.Close(); err != nil {
-		return 0, err
-	}
-	d := time.Since(start)
-	if got != f.n {
-		return d, fmt.Errorf("raw fetch got %d messages, want %d", got, f.n)
-	}
-	return d, c.Logout().Wait()
+	return rawFetchAt(ctx, f.endpoint("imap"), f.n)
+}
+
+// rawSpec is the spec of kind's raw loop against the demo server, for a
+// child process (rawchild.go).
+func (f *fixture) rawSpec(kind string) (rawSpec, error) {
+	return rawSpecFor(kind, f.endpoint(kind), f.caFile, f.n)
 }
 
 // protoResync is one protocols/imap Sync of an unchanged folder on a

@@ -48,6 +48,7 @@ func main() {
 	dovecot := flag.Bool("dovecot", false, "also time the first IMAP sync, the POP3 download (10,000 messages) and launches against the Dovecot of scripts/mailstack.sh (must be up, its env exported)")
 	peers := flag.Bool("peers", false, "also time neomutt and aerc on the same Dovecot folder (implies -dovecot; installs them when missing)")
 	rssChild := flag.String("rss-child", "", "internal: run as the memory-measuring child")
+	rawChild := flag.Bool("raw-child", false, "internal: run a raw loop baseline as a process (spec on stdin)")
 	serveN := flag.Int("serve", 0, "start the demo servers with this many messages, print a `posta sync` command line for them and wait (for profiling by hand)")
 	serveBin := flag.String("serve-bin", "posta", "the posta binary the -serve command line names")
 	serveDove := flag.Bool("serve-dovecot", false, "with -serve: seed the mailstack's Dovecot instead (up, env exported), print the command line and return")
@@ -61,6 +62,10 @@ func main() {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
+		return
+	}
+	if *rawChild {
+		json.NewEncoder(os.Stdout).Encode(runRawChild(os.Stdin))
 		return
 	}
 	if *rssChild != "" {

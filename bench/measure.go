@@ -85,7 +85,12 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 	}
 	var posta, raw, first, inproc samples
 	var cpu cpuMeter
+	var rt rawTimes
 	var synced imapSyncRun
+	spec, err := f.rawSpec("imap")
+	if err != nil {
+		return err
+	}
 	steady := cpuQuiet(ctx, targetFor("imap_sync", p.n) != nil)
 	began := time.Now()
 	for i := range p.syncRuns {
@@ -93,7 +98,7 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 			rep.note("IMAP first sync at %d messages: %d of %d planned runs (time budget %v)", p.n, i, p.syncRuns, p.budget)
 			break
 		}
-		d, run, err := cpu.pair("raw fetch", func() (time.Duration, error) { return f.rawFetchAll(ctx) }, func() (procRun, error) {
+		d, run, err := cpu.pair("raw fetch", rt.child(ctx, spec), func() (procRun, error) {
 			if f.bin == "" {
 				return procRun{}, nil
 			}
@@ -107,6 +112,9 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 		if f.bin != "" {
 			posta = append(posta, ms(e))
 		}
+		if err := rt.keep(func() (time.Duration, error) { return f.rawFetchAll(ctx) }); err != nil {
+			return err
+		}
 		if i > 0 {
 			os.RemoveAll(synced.cacheDir)
 			os.RemoveAll(synced.dataDir)
@@ -117,12 +125,12 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 		}
 		inproc = append(inproc, ms(synced.total))
 		first = append(first, ms(synced.firstBatch))
-		logf("%d messages: first sync: posta sync %.0f ms, accounts Sync in process %.0f ms (first batch %.0f ms), raw FETCH %.0f ms%s",
-			p.n, ms(e), ms(synced.total), ms(synced.firstBatch), ms(d), cpu.lastSteal())
+		logf("%d messages: first sync: posta sync %.0f ms, accounts Sync in process %.0f ms (first batch %.0f ms), raw FETCH process %.0f ms (in this process %.0f ms)%s",
+			p.n, ms(e), ms(synced.total), ms(synced.firstBatch), ms(d), rt.inside[len(rt.inside)-1], cpu.lastSteal())
 	}
-	res := syncRow("imap_sync", "IMAP first header sync", "raw UID FETCH 1:* of the same items, demo server", p.n, posta, inproc, raw)
+	res := syncRow("imap_sync", "IMAP first header sync", "raw UID FETCH 1:* of the same items in a process of its own, demo server", p.n, posta, inproc, raw)
 	res.CPU = cpu.use()
-	res.Note = joinNote(joinNote(res.Note, steady), stealNote(res.CPU))
+	res.Note = joinNote(joinNote(joinNote(res.Note, rt.note(raw.median(), posta.median())), steady), stealNote(res.CPU))
 	f.runs++
 	if b, err := medianBreakdown(breakdownRuns, filepath.Join(f.dir, "breakdown"+strconv.Itoa(f.runs)), func(dir string) (*breakdown, error) {
 		return imapBreakdown(ctx, f.endpoint("imap"), dir, f.n)
@@ -222,7 +230,12 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 func measurePOP3(ctx context.Context, rep *report, f *fixture, p sizePlan) error {
 	var posta, inproc, raw samples
 	var cpu cpuMeter
+	var rt rawTimes
 	var cacheDir, dataDir string // of the last in-process sync
+	spec, err := f.rawSpec("pop3")
+	if err != nil {
+		return err
+	}
 	quiet := fsQuiet(ctx, f.dir, p.n, targetFor("pop3_download", p.n) != nil)
 	steady := cpuQuiet(ctx, targetFor("pop3_download", p.n) != nil)
 	began := time.Now()
@@ -231,7 +244,7 @@ func measurePOP3(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 			rep.note("POP3 download at %d messages: %d of %d planned runs (time budget %v)", p.n, i, p.pop3Runs, p.budget)
 			break
 		}
-		d, run, err := cpu.pair("raw RETR", func() (time.Duration, error) { return f.rawRetrAll(ctx) }, func() (procRun, error) {
+		d, run, err := cpu.pair("raw RETR", rt.child(ctx, spec), func() (procRun, error) {
 			if f.bin == "" {
 				return procRun{}, nil
 			}
@@ -245,17 +258,21 @@ func measurePOP3(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 		if f.bin != "" {
 			posta = append(posta, ms(e))
 		}
+		if err := rt.keep(func() (time.Duration, error) { return f.rawRetrAll(ctx) }); err != nil {
+			return err
+		}
 		var in time.Duration
 		in, cacheDir, dataDir, err = f.syncPOP3Fresh(ctx)
 		if err != nil {
 			return err
 		}
 		inproc = append(inproc, ms(in))
-		logf("%d messages: POP3 download: posta sync %.0f ms, accounts Sync in process %.0f ms, raw RETR %.0f ms%s", p.n, ms(e), ms(in), ms(d), cpu.lastSteal())
+		logf("%d messages: POP3 download: posta sync %.0f ms, accounts Sync in process %.0f ms, raw RETR process %.0f ms (in this process %.0f ms)%s",
+			p.n, ms(e), ms(in), ms(d), rt.inside[len(rt.inside)-1], cpu.lastSteal())
 	}
-	res := syncRow("pop3_download", "POP3 download", "raw RETR loop, demo server", p.n, posta, inproc, raw)
+	res := syncRow("pop3_download", "POP3 download", "raw RETR loop in a process of its own, demo server", p.n, posta, inproc, raw)
 	res.CPU = cpu.use()
-	res.Note = joinNote(joinNote(joinNote(res.Note, quiet), steady), stealNote(res.CPU))
+	res.Note = joinNote(joinNote(joinNote(joinNote(res.Note, rt.note(raw.median(), posta.median())), quiet), steady), stealNote(res.CPU))
 	f.runs++
 	if b, err := medianBreakdown(breakdownRuns, filepath.Join(f.dir, "breakdown"+strconv.Itoa(f.runs)), func(dir string) (*breakdown, error) {
 		return pop3Breakdown(ctx, f.endpoint("pop3"), dir, f.n)

@@ -18,7 +18,8 @@ func methodNotes(rep *report) []string {
 			"each batch's answer is read by a goroutine of its own, its fields decoded with posta's own header parser (two goroutines a batch) and stored by a third stage " +
 			"(SQLite rows, 64 a statement; four indexes, and the folder counts added once a transaction: the full-text index, the threads and the indexes of the other sorts and views are made later, see the deferred-indexing row). " +
 			"Baseline: go-imap's client, LOGIN, SELECT and one `UID FETCH 1:*` of the very same items, streamed and discarded " +
-			"(go-imap still decodes the response; nothing is converted or stored). One untimed baseline fetch warms the server first; " +
+			"(go-imap still decodes the response; nothing is converted or stored), run like posta sync as a process of its own (this program re-executed with -raw-child) and timed from its start to its exit; " +
+			"the row's note also gives the loop alone in that process and the same loop inside the benchmark's process, which holds the demo servers and so shares their Go runtime, as no client process does (bench/rawchild.go). One untimed baseline fetch warms the server first; " +
 			"posta and baseline runs alternate. The row's explanation times the parts of posta's work alone in the same run (bench/breakdown.go). " +
 			"The sync rows also record the `posta sync` process's CPU time (user + system) and, from /proc/stat, how long the machine's cores were busy in all while it ran and while the raw loop ran (bench/cpuuse.go); " +
 			"a missed target's explanation computes from them the least wall time that work needs on the cores, against what the target allows. " +
@@ -38,7 +39,7 @@ func methodNotes(rep *report) []string {
 			"each message is read into memory (up to 256 KiB; a bigger one is streamed to disk) while another goroutine parses its header (not its body text, which the full-text catch-up reads from the file later: issue 15) and writes it into an unnamed file (O_TMPFILE; a named file in the Maildir's tmp/ where the file system has none), one at a time; " +
 			"a committer goroutine makes what was written durable in the background every 100 ms while the download goes on (one syncfs, then the files named in cur/, another syncfs for their link counts, directory fsyncs) while the same commit indexes them in one transaction (64 rows a statement) that ends once they are durable, " +
 			"and once more before QUIT; threads and the full-text index are left for later, as for IMAP: the POP3 deferred-indexing row times them once on the folders of the last in-process download (the body text read from the Maildir files, the full-text index and the threads, as the reader's Tidy does). " +
-			"Baseline: go-pop3 USER/PASS, STAT and RETR of every message, one at a time, into a buffer that is dropped. " +
+			"Baseline: go-pop3 USER/PASS, STAT and RETR of every message, one at a time, into a buffer that is dropped, in a process of its own as for IMAP (the note gives it inside the benchmark's process too). " +
 			"Before the runs the harness waits (at most 6 minutes) until creating as many empty files as a run stores, in a fresh folder, costs at most 80 µs a file: ext4 without a journal, as on this machine, is 20 to 40 times slower at it for minutes after many deletions (bench/fsquiet.go); the row's note gives the cost measured and the wait. " +
 			"The row's explanation times the parts of posta's work alone in the same run (bench/breakdown.go).",
 		openMethodNote,

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net"
 	"time"
-
-	gopop3 "github.com/knadh/go-pop3"
 )
 
 // syncPOP3Fresh runs the accounts layer's Sync of the home (POP3)
@@ -37,33 +35,9 @@ func (d tlsDialer) Dial(network, addr string) (net.Conn, error) {
 	return dialer.Dial(network, addr)
 }
 
-// rawRetrAll is the baseline: go-pop3 over implicit TLS, USER/PASS, STAT,
-// then RETR of every message, bytes discarded.
+// rawRetrAll is the POP3 baseline's loop (rawRetrAt) against the demo
+// server: go-pop3 over implicit TLS, USER/PASS, STAT, then RETR of every
+// message, bytes discarded.
 func (f *fixture) rawRetrAll(ctx context.Context) (time.Duration, error) {
-	start := time.Now()
-	ep := f.endpoint("pop3")
-	c, err := gopop3.New(gopop3.Opt{Host: ep.Host, Port: ep.Port, Dialer: tlsDialer{ep.TLS()}}).NewConn()
-	if err != nil {
-		return 0, err
-	}
-	defer c.Quit()
-	if err := c.Auth(ep.Username, "password"); err != nil {
-		return 0, err
-	}
-	n, _, err := c.Stat()
-	if err != nil {
-		return 0, err
-	}
-	if n != f.n {
-		return 0, fmt.Errorf("STAT says %d messages, want %d", n, f.n)
-	}
-	for k := 1; k <= n; k++ {
-		if err := ctx.Err(); err != nil {
-			return 0, err
-		}
-		if _, err := c.RetrRaw(k); err != nil {
-			return 0, fmt.Errorf("RETR %d: %w", k, err)
-		}
-	}
-	return time.Since(start), nil
+	return rawRetrAt(ctx, f.endpoint("pop3"), f.n)
 }
