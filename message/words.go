@@ -34,6 +34,11 @@ func charsetToUTF8(name string, b []byte) (s string, known bool) {
 			cs = "utf-16le"
 		}
 	}
+	if enc := fastDecoder(cs); enc != nil {
+		if out, err := enc.NewDecoder().Bytes(b); err == nil || len(out) > 0 {
+			return strings.ToValidUTF8(string(out), "\uFFFD"), true
+		}
+	}
 	if r, err := charset.Reader(cs, bytes.NewReader(b)); err == nil {
 		out, err := io.ReadAll(r)
 		if err == nil || len(out) > 0 {
