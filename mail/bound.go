@@ -154,9 +154,20 @@ func cutString(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	n -= len("…")
+	return strings.Clone(CutUTF8(s, n-len("…"))) + "…"
+}
+
+// CutUTF8 returns s cut to at most n bytes at the start of a character
+// (s itself when it is short enough).
+func CutUTF8(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if len(s) <= n {
+		return s
+	}
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
-	return strings.Clone(s[:n]) + "…"
+	return s[:n]
 }

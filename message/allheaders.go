@@ -5,10 +5,10 @@ import (
 	stdtextproto "net/textproto"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/emersion/go-message/textproto"
 
+	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/sanitize"
 )
 
@@ -45,7 +45,7 @@ func otherHeaders(th textproto.Header) []Field {
 		}
 		v := f.Value()
 		if len(v) > maxOtherHeaderValue {
-			v = cutAt(v, maxOtherHeaderValue) + " …"
+			v = mail.CutUTF8(v, maxOtherHeaderValue) + " …"
 		}
 		v = strings.Join(strings.Fields(decodeText(conv(v))), " ")
 		out = append(out, Field{Name: sanitize.Line(fieldText(toUTF8(rawName(f)))), Value: sanitize.Line(v)})
@@ -54,17 +54,6 @@ func otherHeaders(th textproto.Header) []Field {
 		out = append(out, Field{Name: "…", Value: moreFields(left)})
 	}
 	return out
-}
-
-// cutAt returns s cut to at most n bytes, at the start of a character.
-func cutAt(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 // moreFields says how many fields were left out.

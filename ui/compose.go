@@ -4,9 +4,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/posta-mail/posta/keymap"
+	"github.com/posta-mail/posta/mail"
 	"github.com/posta-mail/posta/message"
 	"github.com/posta-mail/posta/sanitize"
 )
@@ -82,26 +82,12 @@ func reviewValue(width int, vals ...string) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(cutBytes(v, budget-b.Len()))
+		b.WriteString(mail.CutUTF8(v, budget-b.Len()))
 		if b.Len() >= budget {
 			break
 		}
 	}
 	return truncate(sanitize.Line(b.String()), max(width, 1))
-}
-
-// cutBytes returns s cut to at most n bytes at a character boundary.
-func cutBytes(s string, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 // formatCount writes n with thousands separators: 100,000.
@@ -148,7 +134,7 @@ func (c *compose) view(t Theme, k KeyMap, width, height int) string {
 	// The key help may wrap onto several lines: they are kept.
 	helpRows := strings.Count(wrappedHelp(width, k.section(keymap.Compose)...), "\n") + 1
 	room := max(height-9-helpRows-c.cryptoRows(width), 1)
-	text := cutBytes(c.draft.Body, room*(4*max(width, 1)+16))
+	text := mail.CutUTF8(c.draft.Body, room*(4*max(width, 1)+16))
 	body := strings.Split(sanitize.Text(text), "\n")
 	if len(body) > room || len(text) < len(c.draft.Body) {
 		body = append(body[:min(room, len(body))], "…")
