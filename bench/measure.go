@@ -85,7 +85,7 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 	}
 	var posta, raw, first, inproc samples
 	var cpu cpuMeter
-	var rt rawTimes
+	rt := rawTimes{demo: true}
 	var synced imapSyncRun
 	spec, err := f.rawSpec("imap")
 	if err != nil {
@@ -230,7 +230,7 @@ func measureIMAP(ctx context.Context, rep *report, f *fixture, p sizePlan) error
 func measurePOP3(ctx context.Context, rep *report, f *fixture, p sizePlan) error {
 	var posta, inproc, raw samples
 	var cpu cpuMeter
-	var rt rawTimes
+	rt := rawTimes{demo: true}
 	var cacheDir, dataDir string // of the last in-process sync
 	spec, err := f.rawSpec("pop3")
 	if err != nil {

@@ -136,6 +136,9 @@ func (s rawSpec) endpoint() (protocols.Endpoint, error) {
 type rawTimes struct {
 	loop, inside samples
 	last         time.Duration // the loop of the last child run
+	// demo says the server runs in this process (the demo servers): the
+	// loop inside this process then shares the server's Go runtime.
+	demo bool
 }
 
 // child returns what cpuMeter.pair times for the baseline: spec's loop in
@@ -169,7 +172,9 @@ func (r rawTimes) note(raw, posta float64) string {
 		if posta > 0 {
 			s += fmt.Sprintf(" (posta sync %.2f× that)", posta/in)
 		}
-		s += ", which no client process gets (see bench/rawchild.go)"
+		if r.demo {
+			s += ", sharing the demo server's Go runtime as no client process does (see bench/rawchild.go)"
+		}
 	}
 	return s
 }
