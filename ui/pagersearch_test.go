@@ -199,6 +199,18 @@ func TestPagerFindHeadersAndPipeKeys(t *testing.T) {
 	waitFor(t, tm, `"a": match 1 of`)
 	tm.Type("n")
 	waitFor(t, tm, `"a": match 2 of`)
+	// The next message starts without a search.
+	tm.Type("J")
+	tm.Type("n")
+	waitFor(t, tm, "No search yet")
+	tm.Type("K")
+	tm.Type("/")
+	waitFor(t, tm, "Find:")
+	tm.Type("a")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, `"a": match 1 of`)
+	tm.Type("n")
+	waitFor(t, tm, `"a": match 2 of`)
 	tm.Type("h") // (the matches' reverse video would cut a field's name with an a)
 	waitFor(t, tm, "MIME-Version:")
 	tm.Type("|")
@@ -213,5 +225,26 @@ func TestPagerFindHeadersAndPipeKeys(t *testing.T) {
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
 	if !fm.fullHeaders || fm.lastPipe != "grep -c '^MIME-Version:'" {
 		t.Errorf("fullHeaders %v, lastPipe %q", fm.fullHeaders, fm.lastPipe)
+	}
+}
+
+// The status line no longer speaks of a search once the next message is
+// open (J): that message has none.
+func TestNextMessageForgetsSearchStatus(t *testing.T) {
+	set, _ := demoSet(t, 5)
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true}), teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "work · INBOX · 5 messages")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "Subject:")
+	tm.Type("/")
+	waitFor(t, tm, "Find:")
+	tm.Type("zzzz")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, `Not found: "zzzz"`)
+	tm.Type("J")
+	tm.Type("qq")
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if strings.Contains(fm.status, "zzzz") {
+		t.Errorf("status after J: %q", fm.status)
 	}
 }

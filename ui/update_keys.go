@@ -370,6 +370,9 @@ func truncate(s string, w int) string { return ansi.Truncate(s, w, "…") }
 
 // openPager shows sel in the pager and asks for its body.
 func (m Model) openPager(sel messageRef) (tea.Model, tea.Cmd) {
+	if m.pager.search.query != "" {
+		m.setInfo("") // the status said where the last message's search stood
+	}
 	m.pager = newPager(sel, m.width, max(m.height-1, 1))
 	m.pager.full = m.fullHeaders
 	a := m.accountOf(sel)
