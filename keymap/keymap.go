@@ -97,6 +97,7 @@ func defaults() map[Context][]Action {
 			{"resume", "edit as new (resume a draft)", []string{"E"}},
 			{"save_attachment", "save an attachment", []string{"s"}},
 			{"open_attachment", "open an attachment", []string{"o"}},
+			{"open_link", "open a link (its number below the message; http and https only)", []string{"l"}},
 			{"unsubscribe", "unsubscribe from the mailing list", []string{"U"}},
 			{"invite_accept", "accept the invitation", []string{"A"}},
 			{"invite_tentative", "accept the invitation tentatively", []string{"T"}},

@@ -453,6 +453,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleAttachmentDone(msg), nil
 	case pipeDoneMsg:
 		return m.handlePipeDone(msg), nil
+	case linkOpenedMsg:
+		return m.handleLinkOpened(msg), nil
 	case serverResultsMsg:
 		return m.mergeServerResults(msg), nil
 	case draftSavedMsg:

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/viewport"
@@ -27,6 +28,7 @@ type pager struct {
 	full     bool                  // every header field, not only the main ones (h)
 	lines    []string              // the content, a screen line each
 	search   pagerSearch           // the search of this message (pagersearch.go)
+	links    []string              // numbered below the body: the HTML footnotes, then the text's addresses (links.go)
 }
 
 func newPager(m accounts.Message, width, height int) pager {
@@ -53,7 +55,8 @@ func (p *pager) render(t Theme) {
 		return
 	}
 	p.rendered = r
-	p.setContent(pagerContent(t, r, p.vp.Width, p.inviteCard(t, p.vp.Width)))
+	p.links = append(slices.Clone(r.Links), textLinks(r.Body, r.Links)...)
+	p.setContent(pagerContent(t, r, p.vp.Width, p.inviteCard(t, p.vp.Width), p.links))
 }
 
 // setContent shows content, its search's matches in reverse video. A
@@ -155,8 +158,8 @@ func (p *pager) setSize(t Theme, width, height int) {
 
 // pagerContent lays out a rendered message; its strings are already
 // sanitized by the message package. card, when not empty, is shown above
-// the body (an invitation's event card).
-func pagerContent(t Theme, r *message.Rendered, width int, card string) string {
+// the body (an invitation's event card); links are numbered below it.
+func pagerContent(t Theme, r *message.Rendered, width int, card string, links []string) string {
 	var b strings.Builder
 	for _, h := range r.Headers {
 		b.WriteString(t.Pager.HeaderName.Render(h.Name+":") + " " + t.Pager.HeaderValue.Render(h.Value) + "\n")
@@ -181,9 +184,9 @@ func pagerContent(t Theme, r *message.Rendered, width int, card string) string {
 	if !strings.HasSuffix(r.Body, "\n") {
 		b.WriteString("\n")
 	}
-	if len(r.Links) > 0 {
+	if len(links) > 0 {
 		b.WriteString("\n")
-		for i, l := range r.Links {
+		for i, l := range links {
 			fmt.Fprintf(&b, "[%d] %s\n", i+1, l)
 		}
 	}

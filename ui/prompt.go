@@ -34,6 +34,7 @@ const (
 	promptSendAt      // l in the review screen: when to send (schedule.go)
 	promptFind        // / in the pager: text to find in the message (pagersearch.go)
 	promptPipe        // | in the pager: the command to pipe the message to (pipe.go)
+	promptOpenLink    // l in the pager: the number of the link to open (links.go)
 )
 
 // prompt is the one-line input shown in place of the status line.
@@ -184,6 +185,8 @@ func (m Model) submitPrompt() (tea.Model, tea.Cmd) {
 		return m.submitFind(p.input.Value())
 	case promptPipe:
 		return m.submitPipe(value)
+	case promptOpenLink:
+		return m.submitOpenLink(value)
 	case promptSaveAttachment, promptOpenAttachment:
 		n, err := strconv.Atoi(value)
 		if err != nil || !m.pager.hasAttachment(n) {

@@ -277,6 +277,8 @@ func (m Model) pagerKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.attachmentPrompt(promptSaveAttachment)
 	case is("open_attachment"):
 		return m.attachmentPrompt(promptOpenAttachment)
+	case is("open_link"):
+		return m.linkPrompt()
 	case is("toggle_flag"):
 		flagged := m.pager.msg.Flags.Has(mail.FlagFlagged)
 		m.pager.msg.Flags = m.pager.msg.Flags.Without(mail.FlagFlagged)
