@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -158,13 +157,9 @@ func writeMaildir(maildir string, box mailbox, n int) error {
 // verify logs in to Dovecot as the user and checks the INBOX holds n+1
 // messages, the marker last.
 func (s *mailstack) verify(box mailbox) error {
-	pem, err := os.ReadFile(s.caFile)
+	pool, err := caPool(s.caFile)
 	if err != nil {
 		return err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return fmt.Errorf("no certificate in %s", s.caFile)
 	}
 	c, err := imapclient.DialTLS(s.imapAddr, &imapclient.Options{TLSConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}})
 	if err != nil {

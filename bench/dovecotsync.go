@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"net"
 	"os"
@@ -30,20 +28,14 @@ func dovecotSyncs(ctx context.Context, rep *report, stack *mailstack, p sizePlan
 		return fmt.Errorf("seeding Dovecot: %w", err)
 	}
 	pop3Addr := os.Getenv("MAILSTACK_POP3")
-	pem, err := os.ReadFile(stack.caFile)
+	pool, err := caPool(stack.caFile)
 	if err != nil {
 		return err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return fmt.Errorf("no certificate in %s", stack.caFile)
 	}
 	endpoint := func(addr string) protocols.Endpoint {
 		host, port, _ := net.SplitHostPort(addr)
 		n, _ := strconv.Atoi(port)
-		return protocols.Endpoint{Host: host, Port: n, Security: protocols.SecurityTLS,
-			TLSConfig: &tls.Config{RootCAs: pool, ServerName: host, MinVersion: tls.VersionTLS12}, Username: box.user,
-			Password: func(context.Context) (string, error) { return box.password, nil }}
+		return tlsEndpoint(host, n, pool, box.user, box.password)
 	}
 	cfg, err := demoConfig(stack.imapAddr, pop3Addr, stack.smtpAddr, stack.caFile)
 	if err != nil {

@@ -26,7 +26,7 @@ import (
 // half as long as the same loop in a process of its own (181-366 ms
 // against 305-535 ms on this machine), and set posta, which is a process,
 // against a client that cannot exist. The note of each row still gives
-// the loop inside this process (rawNote).
+// the loop inside this process (rawTimes.note).
 
 // rawSpec says which raw loop a child runs, against what.
 type rawSpec struct {
@@ -116,18 +116,33 @@ func runRawChild(stdin io.Reader) rawChildReport {
 // endpoint is the server of spec over implicit TLS, trusting exactly the
 // certificates of its CA file.
 func (s rawSpec) endpoint() (protocols.Endpoint, error) {
-	pem, err := os.ReadFile(s.CAFile)
+	pool, err := caPool(s.CAFile)
 	if err != nil {
 		return protocols.Endpoint{}, err
 	}
+	return tlsEndpoint(s.Host, s.Port, pool, s.Username, s.Password), nil
+}
+
+// caPool reads the certificates of a CA file, the only ones a benchmark
+// client trusts.
+func caPool(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {
-		return protocols.Endpoint{}, fmt.Errorf("no certificate in %s", s.CAFile)
+		return nil, fmt.Errorf("no certificate in %s", file)
 	}
-	pw := s.Password
-	return protocols.Endpoint{Host: s.Host, Port: s.Port, Security: protocols.SecurityTLS, Username: s.Username,
-		TLSConfig: &tls.Config{RootCAs: pool, ServerName: s.Host, MinVersion: tls.VersionTLS12},
-		Password:  func(context.Context) (string, error) { return pw, nil }}, nil
+	return pool, nil
+}
+
+// tlsEndpoint is host:port over implicit TLS, trusting pool, logging in
+// as user with password.
+func tlsEndpoint(host string, port int, pool *x509.CertPool, user, password string) protocols.Endpoint {
+	return protocols.Endpoint{Host: host, Port: port, Security: protocols.SecurityTLS, Username: user,
+		TLSConfig: &tls.Config{RootCAs: pool, ServerName: host, MinVersion: tls.VersionTLS12},
+		Password:  func(context.Context) (string, error) { return password, nil }}
 }
 
 // rawTimes are a row's raw loop figures besides the baseline (the
