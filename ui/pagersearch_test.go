@@ -187,15 +187,8 @@ func TestPagerFindHeadersAndPipeKeys(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("sh")
 	}
-	set, _ := demoSet(t, 5)
-	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true}), teatest.WithInitialTermSize(100, 30))
-	waitFor(t, tm, "work · INBOX · 5 messages")
-	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
-	waitFor(t, tm, "Subject:")
-	tm.Type("/")
-	waitFor(t, tm, "Find:")
-	tm.Type("a")
-	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	tm := openFirstDemoMessage(t)
+	typeFind(t, tm, "a")
 	waitFor(t, tm, `"a": match 1 of`)
 	tm.Type("n")
 	waitFor(t, tm, `"a": match 2 of`)
@@ -204,10 +197,7 @@ func TestPagerFindHeadersAndPipeKeys(t *testing.T) {
 	tm.Type("n")
 	waitFor(t, tm, "No search yet")
 	tm.Type("K")
-	tm.Type("/")
-	waitFor(t, tm, "Find:")
-	tm.Type("a")
-	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	typeFind(t, tm, "a")
 	waitFor(t, tm, `"a": match 1 of`)
 	tm.Type("n")
 	waitFor(t, tm, `"a": match 2 of`)
@@ -231,15 +221,8 @@ func TestPagerFindHeadersAndPipeKeys(t *testing.T) {
 // The status line no longer speaks of a search once the next message is
 // open (J): that message has none.
 func TestNextMessageForgetsSearchStatus(t *testing.T) {
-	set, _ := demoSet(t, 5)
-	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true}), teatest.WithInitialTermSize(100, 30))
-	waitFor(t, tm, "work · INBOX · 5 messages")
-	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
-	waitFor(t, tm, "Subject:")
-	tm.Type("/")
-	waitFor(t, tm, "Find:")
-	tm.Type("zzzz")
-	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	tm := openFirstDemoMessage(t)
+	typeFind(t, tm, "zzzz")
 	waitFor(t, tm, `Not found: "zzzz"`)
 	tm.Type("J")
 	tm.Type("qq")
@@ -247,4 +230,25 @@ func TestNextMessageForgetsSearchStatus(t *testing.T) {
 	if strings.Contains(fm.status, "zzzz") {
 		t.Errorf("status after J: %q", fm.status)
 	}
+}
+
+// openFirstDemoMessage opens the newest message of the demo's work INBOX
+// (5 messages) in the pager.
+func openFirstDemoMessage(t *testing.T) *teatest.TestModel {
+	t.Helper()
+	set, _ := demoSet(t, 5)
+	tm := teatest.NewTestModel(t, New(set, Options{NoSyncOnStart: true}), teatest.WithInitialTermSize(100, 30))
+	waitFor(t, tm, "work · INBOX · 5 messages")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "Subject:")
+	return tm
+}
+
+// typeFind presses / in the pager and searches for query.
+func typeFind(t *testing.T, tm *teatest.TestModel, query string) {
+	t.Helper()
+	tm.Type("/")
+	waitFor(t, tm, "Find:")
+	tm.Type(query)
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 }
