@@ -404,13 +404,21 @@ func (a *Account) syncFolder(ctx context.Context, f protocols.Fetcher, fo mail.F
 			})
 		},
 		Headers: func(hs []mail.Header) error {
+			// A folder the index held nothing of when the sync began (or
+			// since the reset) gets rows no one else may have but another
+			// process syncing it too: they are inserted, not upserted
+			// (cache.PutNewHeaderRows).
+			put := a.cache.PutHeaderRows
+			if len(known) == 0 || reset {
+				put = a.cache.PutNewHeaderRows
+			}
 			return dec.then(func() error {
 				rows, err := decodeBatch(hs, a.Name(), folder)
 				if err != nil {
 					return err
 				}
 				return st.then(func() error {
-					if err := a.cache.PutHeaderRows(rows...); err != nil {
+					if err := put(rows...); err != nil {
 						return err
 					}
 					stored(false)

@@ -85,6 +85,24 @@ func BenchmarkPutHeaders10k(b *testing.B) { benchPutHeaders(b, 10_000) }
 
 func BenchmarkPutHeaders10kIn500s(b *testing.B) { benchPutHeaders(b, 500) }
 
+// BenchmarkPutNewHeaders10kIn500s stores the same batches as a first sync
+// does: PutNewHeaderRows, INSERT OR IGNORE.
+func BenchmarkPutNewHeaders10kIn500s(b *testing.B) {
+	hs := benchHeaders(10_000)
+	benchFreshCache(b, func(c *Cache) error {
+		for i := 0; i < len(hs); i += 500 {
+			rows, err := PrepareHeaders("bench", hs[i:min(i+500, len(hs))])
+			if err != nil {
+				return err
+			}
+			if err := c.PutNewHeaderRows(rows); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func benchPutHeaders(b *testing.B, per int) {
 	hs := benchHeaders(10_000)
 	benchFreshCache(b, func(c *Cache) error {

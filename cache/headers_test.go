@@ -329,3 +329,58 @@ func TestPrepareHeadersNeedsUIDAndFolder(t *testing.T) {
 		}
 	}
 }
+
+// A first sync's rows (PutNewHeaderRows) leave a row that another process
+// stored meanwhile as it is, and the folder's counts count it once.
+func TestPutNewHeaderRowsKeepsARowStoredMeanwhile(t *testing.T) {
+	c := openTest(t, testOptions(t))
+	if err := c.PutFolders("work", []postamail.Folder{{Name: "INBOX"}}); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC)
+	other := header("INBOX", "5", day, postamail.FlagSeen)
+	other.Subject = "stored by the other process"
+	if err := c.PutHeaders("work", []postamail.Header{other}); err != nil {
+		t.Fatal(err)
+	}
+	before := mustList(t, c, Query{Account: "work", Folder: "INBOX"})
+	var hs []postamail.Header
+	for i := 1; i <= 100; i++ {
+		hs = append(hs, header("INBOX", strconv.Itoa(i), day.Add(time.Duration(i)*time.Minute)))
+	}
+	rows, err := PrepareHeaders("work", hs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.PutNewHeaderRows(rows); err != nil {
+		t.Fatalf("PutNewHeaderRows() error = %v", err)
+	}
+	ms := mustList(t, c, Query{Account: "work", Folder: "INBOX"})
+	if len(ms) != 100 {
+		t.Fatalf("INBOX holds %d rows, want 100", len(ms))
+	}
+	for _, m := range ms {
+		switch {
+		case m.UID == "5" && (m.ID != before[0].ID || m.Subject != other.Subject):
+			t.Errorf("UID 5 = id %d, subject %q; want the row stored before (id %d, %q)", m.ID, m.Subject, before[0].ID, other.Subject)
+		case m.UID != "5" && m.Subject != "subject "+m.UID:
+			t.Errorf("UID %s: subject %q", m.UID, m.Subject)
+		}
+	}
+	folders, err := c.Folders("work")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range folders {
+		if f.Name == "INBOX" {
+			found = true
+			if f.Total != 100 || f.Unread != 99 {
+				t.Errorf("INBOX counts = %d total, %d unread; want 100, 99", f.Total, f.Unread)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("Folders() = %+v, no INBOX", folders)
+	}
+}
