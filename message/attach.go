@@ -137,24 +137,33 @@ func safeName(name string, number int) string {
 	}
 	name = strings.Trim(b.String(), " .")
 	name = strings.TrimLeft(name, ".- ")
-	if len(name) > maxNameBytes {
-		ext := filepath.Ext(name)
-		if len(ext) > 16 {
-			ext = ""
-		}
-		cut := maxNameBytes - len(ext)
-		for cut > 0 && !utf8.RuneStart(name[cut]) {
-			cut--
-		}
-		name = strings.TrimRight(name[:cut], " .") + ext
-	}
+	// The cut comes before the device check (cutting "CON   …x.txt"
+	// leaves "CON.txt"), and the "_" that check adds must fit too.
+	name = cutName(name, maxNameBytes)
 	if isWindowsDevice(name) {
-		name = "_" + name
+		name = "_" + cutName(name, maxNameBytes-1)
 	}
 	if name == "" {
 		name = "part-" + strconv.Itoa(number)
 	}
 	return name
+}
+
+// cutName shortens name to at most limit bytes at a character boundary,
+// keeping a short extension.
+func cutName(name string, limit int) string {
+	if len(name) <= limit {
+		return name
+	}
+	ext := filepath.Ext(name)
+	if len(ext) > 16 {
+		ext = ""
+	}
+	cut := limit - len(ext)
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return strings.TrimRight(name[:cut], " .") + ext
 }
 
 // isWindowsDevice reports whether name (with any extension) is a reserved
