@@ -64,17 +64,7 @@ func outgoingName(name string) string {
 		}
 		return r
 	}, name)
-	if len(name) > maxAttachName {
-		ext := filepath.Ext(name)
-		if len(ext) > 16 {
-			ext = ""
-		}
-		cut := maxAttachName - len(ext)
-		for cut > 0 && !utf8.RuneStart(name[cut]) {
-			cut--
-		}
-		name = name[:cut] + ext
-	}
+	name = cutName(name, maxAttachName)
 	if strings.Trim(name, ". ") == "" {
 		name = "attachment"
 	}
