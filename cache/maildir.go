@@ -154,17 +154,34 @@ var processID = os.Getpid()
 // opens and reads a file: one more file operation per delivered message).
 var keyHost = sync.OnceValue(func() string {
 	host, _ := os.Hostname()
+	return hostPart(host)
+})
+
+// maxKeyHost bounds the host name in a Maildir key. The rest of a file's
+// name is up to 200 characters: the UIDL in hex (140 for the 70 that RFC
+// 1939 allows, the most the POP3 fetcher accepts), the time, process,
+// delivery counter and random part, and the flags. With Linux's longest
+// host name (64) that was 260, above the 255 most file systems allow: a
+// message of that server could never be stored.
+const maxKeyHost = 32
+
+// hostPart is host as a Maildir key's host part: letters, digits and
+// dashes, at most maxKeyHost of them.
+func hostPart(host string) string {
 	host = strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
 			return r
 		}
 		return '_'
 	}, host)
+	if len(host) > maxKeyHost {
+		host = host[:maxKeyHost]
+	}
 	if host == "" {
 		host = "localhost"
 	}
 	return host
-})
+}
 
 // uidlFromKey extracts the UIDL stored by newKey ("" if the key has none).
 func uidlFromKey(key string) string {
