@@ -133,7 +133,7 @@ func (sp *indexSpans) info(sc *headerScratch) mail.Header {
 	r := spanReader{ctype: sp.slot[8], buf: sc.val[:0], names: sc.names}
 	r.ids(&out, sp)
 	switch subject := r.value(sp.slot[3]); {
-	case bytes.Index(subject, []byte("=?")) >= 0 && utf8.Valid(subject):
+	case bytes.Contains(subject, []byte("=?")) && utf8.Valid(subject):
 		// decodeText of a value with "=?" is a string of its own:
 		// it reads the value without copying it first.
 		out.Subject = decodeText(stringView(subject))
