@@ -106,12 +106,17 @@ func runAndKill(t *testing.T, root string, d time.Duration) []string {
 		close(lines)
 	}()
 	var reported []string
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
 	for line := range lines {
-		if line == "ready" {
+		if line == "ready" && timer == nil {
 			// A timer, not the reading loop, kills: the moment must not be
 			// tied to the helper having just printed.
-			timer := time.AfterFunc(d, func() { cmd.Process.Kill() })
-			defer timer.Stop()
+			timer = time.AfterFunc(d, func() { cmd.Process.Kill() })
 		}
 		if u, ok := strings.CutPrefix(line, "delivered "); ok {
 			reported = append(reported, u)

@@ -28,7 +28,7 @@ func buildPosta(t *testing.T) string {
 	t.Helper()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Skip("no go command on PATH to build posta with")
 	}
 	bin := filepath.Join(t.TempDir(), "posta")
 	if runtime.GOOS == "windows" {

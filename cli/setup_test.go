@@ -23,7 +23,6 @@ import (
 type setupEnv struct {
 	*env
 	dns   *discovertest.DNS
-	https string // host:port of the autoconfig server
 	caDir string
 	flags []string // the hidden discovery flags
 	docs  map[string]string

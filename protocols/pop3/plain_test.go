@@ -66,9 +66,7 @@ func TestPlainAllowedAndNoUIDLFallback(t *testing.T) {
 	if err != nil || res.Added != 3 {
 		t.Fatalf("Sync() = %+v, %v; want 3 added", res, err)
 	}
-	var uids []string
 	for uid := range st.msgs {
-		uids = append(uids, uid)
 		if !strings.HasPrefix(uid, "sha256:") {
 			t.Errorf("uid %q is not a digest", uid)
 		}
