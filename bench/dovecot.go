@@ -43,7 +43,7 @@ func findMailstack() (*mailstack, error) {
 	}
 	c, err := net.DialTimeout("tcp", s.imapAddr, 2*time.Second)
 	if err != nil {
-		return nil, fmt.Errorf("Dovecot is not answering on %s: %v", s.imapAddr, err)
+		return nil, fmt.Errorf("no Dovecot answering on %s: %v", s.imapAddr, err)
 	}
 	c.Close()
 	return s, nil
@@ -174,14 +174,14 @@ func (s *mailstack) verify(box mailbox) error {
 		return err
 	}
 	if int(sel.NumMessages) != box.n+1 {
-		return fmt.Errorf("Dovecot: %s's INBOX holds %d messages, want %d", box.user, sel.NumMessages, box.n+1)
+		return fmt.Errorf("dovecot: %s's INBOX holds %d messages, want %d", box.user, sel.NumMessages, box.n+1)
 	}
 	msgs, err := c.Fetch(imap.SeqSetNum(sel.NumMessages), &imap.FetchOptions{Envelope: true}).Collect()
 	if err != nil {
 		return err
 	}
 	if len(msgs) != 1 || msgs[0].Envelope == nil || msgs[0].Envelope.Subject != box.marker {
-		return fmt.Errorf("Dovecot: %s's last message is not the marker %q", box.user, box.marker)
+		return fmt.Errorf("dovecot: %s's last message is not the marker %q", box.user, box.marker)
 	}
 	return c.Logout().Wait()
 }
