@@ -69,6 +69,9 @@ func boundRawFields(raw []byte) []byte {
 		if len(field) > MaxRawFieldBytes {
 			name := bytes.TrimRight(field[:colon], " \t")
 			field = cutField(field, colon < 100 && bytes.EqualFold(name, []byte("References")), colon)
+			if len(field) <= colon {
+				continue // the cut left only (part of) a name: not a field
+			}
 		}
 		if len(out)+len(field)+2 > maxRawFieldsTotal {
 			break
