@@ -10,6 +10,7 @@ import (
 
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/discover"
+	"github.com/posta-mail/posta/sanitize"
 )
 
 // tomlString writes s as a TOML basic string.
@@ -44,11 +45,13 @@ func accountBlock(ac accounts.AccountConfig, found *discover.Result, now time.Ti
 	var b strings.Builder
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	line("")
-	line("# %s added by posta setup on %s.", ac.Address, now.Format("2006-01-02"))
+	// A TOML comment may hold no control character but tab: what
+	// discovery found (DNS, a domain's documents) is made safe first.
+	line("# %s added by posta setup on %s.", sanitize.Line(ac.Address), now.Format("2006-01-02"))
 	if found != nil {
-		line("# Settings from %s.", strings.ReplaceAll(found.Source, "\n", " "))
+		line("# Settings from %s.", sanitize.Line(found.Source))
 		for _, n := range found.Notes {
-			line("# Note: %s", n)
+			line("# Note: %s", sanitize.Line(n))
 		}
 	}
 	line("# Check it with: posta config check")

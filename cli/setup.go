@@ -20,6 +20,7 @@ import (
 
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/discover"
+	"github.com/posta-mail/posta/sanitize"
 )
 
 // setupOptions are `posta setup`'s flags.
@@ -179,10 +180,13 @@ func runSetup(ctx context.Context, g *globals, o *setupOptions) error {
 	if err != nil {
 		return fmt.Errorf("setup: %w; write the account by hand (see the README) or try again with the servers' names", err)
 	}
-	fmt.Fprintf(g.stderr, "Found in %s:\n", found.Source)
-	fmt.Fprintf(g.stderr, "  IMAP  %s\n  POP3  %s\n  SMTP  %s\n  login %s\n", found.IMAP, found.POP3, found.SMTP, found.Username)
+	// What discovery found comes from DNS and from documents a domain
+	// serves: made safe for the terminal like any server's words.
+	fmt.Fprintf(g.stderr, "Found in %s:\n", sanitize.Line(found.Source))
+	fmt.Fprintf(g.stderr, "  IMAP  %s\n  POP3  %s\n  SMTP  %s\n  login %s\n", sanitize.Line(found.IMAP.String()),
+		sanitize.Line(found.POP3.String()), sanitize.Line(found.SMTP.String()), sanitize.Line(found.Username))
 	for _, n := range found.Notes {
-		fmt.Fprintf(g.stderr, "  note: %s\n", n)
+		fmt.Fprintf(g.stderr, "  note: %s\n", sanitize.Line(n))
 	}
 	if found.SMTP == nil {
 		return errors.New("setup: no SMTP server found for sending; write the account by hand")
@@ -236,7 +240,7 @@ func (o *setupOptions) discoverOptions(log io.Writer) (*discover.Options, error)
 	d := &discover.Options{Timeout: 30 * time.Second}
 	if log != io.Discard {
 		d.Log = func(format string, args ...any) {
-			fmt.Fprintf(log, "  "+format+"\n", args...)
+			fmt.Fprintf(log, "  %s\n", sanitize.Line(fmt.Sprintf(format, args...)))
 		}
 	}
 	if o.dns != "" {
@@ -345,7 +349,7 @@ func (o *setupOptions) credentials(ac *accounts.AccountConfig, found *discover.R
 		use := o.yes
 		if p != nil {
 			var err error
-			if use, err = p.yesNo(found.Provider+" signs in with OAuth2 in the browser; use it?", true); err != nil {
+			if use, err = p.yesNo(sanitize.Line(found.Provider)+" signs in with OAuth2 in the browser; use it?", true); err != nil {
 				return "", err
 			}
 		}
@@ -377,7 +381,7 @@ func (o *setupOptions) credentials(ac *accounts.AccountConfig, found *discover.R
 
 // setupCheck logs in to the servers, as posta config check does.
 func setupCheck(ctx context.Context, g *globals, ac accounts.AccountConfig, secret string, p *prompter) error {
-	fmt.Fprintf(g.stderr, "Checking %s and %s…\n", ac.Fetch.Host, ac.SMTP.Host)
+	fmt.Fprintf(g.stderr, "Checking %s and %s…\n", sanitize.Line(ac.Fetch.Host), sanitize.Line(ac.SMTP.Host))
 	traced := &accounts.Config{Accounts: []accounts.AccountConfig{ac}}
 	if err := g.applyTrace(traced); err != nil {
 		return err
@@ -391,7 +395,7 @@ func setupCheck(ctx context.Context, g *globals, ac accounts.AccountConfig, secr
 	fetchErr, sendErr := accounts.CheckAccount(cctx, test)
 	report := func(kind string, err error) {
 		if err != nil {
-			fmt.Fprintf(g.stderr, "  %s FAILED: %v\n", kind, err)
+			fmt.Fprintf(g.stderr, "  %s FAILED: %s\n", kind, sanitize.Line(err.Error()))
 		} else {
 			fmt.Fprintf(g.stderr, "  %s ok\n", kind)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -47,9 +48,11 @@ func autoconfig(ctx context.Context, o *Options, domain, address string) (*Resul
 	if !o.NoISPDB {
 		urls = append(urls, ISPDB+url.PathEscape(domain))
 	}
+	local := address[:strings.LastIndexByte(address, '@')]
+	placeholders := func(s string) string { return expand(s, local, domain, address) }
 	var errs []error
 	for _, u := range urls {
-		r, err := fetchConfig(ctx, o.HTTPClient, u)
+		r, err := fetchConfig(ctx, o.HTTPClient, u, placeholders)
 		if err == nil {
 			return r, nil
 		}
@@ -64,7 +67,7 @@ func autoconfig(ctx context.Context, o *Options, domain, address string) (*Resul
 // maxConfigBytes bounds an autoconfig document.
 const maxConfigBytes = 1 << 20
 
-func fetchConfig(ctx context.Context, client *http.Client, u string) (*Result, error) {
+func fetchConfig(ctx context.Context, client *http.Client, u string, placeholders func(string) string) (*Result, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
@@ -84,7 +87,7 @@ func fetchConfig(ctx context.Context, client *http.Client, u string) (*Result, e
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", u, err)
 	}
-	r, err := parseConfig(body)
+	r, err := parseConfig(body, placeholders)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", u, err)
 	}
@@ -94,8 +97,10 @@ func fetchConfig(ctx context.Context, client *http.Client, u string) (*Result, e
 
 // parseConfig reads an autoconfig document: the first usable server of
 // each kind, implicit TLS before STARTTLS; plain-text servers and
-// OAuth2-only ones without a provider posta knows are skipped.
-func parseConfig(data []byte) (*Result, error) {
+// OAuth2-only ones without a provider posta knows are skipped, and so
+// are those whose hostname, its placeholders (%EMAILDOMAIN%, …) replaced
+// by placeholders, is not a host name.
+func parseConfig(data []byte, placeholders func(string) string) (*Result, error) {
 	var c clientConfig
 	if err := xml.Unmarshal(data, &c); err != nil {
 		return nil, fmt.Errorf("not an autoconfig document: %w", err)
@@ -105,7 +110,8 @@ func parseConfig(data []byte) (*Result, error) {
 	pick := func(servers []configServer, kind string) *Server {
 		var best *Server
 		for _, s := range servers {
-			if !strings.EqualFold(s.Type, kind) || s.Hostname == "" || s.Port <= 0 || s.Port > 65535 {
+			host := hostName(placeholders(strings.TrimSpace(s.Hostname)))
+			if !strings.EqualFold(s.Type, kind) || host == "" || s.Port <= 0 || s.Port > 65535 {
 				continue
 			}
 			var sec string
@@ -118,12 +124,12 @@ func parseConfig(data []byte) (*Result, error) {
 				continue
 			}
 			if best == nil || best.Security == StartTLS && sec == TLS {
-				best = &Server{Host: strings.TrimSuffix(s.Hostname, "."), Port: s.Port, Security: sec}
+				best = &Server{Host: host, Port: s.Port, Security: sec}
 				if user == "" || kind != "smtp" {
 					user = s.Username
 				}
 				if slicesHasFold(s.Authentication, "OAuth2") && !slicesHasFold(s.Authentication, "password-cleartext") {
-					r.Notes = append(r.Notes, fmt.Sprintf("%s server %s accepts only OAuth2.", kind, s.Hostname))
+					r.Notes = append(r.Notes, fmt.Sprintf("%s server %s accepts only OAuth2.", kind, host))
 				}
 			}
 		}
@@ -146,4 +152,31 @@ func slicesHasFold(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// hostName returns s without a final dot if it is a host name (a DNS name
+// of letters, digits, hyphens and underscores, at most 253 characters in
+// labels of at most 63) or an IP address, and "" otherwise. A document
+// may put anything in a hostname, and what it names goes into the
+// configuration and onto the screen.
+func hostName(s string) string {
+	s = strings.TrimSuffix(s, ".")
+	if net.ParseIP(s) != nil {
+		return s
+	}
+	if s == "" || len(s) > 253 {
+		return ""
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return ""
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return ""
+			}
+		}
+	}
+	return s
 }

@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Security values, as posta's configuration spells them.
@@ -130,10 +131,12 @@ func Discover(ctx context.Context, address string, opts *Options) (*Result, erro
 	}
 	finish := func(r *Result) *Result {
 		r.Address = address
-		if r.Username == "" {
+		r.Username = expand(r.Username, local, domain, address)
+		if r.Username == "" || strings.ContainsFunc(r.Username, unicode.IsControl) {
+			// A login name a document spelled with control characters
+			// is no login name: the address is the usual one.
 			r.Username = address
 		}
-		r.Username = expand(r.Username, local, domain, address)
 		return r
 	}
 

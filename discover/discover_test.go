@@ -278,3 +278,59 @@ func TestRedirectToHTTPIsRefused(t *testing.T) {
 		t.Fatalf("control: Discover() error = %v, %d plain requests", err, hits)
 	}
 }
+
+// hostileConfig is an autoconfig document whose first servers name no
+// host (a right-to-left override, a space, a path) and whose login name
+// carries a C1 control character (XML refuses C0 ones and escapes
+// outright); its last IMAP server names its host with a placeholder, as
+// Thunderbird's format allows.
+const hostileConfig = `<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1">
+  <emailProvider id="example.test">
+    <displayName>Evil&#x202e;liaM</displayName>
+    <incomingServer type="imap">
+      <hostname>imap.example.test&#x202e;</hostname>
+      <port>993</port>
+      <socketType>SSL</socketType>
+      <username>ann&#x85;x</username>
+    </incomingServer>
+    <incomingServer type="imap">
+      <hostname>imap example.test</hostname>
+      <port>993</port>
+      <socketType>SSL</socketType>
+    </incomingServer>
+    <incomingServer type="imap">
+      <hostname>../../etc/passwd</hostname>
+      <port>993</port>
+      <socketType>SSL</socketType>
+    </incomingServer>
+    <incomingServer type="imap">
+      <hostname>mail.%EMAILDOMAIN%</hostname>
+      <port>993</port>
+      <socketType>SSL</socketType>
+    </incomingServer>
+    <outgoingServer type="smtp">
+      <hostname>smtp.example.test.</hostname>
+      <port>465</port>
+      <socketType>SSL</socketType>
+    </outgoingServer>
+  </emailProvider>
+</clientConfig>`
+
+func TestHostileAutoconfig(t *testing.T) {
+	e := newEnv(t)
+	e.paths["autoconfig.example.test/mail/config-v1.1.xml"] = hostileConfig
+	r, err := discover.Discover(context.Background(), "ann@example.test", e.opts)
+	if err != nil {
+		t.Fatalf("Discover() error = %v", err)
+	}
+	if got, want := r.IMAP.String(), "mail.example.test:993 (tls)"; got != want {
+		t.Errorf("IMAP = %q, want %q (the servers that name no host skipped, the placeholder replaced)", got, want)
+	}
+	if got, want := r.SMTP.String(), "smtp.example.test:465 (tls)"; got != want {
+		t.Errorf("SMTP = %q, want %q", got, want)
+	}
+	if r.Username != "ann@example.test" {
+		t.Errorf("Username = %q, want the address (the document's holds a control character)", r.Username)
+	}
+}
