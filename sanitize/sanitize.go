@@ -122,10 +122,12 @@ func clean(s string, multiline bool) string {
 }
 
 // joinsNext reports whether s starts with a non-ASCII character that is
-// not itself invisible.
+// not itself invisible and that clean writes as it is: a line or
+// paragraph separator becomes a newline (or its picture), and a joiner
+// kept before it would dangle, invisible, at the end of a line.
 func joinsNext(s string) bool {
 	r, _ := utf8.DecodeRuneInString(s)
-	return r >= 0xa0 && r != utf8.RuneError && invisibleClass(r) == visible
+	return r >= 0xa0 && r != utf8.RuneError && r != '\u2028' && r != '\u2029' && invisibleClass(r) == visible
 }
 
 // writeCodePoint writes r as "<U+XXXX>".
