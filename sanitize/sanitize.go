@@ -121,13 +121,20 @@ func clean(s string, multiline bool) string {
 	return b.String()
 }
 
-// joinsNext reports whether s starts with a non-ASCII character that is
-// not itself invisible and that clean writes as it is: a line or
-// paragraph separator becomes a newline (or its picture), and a joiner
-// kept before it would dangle, invisible, at the end of a line.
+// joinsNext reports whether s starts with a non-ASCII character that
+// clean writes as it is (a joiner kept before a line separator, which
+// becomes a newline, would dangle at the end of a line) and that is not
+// U+FFFD.
 func joinsNext(s string) bool {
-	r, _ := utf8.DecodeRuneInString(s)
-	return r >= 0xa0 && r != utf8.RuneError && r != '\u2028' && r != '\u2029' && invisibleClass(r) == visible
+	r, size := utf8.DecodeRuneInString(s)
+	return r != utf8.RuneError && writtenAsIs(r, size)
+}
+
+// writtenAsIs reports whether clean writes the non-ASCII rune r, decoded
+// from size bytes, as it is: not an invalid byte, a C1 control, a line or
+// paragraph separator or an invisible character.
+func writtenAsIs(r rune, size int) bool {
+	return !(r == utf8.RuneError && size == 1) && r > 0x9f && r != '\u2028' && r != '\u2029' && invisibleClass(r) == visible
 }
 
 // writeCodePoint writes r as "<U+XXXX>".
@@ -159,7 +166,7 @@ func isClean(s string, multiline bool) bool {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || r <= 0x9f || r == '\u2028' || r == '\u2029' || invisibleClass(r) != visible {
+		if !writtenAsIs(r, size) {
 			return false
 		}
 		i += size
