@@ -38,8 +38,9 @@ type configServer struct {
 }
 
 // autoconfig tries the domain's own autoconfig documents, then the ISP
-// database.
-func autoconfig(ctx context.Context, o *Options, domain, address string) (*Result, error) {
+// database; placeholders replaces %EMAILDOMAIN% and the others in a
+// document's hostnames.
+func autoconfig(ctx context.Context, o *Options, domain, address string, placeholders func(string) string) (*Result, error) {
 	q := "?emailaddress=" + url.QueryEscape(address)
 	urls := []string{
 		"https://autoconfig." + domain + "/mail/config-v1.1.xml" + q,
@@ -48,8 +49,6 @@ func autoconfig(ctx context.Context, o *Options, domain, address string) (*Resul
 	if !o.NoISPDB {
 		urls = append(urls, ISPDB+url.PathEscape(domain))
 	}
-	local := address[:strings.LastIndexByte(address, '@')]
-	placeholders := func(s string) string { return expand(s, local, domain, address) }
 	var errs []error
 	for _, u := range urls {
 		r, err := fetchConfig(ctx, o.HTTPClient, u, placeholders)

@@ -129,9 +129,10 @@ func Discover(ctx context.Context, address string, opts *Options) (*Result, erro
 			o.Log(format, args...)
 		}
 	}
+	placeholders := func(s string) string { return expand(s, local, domain, address) }
 	finish := func(r *Result) *Result {
 		r.Address = address
-		r.Username = expand(r.Username, local, domain, address)
+		r.Username = placeholders(r.Username)
 		if r.Username == "" || strings.ContainsFunc(r.Username, unicode.IsControl) {
 			// A login name a document spelled with control characters
 			// is no login name: the address is the usual one.
@@ -144,7 +145,7 @@ func Discover(ctx context.Context, address string, opts *Options) (*Result, erro
 		logf("provider table: %s", p.Name)
 		return finish(p.result("posta's provider table (" + p.Name + ")")), nil
 	}
-	if r, err := autoconfig(ctx, &o, domain, address); err == nil {
+	if r, err := autoconfig(ctx, &o, domain, address, placeholders); err == nil {
 		return finish(r), nil
 	} else {
 		logf("autoconfig: %v", err)
