@@ -91,6 +91,37 @@ func BenchmarkPutNewHeaders10kIn500s(b *testing.B) {
 	benchPutHeaders(b, 500, (*Cache).PutNewHeaderRows)
 }
 
+// BenchmarkFirstSyncHeaders10k stores what a first sync of a 10,000
+// message folder stores, as it does: one folder, newest first (a sync
+// fetches the newest UIDs first, and mail's dates mostly follow its
+// UIDs), 500 headers a transaction with PutNewHeaderRows. The benchmarks
+// above mix two folders and dates out of order, which a sync never
+// stores in one transaction.
+func BenchmarkFirstSyncHeaders10k(b *testing.B) {
+	const n = 10_000
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	hs := make([]postamail.Header, n)
+	for i := range hs {
+		uid := n - i
+		hs[i] = header("INBOX", fmt.Sprint(uid), base.Add(time.Duration(uid)*time.Hour))
+		if i%3 != 0 {
+			hs[i].Flags = postamail.Flags{postamail.FlagSeen}
+		}
+	}
+	benchFreshCache(b, func(c *Cache) error {
+		for i := 0; i < n; i += 500 {
+			rows, err := PrepareHeaders("bench", hs[i:i+500])
+			if err != nil {
+				return err
+			}
+			if err := c.PutNewHeaderRows(rows); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // benchPutHeaders prepares and stores the 10,000 headers per at a time
 // with put, as PutHeaders does with PutHeaderRows.
 func benchPutHeaders(b *testing.B, per int, put func(*Cache, ...*HeaderRows) error) {

@@ -160,36 +160,63 @@ func (c *Cache) inTxContext(ctx context.Context, fn func(tx *sql.Tx) error) erro
 // count_state.counted_upto) to folder_counts, each in the state it has
 // now, and moves the mark past them. Every write transaction ends with
 // it (inTxContext), so the counts are exact whenever a transaction
-// commits; a transaction that inserted nothing pays one lookup.
+// commits; a transaction that inserted nothing pays one lookup (foldScan
+// finds no row above the mark).
+//
+// The new rows nearly always belong to one folder (a batch of a sync):
+// foldScan counts them and tells whether they do in one pass, and one
+// upsert adds them. Only rows of several folders are counted again
+// grouped by folder, which makes SQLite sort them: sorting every batch
+// was half of what folding cost a first sync (CPU profile of posta sync,
+// 10,000 headers in batches of 500).
 func (c *Cache) foldCounts(tx *sql.Tx) error {
-	// Most transactions insert nothing: one lookup tells, and the fold's
-	// statements are left alone (preparing them was most of what a
-	// transaction of the reader's start cost more).
-	var due bool
-	err := tx.QueryRow(`SELECT counted_upto < coalesce((SELECT max(id) FROM messages), 0) FROM count_state`).Scan(&due)
+	s, err := c.stmt(foldScan)
 	if err != nil {
 		return fmt.Errorf("count new messages: %w", err)
 	}
-	if !due {
+	var (
+		n, unread, upto int64
+		acc, folder     [2]sql.NullString
+	)
+	err = tx.Stmt(s).QueryRow().Scan(&n, &unread, &upto, &acc[0], &acc[1], &folder[0], &folder[1])
+	if err != nil {
+		return fmt.Errorf("count new messages: %w", err)
+	}
+	if n == 0 {
 		return nil
 	}
-	for _, query := range foldQueries {
-		s, err := c.stmt(query)
+	query, args := foldGrouped, []any(nil)
+	if acc[0] == acc[1] && folder[0] == folder[1] {
+		query, args = foldOne, []any{acc[0].String, folder[0].String, n, unread}
+	}
+	for _, step := range []struct {
+		query string
+		args  []any
+	}{{query, args}, {foldMark, []any{upto}}} {
+		s, err := c.stmt(step.query)
 		if err != nil {
 			return fmt.Errorf("count new messages: %w", err)
 		}
-		if _, err := tx.Stmt(s).Exec(); err != nil {
+		if _, err := tx.Stmt(s).Exec(step.args...); err != nil {
 			return fmt.Errorf("count new messages: %w", err)
 		}
 	}
 	return nil
 }
 
-var foldQueries = [...]string{
-	`INSERT INTO folder_counts (account, folder, total, unread)
+// The statements of foldCounts: foldScan reads the rows above the mark
+// once (NOT INDEXED: a range of ids, not a scan of an index); foldOne
+// adds them when they are of one folder, foldGrouped when not; foldMark
+// moves the mark.
+const (
+	foldScan = `SELECT count(*), coalesce(sum(seen = 0), 0), coalesce(max(id), 0),
+		min(account), max(account), min(folder), max(folder)
+		FROM messages NOT INDEXED WHERE id > (SELECT counted_upto FROM count_state)`
+	foldOne = `INSERT INTO folder_counts (account, folder, total, unread) VALUES (?, ?, ?, ?)
+		ON CONFLICT (account, folder) DO UPDATE SET total = total + excluded.total, unread = unread + excluded.unread`
+	foldGrouped = `INSERT INTO folder_counts (account, folder, total, unread)
 		SELECT account, folder, count(*), sum(seen = 0) FROM messages NOT INDEXED
 		WHERE id > (SELECT counted_upto FROM count_state) GROUP BY account, folder
-		ON CONFLICT (account, folder) DO UPDATE SET total = total + excluded.total, unread = unread + excluded.unread`,
-	`UPDATE count_state SET counted_upto = (SELECT max(id) FROM messages)
-		WHERE (SELECT max(id) FROM messages) > counted_upto`,
-}
+		ON CONFLICT (account, folder) DO UPDATE SET total = total + excluded.total, unread = unread + excluded.unread`
+	foldMark = `UPDATE count_state SET counted_upto = ?1 WHERE ?1 > counted_upto`
+)
