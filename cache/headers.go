@@ -42,6 +42,18 @@ type headerStmt struct {
 // the account and the folder: the UID and headerColumns.
 const headerRowCols = 14
 
+// headerRowOftenEmpty are the values of a row (after the account and the
+// folder) that are most often empty: In-Reply-To, References, Cc and the
+// flags. PrepareHeaders binds an empty one as NULL, which
+// headerRowValues turns back into an empty text: the driver copies every text value
+// it binds into memory of its own and unbinds it after the statement, a
+// NULL costs neither.
+var headerRowOftenEmpty = [...]int{2, 3, 7, 9}
+
+// headerRowValues are the values of a row of a headers INSERT, in the
+// order of headerColumns after the UID.
+const headerRowValues = `?, ?, coalesce(?, ''), coalesce(?, ''), ?, ?, ?, coalesce(?, ''), ?, coalesce(?, ''), ?, ?, ?, ?`
+
 // PrepareHeaders makes hs ready to store in account's index. Every header
 // needs a UID and a Folder. The rows are the callee's: hs may change
 // after it returns.
@@ -67,6 +79,11 @@ func PrepareHeaders(account string, hs []postamail.Header) (*HeaderRows, error) 
 				row := &hs[start+i]
 				args = append(args, row.UID)
 				args = appendHeaderArgs(args, row)
+				for _, k := range headerRowOftenEmpty {
+					if args[len(args)-headerRowCols+k] == "" {
+						args[len(args)-headerRowCols+k] = nil
+					}
+				}
 			}
 			r.stmts = append(r.stmts, headerStmt{rows: n, args: args})
 		}
@@ -117,6 +134,7 @@ func (c *Cache) putHeaderRows(head, tail string, rows []*HeaderRows) error {
 		// statement: bound once, not once a row (binding a text value is
 		// a copy into SQLite's memory).
 		ins.lead = "?1, ?2, "
+		ins.row = headerRowValues
 		ins.keep = c
 		defer ins.close()
 		for _, r := range rows {
@@ -172,7 +190,10 @@ type multiRow struct {
 	cols       int
 	// lead, if set, begins every row before its cols placeholders:
 	// parameters every row shares, such as "?1, ?2, ".
-	lead  string
+	lead string
+	// row, if set, is a row's values after lead, instead of cols
+	// placeholders.
+	row   string
 	stmts map[int]*sql.Stmt
 	// keep, if set, keeps the statements prepared across transactions
 	// (Cache.stmt): parsing an INSERT of 64 rows of 16 values for every
@@ -191,6 +212,9 @@ func (m *multiRow) stmt(n int) (*sql.Stmt, error) {
 		return s, nil
 	}
 	row := "(" + m.lead + "?" + strings.Repeat(", ?", m.cols-1) + ")"
+	if m.row != "" {
+		row = "(" + m.lead + m.row + ")"
+	}
 	var b strings.Builder
 	b.WriteString(m.head)
 	for i := range n {
