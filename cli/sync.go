@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 	"time"
 
@@ -12,6 +13,10 @@ import (
 	"github.com/posta-mail/posta/accounts"
 	"github.com/posta-mail/posta/sanitize"
 )
+
+// syncMemoryLimit is the soft limit of the heap of `posta sync`, which
+// collects seldom (GC percent 800): far above what a sync keeps live.
+const syncMemoryLimit = 256 << 20
 
 // progressRedraw is how often at most `posta sync` redraws its progress
 // line: a POP3 download reports every message.
@@ -68,10 +73,20 @@ stderr. The exit status is non-zero when a server, a folder or a message
 failed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			// A short batch job whose heap stays small (tens of MiB at
-			// 10,000 messages): collecting less often costs a little
-			// memory and saves the GC's share of a first sync's CPU.
-			debug.SetGCPercent(400)
+			// A short batch job whose live heap stays small (a few MiB:
+			// the batches in flight): collecting less often costs a
+			// little memory and saves the GC's share of a first sync's
+			// CPU, and the page faults of a bigger heap cost less than
+			// the collections they save. At 800 a first IMAP sync of
+			// 10,000 headers from Dovecot collects once instead of three
+			// times: 218 against 227 ms, 231 against 239 ms of CPU
+			// (medians of 18 alternated runs), peak RSS about 60 MiB
+			// instead of 50. The soft limit keeps a heap that holds more
+			// than expected from growing to nine times its live size.
+			debug.SetGCPercent(800)
+			if os.Getenv("GOMEMLIMIT") == "" {
+				debug.SetMemoryLimit(syncMemoryLimit)
+			}
 			c, targets, err := g.openCoreWith(cmd.Context(), true)
 			if err != nil {
 				return err
