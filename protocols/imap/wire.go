@@ -138,6 +138,7 @@ type wire struct {
 
 	mu     sync.Mutex
 	failed error
+	alerts []string // alerts.go
 	// hasFailed is set once failed is, for a read to check without the
 	// lock.
 	hasFailed atomic.Bool
@@ -300,6 +301,11 @@ type scanner struct {
 	searchNum, lastNum int64
 	searchDigits       int
 	searchN, unordered int
+	// alert: this line is an untagged NO or OK [ALERT], whose text the
+	// user is to see (alerts.go); alertText is that text so far, at most
+	// maxAlertBytes of it.
+	alert     bool
+	alertText []byte
 	// byteByByte turns plainRun off (the fuzz test's reference).
 	byteByByte bool
 }
@@ -322,14 +328,27 @@ func (s *scanner) feed(w *wire, p []byte) error {
 		// bytes at the line's start kept in head); any other byte is
 		// counted and looked at below.
 		run := s.plainRun(p)
-		if run > 0 && s.nhead < len(s.head) {
-			if s.nhead < len(searchHead) {
-				// A SEARCH line is told at its 9th byte: the run stops
-				// there, so that the bytes after it are followed.
-				run = min(run, len(searchHead)-s.nhead)
+		if run > 0 {
+			inHead := 0
+			if s.nhead < len(s.head) {
+				if s.nhead < len(searchHead) {
+					// A SEARCH line is told at its 9th byte: the run
+					// stops there, so that the bytes after it are
+					// followed.
+					run = min(run, len(searchHead)-s.nhead)
+				}
+				inHead = copy(s.head[s.nhead:], p[:run])
+				s.nhead += inHead
+				s.checkSearch()
+				if s.alert {
+					s.keepAlert(p[:inHead])
+				} else if s.nhead-inHead < len(alertHead) {
+					s.checkAlert()
+				}
 			}
-			s.nhead += copy(s.head[s.nhead:], p[:run])
-			s.checkSearch()
+			if s.alert {
+				s.keepAlert(p[inHead:run])
+			}
 		}
 		s.used += int64(max(run, 1))
 		if s.used > maxResponseBytes {
@@ -341,10 +360,18 @@ func (s *scanner) feed(w *wire, p []byte) error {
 		}
 		b := p[0]
 		p = p[1:]
-		if s.nhead < len(s.head) {
+		switch {
+		case s.nhead < len(s.head):
 			s.head[s.nhead] = b
 			s.nhead++
 			s.checkSearch()
+			if s.alert {
+				s.keepAlertByte(b)
+			} else if s.nhead <= len(alertHead) {
+				s.checkAlert()
+			}
+		case s.alert:
+			s.keepAlertByte(b)
 		}
 		if s.search {
 			if err := s.searchByte(w, b); err != nil {
@@ -472,6 +499,10 @@ func (s *scanner) lineEnd(w *wire) error {
 		}
 	}
 	// The response ends here.
+	if s.alert {
+		w.addAlert(s.alertText)
+		s.alert, s.alertText = false, s.alertText[:0]
+	}
 	switch {
 	case s.nhead == 0:
 	case s.head[0] == '*':
