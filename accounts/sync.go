@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/posta-mail/posta/sanitize"
 	"strings"
 	"sync"
 	"time"
@@ -75,6 +76,10 @@ type SyncReport struct {
 	// Unchanged counts the folders skipped because their state on the
 	// server had not changed since their last sync.
 	Unchanged int
+	// Alerts is what the server said to the user during the sync,
+	// outside any answer ("the mailbox is 95% full", "this server moves
+	// on Monday"), sanitized for a terminal; RFC 3501 says to show it.
+	Alerts []string
 	// Conflicts describes the queued actions the server refused (message
 	// or folder gone); they were dropped and their local effect undone.
 	Conflicts []string
@@ -236,6 +241,7 @@ func (a *Account) fetch(ctx context.Context, opts *SyncOptions, rep *SyncReport)
 	}
 	return a.bg.do(func(f protocols.Fetcher) error {
 		err := a.fetchIMAP(ctx, f, opts, rep)
+		rep.Alerts = append(rep.Alerts, serverAlerts(a.bg.opt.alerter)...)
 		if r := a.bg.opt.release; r != nil {
 			// The next resync lists STATUS of every folder: none may be
 			// selected then, or a server answers it from a stale view.
@@ -598,4 +604,19 @@ type BusyError struct {
 
 func (e *BusyError) Error() string {
 	return fmt.Sprintf("%s: another posta process (pid %d) is syncing this account; skipped", e.Account, e.PID)
+}
+
+// serverAlerts takes what al's server said to the user, each on one
+// line, sanitized for a terminal; nothing when al is nil.
+func serverAlerts(al protocols.Alerter) []string {
+	if al == nil {
+		return nil
+	}
+	var out []string
+	for _, text := range al.Alerts() {
+		if line := sanitize.Line(text); line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
 }

@@ -103,6 +103,9 @@ failed.`,
 					}
 				}})
 				progress.end()
+				for _, text := range rep.Alerts { // sanitized
+					fmt.Fprintf(g.stderr, "%s: the server says: %s\n", name, text)
+				}
 				var (
 					copyErr *accounts.SentCopyError
 					partial *accounts.PartialError

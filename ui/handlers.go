@@ -70,8 +70,29 @@ func (m Model) handleSyncDone(msg syncDoneMsg) (Model, tea.Cmd) {
 	case m.status == "" || !m.isError:
 		m.setInfo(fmt.Sprintf("%s: up to date", msg.report.Account))
 	}
+	m.showAlerts(msg.report.Account, msg.report.Alerts, msg.err == nil)
 	m.refresh()
 	return m, tea.Batch(notify, next)
+}
+
+// showAlerts logs what the account's server said to the user during a
+// sync (sanitized by accounts) and, when show, puts it in the status
+// line, marked as an error is: RFC 3501 wants a server's ALERT to catch
+// the user's attention.
+func (m *Model) showAlerts(account string, alerts []string, show bool) {
+	if len(alerts) == 0 {
+		return
+	}
+	if m.opts.Log != nil {
+		for _, text := range alerts {
+			m.opts.Log.Warn("reader: server alert", "account", account, "text", text)
+		}
+	}
+	if !show {
+		return // the sync's error stays in the status line
+	}
+	m.status = fmt.Sprintf("%s: the server says: %s", account, strings.Join(alerts, " · "))
+	m.isError = true
 }
 
 // handleSyncEvent shows a running sync's work as it is stored: the
