@@ -74,25 +74,12 @@ func TestScannerKeepsAtMostMaxAlerts(t *testing.T) {
 func TestSyncHandsUpServerAlerts(t *testing.T) {
 	greeting := "* OK [ALERT] This server moves to imap.example.org on Monday\r\n"
 	ep := hostileServer(t, greeting, func(s *hostileSession) {
-		for {
-			tag, name, _, ok := s.next()
-			if !ok {
-				return
-			}
-			switch name {
-			case "CAPABILITY":
-				s.send("* CAPABILITY IMAP4rev1\r\n%s OK done\r\n", tag)
-			case "LOGIN":
-				s.send("%s OK logged in\r\n", tag)
-			case "SELECT", "EXAMINE":
-				s.send("* 0 EXISTS\r\n* NO [OVERQUOTA] Mailbox is 95%% full\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 1] ok\r\n%s OK [READ-ONLY] done\r\n", tag)
-			case "LOGOUT":
-				s.send("* BYE bye\r\n%s OK done\r\n", tag)
-				return
-			default:
-				s.send("%s OK done\r\n", tag)
-			}
+		tag, ok := s.serve("EXAMINE")
+		if !ok {
+			return
 		}
+		s.send("* 0 EXISTS\r\n* NO [OVERQUOTA] Mailbox is 95%% full\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 1] ok\r\n%s OK [READ-ONLY] done\r\n", tag)
+		s.serve("")
 	})
 	f := New(Options{Endpoint: ep})
 	defer f.Close()
