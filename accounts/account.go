@@ -20,6 +20,8 @@ import (
 // background syncs run on one lane, what the user waits for on the other
 // (lanes.go), sending under a lock of its own; cache reads take no lock.
 type Account struct {
+	// alerts is what the servers said to the user, for the next sync.
+	alerts serverAlerts
 	cfg    AccountConfig
 	cache  *cache.Cache
 	caps   protocols.Caps // what the fetcher can do, read once
@@ -90,7 +92,8 @@ func newAccount(cfg AccountConfig, c *cache.Cache) (*Account, error) {
 	switch cfg.Fetch.Kind {
 	case "imap":
 		mk = func() protocols.Fetcher {
-			return imap.New(imap.Options{Endpoint: in, SubscribedOnly: cfg.Fetch.SubscribedOnly, RawFieldsOnly: true})
+			return imap.New(imap.Options{Endpoint: in, SubscribedOnly: cfg.Fetch.SubscribedOnly, RawFieldsOnly: true,
+				OnAlert: a.alerts.add})
 		}
 	case "pop3":
 		leave := cfg.Fetch.LeaveOnServer == nil || *cfg.Fetch.LeaveOnServer

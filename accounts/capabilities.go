@@ -14,7 +14,6 @@ type fetcherCaps struct {
 	conn     protocols.Connector    // connect ahead of need
 	release  protocols.Releaser     // let go of server state between syncs
 	reporter protocols.CapsReporter // what the server announced at login
-	alerter  protocols.Alerter      // what the server says to the user
 }
 
 // resolveCaps finds which optional capabilities f has.
@@ -27,6 +26,5 @@ func resolveCaps(f protocols.Fetcher) fetcherCaps {
 	c.conn, _ = f.(protocols.Connector)
 	c.release, _ = f.(protocols.Releaser)
 	c.reporter, _ = f.(protocols.CapsReporter)
-	c.alerter, _ = f.(protocols.Alerter)
 	return c
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/posta-mail/posta/sanitize"
 	"strings"
 	"sync"
 	"time"
@@ -241,7 +240,7 @@ func (a *Account) fetch(ctx context.Context, opts *SyncOptions, rep *SyncReport)
 	}
 	return a.bg.do(func(f protocols.Fetcher) error {
 		err := a.fetchIMAP(ctx, f, opts, rep)
-		rep.Alerts = append(rep.Alerts, serverAlerts(a.bg.opt.alerter)...)
+		rep.Alerts = append(rep.Alerts, a.alerts.take()...)
 		if r := a.bg.opt.release; r != nil {
 			// The next resync lists STATUS of every folder: none may be
 			// selected then, or a server answers it from a stale view.
@@ -604,19 +603,4 @@ type BusyError struct {
 
 func (e *BusyError) Error() string {
 	return fmt.Sprintf("%s: another posta process (pid %d) is syncing this account; skipped", e.Account, e.PID)
-}
-
-// serverAlerts takes what al's server said to the user, each on one
-// line, sanitized for a terminal; nothing when al is nil.
-func serverAlerts(al protocols.Alerter) []string {
-	if al == nil {
-		return nil
-	}
-	var out []string
-	for _, text := range al.Alerts() {
-		if line := sanitize.Line(text); line != "" {
-			out = append(out, line)
-		}
-	}
-	return out
 }

@@ -55,7 +55,12 @@ func (a *Account) watch(ctx context.Context, opts WatchOptions, notify func(acco
 	}
 	// A fetcher of its own: IDLE holds its connection for as long as it
 	// runs and must not wait behind syncs.
-	f := imap.New(imap.Options{Endpoint: a.in})
+	// What the server says to the user while it waits (a shutdown
+	// notice) is kept for the next sync, which it starts.
+	f := imap.New(imap.Options{Endpoint: a.in, OnAlert: func(text string) {
+		a.alerts.add(text)
+		notify(name, "")
+	}})
 	defer f.Close()
 	var idler protocols.Idler = f
 	backoff := time.Second

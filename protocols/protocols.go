@@ -142,14 +142,6 @@ type StatelessLister interface {
 	FoldersWithoutState(ctx context.Context) ([]mail.Folder, error)
 }
 
-// Alerter is a Fetcher whose server may say things to the user outside
-// any answer (IMAP: untagged OK [ALERT] and NO responses, which RFC 3501
-// says must be shown). Alerts returns those said since the last call,
-// oldest first, as the server wrote them (bounded, not sanitized).
-type Alerter interface {
-	Alerts() []string
-}
-
 // Fetcher brings mail from a server.
 type Fetcher interface {
 	// Caps reports what the fetcher can do.

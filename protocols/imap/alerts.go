@@ -1,18 +1,15 @@
 package imap
 
-import (
-	"bytes"
-
-	"github.com/posta-mail/posta/protocols"
-)
+import "bytes"
 
 // A server tells the user things in untagged responses that belong to no
 // command: "* OK [ALERT] text", which RFC 3501 (7.1) says must be shown
 // to the user so as to catch their attention, and "* NO text", a warning
 // (a mailbox near its quota). go-imap reads both and drops their text,
 // so the wire's scanner keeps it as the line goes by: up to
-// maxAlertBytes of each, up to maxAlerts not yet taken. The text is the
-// server's, raw: whoever shows it passes it through sanitize.
+// maxAlertBytes of each, up to maxAlerts not yet taken by Alerts (or
+// hands each to Options.OnAlert). The text is the server's, raw: whoever
+// shows it passes it through sanitize.
 
 const (
 	// maxAlertBytes bounds the text kept of one alert.
@@ -58,9 +55,14 @@ func (s *scanner) keepAlertByte(b byte) {
 }
 
 // addAlert keeps the text of an alert line that ended (its line break
-// and surrounding blanks cut off), unless maxAlerts wait already.
+// and surrounding blanks cut off), unless maxAlerts wait already, or
+// hands it to onAlert.
 func (w *wire) addAlert(text []byte) {
 	text = bytes.TrimSpace(text)
+	if w.onAlert != nil {
+		w.onAlert(string(text))
+		return
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if len(w.alerts) < maxAlerts {
@@ -77,13 +79,11 @@ func (w *wire) takeAlerts() []string {
 	return a
 }
 
-var _ protocols.Alerter = (*Fetcher)(nil)
-
 // Alerts returns what the server said to the user since the last call,
 // oldest first: the text of each untagged OK [ALERT] (after the code)
 // and of each untagged NO, raw and cut at maxAlertBytes. A server's
 // alert in answer to a command (tagged) comes as that command's error
-// instead.
+// instead. With Options.OnAlert set, it has nothing to return.
 func (f *Fetcher) Alerts() []string {
 	if f.wire == nil {
 		return nil

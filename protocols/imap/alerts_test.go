@@ -6,6 +6,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -70,7 +71,8 @@ func TestScannerKeepsAtMostMaxAlerts(t *testing.T) {
 }
 
 // TestSyncHandsUpServerAlerts: what a server says to the user in the
-// greeting and during a sync reaches Alerts.
+// greeting and during a sync reaches Alerts, or Options.OnAlert when set
+// (and then not Alerts).
 func TestSyncHandsUpServerAlerts(t *testing.T) {
 	greeting := "* OK [ALERT] This server moves to imap.example.org on Monday\r\n"
 	ep := hostileServer(t, greeting, func(s *hostileSession) {
@@ -81,18 +83,40 @@ func TestSyncHandsUpServerAlerts(t *testing.T) {
 		s.send("* 0 EXISTS\r\n* NO [OVERQUOTA] Mailbox is 95%% full\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 1] ok\r\n%s OK [READ-ONLY] done\r\n", tag)
 		s.serve("")
 	})
-	f := New(Options{Endpoint: ep})
-	defer f.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if _, err := f.Sync(ctx, protocols.SyncRequest{Folder: "INBOX"}); err != nil {
-		t.Fatal(err)
-	}
 	want := []string{"This server moves to imap.example.org on Monday", "[OVERQUOTA] Mailbox is 95% full"}
-	if got := f.Alerts(); !slices.Equal(got, want) {
-		t.Errorf("Alerts() = %q, want %q", got, want)
-	}
-	if got := f.Alerts(); got != nil {
-		t.Errorf("Alerts() again = %q, want nothing", got)
+	for _, callback := range []bool{false, true} {
+		var (
+			mu     sync.Mutex
+			handed []string
+		)
+		opts := Options{Endpoint: ep}
+		if callback {
+			opts.OnAlert = func(text string) {
+				mu.Lock()
+				defer mu.Unlock()
+				handed = append(handed, text)
+			}
+		}
+		f := New(opts)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := f.Sync(ctx, protocols.SyncRequest{Folder: "INBOX"})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := f.Alerts()
+		f.Close()
+		mu.Lock()
+		got := handed
+		mu.Unlock()
+		if !callback {
+			got = kept
+		}
+		if !slices.Equal(got, want) || (callback && kept != nil) {
+			t.Errorf("OnAlert set %v: alerts %q (Alerts() %q), want %q", callback, got, kept, want)
+		}
+		if !callback && f.Alerts() != nil {
+			t.Errorf("Alerts() twice returned alerts the second time")
+		}
 	}
 }

@@ -120,6 +120,7 @@ func open(ctx context.Context, raw net.Conn, opts Options, handler *imapclient.U
 		conn = ep.Traced("imap", raw)
 	}
 	w := newWire(conn, ep.Addr(), timeout, busy)
+	w.onAlert = opts.OnAlert
 	if opts.maxUntagged > 0 {
 		w.maxUntagged = opts.maxUntagged
 	}

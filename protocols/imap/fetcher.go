@@ -53,6 +53,10 @@ type Options struct {
 	// Date field undecoded (Date is the INTERNALDATE), which saves it a
 	// decoding of every header.
 	RawFieldsOnly bool
+	// OnAlert, if set, is handed the text of each alert the server
+	// sends (alerts.go), raw, instead of Alerts keeping it. It is called
+	// on the connection's reading goroutine and must not block.
+	OnAlert func(text string)
 
 	// maxUntagged, if not zero, replaces the limit of that name (tests).
 	maxUntagged int

@@ -139,6 +139,8 @@ type wire struct {
 	mu     sync.Mutex
 	failed error
 	alerts []string // alerts.go
+	// onAlert, if set, takes the alerts instead (Options.OnAlert).
+	onAlert func(string)
 	// hasFailed is set once failed is, for a read to check without the
 	// lock.
 	hasFailed atomic.Bool

@@ -1,0 +1,43 @@
+package accounts
+
+import (
+	"sync"
+
+	"github.com/posta-mail/posta/sanitize"
+)
+
+// serverAlerts keeps what an account's servers said to the user outside
+// any answer (IMAP ALERTs and warnings, from every connection: the two
+// lanes and Watch's), until a sync reports them (SyncReport.Alerts).
+type serverAlerts struct {
+	mu   sync.Mutex
+	list []string
+}
+
+// maxKeptAlerts bounds the alerts waiting for a sync; later ones are
+// dropped until one takes them.
+const maxKeptAlerts = 8
+
+// add keeps text, on one line and sanitized for a terminal. It is called
+// on a connection's reading goroutine, and only takes a lock no one
+// holds for long.
+func (s *serverAlerts) add(text string) {
+	line := sanitize.Line(text)
+	if line == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.list) < maxKeptAlerts {
+		s.list = append(s.list, line)
+	}
+}
+
+// take returns the alerts kept, oldest first, and forgets them.
+func (s *serverAlerts) take() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.list
+	s.list = nil
+	return l
+}

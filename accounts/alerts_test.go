@@ -1,0 +1,117 @@
+package accounts
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/posta-mail/posta/cache"
+	"github.com/posta-mail/posta/message"
+)
+
+// TestAlertDuringIdleStartsASync: a server that says something to the
+// user while Watch waits in IDLE ("going down in 5 minutes") makes Watch
+// ask for a sync, and that sync's report carries the text, sanitized.
+func TestAlertDuringIdleStartsASync(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go scriptedIdleServer(c)
+		}
+	}()
+	dir := t.TempDir()
+	cfg := &Config{DefaultAccount: "work", Accounts: []AccountConfig{{
+		Name: "work", Address: "a@example.org",
+		Fetch: FetchConfig{Kind: "imap", ServerConfig: ServerConfig{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port,
+			Security: "none", AllowPlainAuth: true, Username: "a", Password: "pw"}},
+		SMTP: ServerConfig{Host: "127.0.0.1", Port: 1, Security: "none", AllowPlainAuth: true, Username: "a", Password: "pw"},
+	}}}
+	c, err := cache.Open(cache.Options{Dir: filepath.Join(dir, "cache"), DataDir: filepath.Join(dir, "data"), ParseHeader: message.ParseHeader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := Open(cfg, c)
+	if err != nil {
+		c.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { set.Close(); c.Close() })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	got := make(chan string, 16)
+	go set.Watch(ctx, WatchOptions{Poll: time.Hour}, func(a, folder string) { got <- a + "/" + folder })
+	select {
+	case n := <-got:
+		if n != "work/" {
+			t.Fatalf("notified %q, want work/ (a sync of the account)", n)
+		}
+	case <-ctx.Done():
+		t.Fatal("no notification within 10 s of the alert")
+	}
+	a, err := set.Get("work")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := a.SyncWith(ctx, SyncOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Server going down in 5 minutes ␛[2J"}
+	if !slices.Equal(rep.Alerts, want) {
+		t.Errorf("SyncReport.Alerts = %q, want %q", rep.Alerts, want)
+	}
+}
+
+// scriptedIdleServer answers as an IMAP server with an empty INBOX, and
+// in IDLE sends an ALERT (with a screen clear in it).
+func scriptedIdleServer(c net.Conn) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	r := bufio.NewReader(c)
+	fmt.Fprint(c, "* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n")
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		tag, verb := f[0], strings.ToUpper(f[1])
+		switch verb {
+		case "CAPABILITY":
+			fmt.Fprintf(c, "* CAPABILITY IMAP4rev1 IDLE\r\n%s OK done\r\n", tag)
+		case "LIST":
+			fmt.Fprintf(c, "* LIST () \"/\" INBOX\r\n%s OK done\r\n", tag)
+		case "SELECT", "EXAMINE":
+			fmt.Fprintf(c, "* 0 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 1] ok\r\n%s OK done\r\n", tag)
+		case "IDLE":
+			fmt.Fprint(c, "+ idling\r\n* OK [ALERT] Server going down in 5 minutes \x1b[2J\r\n")
+			if _, err := r.ReadString('\n'); err != nil { // DONE
+				return
+			}
+			fmt.Fprintf(c, "%s OK idle done\r\n", tag)
+		case "LOGOUT":
+			fmt.Fprintf(c, "* BYE bye\r\n%s OK done\r\n", tag)
+			return
+		default:
+			fmt.Fprintf(c, "%s OK done\r\n", tag)
+		}
+	}
+}
