@@ -93,7 +93,7 @@ func newAccount(cfg AccountConfig, c *cache.Cache) (*Account, error) {
 	case "imap":
 		mk = func() protocols.Fetcher {
 			return imap.New(imap.Options{Endpoint: in, SubscribedOnly: cfg.Fetch.SubscribedOnly, RawFieldsOnly: true,
-				OnAlert: a.alerts.add})
+				OnAlert: a.alerts.keep})
 		}
 	case "pop3":
 		leave := cfg.Fetch.LeaveOnServer == nil || *cfg.Fetch.LeaveOnServer

@@ -19,6 +19,62 @@ import (
 // user while Watch waits in IDLE ("going down in 5 minutes") makes Watch
 // ask for a sync, and that sync's report carries the text, sanitized.
 func TestAlertDuringIdleStartsASync(t *testing.T) {
+	set, got := watchScriptedServer(t, "* OK [ALERT] Server going down in 5 minutes \x1b[2J\r\n")
+	select {
+	case n := <-got:
+		if n != "work/" {
+			t.Fatalf("notified %q, want work/ (a sync of the account)", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no notification within 10 s of the alert")
+	}
+	want := []string{"Server going down in 5 minutes ␛[2J"}
+	if alerts := syncAlerts(t, set); !slices.Equal(alerts, want) {
+		t.Errorf("SyncReport.Alerts = %q, want %q", alerts, want)
+	}
+}
+
+// TestAlertFloodDuringIdleIsBounded: a server that keeps warning in IDLE
+// gets no more syncs asked for than the alerts kept for one.
+func TestAlertFloodDuringIdleIsBounded(t *testing.T) {
+	_, got := watchScriptedServer(t, strings.Repeat("* NO again\r\n", 5000))
+	n := 0
+	for timeout := time.After(2 * time.Second); ; {
+		select {
+		case <-got:
+			n++
+			continue
+		case <-timeout:
+		}
+		break
+	}
+	if n == 0 || n > maxKeptAlerts {
+		t.Errorf("%d syncs asked for, want 1 to %d", n, maxKeptAlerts)
+	}
+}
+
+// syncAlerts syncs the work account of set and returns its report's
+// alerts.
+func syncAlerts(t *testing.T, set *Set) []string {
+	t.Helper()
+	a, err := set.Get("work")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rep, err := a.SyncWith(ctx, SyncOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep.Alerts
+}
+
+// watchScriptedServer runs Watch over an account of a scripted server
+// that sends idle once IDLE starts, and returns the accounts and the
+// notifications ("account/folder").
+func watchScriptedServer(t *testing.T, idle string) (*Set, chan string) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +86,7 @@ func TestAlertDuringIdleStartsASync(t *testing.T) {
 			if err != nil {
 				return
 			}
-			go scriptedIdleServer(c)
+			go scriptedIdleServer(c, idle)
 		}
 	}()
 	dir := t.TempDir()
@@ -51,35 +107,16 @@ func TestAlertDuringIdleStartsASync(t *testing.T) {
 	}
 	t.Cleanup(func() { set.Close(); c.Close() })
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	got := make(chan string, 16)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	got := make(chan string, 10000)
 	go set.Watch(ctx, WatchOptions{Poll: time.Hour}, func(a, folder string) { got <- a + "/" + folder })
-	select {
-	case n := <-got:
-		if n != "work/" {
-			t.Fatalf("notified %q, want work/ (a sync of the account)", n)
-		}
-	case <-ctx.Done():
-		t.Fatal("no notification within 10 s of the alert")
-	}
-	a, err := set.Get("work")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := a.SyncWith(ctx, SyncOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"Server going down in 5 minutes ␛[2J"}
-	if !slices.Equal(rep.Alerts, want) {
-		t.Errorf("SyncReport.Alerts = %q, want %q", rep.Alerts, want)
-	}
+	return set, got
 }
 
 // scriptedIdleServer answers as an IMAP server with an empty INBOX, and
-// in IDLE sends an ALERT (with a screen clear in it).
-func scriptedIdleServer(c net.Conn) {
+// in IDLE sends idle.
+func scriptedIdleServer(c net.Conn, idle string) {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(20 * time.Second))
 	r := bufio.NewReader(c)
@@ -102,7 +139,7 @@ func scriptedIdleServer(c net.Conn) {
 		case "SELECT", "EXAMINE":
 			fmt.Fprintf(c, "* 0 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 1] ok\r\n%s OK done\r\n", tag)
 		case "IDLE":
-			fmt.Fprint(c, "+ idling\r\n* OK [ALERT] Server going down in 5 minutes \x1b[2J\r\n")
+			fmt.Fprint(c, "+ idling\r\n"+idle)
 			if _, err := r.ReadString('\n'); err != nil { // DONE
 				return
 			}

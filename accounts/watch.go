@@ -56,10 +56,13 @@ func (a *Account) watch(ctx context.Context, opts WatchOptions, notify func(acco
 	// A fetcher of its own: IDLE holds its connection for as long as it
 	// runs and must not wait behind syncs.
 	// What the server says to the user while it waits (a shutdown
-	// notice) is kept for the next sync, which it starts.
+	// notice) is kept for the next sync, which it starts. A server that
+	// keeps talking starts no more syncs than take what it said
+	// (serverAlerts keeps at most maxKeptAlerts).
 	f := imap.New(imap.Options{Endpoint: a.in, OnAlert: func(text string) {
-		a.alerts.add(text)
-		notify(name, "")
+		if a.alerts.add(text) {
+			notify(name, "")
+		}
 	}})
 	defer f.Close()
 	var idler protocols.Idler = f
