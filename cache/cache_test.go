@@ -224,4 +224,16 @@ func checkCounts(t *testing.T, c *Cache) {
 			t.Errorf("counters of %s/%s = %d/%d, real %d/%d", account, folder, keptTotal, keptUnread, total, unread)
 		}
 	}
+	// Count answers from the counters: it must agree with the rows for
+	// every kind of query it takes.
+	for _, q := range []Query{{}, {Account: "a"}, {Folder: "INBOX"}, {Account: "a", Folder: "INBOX"}, {Account: "a", Folder: "Archive"}, {Account: "nobody"}} {
+		where, args := q.where()
+		var want int
+		if err := c.db.QueryRow(`SELECT COUNT(*) FROM messages`+where, args...).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := c.Count(q); err != nil || got != want {
+			t.Errorf("Count(%+v) = %d, %v; the rows say %d", q, got, err, want)
+		}
+	}
 }
