@@ -32,8 +32,8 @@ func methodNotes(rep *report) []string {
 		"Peak RSS: a child process (this binary re-executed with -rss-child) opens the synced cache in the reader and presses ctrl+d until past the oldest message " +
 			"(for at most 30 s, then G jumps to the end), rendering each frame, and checks the last frame shows the oldest message; VmHWM from /proc/self/status (Linux only) includes the Go runtime.",
 		"Page down: the mean time of one ctrl+d and its frame while the memory child pages (it pages for at most 30 s, then presses G). " +
-			"Every key press re-counts the folder (`SELECT COUNT(*)`, O(n); ~90% of a page-down in a profile of `BenchmarkIndexScreen100k`) " +
-			"and reads the page with LIMIT/OFFSET (O(offset)); a count kept from the folder counters and keyset paging would make it constant.",
+			"Every key press reads the folder's count from the folder counters (constant) " +
+			"and the page with LIMIT/OFFSET (O(offset)); keyset paging would make the page constant too.",
 		"Search: cache.Search with the TUI's result bound (5000) over the synced folder, after the deferred-indexing row has indexed it (the first search after a sync whose indexing nothing did yet pays that row's time first). Header sync does not fetch bodies, so only subjects and addresses are indexed.",
 		"POP3: `posta sync --account home` as for IMAP (the note gives `accounts.Account.Sync` in this process) into fresh folders, leaving mail on the server (the default): STAT, LIST and UIDL, RETRs pipelined 32 ahead; " +
 			"each message is read into memory (up to 256 KiB; a bigger one is streamed to disk) while another goroutine parses its header (not its body text, which the full-text catch-up reads from the file later: issue 15) and writes it into an unnamed file (O_TMPFILE; a named file in the Maildir's tmp/ where the file system has none), one at a time; " +
