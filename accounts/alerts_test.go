@@ -152,3 +152,22 @@ func scriptedIdleServer(c net.Conn, idle string) {
 		}
 	}
 }
+
+// TestServerAlertsKeepsAtMostMax: a server that keeps warning fills
+// maxKeptAlerts and no more until a sync takes them; what is kept is on
+// one line and sanitized.
+func TestServerAlertsKeepsAtMostMax(t *testing.T) {
+	var s serverAlerts
+	for i := range 3 * maxKeptAlerts {
+		if kept := s.add("again"); kept != (i < maxKeptAlerts) {
+			t.Fatalf("add #%d kept = %v", i+1, kept)
+		}
+	}
+	if got := len(s.take()); got != maxKeptAlerts {
+		t.Errorf("kept %d alerts, want %d", got, maxKeptAlerts)
+	}
+	s.add("later\x1b[2J")
+	if got := s.take(); !slices.Equal(got, []string{"later␛[2J"}) {
+		t.Errorf("after taking them: %q", got)
+	}
+}

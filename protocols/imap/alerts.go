@@ -6,23 +6,30 @@ import "bytes"
 // command: "* OK [ALERT] text", which RFC 3501 (7.1) says must be shown
 // to the user so as to catch their attention, and "* NO text", a warning
 // (a mailbox near its quota). go-imap reads both and drops their text,
-// so the wire's scanner keeps it as the line goes by: up to
-// maxAlertBytes of each, up to maxAlerts not yet taken by Alerts (or
-// hands each to Options.OnAlert). The text is the server's, raw: whoever
-// shows it passes it through sanitize.
+// so the wire's scanner keeps it as the line goes by, up to
+// maxAlertBytes of each, and hands it to Options.OnAlert when the line
+// ends. The text is the server's, raw: whoever shows it passes it
+// through sanitize. A server's alert in answer to a command (tagged)
+// comes as that command's error instead.
 
-const (
-	// maxAlertBytes bounds the text kept of one alert.
-	maxAlertBytes = 300
-	// maxAlerts bounds the alerts kept until Alerts takes them; later
-	// ones are dropped.
-	maxAlerts = 8
-)
+// maxAlertBytes bounds the text kept of one alert.
+const maxAlertBytes = 300
 
 var (
 	alertHead   = []byte("* OK [ALERT]")
 	warningHead = []byte("* NO ")
 )
+
+// headGrew follows the bytes added just now to the line's start (head):
+// an alert's text takes them, and a line whose start may still turn out
+// to be an alert's is looked at again.
+func (s *scanner) headGrew(added []byte) {
+	if s.alert {
+		s.keepAlert(added)
+	} else if s.nhead-len(added) < len(alertHead) {
+		s.checkAlert()
+	}
+}
 
 // checkAlert starts keeping the line's text when its start, in head,
 // shows an alert or a warning.
@@ -48,45 +55,10 @@ func (s *scanner) keepAlert(p []byte) {
 	}
 }
 
-func (s *scanner) keepAlertByte(b byte) {
-	if len(s.alertText) < maxAlertBytes {
-		s.alertText = append(s.alertText, b)
-	}
-}
-
-// addAlert keeps the text of an alert line that ended (its line break
-// and surrounding blanks cut off), unless maxAlerts wait already, or
-// hands it to onAlert.
-func (w *wire) addAlert(text []byte) {
-	text = bytes.TrimSpace(text)
+// alertEnded hands the text of an alert line that ended, its line break
+// and surrounding blanks cut off, to onAlert (none: it is dropped).
+func (w *wire) alertEnded(text []byte) {
 	if w.onAlert != nil {
-		w.onAlert(string(text))
-		return
+		w.onAlert(string(bytes.TrimSpace(text)))
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if len(w.alerts) < maxAlerts {
-		w.alerts = append(w.alerts, string(text))
-	}
-}
-
-// takeAlerts returns the alerts kept and forgets them.
-func (w *wire) takeAlerts() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	a := w.alerts
-	w.alerts = nil
-	return a
-}
-
-// Alerts returns what the server said to the user since the last call,
-// oldest first: the text of each untagged OK [ALERT] (after the code)
-// and of each untagged NO, raw and cut at maxAlertBytes. A server's
-// alert in answer to a command (tagged) comes as that command's error
-// instead. With Options.OnAlert set, it has nothing to return.
-func (f *Fetcher) Alerts() []string {
-	if f.wire == nil {
-		return nil
-	}
-	return f.wire.takeAlerts()
 }

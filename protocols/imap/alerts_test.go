@@ -1,19 +1,19 @@
 package imap
 
 import (
-	"github.com/posta-mail/posta/protocols"
-
 	"context"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/posta-mail/posta/protocols"
 )
 
 // TestScannerKeepsAlerts: the text of untagged OK [ALERT] and NO lines is
-// kept, raw and bounded, however the bytes are cut into reads; other
-// lines, tagged answers and literals are not.
+// handed to onAlert, raw and bounded, however the bytes are cut into
+// reads; other lines, tagged answers and literals are not.
 func TestScannerKeepsAlerts(t *testing.T) {
 	long := strings.Repeat("full ", 200)
 	in := "* OK [CAPABILITY IMAP4rev1] ready\r\n" +
@@ -31,7 +31,8 @@ func TestScannerKeepsAlerts(t *testing.T) {
 		"",
 	}
 	for _, step := range []int{1, 3, 7, 64, len(in)} {
-		w := &wire{addr: "server", maxUntagged: 50}
+		var got []string
+		w := &wire{addr: "server", maxUntagged: 50, onAlert: func(text string) { got = append(got, text) }}
 		var s scanner
 		for p := []byte(in); len(p) > 0; {
 			n := min(step, len(p))
@@ -40,39 +41,14 @@ func TestScannerKeepsAlerts(t *testing.T) {
 			}
 			p = p[n:]
 		}
-		if got := w.takeAlerts(); !slices.Equal(got, want) {
+		if !slices.Equal(got, want) {
 			t.Errorf("reads of %d: alerts %q\nwant %q", step, got, want)
 		}
-		if got := w.takeAlerts(); got != nil {
-			t.Errorf("reads of %d: taken twice: %q", step, got)
-		}
-	}
-}
-
-// TestScannerKeepsAtMostMaxAlerts: a server that keeps warning fills
-// maxAlerts and no more until they are taken.
-func TestScannerKeepsAtMostMaxAlerts(t *testing.T) {
-	w := &wire{addr: "server", maxUntagged: 1000}
-	var s scanner
-	for range 3 * maxAlerts {
-		if err := s.feed(w, []byte("* NO again\r\n")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got := len(w.takeAlerts()); got != maxAlerts {
-		t.Errorf("kept %d alerts, want %d", got, maxAlerts)
-	}
-	if err := s.feed(w, []byte("* NO later\r\n")); err != nil {
-		t.Fatal(err)
-	}
-	if got := w.takeAlerts(); !slices.Equal(got, []string{"later"}) {
-		t.Errorf("after taking them: %q", got)
 	}
 }
 
 // TestSyncHandsUpServerAlerts: what a server says to the user in the
-// greeting and during a sync reaches Alerts, or Options.OnAlert when set
-// (and then not Alerts).
+// greeting and during a sync reaches Options.OnAlert.
 func TestSyncHandsUpServerAlerts(t *testing.T) {
 	greeting := "* OK [ALERT] This server moves to imap.example.org on Monday\r\n"
 	ep := hostileServer(t, greeting, func(s *hostileSession) {
@@ -83,40 +59,25 @@ func TestSyncHandsUpServerAlerts(t *testing.T) {
 		s.send("* 0 EXISTS\r\n* NO [OVERQUOTA] Mailbox is 95%% full\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 1] ok\r\n%s OK [READ-ONLY] done\r\n", tag)
 		s.serve("")
 	})
-	want := []string{"This server moves to imap.example.org on Monday", "[OVERQUOTA] Mailbox is 95% full"}
-	for _, callback := range []bool{false, true} {
-		var (
-			mu     sync.Mutex
-			handed []string
-		)
-		opts := Options{Endpoint: ep}
-		if callback {
-			opts.OnAlert = func(text string) {
-				mu.Lock()
-				defer mu.Unlock()
-				handed = append(handed, text)
-			}
-		}
-		f := New(opts)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, err := f.Sync(ctx, protocols.SyncRequest{Folder: "INBOX"})
-		cancel()
-		if err != nil {
-			t.Fatal(err)
-		}
-		kept := f.Alerts()
-		f.Close()
+	var (
+		mu     sync.Mutex
+		handed []string
+	)
+	f := New(Options{Endpoint: ep, OnAlert: func(text string) {
 		mu.Lock()
-		got := handed
-		mu.Unlock()
-		if !callback {
-			got = kept
-		}
-		if !slices.Equal(got, want) || (callback && kept != nil) {
-			t.Errorf("OnAlert set %v: alerts %q (Alerts() %q), want %q", callback, got, kept, want)
-		}
-		if !callback && f.Alerts() != nil {
-			t.Errorf("Alerts() twice returned alerts the second time")
-		}
+		defer mu.Unlock()
+		handed = append(handed, text)
+	}})
+	defer f.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := f.Sync(ctx, protocols.SyncRequest{Folder: "INBOX"}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"This server moves to imap.example.org on Monday", "[OVERQUOTA] Mailbox is 95% full"}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(handed, want) {
+		t.Errorf("OnAlert got %q, want %q", handed, want)
 	}
 }

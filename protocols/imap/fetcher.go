@@ -54,8 +54,9 @@ type Options struct {
 	// decoding of every header.
 	RawFieldsOnly bool
 	// OnAlert, if set, is handed the text of each alert the server
-	// sends (alerts.go), raw, instead of Alerts keeping it. It is called
-	// on the connection's reading goroutine and must not block.
+	// sends (alerts.go), raw and at most 300 bytes; without it they are
+	// dropped. It is called on the connection's reading goroutine and
+	// must not block.
 	OnAlert func(text string)
 
 	// maxUntagged, if not zero, replaces the limit of that name (tests).

@@ -138,8 +138,7 @@ type wire struct {
 
 	mu     sync.Mutex
 	failed error
-	alerts []string // alerts.go
-	// onAlert, if set, takes the alerts instead (Options.OnAlert).
+	// onAlert is Options.OnAlert (alerts.go).
 	onAlert func(string)
 	// hasFailed is set once failed is, for a read to check without the
 	// lock.
@@ -342,11 +341,7 @@ func (s *scanner) feed(w *wire, p []byte) error {
 				inHead = copy(s.head[s.nhead:], p[:run])
 				s.nhead += inHead
 				s.checkSearch()
-				if s.alert {
-					s.keepAlert(p[:inHead])
-				} else if s.nhead-inHead < len(alertHead) {
-					s.checkAlert()
-				}
+				s.headGrew(p[:inHead])
 			}
 			if s.alert {
 				s.keepAlert(p[inHead:run])
@@ -360,20 +355,16 @@ func (s *scanner) feed(w *wire, p []byte) error {
 			p = p[run:]
 			continue
 		}
-		b := p[0]
+		b, one := p[0], p[:1]
 		p = p[1:]
 		switch {
 		case s.nhead < len(s.head):
 			s.head[s.nhead] = b
 			s.nhead++
 			s.checkSearch()
-			if s.alert {
-				s.keepAlertByte(b)
-			} else if s.nhead <= len(alertHead) {
-				s.checkAlert()
-			}
+			s.headGrew(one)
 		case s.alert:
-			s.keepAlertByte(b)
+			s.keepAlert(one)
 		}
 		if s.search {
 			if err := s.searchByte(w, b); err != nil {
@@ -502,7 +493,7 @@ func (s *scanner) lineEnd(w *wire) error {
 	}
 	// The response ends here.
 	if s.alert {
-		w.addAlert(s.alertText)
+		w.alertEnded(s.alertText)
 		s.alert, s.alertText = false, s.alertText[:0]
 	}
 	switch {
