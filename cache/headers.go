@@ -45,14 +45,24 @@ const headerRowCols = 14
 // headerRowOftenEmpty are the values of a row (after the account and the
 // folder) that are most often empty: In-Reply-To, References, Cc and the
 // flags. PrepareHeaders binds an empty one as NULL, which
-// headerRowValues turns back into an empty text: the driver copies every text value
-// it binds into memory of its own and unbinds it after the statement, a
-// NULL costs neither.
+// headerRowValues turns back into an empty text: the driver copies every
+// text value it binds into memory of its own and unbinds it after the
+// statement, a NULL costs neither.
 var headerRowOftenEmpty = [...]int{2, 3, 7, 9}
 
 // headerRowValues are the values of a row of a headers INSERT, in the
-// order of headerColumns after the UID.
-const headerRowValues = `?, ?, coalesce(?, ''), coalesce(?, ''), ?, ?, ?, coalesce(?, ''), ?, coalesce(?, ''), ?, ?, ?, ?`
+// order of headerColumns after the UID: a parameter each, in coalesce
+// for those of headerRowOftenEmpty.
+var headerRowValues = func() string {
+	vals := make([]string, headerRowCols)
+	for i := range vals {
+		vals[i] = "?"
+	}
+	for _, k := range headerRowOftenEmpty {
+		vals[k] = "coalesce(?, '')"
+	}
+	return strings.Join(vals, ", ")
+}()
 
 // PrepareHeaders makes hs ready to store in account's index. Every header
 // needs a UID and a Folder. The rows are the callee's: hs may change

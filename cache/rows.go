@@ -185,23 +185,25 @@ func (c *Cache) foldCounts(tx *sql.Tx) error {
 	if n == 0 {
 		return nil
 	}
-	query, args := foldGrouped, []any(nil)
-	if acc[0] == acc[1] && folder[0] == folder[1] {
-		query, args = foldOne, []any{acc[0].String, folder[0].String, n, unread}
-	}
-	for _, step := range []struct {
-		query string
-		args  []any
-	}{{query, args}, {foldMark, []any{upto}}} {
-		s, err := c.stmt(step.query)
+	exec := func(query string, args ...any) error {
+		s, err := c.stmt(query)
+		if err == nil {
+			_, err = tx.Stmt(s).Exec(args...)
+		}
 		if err != nil {
 			return fmt.Errorf("count new messages: %w", err)
 		}
-		if _, err := tx.Stmt(s).Exec(step.args...); err != nil {
-			return fmt.Errorf("count new messages: %w", err)
-		}
+		return nil
 	}
-	return nil
+	if acc[0] == acc[1] && folder[0] == folder[1] {
+		err = exec(foldOne, acc[0].String, folder[0].String, n, unread)
+	} else {
+		err = exec(foldGrouped)
+	}
+	if err != nil {
+		return err
+	}
+	return exec(foldMark, upto)
 }
 
 // The statements of foldCounts: foldScan reads the rows above the mark
@@ -212,11 +214,10 @@ const (
 	foldScan = `SELECT count(*), coalesce(sum(seen = 0), 0), coalesce(max(id), 0),
 		min(account), max(account), min(folder), max(folder)
 		FROM messages NOT INDEXED WHERE id > (SELECT counted_upto FROM count_state)`
-	foldOne = `INSERT INTO folder_counts (account, folder, total, unread) VALUES (?, ?, ?, ?)
-		ON CONFLICT (account, folder) DO UPDATE SET total = total + excluded.total, unread = unread + excluded.unread`
+	foldOne     = `INSERT INTO folder_counts (account, folder, total, unread) VALUES (?, ?, ?, ?)` + foldAdd
 	foldGrouped = `INSERT INTO folder_counts (account, folder, total, unread)
 		SELECT account, folder, count(*), sum(seen = 0) FROM messages NOT INDEXED
-		WHERE id > (SELECT counted_upto FROM count_state) GROUP BY account, folder
-		ON CONFLICT (account, folder) DO UPDATE SET total = total + excluded.total, unread = unread + excluded.unread`
+		WHERE id > (SELECT counted_upto FROM count_state) GROUP BY account, folder` + foldAdd
+	foldAdd  = ` ON CONFLICT (account, folder) DO UPDATE SET total = total + excluded.total, unread = unread + excluded.unread`
 	foldMark = `UPDATE count_state SET counted_upto = ?1 WHERE ?1 > counted_upto`
 )
