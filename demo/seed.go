@@ -177,7 +177,8 @@ func (g Generator) writeBody(b *bytes.Buffer, r *rand.Rand, i int, small bool) {
 		b.WriteString("</p><p><a href=\"https://example.org/track?id=1\">View online</a></p></body></html>\r\n")
 		fmt.Fprintf(b, "--%s--\r\n", boundary)
 	case 4, 5: // attachment
-		a := attachments[r.IntN(len(attachments))]
+		all := attachments()
+		a := all[r.IntN(len(all))]
 		fmt.Fprintf(b, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n", boundary)
 		fmt.Fprintf(b, "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n", boundary, g.paragraphs(r, 1))
 		fmt.Fprintf(b, "--%s\r\nContent-Type: %s\r\nContent-Transfer-Encoding: base64\r\n", boundary,
@@ -186,7 +187,8 @@ func (g Generator) writeBody(b *bytes.Buffer, r *rand.Rand, i int, small bool) {
 			mime.FormatMediaType("attachment", map[string]string{"filename": a.filename}), a.b64)
 		fmt.Fprintf(b, "--%s--\r\n", boundary)
 	default: // legacy charsets
-		lb := legacyBodies[r.IntN(len(legacyBodies))]
+		all := legacyBodies()
+		lb := all[r.IntN(len(all))]
 		fmt.Fprintf(b, "Content-Type: text/plain; charset=%s\r\nContent-Transfer-Encoding: %s\r\n\r\n", lb.charset, lb.cte)
 		b.Write(lb.body)
 	}

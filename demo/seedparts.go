@@ -9,6 +9,7 @@ import (
 	"mime"
 	"mime/quotedprintable"
 	"strings"
+	"sync"
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
@@ -109,13 +110,15 @@ var sentences = []string{
 	"Best regards and see you soon!",
 }
 
-// legacyBodies are text bodies in non-UTF-8 charsets, encoded once.
+// legacyBodies are text bodies in non-UTF-8 charsets, encoded once, when
+// the first message is seeded: not in every posta process, which imports
+// this package whether it runs the demo or not.
 type legacyBody struct {
 	charset, cte string
 	body         []byte
 }
 
-var legacyBodies = func() []legacyBody {
+var legacyBodies = sync.OnceValue(func() []legacyBody {
 	mk := func(charset, text string) []byte {
 		b, err := legacyEncoder(charset).Bytes([]byte(text))
 		if err != nil {
@@ -134,15 +137,16 @@ var legacyBodies = func() []legacyBody {
 		{"iso-2022-jp", "7bit", mk("iso-2022-jp", "お疲れ様です。\r\n会議の資料を送ります。\r\nよろしくお願いします。\r\n")},
 		{"shift_jis", "8bit", mk("shift_jis", "来週の予定について確認させてください。\r\n")},
 	}
-}()
+})
 
-// attachment is a small binary or text part, base64 encoded once.
+// attachment is a small binary or text part, base64 encoded once (when
+// the first message is seeded, as legacyBodies).
 type attachment struct {
 	contentType, filename string
 	b64                   string
 }
 
-var attachments = func() []attachment {
+var attachments = sync.OnceValue(func() []attachment {
 	pdf := []byte("%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n" +
 		"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
 	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
@@ -158,7 +162,7 @@ var attachments = func() []attachment {
 		{"text/csv", "expenses.csv", wrap76(csv)},
 		{"application/pdf", "Rechnung März.pdf", wrap76(pdf)},
 	}
-}()
+})
 
 func wrap76(b []byte) string {
 	s := base64.StdEncoding.EncodeToString(b)
