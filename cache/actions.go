@@ -38,7 +38,7 @@ const placeholderPrefix = "pending:"
 
 // placeholderEnd follows every UID that begins with placeholderPrefix,
 // and no other: the prefix with its last byte one higher.
-const placeholderEnd = "pending;"
+var placeholderEnd = placeholderPrefix[:len(placeholderPrefix)-1] + string(placeholderPrefix[len(placeholderPrefix)-1]+1)
 
 // IsPlaceholderUID reports whether uid is the stand-in UID of a message
 // moved or copied locally whose server UID is not known yet.

@@ -108,24 +108,17 @@ func BenchmarkFirstSyncHeaders10k(b *testing.B) {
 			hs[i].Flags = postamail.Flags{postamail.FlagSeen}
 		}
 	}
-	benchFreshCache(b, func(c *Cache) error {
-		for i := 0; i < n; i += 500 {
-			rows, err := PrepareHeaders("bench", hs[i:i+500])
-			if err != nil {
-				return err
-			}
-			if err := c.PutNewHeaderRows(rows); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	benchPutHeadersOf(b, hs, 500, (*Cache).PutNewHeaderRows)
 }
 
 // benchPutHeaders prepares and stores the 10,000 headers per at a time
 // with put, as PutHeaders does with PutHeaderRows.
 func benchPutHeaders(b *testing.B, per int, put func(*Cache, ...*HeaderRows) error) {
-	hs := benchHeaders(10_000)
+	benchPutHeadersOf(b, benchHeaders(10_000), per, put)
+}
+
+// benchPutHeadersOf is benchPutHeaders of the headers hs.
+func benchPutHeadersOf(b *testing.B, hs []postamail.Header, per int, put func(*Cache, ...*HeaderRows) error) {
 	benchFreshCache(b, func(c *Cache) error {
 		for i := 0; i < len(hs); i += per {
 			rows, err := PrepareHeaders("bench", hs[i:min(i+per, len(hs))])

@@ -221,10 +221,11 @@ func (m *multiRow) stmt(n int) (*sql.Stmt, error) {
 	if s, ok := m.stmts[n]; ok {
 		return s, nil
 	}
-	row := "(" + m.lead + "?" + strings.Repeat(", ?", m.cols-1) + ")"
-	if m.row != "" {
-		row = "(" + m.lead + m.row + ")"
+	values := m.row
+	if values == "" {
+		values = "?" + strings.Repeat(", ?", m.cols-1)
 	}
+	row := "(" + m.lead + values + ")"
 	var b strings.Builder
 	b.WriteString(m.head)
 	for i := range n {
