@@ -5,14 +5,10 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/posta-mail/posta/cache"
-	"github.com/posta-mail/posta/message"
 )
 
 // TestAlertDuringIdleStartsASync: a server that says something to the
@@ -89,17 +85,13 @@ func watchScriptedServer(t *testing.T, idle string) (*Set, chan string) {
 			go scriptedIdleServer(c, idle)
 		}
 	}()
-	dir := t.TempDir()
 	cfg := &Config{DefaultAccount: "work", Accounts: []AccountConfig{{
 		Name: "work", Address: "a@example.org",
 		Fetch: FetchConfig{Kind: "imap", ServerConfig: ServerConfig{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port,
 			Security: "none", AllowPlainAuth: true, Username: "a", Password: "pw"}},
 		SMTP: ServerConfig{Host: "127.0.0.1", Port: 1, Security: "none", AllowPlainAuth: true, Username: "a", Password: "pw"},
 	}}}
-	c, err := cache.Open(cache.Options{Dir: filepath.Join(dir, "cache"), DataDir: filepath.Join(dir, "data"), ParseHeader: message.ParseHeader})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := openTestCache(t, t.TempDir())
 	set, err := Open(cfg, c)
 	if err != nil {
 		c.Close()

@@ -57,7 +57,7 @@ func (c *tracedConn) Close() error {
 	return c.Conn.Close()
 }
 
-// openCache opens a cache in dir, as OpenCache does.
+// openTestCache opens a cache in dir, as OpenCache does.
 func openTestCache(t *testing.T, dir string) *cache.Cache {
 	t.Helper()
 	c, err := cache.Open(cache.Options{Dir: filepath.Join(dir, "cache"), DataDir: filepath.Join(dir, "data"), ParseHeader: message.ParseHeader})

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,9 +43,7 @@ fetch = { kind = "imap", host = "127.0.0.1", port = %d, security = "none", allow
 smtp = { host = "127.0.0.1", port = 1, security = "none", allow_plaintext_auth = true, username = "a", password = "secret-pass" }
 `, port)
 	cfgPath := filepath.Join(dir, "config.toml")
-	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, cfgPath, []byte(config))
 	var out, errb bytes.Buffer
 	g := &globals{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -1,13 +1,9 @@
 package ui
 
 import (
-	"bytes"
 	"errors"
-	"log/slog"
 	"strings"
 	"testing"
-
-	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/posta-mail/posta/accounts"
 )
@@ -16,17 +12,11 @@ import (
 // during a sync shows in the status line and is logged; a sync that
 // failed shows its error and still logs what the server said.
 func TestServerAlertsShowInTheStatusLine(t *testing.T) {
-	set, _ := demoSet(t, 3)
-	var logged bytes.Buffer
-	m := New(set, Options{NoSyncOnStart: true, NoWatch: true, Log: slog.New(slog.NewTextHandler(&logged, nil))})
-	m.syncing["work"] = true
-	var model tea.Model = m
-	model, _ = model.Update(tea.WindowSizeMsg{Width: 120, Height: 20})
+	model, logged := loggedReader(t, 120, "")
 	alerts := []string{"[OVERQUOTA] Mailbox is 95% full", "This server moves on Monday"}
 	model, _ = model.Update(syncDoneMsg{report: accounts.SyncReport{Account: "work", Added: 2, Alerts: alerts}})
-	lines := strings.Split(model.View(), "\n")
 	want := "work: the server says: [OVERQUOTA] Mailbox is 95% full · This server moves on Monday"
-	if status := lines[len(lines)-1]; !strings.Contains(status, want) {
+	if status := statusLine(model); !strings.Contains(status, want) {
 		t.Errorf("status line %q, want %q", status, want)
 	}
 	if got := model.(Model).isError; !got {
@@ -36,8 +26,7 @@ func TestServerAlertsShowInTheStatusLine(t *testing.T) {
 	logged.Reset()
 	model.(Model).syncing["work"] = true
 	model, _ = model.Update(syncDoneMsg{report: accounts.SyncReport{Account: "work", Alerts: alerts[:1]}, err: errors.New("INBOX: over quota")})
-	lines = strings.Split(model.View(), "\n")
-	if status := lines[len(lines)-1]; !strings.Contains(status, "over quota") || strings.Contains(status, "the server says") {
+	if status := statusLine(model); !strings.Contains(status, "over quota") || strings.Contains(status, "the server says") {
 		t.Errorf("status line %q, want the sync's error", status)
 	}
 	if got := logged.String(); !strings.Contains(got, "server alert") || !strings.Contains(got, "Mailbox is 95% full") || !strings.Contains(got, "account=work") {

@@ -34,12 +34,8 @@ func TestScannerKeepsAlerts(t *testing.T) {
 		var got []string
 		w := &wire{addr: "server", maxUntagged: 50, onAlert: func(text string) { got = append(got, text) }}
 		var s scanner
-		for p := []byte(in); len(p) > 0; {
-			n := min(step, len(p))
-			if err := s.feed(w, p[:n]); err != nil {
-				t.Fatalf("reads of %d: %v", step, err)
-			}
-			p = p[n:]
+		if err := s.feedIn(w, []byte(in), step); err != nil {
+			t.Fatalf("reads of %d: %v", step, err)
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("reads of %d: alerts %q\nwant %q", step, got, want)

@@ -25,15 +25,11 @@ func FuzzScannerPlainRun(f *testing.F) {
 			w := &wire{addr: "server", maxUntagged: 50, onAlert: func(text string) { alerts = append(alerts, text) }}
 			w.fetchLimit.Store(5)
 			s := scanner{byteByByte: !fast}
-			for p := data; len(p) > 0; {
-				n := min(step, len(p))
-				if err := s.feed(w, p[:n]); err != nil {
-					s.byteByByte = false
-					return fmt.Sprintf("%+v %q", s, alerts), err.Error()
-				}
-				p = p[n:]
-			}
+			err := s.feedIn(w, data, step)
 			s.byteByByte = false
+			if err != nil {
+				return fmt.Sprintf("%+v %q", s, alerts), err.Error()
+			}
 			return fmt.Sprintf("%+v %q", s, alerts), ""
 		}
 		// Every prefix (up to 512 bytes of them), so that a state the
@@ -73,14 +69,23 @@ func BenchmarkScannerFetchLines(b *testing.B) {
 			for b.Loop() {
 				w := &wire{addr: "server", maxUntagged: maxUntagged}
 				s := scanner{byteByByte: !fast}
-				for p := data; len(p) > 0; {
-					n := min(4096, len(p))
-					if err := s.feed(w, p[:n]); err != nil {
-						b.Fatal(err)
-					}
-					p = p[n:]
+				if err := s.feedIn(w, data, 4096); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})
 	}
+}
+
+// feedIn feeds data to s in reads of step bytes (the last one shorter),
+// as a connection may cut it, and stops at the first error.
+func (s *scanner) feedIn(w *wire, data []byte, step int) error {
+	for p := data; len(p) > 0; {
+		n := min(step, len(p))
+		if err := s.feed(w, p[:n]); err != nil {
+			return err
+		}
+		p = p[n:]
+	}
+	return nil
 }
